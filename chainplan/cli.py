@@ -1,0 +1,229 @@
+"""The ``chainplan`` command line.
+
+Exit codes: 0 success; 1 the work ran and the answer is "no" (an infeasible scenario under hard targets);
+2 bad input (the message names the file, sheet, row, column or key and the reason).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from chainplan import services
+from chainplan.dataset import DatasetError, InputProblem
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="chainplan", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="OCOP supply-chain linkage and NTM support allocation.",
+)
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+demo_app = typer.Typer(no_args_is_help=True, help="The Quảng Ninh demo dataset.")
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+
+EXIT_NO = 1
+EXIT_BAD_INPUT = 2
+
+
+class OutputFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+class UsageProblem(Exception):
+    """Bad input that is not a data file: a bad database URL, an unknown code, a wrong option."""
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (for people) or json")]
+
+
+def _json_default(value: object) -> object:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def print_json(document: object) -> None:
+    typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=_json_default))
+
+
+def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """Rows as an aligned text table (no dependency beyond the standard library)."""
+    if not rows:
+        return "(none)"
+    names = list(columns or rows[0].keys())
+    cells = [[_cell_text(row.get(name)) for name in names] for row in rows]
+    widths = [max(len(name), *(len(r[i]) for r in cells)) for i, name in enumerate(names)]
+    line = "  ".join(name.ljust(w) for name, w in zip(names, widths, strict=True))
+    body = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join([line, "  ".join("-" * w for w in widths), *body])
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}" if not value.is_integer() else f"{int(value):,}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, list | tuple):
+        return "; ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+def _db(ctx: typer.Context) -> str | None:
+    return ctx.obj.get("db") if ctx.obj else None
+
+
+def unit_of_work(ctx: typer.Context) -> Any:
+    from models.uow import SqlAlchemyUnitOfWork
+
+    return SqlAlchemyUnitOfWork(_db(ctx))
+
+
+@contextmanager
+def reported_errors(output: OutputFormat = OutputFormat.table) -> Iterator[None]:
+    """Turn the user's mistakes into a clear message and exit code 2, never a traceback."""
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    problems: list[dict[str, Any]] | None = None
+    try:
+        yield
+        return
+    except DatasetError as exc:
+        message = str(exc)
+        problems = [p.as_dict() for p in exc.problems]
+    except UsageProblem as exc:
+        message = str(exc)
+    except (ArgumentError, OperationalError) as exc:
+        message = f"cannot use the database: {str(exc).splitlines()[0]}"
+    except (OSError, PermissionError) as exc:
+        message = f"{exc.strerror or exc}: {exc.filename}" if getattr(exc, "filename", None) else str(exc)
+    typer.echo(f"error: {message}", err=True)
+    if output is OutputFormat.json:
+        print_json({"error": message, "problems": problems or []})
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def run(ctx: typer.Context, output: OutputFormat, work: Callable[[], Any]) -> Any:
+    with reported_errors(output):
+        return work()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: $CHAINPLAN_DB_URL, else "
+                                           "sqlite:///chainplan.db)")] = None,
+) -> None:
+    ctx.obj = {"db": db}
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create or upgrade the database schema to the newest migration."""
+    from models.uow import database_url, engine_for
+
+    with reported_errors():
+        url = database_url(_db(ctx))
+        engine_for(url)
+    typer.echo(f"schema is up to date: {url}")
+
+
+def _report(report: services.ImportReport, output: OutputFormat) -> None:
+    if output is OutputFormat.json:
+        print_json(report.as_dict())
+        return
+    verb = "unchanged (same data as stored)" if report.unchanged else "imported"
+    typer.echo(f"{report.source}: {verb}")
+    typer.echo(render_table([{"sheet": s, "before": report.before[s], "after": n} for s, n in report.after.items()]))
+
+
+@demo_app.command("load")
+def demo_load(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
+    """Load the Quảng Ninh demo dataset (synthetic figures; see docs/demo.md)."""
+    _report(run(ctx, output, lambda: services.load_demo(unit_of_work(ctx))), output)
+
+
+@app.command("template")
+def template(path: Annotated[Path, typer.Argument(help="Where to write the .xlsx template")]) -> None:
+    """Write an empty input workbook with every sheet, its headers and a README sheet (vi/en)."""
+    with reported_errors():
+        written = services.make_template(path)
+    typer.echo(f"template written: {written}")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="An .xlsx workbook or a folder of <sheet>.csv files")],
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Import a workbook or CSV folder; all or nothing, every error reported."""
+    _report(run(ctx, output, lambda: services.import_dataset(path, unit_of_work(ctx))), output)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="PATH.xlsx for a workbook, else a folder of CSV files")],
+) -> None:
+    """Export the whole dataset in the same sheets and columns as the import."""
+    with reported_errors():
+        written = services.export_dataset(path, unit_of_work(ctx))
+    typer.echo(f"exported: {written}")
+
+
+@app.command("summary")
+def summary(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
+    """Counts by region, tier, stars and appraisal state."""
+    document = run(ctx, output, lambda: services.dataset_summary(unit_of_work(ctx)))
+    if output is OutputFormat.json:
+        print_json(document)
+        return
+    typer.echo(render_table([{"sheet": k, "rows": v} for k, v in document["counts"].items()]))
+    typer.echo("\nRegions by level: " + ", ".join(f"{k} {v}" for k, v in document["regions_by_level"].items()))
+    typer.echo("Chain products by tier: " + ", ".join(f"{k} {v}" for k, v in document["products_by_tier"].items()))
+    typer.echo("Products by stars: " + ", ".join(f"{k}★ {v}" for k, v in document["products_by_stars"].items()))
+    typer.echo("\nAppraisals:")
+    typer.echo(render_table([{"stage": stage, **statuses} for stage, statuses in document["appraisals"].items()]))
+    typer.echo("\nPlans by furthest appraisal:")
+    typer.echo(render_table([{"state": k, "plans": v} for k, v in document["plans_by_appraisal_state"].items()]))
+    typer.echo(f"\nBudget available: {document['budget_available_vnd']:,} VND; "
+               f"requested: {document['requested_vnd']:,} VND")
+    if document["by_region"]:
+        typer.echo(f"\nBy {document['region_level']}:")
+        typer.echo(render_table(document["by_region"]))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``chainplan`` script; returns the exit code."""
+    try:
+        result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except SystemExit as exc:  # click's usage errors
+        return int(exc.code or 0)
+    except Exception as exc:  # click usage errors arrive as ClickException subclasses
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return EXIT_BAD_INPUT
+        if isinstance(exc, click.exceptions.Abort):
+            return EXIT_NO
+        raise
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,453 @@
+"""The province's data as typed tables, and the consistency checks that guard it.
+
+A :class:`Dataset` holds one pandas frame per sheet of ``DATA_FORMAT.md``. A frame's index is the row number
+that the spreadsheet shows for that record (the header is row 1), so every problem found later can point the
+user back to the cell. :func:`check_dataset` collects *every* problem instead of stopping at the first.
+
+Examples
+--------
+>>> ds = Dataset.from_records({
+...     "regions": [{"code": "QN", "name": "Quảng Ninh", "level": "province"},
+...                 {"code": "BC", "name": "Ba Chẽ", "level": "district", "parent_code": "QN"}],
+... })
+>>> ds.regions.loc[3, "name"]
+'Ba Chẽ'
+>>> [p.reason for p in check_dataset(ds)]
+[]
+>>> region_ancestors(ds.regions)["BC"]
+('BC', 'QN')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from chainplan.schema import REGION_LEVELS, REQUIREMENT_FLAGS, SHEETS, Column, Sheet
+
+__all__ = [
+    "Dataset",
+    "DatasetError",
+    "InputProblem",
+    "check_dataset",
+    "parse_requirement",
+    "records_by_row",
+    "region_ancestors",
+    "region_at_level",
+    "validated",
+]
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One thing wrong with the user's input, located as precisely as it can be."""
+
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: object
+    reason: str
+    source: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.source:
+            where.append(str(self.source))
+        if self.sheet:
+            where.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        value = "" if self.value is None or self.value == "" else f" (value {self.value!r})"
+        return f"{', '.join(where) or 'input'}{value}: {self.reason}"
+
+    def as_dict(self) -> dict[str, Any]:
+        value = self.value
+        if not isinstance(value, str | int | float | bool) and value is not None:
+            value = str(value)
+        return {"source": self.source, "sheet": self.sheet, "row": self.row, "column": self.column,
+                "value": value, "reason": self.reason}
+
+
+class DatasetError(ValueError):
+    """Raised with every problem found in the user's input; nothing has been written when it is raised."""
+
+    def __init__(self, problems: Sequence[InputProblem]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems[:200])
+        more = f"\n  ... and {len(self.problems) - 200} more" if len(self.problems) > 200 else ""
+        super().__init__(f"{len(self.problems)} problem(s) in the input:\n{lines}{more}")
+
+
+def _dtype(column: Column) -> str:
+    return {"bool": "bool", "money": "int64", "integer": "int64", "number": "float64"}.get(column.kind, "object")
+
+
+def _normalise(column: Column, value: object) -> object:
+    """Fill a blank with the column's default and give lists and dates one canonical form."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        value = column.default
+    if column.kind == "list":
+        return list(value) if value is not None else []  # type: ignore[call-overload]
+    if column.kind == "number":
+        return math.nan if value is None else float(value)  # type: ignore[arg-type]
+    if column.kind in ("money", "integer"):
+        return 0 if value is None else int(value)  # type: ignore[call-overload]
+    if column.kind == "bool":
+        return bool(value)
+    if column.kind == "date" and isinstance(value, dt.datetime):
+        return value.date()
+    if column.kind in ("code", "text", "enum") and value is not None:
+        return str(value)
+    return value
+
+
+def _frame(sheet: Sheet, records: Sequence[Mapping[str, object]], rows: Sequence[int] | None) -> pd.DataFrame:
+    columns: dict[str, list[object]] = {c.name: [] for c in sheet.columns}
+    for record in records:
+        for column in sheet.columns:
+            columns[column.name].append(_normalise(column, record.get(column.name)))
+    index = pd.Index(list(rows) if rows is not None else range(2, len(records) + 2), name="row", dtype="int64")
+    frame = pd.DataFrame(
+        {c.name: pd.Series(columns[c.name], index=index, dtype=_dtype(c)) for c in sheet.columns}, index=index
+    )
+    return frame
+
+
+@dataclass
+class Dataset:
+    """Every sheet of the contract as a pandas frame (index = spreadsheet row number)."""
+
+    regions: pd.DataFrame
+    organizations: pd.DataFrame
+    products: pd.DataFrame
+    links: pd.DataFrame
+    demand: pd.DataFrame
+    channel_requirements: pd.DataFrame
+    budget_lines: pd.DataFrame
+    plans: pd.DataFrame
+    plan_requests: pd.DataFrame
+    appraisals: pd.DataFrame
+
+    @classmethod
+    def from_records(
+        cls,
+        records: Mapping[str, Sequence[Mapping[str, object]]],
+        rows: Mapping[str, Sequence[int]] | None = None,
+    ) -> Dataset:
+        """Build a dataset from plain dicts per sheet; missing sheets are empty, blanks take defaults."""
+        frames = {
+            name: _frame(sheet, records.get(name, ()), (rows or {}).get(name)) for name, sheet in SHEETS.items()
+        }
+        return cls(**frames)
+
+    @classmethod
+    def empty(cls) -> Dataset:
+        return cls.from_records({})
+
+    def frame(self, sheet: str) -> pd.DataFrame:
+        frame: pd.DataFrame = getattr(self, sheet)
+        return frame
+
+    def to_records(self) -> dict[str, list[dict[str, object]]]:
+        """Plain Python values per sheet, in sheet order: the form storage and export write."""
+        out: dict[str, list[dict[str, object]]] = {}
+        for name, sheet in SHEETS.items():
+            frame = self.frame(name)
+            out[name] = [
+                {c.name: _plain(c, row[c.name]) for c in sheet.columns} for row in frame.to_dict("records")
+            ]
+        return out
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(self.frame(name)) for name in SHEETS}
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the dataset's canonical JSON: equal data, equal fingerprint."""
+        payload = json.dumps(self.to_records(), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def with_records(self, sheet: str, records: Sequence[Mapping[str, object]]) -> Dataset:
+        """A copy with one sheet replaced (the others are shared, frames are treated as immutable)."""
+        frames = {name: self.frame(name) for name in SHEETS}
+        frames[sheet] = _frame(SHEETS[sheet], records, None)
+        return Dataset(**frames)
+
+
+def _plain(column: Column, value: object) -> object:
+    if column.kind == "number":
+        return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)  # type: ignore[arg-type]
+    if column.kind in ("money", "integer"):
+        return int(value)  # type: ignore[call-overload]
+    if column.kind == "bool":
+        return bool(value)
+    if column.kind == "list":
+        return list(value)  # type: ignore[call-overload]
+    return value
+
+
+def records_by_row(frame: pd.DataFrame) -> list[tuple[int, dict[str, Any]]]:
+    """``(row number, record)`` pairs with plain values (``iterrows`` would turn ``None`` into ``NaN``)."""
+    return list(zip(frame.index.tolist(), frame.to_dict("records"), strict=True))
+
+
+def region_ancestors(regions: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Map each region code to itself followed by its ancestors, nearest first.
+
+    A broken hierarchy (unknown parent, cycle) is cut where it breaks; :func:`check_dataset` reports it.
+    """
+    parent = dict(zip(regions["code"], regions["parent_code"], strict=True))
+    out: dict[str, tuple[str, ...]] = {}
+    for code in parent:
+        chain = [code]
+        seen = {code}
+        current = parent.get(code)
+        while current and current in parent and current not in seen:
+            chain.append(current)
+            seen.add(current)
+            current = parent.get(current)
+        out[code] = tuple(chain)
+    return out
+
+
+def region_at_level(regions: pd.DataFrame, level: str) -> dict[str, str | None]:
+    """Map each region code to its ancestor (or itself) at ``level``; ``None`` where there is none.
+
+    Examples
+    --------
+    >>> regions = pd.DataFrame({"code": ["QN", "DT", "MK"], "level": ["province", "district", "commune"],
+    ...                         "parent_code": [None, "QN", "DT"]})
+    >>> region_at_level(regions, "district")
+    {'QN': None, 'DT': 'DT', 'MK': 'DT'}
+    """
+    level_of = dict(zip(regions["code"], regions["level"], strict=True))
+    return {
+        code: next((c for c in chain if level_of.get(c) == level), None)
+        for code, chain in region_ancestors(regions).items()
+    }
+
+
+def parse_requirement(item: str) -> tuple[str, int | None]:
+    """Split a channel requirement into (flag, minimum stars).
+
+    Examples
+    --------
+    >>> parse_requirement("min_stars:3")
+    ('min_stars', 3)
+    >>> parse_requirement("barcode")
+    ('barcode', None)
+    """
+    text = item.strip()
+    if text.startswith("min_stars:"):
+        number = text.split(":", 1)[1].strip()
+        if not number.isdigit() or not 0 <= int(number) <= 5:
+            raise ValueError(f"min_stars needs a whole number of stars from 0 to 5, got {number!r}")
+        return "min_stars", int(number)
+    if text not in REQUIREMENT_FLAGS:
+        raise ValueError(f"unknown requirement {text!r}; use one of {', '.join(REQUIREMENT_FLAGS)}, min_stars:N")
+    return text, None
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[InputProblem] = []
+
+    def add(self, sheet: str, row: object, column: str | None, value: object, reason: str) -> None:
+        self.problems.append(InputProblem(sheet, int(row), column, value, reason))  # type: ignore[call-overload]
+
+
+def _known(frame: pd.DataFrame) -> set[str]:
+    return set(frame["code"])
+
+
+def _check_keys(ds: Dataset, out: _Collector) -> None:
+    for name, sheet in SHEETS.items():
+        frame = ds.frame(name)
+        if frame.empty:
+            continue
+        keys = frame[list(sheet.key)].astype(str).agg(" / ".join, axis=1)
+        first_row: dict[str, object] = {}
+        for row, key in keys.items():
+            if key in first_row:
+                out.add(name, row, sheet.key[-1] if len(sheet.key) == 1 else None, key,
+                        f"duplicate {' + '.join(sheet.key)}: already used on row {first_row[key]}")
+            else:
+                first_row[key] = row
+
+
+def _check_reference(
+    out: _Collector, sheet: str, frame: pd.DataFrame, column: str, known: set[str], what: str
+) -> None:
+    for row, value in frame[column].items():
+        if value is not None and value != "" and value not in known:
+            out.add(sheet, row, column, value, f"unknown {what} code")
+
+
+def _check_regions(ds: Dataset, out: _Collector) -> None:
+    regions = ds.regions
+    level_rank = {level: i for i, level in enumerate(REGION_LEVELS)}
+    level_of = dict(zip(regions["code"], regions["level"], strict=True))
+    # Parents must sit strictly above their children, so a hierarchy that passes this check has no cycle.
+    for row, record in regions.pipe(records_by_row):
+        parent = record["parent_code"]
+        if parent is None:
+            if record["level"] != REGION_LEVELS[0]:
+                out.add("regions", row, "parent_code", parent,
+                        f"a {record['level']} needs a parent region (only a {REGION_LEVELS[0]} has none)")
+            continue
+        if parent not in level_of:
+            out.add("regions", row, "parent_code", parent, "unknown region code")
+            continue
+        if parent == record["code"]:
+            out.add("regions", row, "parent_code", parent, "a region cannot be its own parent")
+            continue
+        if level_rank[level_of[parent]] >= level_rank[record["level"]]:
+            out.add("regions", row, "parent_code", parent,
+                    f"parent is a {level_of[parent]}, which is not above a {record['level']}")
+
+
+def _check_organizations_and_products(ds: Dataset, out: _Collector) -> None:
+    regions = _known(ds.regions)
+    _check_reference(out, "organizations", ds.organizations, "region_code", regions, "region")
+    _check_reference(out, "products", ds.products, "region_code", regions, "region")
+    role_of = dict(zip(ds.organizations["code"], ds.organizations["role"], strict=True))
+    for row, code in ds.products["producer_code"].items():
+        if code not in role_of:
+            out.add("products", row, "producer_code", code, "unknown organization code")
+        elif role_of[code] != "producer":
+            out.add("products", row, "producer_code", code, f"organization is a {role_of[code]}, not a producer")
+
+
+def _check_links(ds: Dataset, out: _Collector) -> None:
+    organizations = _known(ds.organizations)
+    products = _known(ds.products)
+    links = ds.links
+    _check_reference(out, "links", links, "from_code", organizations, "organization")
+    _check_reference(out, "links", links, "to_code", organizations, "organization")
+    _check_reference(out, "links", links, "product_code", products, "product")
+    for row, record in links.pipe(records_by_row):
+        if record["from_code"] == record["to_code"]:
+            out.add("links", row, "to_code", record["to_code"], "a link cannot go from an organization to itself")
+        if record["volume"] > record["capacity"]:
+            out.add("links", row, "volume", record["volume"],
+                    f"volume is above the link's capacity ({record['capacity']:g})")
+    role_of = dict(zip(ds.organizations["code"], ds.organizations["role"], strict=True))
+    for sheet in ("demand", "channel_requirements"):
+        frame = ds.frame(sheet)
+        for row, code in frame["retailer_code"].items():
+            if code not in role_of:
+                out.add(sheet, row, "retailer_code", code, "unknown organization code")
+            elif role_of[code] != "retailer":
+                out.add(sheet, row, "retailer_code", code, f"organization is a {role_of[code]}, not a retailer")
+    _check_reference(out, "demand", ds.demand, "product_code", products, "product")
+    for row, items in ds.channel_requirements["requires"].items():
+        if not items:
+            out.add("channel_requirements", row, "requires", "", "list at least one requirement")
+        for item in items:
+            try:
+                parse_requirement(item)
+            except ValueError as exc:
+                out.add("channel_requirements", row, "requires", item, str(exc))
+
+
+def _check_plans(ds: Dataset, out: _Collector) -> None:
+    plans = ds.plans
+    plan_codes = set(plans["code"])
+    organizations = _known(ds.organizations)
+    _check_reference(out, "plans", plans, "product_code", _known(ds.products), "product")
+    _check_reference(out, "plans", plans, "organization_code", organizations, "organization")
+    _check_reference(out, "budget_lines", ds.budget_lines, "region_code", _known(ds.regions), "region")
+    requires = nx.DiGraph()
+    for row, record in plans.pipe(records_by_row):
+        code = record["code"]
+        needed = record["requires_plan"]
+        if needed:
+            if needed == code:
+                out.add("plans", row, "requires_plan", needed, "a plan cannot require itself")
+            elif needed not in plan_codes:
+                out.add("plans", row, "requires_plan", needed, "unknown plan code")
+            else:
+                requires.add_edge(code, needed, row=row)
+        for other in record["excludes_plans"]:
+            if other == code:
+                out.add("plans", row, "excludes_plans", other, "a plan cannot exclude itself")
+            elif other not in plan_codes:
+                out.add("plans", row, "excludes_plans", other, "unknown plan code")
+        for link in record["new_links"]:
+            parts = link.split(">")
+            if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+                out.add("plans", row, "new_links", link, "write each new link as FROM>TO (organization codes)")
+                continue
+            for part in parts:
+                if part.strip() not in organizations:
+                    out.add("plans", row, "new_links", link, f"unknown organization code {part.strip()!r}")
+    row_of = dict(zip(plans["code"], plans.index, strict=True))
+    for cycle in nx.simple_cycles(requires):
+        first = min(cycle)
+        path = " -> ".join([*cycle, cycle[0]])
+        out.add("plans", row_of[first], "requires_plan", plans.loc[row_of[first], "requires_plan"],
+                f"requires_plan forms a cycle: {path}")
+
+    lines = _known(ds.budget_lines)
+    _check_reference(out, "plan_requests", ds.plan_requests, "plan_code", plan_codes, "plan")
+    _check_reference(out, "plan_requests", ds.plan_requests, "budget_line_code", lines, "budget line")
+    _check_reference(out, "appraisals", ds.appraisals, "plan_code", plan_codes, "plan")
+
+    ancestors = region_ancestors(ds.regions)
+    line_region = dict(zip(ds.budget_lines["code"], ds.budget_lines["region_code"], strict=True))
+    org_region = dict(zip(ds.organizations["code"], ds.organizations["region_code"], strict=True))
+    plan_org = dict(zip(plans["code"], plans["organization_code"], strict=True))
+    for row, record in ds.plan_requests.pipe(records_by_row):
+        restricted_to = line_region.get(record["budget_line_code"])
+        org = plan_org.get(record["plan_code"])
+        if not restricted_to or org is None or org not in org_region:
+            continue
+        if restricted_to not in ancestors.get(org_region[org], ()):
+            out.add("plan_requests", row, "budget_line_code", record["budget_line_code"],
+                    f"budget line is restricted to region {restricted_to}, but plan {record['plan_code']}'s "
+                    f"organization {org} is in {org_region[org]}")
+
+
+def check_dataset(ds: Dataset) -> list[InputProblem]:
+    """Every consistency problem of a dataset, in sheet order.
+
+    Checks duplicate keys, unknown codes, the region hierarchy (each parent above its child, no cycles),
+    roles (a product's producer is a producer, demand names a retailer), links to self and volumes above
+    capacity, channel requirements, new-link syntax, ``requires_plan`` cycles, and requests on budget lines
+    restricted to another region. Ranges and kinds of single cells are checked when the file is read.
+
+    Examples
+    --------
+    >>> ds = Dataset.from_records({"plans": [
+    ...     {"code": "P1", "product_code": "X", "organization_code": "O", "purpose": "other",
+    ...      "requires_plan": "P2"},
+    ...     {"code": "P2", "product_code": "X", "organization_code": "O", "purpose": "other",
+    ...      "requires_plan": "P1"}]})
+    >>> [p.reason for p in check_dataset(ds) if p.column == "requires_plan"]
+    ['requires_plan forms a cycle: P1 -> P2 -> P1']
+    """
+    out = _Collector()
+    _check_keys(ds, out)
+    _check_regions(ds, out)
+    _check_organizations_and_products(ds, out)
+    _check_links(ds, out)
+    _check_plans(ds, out)
+    order = {name: i for i, name in enumerate(SHEETS)}
+    return sorted(out.problems, key=lambda p: (order.get(p.sheet or "", 99), p.row or 0, p.column or ""))
+
+
+def validated(ds: Dataset, problems: Iterable[InputProblem] = ()) -> Dataset:
+    """Return ``ds`` if it is consistent; raise :class:`DatasetError` with every problem otherwise."""
+    found = [*problems, *check_dataset(ds)]
+    if found:
+        raise DatasetError(found)
+    return ds

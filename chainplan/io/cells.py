@@ -1,0 +1,191 @@
+"""Reading and writing single cells the way ``DATA_FORMAT.md`` says.
+
+Examples
+--------
+>>> from chainplan.schema import SHEETS
+>>> amount = SHEETS["budget_lines"].column("amount_vnd")
+>>> parse_cell(amount, "1.500.000.000"), parse_cell(amount, 1500000000.0)
+(1500000000, 1500000000)
+>>> parse_cell(SHEETS["organizations"].column("is_new"), "có")
+True
+>>> parse_cell(SHEETS["products"].column("stars"), 7)
+Traceback (most recent call last):
+...
+chainplan.io.cells.CellError: must be at most 5
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from chainplan.schema import Column
+
+__all__ = ["MAX_CODE_LENGTH", "CellError", "format_cell", "is_blank", "parse_cell"]
+
+#: Codes are keys in storage (``VARCHAR(64)``).
+MAX_CODE_LENGTH = 64
+_TRUE = {"true", "1", "yes", "có", "co", "x", "y"}
+_FALSE = {"false", "0", "no", "không", "khong", "n"}
+# Whole VND with optional thousands separators ('.', ',' or spaces, used consistently) and an optional unit.
+_MONEY = re.compile(r"^(?P<sign>-?)(?P<digits>\d{1,3}(?:(?P<sep>[.,\s])\d{3})?(?:(?P=sep)\d{3})*|\d+)$")
+_UNIT_SUFFIX = re.compile(r"\s*(vnd|vnđ|đồng|đ|d)$", re.IGNORECASE)
+
+
+class CellError(ValueError):
+    """A cell's value cannot be read; the message is the reason shown to the user."""
+
+
+def is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and raw.strip() == "") or (
+        isinstance(raw, float) and math.isnan(raw)
+    )
+
+
+def _as_text(raw: object) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, dt.datetime | dt.date):
+        return raw.isoformat()
+    return str(raw).strip()
+
+
+def _number(raw: object) -> float:
+    if isinstance(raw, bool):
+        raise CellError("must be a number")
+    if isinstance(raw, int | float):
+        value = float(raw)
+    else:
+        text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")  # Vietnamese decimal comma: 72,5
+        try:
+            value = float(text)
+        except ValueError:
+            raise CellError("must be a number") from None
+    if math.isnan(value) or math.isinf(value):
+        raise CellError("must be a finite number")
+    return value
+
+
+def _money(raw: object) -> int:
+    if isinstance(raw, bool):
+        raise CellError("must be a whole amount of VND")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise CellError("must be a whole amount of VND (no fractions)")
+        return int(raw)
+    text = _UNIT_SUFFIX.sub("", str(raw).strip().replace("\u00a0", " ")).strip()
+    match = _MONEY.match(text)
+    if not match:
+        raise CellError("must be a whole amount of VND, e.g. 1500000000 or 1.500.000.000")
+    value = int(re.sub(r"[.,\s]", "", match.group("digits")))
+    return -value if match.group("sign") else value
+
+
+def _bool(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int | float) and raw in (0, 1):
+        return bool(raw)
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellError("must be true/false, 1/0, yes/no, có/không or x")
+
+
+def _date(raw: object) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = str(raw).strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise CellError("must be a date, YYYY-MM-DD or DD/MM/YYYY")
+
+
+def _check_range(column: Column, value: float) -> None:
+    if column.minimum is not None:
+        if column.minimum_exclusive and value <= column.minimum:
+            raise CellError(f"must be greater than {column.minimum:g}")
+        if value < column.minimum:
+            raise CellError(f"must be at least {column.minimum:g}")
+    if column.maximum is not None and value > column.maximum:
+        raise CellError(f"must be at most {column.maximum:g}")
+
+
+def parse_cell(column: Column, raw: object) -> object:
+    """Turn one raw cell (from openpyxl or CSV) into the column's value; blanks give ``None``.
+
+    Raises
+    ------
+    CellError
+        With the reason, when the value is not of the column's kind or outside its range.
+    """
+    if is_blank(raw):
+        if column.required:
+            raise CellError("a value is required")
+        return None
+    kind = column.kind
+    if kind == "code":
+        code = _as_text(raw)
+        if len(code) > MAX_CODE_LENGTH:
+            raise CellError(f"a code may have at most {MAX_CODE_LENGTH} characters")
+        return code
+    if kind == "text":
+        return _as_text(raw)
+    if kind == "enum":
+        text = _as_text(raw).lower()
+        if text not in column.choices:
+            raise CellError(f"must be one of: {', '.join(column.choices)}")
+        return text
+    if kind == "bool":
+        return _bool(raw)
+    if kind == "money":
+        amount = _money(raw)
+        _check_range(column, amount)
+        return amount
+    if kind == "number":
+        value = _number(raw)
+        _check_range(column, value)
+        return value
+    if kind == "integer":
+        value = _number(raw)
+        if not value.is_integer():
+            raise CellError("must be a whole number")
+        _check_range(column, value)
+        return int(value)
+    if kind == "list":
+        return [part.strip() for part in _as_text(raw).split(";") if part.strip()]
+    if kind == "date":
+        return _date(raw)
+    raise AssertionError(f"unknown column kind {kind}")
+
+
+def format_cell(column: Column, value: object, *, for_csv: bool) -> object:
+    """The value to write for a cell: native types for a workbook, text for CSV; ``None`` is a blank."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "" if for_csv else None
+    if column.kind == "bool":
+        return ("true" if value else "false") if for_csv else bool(value)
+    if column.kind == "list":
+        return ";".join(value)  # type: ignore[arg-type]
+    if column.kind == "number":
+        number = float(value)  # type: ignore[arg-type]
+        if number.is_integer():
+            return str(int(number)) if for_csv else int(number)
+        return repr(number) if for_csv else number
+    if column.kind == "date":
+        return value.isoformat() if for_csv else value  # type: ignore[attr-defined]
+    if for_csv:
+        return str(value)
+    return value

@@ -1,0 +1,228 @@
+"""The input workbook (``.xlsx``) and the CSV folder: read, check, write, and the empty template.
+
+Reading collects every problem of every sheet (kind and range of each cell, missing sheets and columns,
+then the dataset's consistency checks) and raises one :class:`~chainplan.dataset.DatasetError` listing them
+all; it never returns half a dataset. Writing goes through a temporary file that replaces the target only
+when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from chainplan.dataset import Dataset, DatasetError, InputProblem, check_dataset
+from chainplan.io.cells import CellError, format_cell, is_blank, parse_cell
+from chainplan.schema import SHEETS, Sheet
+
+__all__ = ["read_dataset", "write_dataset", "write_template"]
+
+_RawRows = list[tuple[int, list[object]]]
+
+
+def _header_name(raw: object) -> str:
+    return str(raw).strip().lower().rstrip("*").strip() if not is_blank(raw) else ""
+
+
+def _xlsx_sheets(path: Path) -> tuple[dict[str, tuple[list[object], _RawRows]], list[InputProblem]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        reason = f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})"
+        return {}, [InputProblem(None, None, None, None, reason, str(path))]
+    sheets: dict[str, tuple[list[object], _RawRows]] = {}
+    try:
+        for worksheet in workbook.worksheets:
+            rows = worksheet.iter_rows(values_only=True)
+            header = list(next(rows, ()) or ())
+            body = [(number, list(values)) for number, values in enumerate(rows, start=2)]
+            sheets[worksheet.title.strip().lower()] = (header, body)
+    finally:
+        workbook.close()
+    return sheets, []
+
+
+def _csv_sheets(folder: Path) -> tuple[dict[str, tuple[list[object], _RawRows]], list[InputProblem]]:
+    sheets: dict[str, tuple[list[object], _RawRows]] = {}
+    problems: list[InputProblem] = []
+    for file in sorted(folder.glob("*.csv")):
+        try:
+            with file.open(newline="", encoding="utf-8-sig") as handle:
+                records = list(csv.reader(handle))
+        except UnicodeDecodeError as exc:
+            problems.append(InputProblem(file.stem, None, None, None,
+                                         f"is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8", str(file)))
+            continue
+        except csv.Error as exc:
+            problems.append(InputProblem(file.stem, None, None, None, f"is not valid CSV: {exc}", str(file)))
+            continue
+        header: list[object] = list(records[0]) if records else []
+        body: _RawRows = [(number, list(values)) for number, values in enumerate(records[1:], start=2)]
+        sheets[file.stem.strip().lower()] = (header, body)
+    return sheets, problems
+
+
+def _parse_sheet(
+    sheet: Sheet, header: Sequence[object], body: _RawRows, source: str
+) -> tuple[list[dict[str, object]], list[int], list[InputProblem]]:
+    problems: list[InputProblem] = []
+    position: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = _header_name(raw)
+        if not name:
+            continue
+        if name in position:
+            problems.append(InputProblem(sheet.name, 1, name, raw, "column appears twice in the header", source))
+        position.setdefault(name, index)
+    for column in sheet.columns:
+        if column.required and column.name not in position:
+            problems.append(InputProblem(sheet.name, 1, column.name, None, "required column is missing", source))
+    if problems:
+        return [], [], problems
+    records: list[dict[str, object]] = []
+    rows: list[int] = []
+    for number, values in body:
+        if all(is_blank(v) for v in values):
+            continue
+        record: dict[str, object] = {}
+        for column in sheet.columns:
+            index = position.get(column.name)
+            raw = values[index] if index is not None and index < len(values) else None
+            try:
+                record[column.name] = parse_cell(column, raw)
+            except CellError as exc:
+                shown = raw.strip() if isinstance(raw, str) else raw
+                problems.append(InputProblem(sheet.name, number, column.name, shown, str(exc), source))
+        records.append(record)
+        rows.append(number)
+    return records, rows, problems
+
+
+def read_dataset(path: str | os.PathLike[str]) -> Dataset:
+    """Read a workbook or a CSV folder, check it, and return the dataset.
+
+    Raises
+    ------
+    DatasetError
+        With every problem found (file, sheet, spreadsheet row, column, value, reason).
+    """
+    source = Path(path)
+    if not source.exists():
+        raise DatasetError([InputProblem(None, None, None, None, "no such file or folder", str(source))])
+    if source.is_dir():
+        raw_sheets, problems = _csv_sheets(source)
+    elif source.suffix.lower() in (".xlsx", ".xlsm"):
+        raw_sheets, problems = _xlsx_sheets(source)
+    else:
+        reason = "give an .xlsx workbook or a folder of <sheet>.csv files"
+        raise DatasetError([InputProblem(None, None, None, None, reason, str(source))])
+    if problems and not raw_sheets:
+        raise DatasetError(problems)
+    records: dict[str, list[dict[str, object]]] = {}
+    rows: dict[str, list[int]] = {}
+    for name, sheet in SHEETS.items():
+        if name not in raw_sheets:
+            if not sheet.optional:
+                where = f"{name}.csv" if source.is_dir() else f"sheet {name}"
+                problems.append(InputProblem(name, None, None, None, f"{where} is missing", str(source)))
+            continue
+        header, body = raw_sheets[name]
+        records[name], rows[name], sheet_problems = _parse_sheet(sheet, header, body, str(source))
+        problems.extend(sheet_problems)
+    if problems:
+        # Consistency checks on half-read sheets would only repeat the cell errors with less precision.
+        raise DatasetError(problems)
+    dataset = Dataset.from_records(records, rows)
+    consistency = [
+        InputProblem(p.sheet, p.row, p.column, p.value, p.reason, str(source)) for p in check_dataset(dataset)
+    ]
+    if consistency:
+        raise DatasetError(consistency)
+    return dataset
+
+
+@contextlib.contextmanager
+def _replacing(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target`` that replaces it only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _sheet_rows(dataset: Dataset, sheet: Sheet, *, for_csv: bool) -> Iterable[list[object]]:
+    for record in dataset.to_records()[sheet.name]:
+        yield [format_cell(c, record[c.name], for_csv=for_csv) for c in sheet.columns]
+
+
+def _write_xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[object]]]], target: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    for title, header, rows in sheets:
+        worksheet = workbook.create_sheet(title)
+        worksheet.append(list(header))
+        for cell in worksheet[1]:
+            cell.font = Font(bold=True)
+        for r, values in enumerate(rows, start=2):
+            for c, value in enumerate(values, start=1):
+                cell = worksheet.cell(row=r, column=c, value=value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # text that looks like a formula stays text
+        worksheet.freeze_panes = "A2"
+        for index, name in enumerate(header, start=1):
+            letter = worksheet.cell(row=1, column=index).column_letter
+            worksheet.column_dimensions[letter].width = max(12, min(48, len(str(name)) + 4))
+    with _replacing(target) as temporary:
+        workbook.save(temporary)
+
+
+def write_dataset(dataset: Dataset, path: str | os.PathLike[str]) -> Path:
+    """Write every sheet: a workbook when ``path`` ends in ``.xlsx``, else a folder of CSV files."""
+    target = Path(path)
+    if target.suffix.lower() == ".xlsx":
+        _write_xlsx(
+            ((s.name, s.column_names, _sheet_rows(dataset, s, for_csv=False)) for s in SHEETS.values()), target
+        )
+        return target
+    if target.exists() and not target.is_dir():
+        raise DatasetError([InputProblem(None, None, None, None,
+                                         "exists and is not a folder; give a folder or an .xlsx path", str(target))])
+    target.mkdir(parents=True, exist_ok=True)
+    for sheet in SHEETS.values():
+        with _replacing(target / f"{sheet.name}.csv") as temporary:
+            with temporary.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(sheet.column_names)
+                writer.writerows(_sheet_rows(dataset, sheet, for_csv=True))
+    return target
+
+
+def write_template(path: str | os.PathLike[str]) -> Path:
+    """Write the empty input workbook: a README sheet, then every sheet with its headers and no rows."""
+    from chainplan.io.template import readme_rows
+
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise DatasetError([InputProblem(None, None, None, None, "the template is an .xlsx workbook", str(target))])
+    sheets: list[tuple[str, Sequence[str], Iterable[Sequence[object]]]] = [
+        ("README", ["sheet", "column", "required", "kind", "Tiếng Việt", "English", "example"], readme_rows())
+    ]
+    sheets += [(s.name, s.column_names, ()) for s in SHEETS.values()]
+    _write_xlsx(sheets, target)
+    return target

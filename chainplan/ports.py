@@ -1,0 +1,74 @@
+"""What the services need from storage, without naming any storage technology.
+
+``models`` implements these with SQLAlchemy; the service tests use an in-memory fake. Keeping the protocol
+here lets the domain and the services stay free of ``sqlalchemy`` imports.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Protocol
+
+from chainplan.dataset import Dataset
+
+__all__ = ["DatasetRepository", "StoredRun", "UnitOfWork"]
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """An allocation run as stored: the scenario, the data it ran on, and its result document."""
+
+    scenario_name: str
+    scenario: dict[str, Any]
+    dataset_fingerprint: str
+    method: str
+    status: str
+    objective: float | None
+    result: dict[str, Any]
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    id: int | None = None
+
+
+class DatasetRepository(Protocol):
+    def load(self) -> Dataset:
+        """The whole dataset as stored."""
+        ...
+
+    def replace(self, dataset: Dataset) -> None:
+        """Make the stored dataset equal to ``dataset`` (all sheets)."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Rows per sheet."""
+        ...
+
+    def add_run(self, run: StoredRun) -> int:
+        """Store a run and return its id."""
+        ...
+
+    def list_runs(self) -> list[StoredRun]:
+        """Stored runs, newest first."""
+        ...
+
+
+class UnitOfWork(abc.ABC):
+    """``with uow: ...; uow.commit()``: everything inside commits together or not at all."""
+
+    repository: DatasetRepository
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.rollback()
+
+    @abc.abstractmethod
+    def commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def rollback(self) -> None: ...

@@ -1,0 +1,86 @@
+"""Use cases: each takes plain values and a unit of work, and returns plain values or result objects.
+
+The command line and the web pages call these and nothing below them, so both behave the same.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chainplan.dataset import Dataset
+from chainplan.demo import build_demo_dataset
+from chainplan.io import read_dataset, write_dataset, write_template
+from chainplan.ports import UnitOfWork
+from chainplan.summary import summarize
+
+__all__ = [
+    "ImportReport",
+    "dataset_summary",
+    "export_dataset",
+    "import_dataset",
+    "load_dataset",
+    "load_demo",
+    "make_template",
+]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """Rows per sheet before and after an import, and the fingerprint of what is now stored."""
+
+    source: str
+    before: dict[str, int]
+    after: dict[str, int]
+    fingerprint: str
+    unchanged: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "before": self.before, "after": self.after,
+                "fingerprint": self.fingerprint, "unchanged": self.unchanged}
+
+
+def _replace(uow: UnitOfWork, dataset: Dataset, source: str) -> ImportReport:
+    with uow:
+        before = uow.repository.counts()
+        unchanged = uow.repository.load().fingerprint() == dataset.fingerprint()
+        if not unchanged:
+            uow.repository.replace(dataset)
+            uow.commit()
+        return ImportReport(source, before, uow.repository.counts(), dataset.fingerprint(), unchanged)
+
+
+def import_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> ImportReport:
+    """Read, check and store a workbook or CSV folder; it replaces the stored dataset as a whole.
+
+    Raises :class:`~chainplan.dataset.DatasetError` with every problem, before anything is written.
+    """
+    dataset = read_dataset(path)
+    return _replace(uow, dataset, str(path))
+
+
+def load_demo(uow: UnitOfWork) -> ImportReport:
+    """Store the generated Quảng Ninh demo dataset."""
+    return _replace(uow, build_demo_dataset(), "demo:quang-ninh")
+
+
+def export_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> Path:
+    """Write the stored dataset as a workbook (``.xlsx``) or a CSV folder."""
+    return write_dataset(load_dataset(uow), path)
+
+
+def make_template(path: str | os.PathLike[str]) -> Path:
+    """Write the empty input workbook with its README sheet."""
+    return write_template(path)
+
+
+def load_dataset(uow: UnitOfWork) -> Dataset:
+    with uow:
+        return uow.repository.load()
+
+
+def dataset_summary(uow: UnitOfWork) -> dict[str, Any]:
+    """Counts by region, tier, stars and appraisal state."""
+    return summarize(load_dataset(uow))

@@ -1,0 +1,190 @@
+"""SQLAlchemy 2 declarative tables: one per sheet of the data contract, plus stored allocation runs.
+
+Column names equal the sheet's column names (``tests/unit/test_storage_schema.py`` holds them together), so the
+repository moves records between the two without a hand-written mapping per table. ``position`` keeps the
+order in which rows were imported, so an export lists them as the planner wrote them. Lists are JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AllocationRunRow",
+    "AppraisalRow",
+    "Base",
+    "BudgetLineRow",
+    "ChannelRequirementRow",
+    "DemandRow",
+    "LinkRow",
+    "OrganizationRow",
+    "PlanRequestRow",
+    "PlanRow",
+    "ProductRow",
+    "RegionRow",
+    "SHEET_TABLES",
+]
+
+CODE = String(64)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class RegionRow(Base):
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(16))
+    parent_code: Mapped[str | None] = mapped_column(CODE)
+
+
+class OrganizationRow(Base):
+    __tablename__ = "organizations"
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    region_code: Mapped[str] = mapped_column(CODE, index=True)
+    is_new: Mapped[bool] = mapped_column(Boolean)
+    certifications: Mapped[list[str]] = mapped_column(JSON)
+
+
+class ProductRow(Base):
+    __tablename__ = "products"
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    group: Mapped[str] = mapped_column(String(16))
+    producer_code: Mapped[str] = mapped_column(CODE, index=True)
+    region_code: Mapped[str] = mapped_column(CODE)
+    chain_tier: Mapped[str] = mapped_column(String(16))
+    stars: Mapped[int] = mapped_column(Integer)
+    ocop_score: Mapped[float | None] = mapped_column(Float)
+    e_stamp: Mapped[bool] = mapped_column(Boolean)
+    barcode: Mapped[bool] = mapped_column(Boolean)
+    safe_food_chain: Mapped[bool] = mapped_column(Boolean)
+    needs_processing: Mapped[bool] = mapped_column(Boolean)
+    annual_output: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(Text)
+
+
+class LinkRow(Base):
+    __tablename__ = "links"
+    from_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    to_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    product_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[float] = mapped_column(Float)
+    volume: Mapped[float] = mapped_column(Float)
+    contract: Mapped[bool] = mapped_column(Boolean)
+
+
+class DemandRow(Base):
+    __tablename__ = "demand"
+    retailer_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    product_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    annual_demand: Mapped[float] = mapped_column(Float)
+
+
+class ChannelRequirementRow(Base):
+    __tablename__ = "channel_requirements"
+    retailer_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    requires: Mapped[list[str]] = mapped_column(JSON)
+
+
+class BudgetLineRow(Base):
+    __tablename__ = "budget_lines"
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    region_code: Mapped[str | None] = mapped_column(CODE)
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    product_code: Mapped[str] = mapped_column(CODE, index=True)
+    organization_code: Mapped[str] = mapped_column(CODE)
+    purpose: Mapped[str] = mapped_column(String(32))
+    expected_score: Mapped[float | None] = mapped_column(Float)
+    creates_new_product: Mapped[bool] = mapped_column(Boolean)
+    creates_organization: Mapped[bool] = mapped_column(Boolean)
+    enters_supermarket: Mapped[bool] = mapped_column(Boolean)
+    adds_e_stamp: Mapped[bool] = mapped_column(Boolean)
+    joins_safe_food_chain: Mapped[bool] = mapped_column(Boolean)
+    new_links: Mapped[list[str]] = mapped_column(JSON)
+    success_probability: Mapped[float] = mapped_column(Float)
+    priority_points: Mapped[float] = mapped_column(Float)
+    requires_plan: Mapped[str | None] = mapped_column(CODE)
+    excludes_plans: Mapped[list[str]] = mapped_column(JSON)
+
+
+class PlanRequestRow(Base):
+    __tablename__ = "plan_requests"
+    plan_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    budget_line_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+
+
+class AppraisalRow(Base):
+    __tablename__ = "appraisals"
+    plan_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float | None] = mapped_column(Float)
+    appraised_on: Mapped[dt.date | None] = mapped_column(Date)
+    appraiser: Mapped[str] = mapped_column(Text)
+
+
+class AllocationRunRow(Base):
+    """One allocation run, stored as it came out: never updated, so a decision can cite it later."""
+
+    __tablename__ = "allocation_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    scenario_name: Mapped[str] = mapped_column(Text, index=True)
+    scenario: Mapped[dict[str, Any]] = mapped_column(JSON)
+    dataset_fingerprint: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    objective: Mapped[float | None] = mapped_column(Float)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+#: The table behind each sheet, in the order the sheets are written (deleting goes the other way).
+SHEET_TABLES: dict[str, type[Base]] = {
+    "regions": RegionRow,
+    "organizations": OrganizationRow,
+    "products": ProductRow,
+    "links": LinkRow,
+    "demand": DemandRow,
+    "channel_requirements": ChannelRequirementRow,
+    "budget_lines": BudgetLineRow,
+    "plans": PlanRow,
+    "plan_requests": PlanRequestRow,
+    "appraisals": AppraisalRow,
+}
