@@ -409,8 +409,9 @@ def _check_plans(ds: Dataset, out: _Collector) -> None:
     for row, record in ds.plan_requests.pipe(records_by_row):
         restricted_to = line_region.get(record["budget_line_code"])
         org = plan_org.get(record["plan_code"])
-        if not restricted_to or org is None or org not in org_region:
-            continue
+        if (not restricted_to or restricted_to not in ancestors or org not in org_region
+                or org_region[org] not in ancestors):
+            continue  # unknown codes are reported once, where they are written
         if restricted_to not in ancestors.get(org_region[org], ()):
             out.add("plan_requests", row, "budget_line_code", record["budget_line_code"],
                     f"budget line is restricted to region {restricted_to}, but plan {record['plan_code']}'s "

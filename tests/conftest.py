@@ -1,0 +1,104 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when a server is given), the demo dataset, a fake UoW."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from chainplan.dataset import Dataset
+from chainplan.demo import build_demo_dataset
+from chainplan.ports import StoredRun, UnitOfWork
+
+POSTGRES_URL = os.environ.get("CHAINPLAN_TEST_POSTGRES_URL")
+REQUIRE_POSTGRES = os.environ.get("CHAINPLAN_REQUIRE_POSTGRES") == "1"
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A fresh, empty database: an SQLite file, and PostgreSQL when CHAINPLAN_TEST_POSTGRES_URL is set."""
+    from models.uow import engine_for
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        if not POSTGRES_URL:
+            message = "PostgreSQL not configured: set CHAINPLAN_TEST_POSTGRES_URL (.ci/run does)"
+            if REQUIRE_POSTGRES:
+                pytest.fail(f"CHAINPLAN_REQUIRE_POSTGRES=1 but {message}")
+            pytest.skip(message)
+        url = POSTGRES_URL
+        try:
+            _reset_postgres(url)
+        except Exception as exc:  # a server that is configured but down
+            if REQUIRE_POSTGRES:
+                pytest.fail(f"PostgreSQL at {url} is required but not reachable: {exc}")
+            pytest.skip(f"PostgreSQL at {url} not reachable: {exc}")
+    yield url
+    engine_for(url).dispose()
+    engine_for.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def demo() -> Dataset:
+    return build_demo_dataset()
+
+
+class FakeRepository:
+    def __init__(self) -> None:
+        self.dataset = Dataset.empty()
+        self.runs: list[StoredRun] = []
+
+    def load(self) -> Dataset:
+        return self.dataset
+
+    def replace(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+
+    def counts(self) -> dict[str, int]:
+        return self.dataset.counts()
+
+    def add_run(self, run: StoredRun) -> int:
+        stored = StoredRun(**{**run.__dict__, "id": len(self.runs) + 1})
+        self.runs.append(stored)
+        return len(self.runs)
+
+    def list_runs(self) -> list[StoredRun]:
+        return list(reversed(self.runs))
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """In memory; what is not committed is thrown away, like the real one."""
+
+    def __init__(self) -> None:
+        self.committed = FakeRepository()
+        self.commits = 0
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self.repository = FakeRepository()
+        self.repository.dataset = self.committed.dataset
+        self.repository.runs = list(self.committed.runs)
+        return self
+
+    def commit(self) -> None:
+        self.committed = self.repository  # type: ignore[assignment]
+        self.commits += 1
+
+    def rollback(self) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
