@@ -29,7 +29,7 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
 demo-workbook: $(STAMP)
-	$(BIN)/python -m chainplan.demo_workbook scenarios/data/quang-ninh-demo.xlsx
+	$(BIN)/chainplan demo workbook scenarios/data/quang-ninh-demo.xlsx
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from chainplan import services
-from chainplan.dataset import DatasetError, InputProblem
+from chainplan.dataset import DatasetError
 
 __all__ = ["app", "main"]
 
@@ -150,8 +150,16 @@ def _report(report: services.ImportReport, output: OutputFormat) -> None:
 
 @demo_app.command("load")
 def demo_load(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
-    """Load the Quảng Ninh demo dataset (synthetic figures; see docs/demo.md)."""
+    """Load the Quảng Ninh demo dataset (real regions and chains, synthetic figures)."""
     _report(run(ctx, output, lambda: services.load_demo(unit_of_work(ctx))), output)
+
+
+@demo_app.command("workbook")
+def demo_workbook(path: Annotated[Path, typer.Argument(help="PATH.xlsx, or a folder for CSV files")]) -> None:
+    """Write the demo dataset as an input workbook (what scenarios/data/ ships)."""
+    with reported_errors():
+        written = services.write_demo_workbook(path)
+    typer.echo(f"demo written: {written}")
 
 
 @app.command("template")
@@ -211,17 +219,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code)
-    except SystemExit as exc:  # click's usage errors
+    except SystemExit as exc:
         return int(exc.code or 0)
-    except Exception as exc:  # click usage errors arrive as ClickException subclasses
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return EXIT_BAD_INPUT
-        if isinstance(exc, click.exceptions.Abort):
-            return EXIT_NO
-        raise
+    except typer.Abort:
+        return EXIT_NO
+    except typer.TyperException as exc:  # usage errors: unknown option, bad choice, missing argument
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        return EXIT_BAD_INPUT
     return result if isinstance(result, int) else 0
 
 

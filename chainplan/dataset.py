@@ -393,7 +393,9 @@ def _check_plans(ds: Dataset, out: _Collector) -> None:
     row_of = dict(zip(plans["code"], plans.index, strict=True))
     for cycle in nx.simple_cycles(requires):
         first = min(cycle)
-        path = " -> ".join([*cycle, cycle[0]])
+        start = cycle.index(first)
+        cycle = cycle[start:] + cycle[:start]  # report it the same way every time
+        path = " -> ".join([*cycle, first])
         out.add("plans", row_of[first], "requires_plan", plans.loc[row_of[first], "requires_plan"],
                 f"requires_plan forms a cycle: {path}")
 

@@ -355,11 +355,11 @@ def build_demo_dataset(seed: int = DEMO_SEED) -> Dataset:
     by_product: dict[str, list[dict[str, object]]] = {}
     for plan in plans:
         by_product.setdefault(str(plan["product_code"]), []).append(plan)
-    pairs = [group for group in by_product.values() if len(group) >= 2]
-    for group in pairs[:8]:
-        group[1]["requires_plan"] = group[0]["code"]
-    for group in pairs[8:14]:
-        group[0]["excludes_plans"] = [group[1]["code"]]
+    pairs = [siblings for siblings in by_product.values() if len(siblings) >= 2]
+    for siblings in pairs[:8]:
+        siblings[1]["requires_plan"] = siblings[0]["code"]
+    for siblings in pairs[8:14]:
+        siblings[0]["excludes_plans"] = [siblings[1]["code"]]
 
     return validated(Dataset.from_records({
         "regions": regions, "organizations": organizations, "products": products, "links": links,

@@ -24,6 +24,7 @@ __all__ = [
     "load_dataset",
     "load_demo",
     "make_template",
+    "write_demo_workbook",
 ]
 
 
@@ -64,6 +65,11 @@ def import_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> ImportRepor
 def load_demo(uow: UnitOfWork) -> ImportReport:
     """Store the generated Quảng Ninh demo dataset."""
     return _replace(uow, build_demo_dataset(), "demo:quang-ninh")
+
+
+def write_demo_workbook(path: str | os.PathLike[str]) -> Path:
+    """Write the demo dataset as a workbook or CSV folder without touching any database."""
+    return write_dataset(build_demo_dataset(), path)
 
 
 def export_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> Path:

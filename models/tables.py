@@ -8,12 +8,13 @@ order in which rows were imported, so an export lists them as the planner wrote 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "SHEET_TABLES",
     "AllocationRunRow",
     "AppraisalRow",
     "Base",
@@ -26,7 +27,6 @@ __all__ = [
     "PlanRow",
     "ProductRow",
     "RegionRow",
-    "SHEET_TABLES",
 ]
 
 CODE = String(64)
@@ -42,7 +42,7 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
 
 
 class RegionRow(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from chainplan.ports import UnitOfWork
@@ -33,12 +33,6 @@ def _normalise(url: str) -> str:
 def engine_for(url: str) -> Engine:
     """One engine per URL per process, its schema upgraded to the newest migration."""
     engine = create_engine(_normalise(url), future=True)
-    if engine.dialect.name == "sqlite":
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(connection, _record):  # type: ignore[no-untyped-def]
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
     upgrade(engine)
     return engine
 

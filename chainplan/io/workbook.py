@@ -94,8 +94,8 @@ def _parse_sheet(
             continue
         record: dict[str, object] = {}
         for column in sheet.columns:
-            index = position.get(column.name)
-            raw = values[index] if index is not None and index < len(values) else None
+            at = position.get(column.name)
+            raw = values[at] if at is not None and at < len(values) else None
             try:
                 record[column.name] = parse_cell(column, raw)
             except CellError as exc:
@@ -155,6 +155,9 @@ def _replacing(target: Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; the user expects an ordinary file
     try:
         yield Path(temporary)
         os.replace(temporary, target)
@@ -173,7 +176,7 @@ def _write_xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[obj
     from openpyxl.styles import Font
 
     workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    workbook.remove(workbook.active)
     for title, header, rows in sheets:
         worksheet = workbook.create_sheet(title)
         worksheet.append(list(header))
@@ -205,11 +208,13 @@ def write_dataset(dataset: Dataset, path: str | os.PathLike[str]) -> Path:
                                          "exists and is not a folder; give a folder or an .xlsx path", str(target))])
     target.mkdir(parents=True, exist_ok=True)
     for sheet in SHEETS.values():
-        with _replacing(target / f"{sheet.name}.csv") as temporary:
-            with temporary.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(sheet.column_names)
-                writer.writerows(_sheet_rows(dataset, sheet, for_csv=True))
+        with (
+            _replacing(target / f"{sheet.name}.csv") as temporary,
+            temporary.open("w", newline="", encoding="utf-8") as handle,
+        ):
+            writer = csv.writer(handle)
+            writer.writerow(sheet.column_names)
+            writer.writerows(_sheet_rows(dataset, sheet, for_csv=True))
     return target
 
 

@@ -29,3 +29,12 @@ def test_demo_matches_the_issue(demo: Dataset) -> None:
     assert per_plan.min() >= 10_000_000 and per_plan.max() <= 3_000_000_000
     assert demo.budget_lines["region_code"].notna().sum() >= 3  # district budgets
     assert (demo.plans["requires_plan"].notna()).any() and (demo.plans["excludes_plans"].map(len) > 0).any()
+
+
+def test_shipped_workbook_is_the_generated_demo(demo: Dataset) -> None:
+    from pathlib import Path
+
+    from chainplan.io import read_dataset
+
+    shipped = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "quang-ninh-demo.xlsx"
+    assert read_dataset(shipped).to_records() == demo.to_records(), "run `make demo-workbook`"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import csv
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -142,7 +142,7 @@ def test_missing_sheet_column_and_unreadable_files(tmp_path: Path) -> None:
         read_dataset(folder)
     not_a_workbook = tmp_path / "x.xlsx"
     not_a_workbook.write_text("hello", encoding="utf-8")
-    with pytest.raises(DatasetError, match="cannot be read as an .xlsx workbook"):
+    with pytest.raises(DatasetError, match=r"cannot be read as an \.xlsx workbook"):
         read_dataset(not_a_workbook)
     with pytest.raises(DatasetError, match="no such file"):
         read_dataset(tmp_path / "absent.xlsx")

@@ -1,7 +1,7 @@
 """initial schema: the data contract sheets and allocation runs
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-30 04:26:23.044803
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None

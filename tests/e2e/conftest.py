@@ -1,0 +1,63 @@
+"""A live Dash server in a thread and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("CHAINPLAN_CHROMIUM", "/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("CHAINPLAN_REQUIRE_BROWSER") == "1"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium; .ci/run does)"
+        if REQUIRE_BROWSER:
+            pytest.fail(f"CHAINPLAN_REQUIRE_BROWSER=1 but {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The UI on a free loopback port, over a demo database."""
+    from werkzeug.serving import make_server
+
+    from chainplan import services
+    from dash_app.app import create_app
+    from models.uow import SqlAlchemyUnitOfWork
+
+    db = f"sqlite:///{tmp_path_factory.mktemp('ui') / 'ui.db'}"
+    services.load_demo(SqlAlchemyUnitOfWork(db))
+    server = make_server("127.0.0.1", 0, create_app(db).server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page that records console errors and page errors in ``page.errors``."""
+    context = browser.new_context()
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.errors = errors
+    yield tab
+    context.close()

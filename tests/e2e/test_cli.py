@@ -1,0 +1,94 @@
+"""The command line as a user runs it: exit codes, JSON on stdout only, clear errors, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from chainplan.cli import main
+from chainplan.dataset import Dataset
+from chainplan.io import write_dataset
+from tests.unit.test_dataset_checks import BASE
+from tests.unit.test_workbook import TEN_ERRORS, _break_xlsx, fill_template
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_demo_load_and_summary_json(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(capsys, "--db", database_url, "demo", "load")[0] == 0
+    code, out, _ = cli(capsys, "--db", database_url, "summary", "--format", "json")
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["districts"] == 13
+    assert [summary["products_by_tier"][k] for k in ("district", "provincial", "national")] == [31, 12, 6]
+    states = {state.split(":")[1] for state in summary["plans_by_appraisal_state"] if ":" in state}
+    assert states == {"pending", "passed", "failed"}
+
+
+def test_template_fill_import_export_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    template = tmp_path / "template.xlsx"
+    assert cli(capsys, "template", str(template))[0] == 0
+    fill_template(template, BASE)
+    assert cli(capsys, "--db", db, "import", str(template))[0] == 0
+    assert cli(capsys, "--db", db, "export", str(tmp_path / "out.xlsx"))[0] == 0
+    code, out, _ = cli(capsys, "--db", db, "import", str(tmp_path / "out.xlsx"), "--format", "json")
+    assert code == 0 and json.loads(out)["unchanged"] is True
+    exported = load_workbook(tmp_path / "out.xlsx")
+    assert exported["plans"].max_row == 3
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_ten_errors_exit_2_and_leave_the_database_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    from tests.unit.test_workbook import _break_csv
+
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert cli(capsys, "--db", db, "demo", "load")[0] == 0
+    before = json.loads(cli(capsys, "--db", db, "summary", "--format", "json")[1])["counts"]
+    target = tmp_path / ("bad.xlsx" if kind == "xlsx" else "bad")
+    write_dataset(Dataset.from_records(BASE), target)
+    for sheet, row, column, value, _ in TEN_ERRORS:
+        (_break_xlsx if kind == "xlsx" else _break_csv)(target, sheet, row, column, value)
+    code, out, err = cli(capsys, "--db", db, "import", str(target), "--format", "json")
+    assert code == 2
+    document = json.loads(out)
+    assert len(document["problems"]) == 10
+    assert {(p["sheet"], p["row"], p["column"]) for p in document["problems"]} == {
+        (s, r, c) for s, r, c, _, _ in TEN_ERRORS}
+    assert "10 problem(s)" in err and "Traceback" not in err
+    after = json.loads(cli(capsys, "--db", db, "summary", "--format", "json")[1])["counts"]
+    assert after == before
+
+
+def test_bad_database_url_and_missing_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(capsys, "--db", "nosuchdriver://x", "summary")
+    assert code == 2 and "cannot use the database" in err
+    code, _, err = cli(capsys, "--db", f"sqlite:///{tmp_path / 'd.db'}", "import", str(tmp_path / "none.xlsx"))
+    assert code == 2 and "no such file" in err
+    assert cli(capsys, "summary", "--format", "yaml")[0] == 2
+
+
+def test_db_upgrade_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'u.db'}"
+    assert cli(capsys, "--db", db, "db", "upgrade")[0] == 0
+    assert cli(capsys, "--db", db, "db", "upgrade")[0] == 0
+
+
+def test_installed_script_prints_only_json_on_stdout(tmp_path: Path) -> None:
+    env_db = f"sqlite:///{tmp_path / 's.db'}"
+    script = Path(sys.executable).with_name("chainplan")
+    subprocess.run([str(script), "--db", env_db, "demo", "load"], check=True, capture_output=True)
+    result = subprocess.run([str(script), "--db", env_db, "summary", "--format", "json"],
+                            check=True, capture_output=True, text=True)
+    assert json.loads(result.stdout)["counts"]["plans"] > 0
