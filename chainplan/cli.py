@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from chainplan import services
+from chainplan.chains import GAP_TYPES, UnknownProduct, gaps_frame
 from chainplan.dataset import DatasetError
 
 __all__ = ["app", "main"]
@@ -37,6 +38,19 @@ EXIT_BAD_INPUT = 2
 class OutputFormat(enum.StrEnum):
     table = "table"
     json = "json"
+
+
+class TableFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Tier(enum.StrEnum):
+    district = "district"
+    provincial = "provincial"
+    national = "national"
+    none = "none"
 
 
 class UsageProblem(Exception):
@@ -91,7 +105,7 @@ def unit_of_work(ctx: typer.Context) -> Any:
 
 
 @contextmanager
-def reported_errors(output: OutputFormat = OutputFormat.table) -> Iterator[None]:
+def reported_errors(output: OutputFormat | TableFormat = OutputFormat.table) -> Iterator[None]:
     """Turn the user's mistakes into a clear message and exit code 2, never a traceback."""
     from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -102,19 +116,19 @@ def reported_errors(output: OutputFormat = OutputFormat.table) -> Iterator[None]
     except DatasetError as exc:
         message = str(exc)
         problems = [p.as_dict() for p in exc.problems]
-    except UsageProblem as exc:
+    except (UsageProblem, UnknownProduct) as exc:
         message = str(exc)
     except (ArgumentError, OperationalError) as exc:
         message = f"cannot use the database: {str(exc).splitlines()[0]}"
     except (OSError, PermissionError) as exc:
         message = f"{exc.strerror or exc}: {exc.filename}" if getattr(exc, "filename", None) else str(exc)
     typer.echo(f"error: {message}", err=True)
-    if output is OutputFormat.json:
+    if output == "json":
         print_json({"error": message, "problems": problems or []})
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def run(ctx: typer.Context, output: OutputFormat, work: Callable[[], Any]) -> Any:
+def run(ctx: typer.Context, output: OutputFormat | TableFormat, work: Callable[[], Any]) -> Any:
     with reported_errors(output):
         return work()
 
@@ -211,6 +225,88 @@ def summary(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> No
     if document["by_region"]:
         typer.echo(f"\nBy {document['region_level']}:")
         typer.echo(render_table(document["by_region"]))
+
+
+@app.command("gaps")
+def gaps(
+    ctx: typer.Context,
+    product: Annotated[str | None, typer.Option("--product", help="Only this product code")] = None,
+    tier: Annotated[Tier | None, typer.Option("--tier", help="Only products of this chain tier")] = None,
+    threshold: Annotated[float, typer.Option("--concentration-threshold", min=0.0, max=1.0,
+                                             help="Share of volume one buyer may take")] = 0.7,
+    output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv")] = TableFormat.table,
+) -> None:
+    """Supply-chain gaps: no_supermarket_path, missing_processing, capacity_shortfall, single_point_of_failure,
+    buyer_concentration, compliance_gap, unlinked_producer."""
+    found = run(ctx, output, lambda: services.chain_gaps(
+        unit_of_work(ctx), product=product, tier=tier.value if tier else None, concentration_threshold=threshold))
+    if output is TableFormat.json:
+        print_json([{k: v for k, v in g.as_dict().items() if k != "measures"} for g in found])
+    elif output is TableFormat.csv:
+        typer.echo(gaps_frame(found).to_csv(index=False), nl=False)
+    else:
+        counts = {kind: sum(g.type == kind for g in found) for kind in GAP_TYPES}
+        typer.echo(render_table([{"product": g.product_code, "type": g.type, "severity": g.severity,
+                                  "detail": g.detail} for g in found]))
+        typer.echo("\n" + ", ".join(f"{kind} {n}" for kind, n in counts.items()))
+
+
+@app.command("trace")
+def trace(
+    ctx: typer.Context,
+    product: Annotated[str, typer.Argument(help="Product code")],
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Every path from the product's producer to each supermarket chain, with bottlenecks and max flow."""
+    result = run(ctx, output, lambda: services.chain_trace(unit_of_work(ctx), product))
+    document = result.as_dict()
+    if output is OutputFormat.json:
+        print_json(document)
+        return
+    typer.echo(f"{product}: producer {result.producer}; supermarket chains reached: "
+               f"{', '.join(result.chains_reached) or 'none'}")
+    typer.echo(render_table([{"path": " -> ".join(p.nodes), "bottleneck": p.bottleneck,
+                              "weakest link": " -> ".join(p.weakest_link)} for p in result.paths]))
+    if result.other_paths:
+        typer.echo("\nOther channels:")
+        typer.echo(render_table([{"path": " -> ".join(p.nodes), "bottleneck": p.bottleneck}
+                                 for p in result.other_paths]))
+    typer.echo(f"\nMax flow to the chains: {document['max_flow_to_chains']:,.0f}; demand {document['demand']:,.0f}; "
+               f"deliverable against demand {document['flow_to_demand']:,.0f}; unmet {document['unmet_demand']:,.0f}")
+
+
+@app.command("candidates")
+def candidates(
+    ctx: typer.Context,
+    product: Annotated[str | None, typer.Option("--product", help="Only this product code")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Candidates per gap")] = 5,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Ranked links that would close each gap (same region first, then the province, then elsewhere)."""
+    found = run(ctx, output, lambda: services.gap_candidates(unit_of_work(ctx), product=product, limit=limit))
+    rows = [c.as_dict() for c in found]
+    if output is OutputFormat.json:
+        print_json(rows)
+    else:
+        typer.echo(render_table(rows))
+
+
+@app.command("indicators")
+def indicators(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
+    """Products reaching supermarket chains by tier, complete chains, stamp and barcode coverage."""
+    document = run(ctx, output, lambda: services.indicators(unit_of_work(ctx)))
+    if output is OutputFormat.json:
+        print_json(document)
+        return
+    typer.echo(render_table([{"tier": tier, **values} for tier, values in document["by_tier"].items()]))
+    for name in ("e_stamp_coverage", "barcode_coverage"):
+        item = document[name]
+        share = "n/a" if item["share"] is None else f"{item['share']:.0%}"
+        typer.echo(f"{name}: {share} of products rated 3★+ (target {item['target']:.0%}, "
+                   f"{'met' if item['met'] else 'not met'})")
+    safe = document["key_products_in_safe_food_chain"]
+    typer.echo(f"key products in a safe-food chain: {safe['count']} (target {safe['target']}, "
+               f"{'met' if safe['met'] else 'not met'})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

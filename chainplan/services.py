@@ -10,6 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chainplan.chains import (
+    ChainNetwork,
+    Gap,
+    LinkCandidate,
+    ProductTrace,
+    UnknownProduct,
+    chain_indicators,
+    gap_report,
+    linkage_candidates,
+    trace_product,
+)
 from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
 from chainplan.io import read_dataset, write_dataset, write_template
@@ -18,6 +29,10 @@ from chainplan.summary import summarize
 
 __all__ = [
     "ImportReport",
+    "chain_gaps",
+    "chain_trace",
+    "gap_candidates",
+    "indicators",
     "dataset_summary",
     "export_dataset",
     "import_dataset",
@@ -90,3 +105,41 @@ def load_dataset(uow: UnitOfWork) -> Dataset:
 def dataset_summary(uow: UnitOfWork) -> dict[str, Any]:
     """Counts by region, tier, stars and appraisal state."""
     return summarize(load_dataset(uow))
+
+
+def _network(uow: UnitOfWork) -> ChainNetwork:
+    return ChainNetwork.from_dataset(load_dataset(uow))
+
+
+def chain_gaps(
+    uow: UnitOfWork, *, product: str | None = None, tier: str | None = None, concentration_threshold: float = 0.7
+) -> list[Gap]:
+    """The gap report, for one product, one tier or every product.
+
+    Raises :class:`~chainplan.chains.UnknownProduct` for a product code that is not stored.
+    """
+    network = _network(uow)
+    if product is not None and product not in network.products:
+        raise UnknownProduct(product)
+    return gap_report(network, products=[product] if product else None, tier=tier,
+                      concentration_threshold=concentration_threshold)
+
+
+def chain_trace(uow: UnitOfWork, product: str) -> ProductTrace:
+    """Every path from the product's producer to each supermarket chain, with bottlenecks and flows."""
+    return trace_product(_network(uow).product_graph(product))
+
+
+def gap_candidates(uow: UnitOfWork, *, product: str | None = None, limit: int = 5) -> list[LinkCandidate]:
+    """Ranked links that would close each gap (of one product, or of all)."""
+    network = _network(uow)
+    if product is not None and product not in network.products:
+        raise UnknownProduct(product)
+    gaps = gap_report(network, products=[product] if product else None)
+    return linkage_candidates(network, gaps, limit=limit)
+
+
+def indicators(uow: UnitOfWork) -> dict[str, Any]:
+    """Chain indicators against the committee's targets."""
+    network = _network(uow)
+    return chain_indicators(network, gap_report(network))

@@ -1,0 +1,280 @@
+"""Gaps in a product's chain to the supermarket chains, each named, located and rated.
+
+Severity rules (``high`` / ``medium`` / ``low``):
+
+- ``no_supermarket_path``, ``unlinked_producer``, ``single_point_of_failure``: high for a key-chain product
+  (``chain_tier`` district, provincial or national), medium otherwise;
+- ``missing_processing``: high;
+- ``capacity_shortfall``: by the unmet share of the chains' demand: high from 50 %, medium from 20 %, else low;
+- ``buyer_concentration``: high when one buyer takes 90 % or more of the volume, else medium;
+- ``compliance_gap``: high when the channel demands the product (a ``demand`` row), medium when it only
+  reaches it.
+
+Examples
+--------
+>>> import networkx as nx
+>>> G = nx.MultiDiGraph(product_code="SP", producer="P", chain_tier="provincial", demand={}, requirements={},
+...                     product={"needs_processing": False, "annual_output": 0.0})
+>>> G.add_node("P", role="producer")
+>>> [g.type for g in find_gaps(G)]
+['unlinked_producer', 'no_supermarket_path']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from chainplan.chains.flow import max_flow_to
+from chainplan.chains.graph import ChainNetwork, is_supermarket
+from chainplan.dataset import parse_requirement
+
+__all__ = ["GAP_TYPES", "Gap", "find_gaps", "gap_report", "gaps_frame", "requirements_missing"]
+
+GAP_TYPES = (
+    "no_supermarket_path", "missing_processing", "capacity_shortfall", "single_point_of_failure",
+    "buyer_concentration", "compliance_gap", "unlinked_producer",
+)
+_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One gap: the product, its type, how bad it is, a sentence for a manager, and where it is."""
+
+    product_code: str
+    type: str
+    severity: str
+    detail: str
+    nodes: tuple[str, ...] = ()
+    edges: tuple[tuple[str, str], ...] = ()
+    measures: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """What makes two reports of a gap the same gap (used to decide whether a plan closes it).
+
+        A product-level gap is the same gap whatever edges the cut passes; a node, buyer or channel gap is
+        the same gap only at the same node.
+        """
+        if self.type == "single_point_of_failure":
+            return (self.product_code, self.type, *self.nodes, *(f"{u}>{v}" for u, v in self.edges))
+        if self.type in ("buyer_concentration", "compliance_gap"):
+            return (self.product_code, self.type, *self.nodes)
+        return (self.product_code, self.type)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"product_code": self.product_code, "type": self.type, "severity": self.severity,
+                "detail": self.detail, "nodes": list(self.nodes), "edges": [list(e) for e in self.edges],
+                "measures": dict(self.measures)}
+
+
+def _is_key_chain(G: nx.MultiDiGraph) -> bool:
+    return G.graph.get("chain_tier", "none") != "none"
+
+
+def requirements_missing(product: dict[str, Any], requires: Iterable[str]) -> list[str]:
+    """The requirements of a channel that the product does not meet.
+
+    Examples
+    --------
+    >>> requirements_missing({"barcode": True, "stars": 2}, ["barcode", "e_stamp", "min_stars:3"])
+    ['e_stamp', 'min_stars:3']
+    """
+    missing = []
+    for item in requires:
+        flag, stars = parse_requirement(item)
+        if flag == "min_stars":
+            if int(product.get("stars") or 0) < (stars or 0):
+                missing.append(item)
+        elif not product.get(flag):
+            missing.append(flag)
+    return missing
+
+
+def _name(G: nx.MultiDiGraph, node: str) -> str:
+    name = G.nodes[node].get("name") if node in G else None
+    return f"{name} ({node})" if name else node
+
+
+def _spof(G: nx.MultiDiGraph, producer: str, chains: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Organizations and links on every path from the producer to the chains reached.
+
+    Every link is split by a node of its own; the dominators of a super-sink fed by every chain are then
+    exactly the organizations and links that every path passes.
+    """
+    H = nx.DiGraph()
+    for u, v, k in G.edges(keys=True):
+        middle = ("link", u, v, k)
+        H.add_edge(u, middle)
+        H.add_edge(middle, v)
+    sink = ("sink",)
+    for chain in chains:
+        H.add_edge(chain, sink)
+    dominators = nx.immediate_dominators(H, producer)
+    on_every_path: list[Any] = []
+    current = dominators.get(sink)
+    while current is not None and current != producer:
+        on_every_path.append(current)
+        following = dominators.get(current)
+        current = None if following == current else following
+    nodes = [n for n in on_every_path if isinstance(n, str) and not is_supermarket(G.nodes[n])]
+    node_set = set(nodes)
+    edges = [
+        (n[1], n[2]) for n in on_every_path
+        if isinstance(n, tuple) and n[1] not in node_set and n[2] not in node_set
+    ]
+    return list(reversed(nodes)), list(reversed(edges))
+
+
+def find_gaps(
+    G: nx.MultiDiGraph,
+    *,
+    capacity: str = "capacity",
+    volume: str = "volume",
+    concentration_threshold: float = 0.7,
+) -> list[Gap]:
+    """Every gap of one product's chain graph (see :meth:`ChainNetwork.product_graph`), in ``GAP_TYPES`` order.
+
+    Parameters
+    ----------
+    G
+        The product's graph; ``G.graph`` holds ``product_code``, ``producer``, ``chain_tier``, ``product``,
+        ``demand`` and ``requirements``.
+    capacity, volume
+        Edge attribute names.
+    concentration_threshold
+        Share of the producer's sold volume that one buyer may take before it is reported (default 70 %).
+    """
+    product_code = G.graph["product_code"]
+    producer = G.graph["producer"]
+    product = G.graph.get("product", {})
+    demand: dict[str, float] = G.graph.get("demand", {})
+    requirements: dict[str, list[str]] = G.graph.get("requirements", {})
+    key_chain = _is_key_chain(G)
+    gaps: list[Gap] = []
+
+    def gap(kind: str, severity: str, detail: str, nodes: Iterable[str] = (),
+            edges: Iterable[tuple[str, str]] = (), **measures: float) -> None:
+        gaps.append(Gap(product_code, kind, severity, detail, tuple(nodes), tuple(edges), measures))
+
+    out_edges = [(u, v, d) for u, v, d in G.out_edges(producer, data=True)] if producer in G else []
+    reachable = nx.descendants(G, producer) if producer in G else set()
+    chains_reached = sorted(n for n in reachable if is_supermarket(G.nodes[n]))
+    others_reached = sorted(n for n in reachable if G.nodes[n].get("role") == "retailer"
+                            and not is_supermarket(G.nodes[n]))
+
+    if not out_edges and key_chain:
+        gap("unlinked_producer", "high",
+            f"Producer {_name(G, producer)} has no link for this key-chain product: nobody buys or processes it.",
+            [producer])
+
+    if not chains_reached:
+        also = (f" It is sold only through {', '.join(_name(G, n) for n in others_reached)}." if others_reached
+                else " It reaches no retail channel at all.")
+        wanted = sorted(r for r in demand if r in G and is_supermarket(G.nodes[r]) and demand[r] > 0)
+        if wanted:
+            also += f" Demanded by {', '.join(_name(G, r) for r in wanted)}."
+        gap("no_supermarket_path", "high" if key_chain else "medium",
+            f"No path from {_name(G, producer)} to any supermarket chain.{also}", [producer, *others_reached])
+
+    if product.get("needs_processing") and out_edges:
+        retailers = {n for n in reachable if G.nodes[n].get("role") == "retailer"}
+        processed = any(
+            G.nodes[n].get("role") == "processor" and nx.descendants(G, n) & retailers
+            for n in reachable
+        )
+        if not processed:
+            gap("missing_processing", "high",
+                "The product must be processed, but no path to a retail channel passes a processor; "
+                f"{_name(G, producer)} sells it raw.",
+                [producer], [(u, v) for u, v, _ in out_edges])
+
+    wanted_chains = {r: amount for r, amount in demand.items()
+                     if amount > 0 and r in G and is_supermarket(G.nodes[r])}
+    total_demand = sum(wanted_chains.values())
+    if total_demand > 0 and chains_reached:  # reaching no chain at all is reported as no_supermarket_path
+        result = max_flow_to(G, wanted_chains, capacity=capacity)
+        if result.value < total_demand - _TOLERANCE:
+            unmet = total_demand - result.value
+            share = unmet / total_demand
+            severity = "high" if share >= 0.5 else "medium" if share >= 0.2 else "low"
+            unreached = sorted(r for r in wanted_chains if r not in reachable)
+            parts = [f"The chains demand {total_demand:,.0f} a year; the chain can deliver {result.value:,.0f} "
+                     f"({share:.0%} unmet)."]
+            if result.cut_edges:
+                parts.append("Bottleneck: " + ", ".join(f"{u} -> {v}" for u, v in result.cut_edges) + ".")
+            if result.output_limited:
+                parts.append(f"The producer's output ({product.get('annual_output', 0):,.0f}) is part of the limit.")
+            if unreached:
+                parts.append("Not reached at all: " + ", ".join(_name(G, r) for r in unreached) + ".")
+            gap("capacity_shortfall", severity, " ".join(parts), sorted({n for e in result.cut_edges for n in e}),
+                result.cut_edges, demand=total_demand, max_flow=result.value, unmet_share=share)
+
+    if chains_reached:
+        nodes, edges = _spof(G, producer, chains_reached)
+        severity = "high" if key_chain else "medium"
+        for node in nodes:
+            gap("single_point_of_failure", severity,
+                f"Every path to the supermarket chains passes {_name(G, node)}: if it stops, the product leaves "
+                "the shelves.", [node])
+        for u, v in edges:
+            gap("single_point_of_failure", severity,
+                f"Every path to the supermarket chains uses the link {u} -> {v}.", [], [(u, v)])
+
+    sold = {}
+    for _u, v, data in out_edges:
+        sold[v] = sold.get(v, 0.0) + float(data.get(volume, 0.0))
+    total_sold = sum(sold.values())
+    if total_sold > 0:
+        shares = {buyer: amount / total_sold for buyer, amount in sold.items()}
+        hhi = sum(s * s for s in shares.values())
+        buyer, top = max(sorted(shares.items()), key=lambda item: item[1])
+        if top >= concentration_threshold:
+            gap("buyer_concentration", "high" if top >= 0.9 else "medium",
+                f"{_name(G, buyer)} takes {top:.0%} of the volume {_name(G, producer)} sells "
+                f"(Herfindahl index {hhi:.2f}; threshold {concentration_threshold:.0%}).",
+                [buyer], [(producer, buyer)], share=top, herfindahl=hhi)
+
+    channels = sorted({*(n for n in reachable if G.nodes[n].get("role") == "retailer"),
+                       *(r for r, amount in demand.items() if amount > 0 and r in G)})
+    for channel in channels:
+        missing = requirements_missing(product, requirements.get(channel, ()))
+        if missing:
+            demanded = demand.get(channel, 0) > 0
+            gap("compliance_gap", "high" if demanded else "medium",
+                f"{_name(G, channel)} requires {', '.join(missing)}, which the product lacks"
+                f"{' (the channel demands it)' if demanded else ''}.",
+                [channel], sorted((u, v) for u, v in G.in_edges(channel)))
+
+    order = {kind: i for i, kind in enumerate(GAP_TYPES)}
+    return sorted(gaps, key=lambda g: order[g.type])
+
+
+def gap_report(
+    network: ChainNetwork,
+    *,
+    products: Iterable[str] | None = None,
+    tier: str | None = None,
+    concentration_threshold: float = 0.7,
+) -> list[Gap]:
+    """Gaps of every product (or of ``products``, or of one ``tier``), in product order."""
+    codes = list(products) if products is not None else network.product_codes(tier)
+    report: list[Gap] = []
+    for code in codes:
+        if tier is not None and network.products[code]["chain_tier"] != tier:
+            continue
+        report += find_gaps(network.product_graph(code), concentration_threshold=concentration_threshold)
+    return report
+
+
+def gaps_frame(gaps: Iterable[Gap]) -> pd.DataFrame:
+    """Gaps as a table: one row each, nodes and edges as text."""
+    rows = [{**g.as_dict(), "nodes": ";".join(g.nodes), "edges": ";".join(f"{u}>{v}" for u, v in g.edges)}
+            for g in gaps]
+    columns = ["product_code", "type", "severity", "detail", "nodes", "edges"]
+    return pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)

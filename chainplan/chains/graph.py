@@ -1,0 +1,151 @@
+"""Supply-chain graphs: one directed multigraph per product, and one for the whole province.
+
+Nodes are organizations (attributes ``role``, ``kind``, ``region_code``, ``certifications``, ``name``); edges are
+links keyed by product code, with ``capacity``, ``volume`` and ``contract``. A product graph carries the product
+in ``G.graph``: ``product_code``, ``producer``, ``chain_tier``, ``product`` (its record), ``demand``
+(retailer -> annual demand) and ``requirements`` (retailer -> list of requirements).
+
+:class:`ChainNetwork` groups the links by product once, so building thousands of product graphs stays linear in
+the number of links.
+
+Examples
+--------
+>>> from chainplan.demo import build_demo_dataset
+>>> network = ChainNetwork.from_dataset(build_demo_dataset())
+>>> G = network.product_graph("SP001")
+>>> G.graph["producer"] in G, G.graph["chain_tier"]
+(True, 'provincial')
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from chainplan.dataset import Dataset, region_ancestors
+from chainplan.schema import SUPERMARKET_KINDS
+
+__all__ = [
+    "ChainNetwork",
+    "UnknownProduct",
+    "is_supermarket",
+    "other_channels",
+    "supermarket_chains",
+]
+
+
+class UnknownProduct(KeyError):
+    """The product code is not in the dataset."""
+
+    def __str__(self) -> str:
+        return f"unknown product code {self.args[0]!r}"
+
+
+def is_supermarket(attributes: dict[str, Any]) -> bool:
+    """A retailer of kind ``supermarket_chain`` or ``trade_centre``."""
+    return attributes.get("role") == "retailer" and attributes.get("kind") in SUPERMARKET_KINDS
+
+
+def supermarket_chains(G: nx.MultiDiGraph) -> list[str]:
+    """Supermarket chains and trade centres in ``G``, sorted by code."""
+    return sorted(n for n, data in G.nodes(data=True) if is_supermarket(data))
+
+
+def other_channels(G: nx.MultiDiGraph) -> list[str]:
+    """Retail channels that are not supermarket chains (OCOP shops, e-commerce, exporters...), sorted."""
+    return sorted(n for n, data in G.nodes(data=True) if data.get("role") == "retailer" and not is_supermarket(data))
+
+
+@dataclass
+class ChainNetwork:
+    """The dataset's chains indexed for fast per-product graphs."""
+
+    organizations: dict[str, dict[str, Any]]
+    products: dict[str, dict[str, Any]]
+    links_by_product: dict[str, list[tuple[str, str, float, float, bool]]]
+    demand_by_product: dict[str, dict[str, float]]
+    requirements: dict[str, list[str]]
+    region_chain: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def from_dataset(cls, ds: Dataset) -> ChainNetwork:
+        organizations = {
+            record["code"]: {
+                "name": record["name"], "role": record["role"], "kind": record["kind"],
+                "region_code": record["region_code"], "certifications": list(record["certifications"]),
+            }
+            for record in ds.organizations.to_dict("records")
+        }
+        products = {record["code"]: record for record in ds.products.to_dict("records")}
+        links: dict[str, list[tuple[str, str, float, float, bool]]] = defaultdict(list)
+        links_frame = ds.links
+        for source, target, product, capacity, volume, contract in zip(
+            links_frame["from_code"], links_frame["to_code"], links_frame["product_code"],
+            links_frame["capacity"].astype(float), links_frame["volume"].astype(float),
+            links_frame["contract"].astype(bool), strict=True,
+        ):
+            links[product].append((source, target, capacity, volume, contract))
+        demand: dict[str, dict[str, float]] = defaultdict(dict)
+        for retailer, product, amount in zip(ds.demand["retailer_code"], ds.demand["product_code"],
+                                             ds.demand["annual_demand"].astype(float), strict=True):
+            demand[product][retailer] = amount
+        requirements = dict(zip(ds.channel_requirements["retailer_code"], ds.channel_requirements["requires"],
+                                strict=True))
+        return cls(organizations, products, dict(links), dict(demand), requirements, region_ancestors(ds.regions))
+
+    def product_codes(self, tier: str | None = None) -> list[str]:
+        return [code for code, record in self.products.items() if tier is None or record["chain_tier"] == tier]
+
+    def product_graph(
+        self, product_code: str, extra_links: Iterable[tuple[str, str, dict[str, Any]]] = ()
+    ) -> nx.MultiDiGraph:
+        """The product's chain; ``extra_links`` (from, to, attributes) add planned links to it."""
+        if product_code not in self.products:
+            raise UnknownProduct(product_code)
+        product = self.products[product_code]
+        producer = product["producer_code"]
+        demand = self.demand_by_product.get(product_code, {})
+        G = nx.MultiDiGraph(
+            product_code=product_code, producer=producer, chain_tier=product["chain_tier"], product=product,
+            demand=dict(demand),
+            requirements=self.requirements,  # shared and read-only: copying it per product costs at scale
+        )
+        G.add_node(producer, **self.organizations.get(producer, {}))
+        for source, target, capacity, volume, contract in self.links_by_product.get(product_code, ()):
+            for node in (source, target):
+                if node not in G:
+                    G.add_node(node, **self.organizations.get(node, {}))
+            G.add_edge(source, target, key=product_code, capacity=capacity, volume=volume, contract=contract)
+        for source, target, attributes in extra_links:
+            if G.has_edge(source, target):
+                continue  # planned link that exists already: it adds nothing
+            for node in (source, target):
+                if node not in G:
+                    G.add_node(node, **self.organizations.get(node, {}))
+            G.add_edge(source, target, key=product_code, **attributes)
+        for retailer in demand:
+            if retailer not in G:
+                G.add_node(retailer, **self.organizations.get(retailer, {}))
+        return G
+
+    def province_graph(self) -> nx.MultiDiGraph:
+        """Every organization and every link of every product (parallel edges keyed by product)."""
+        G = nx.MultiDiGraph()
+        G.add_nodes_from(self.organizations.items())
+        for product, links in self.links_by_product.items():
+            G.add_edges_from(
+                (s, t, product, {"capacity": c, "volume": v, "contract": k}) for s, t, c, v, k in links
+            )
+        return G
+
+    def spare_capacity(self) -> dict[str, float]:
+        """Per organization: capacity of its outgoing links not used by their volume, over all products."""
+        spare: dict[str, float] = defaultdict(float)
+        for links in self.links_by_product.values():
+            for source, _target, capacity, volume, _contract in links:
+                spare[source] += max(0.0, capacity - volume)
+        return dict(spare)
