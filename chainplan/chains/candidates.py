@@ -57,7 +57,7 @@ class _Ranker:
 
     def _area(self, organization: str) -> tuple[str, ...]:
         region = self.network.organizations.get(organization, {}).get("region_code")
-        chain = self.network.region_chain.get(region, ())
+        chain = self.network.region_chain.get(region, ()) if region else ()
         return tuple(reversed(chain))  # root first: (province, district, commune)
 
     def proximity(self, organization: str, anchor: str) -> str:
@@ -72,7 +72,9 @@ class _Ranker:
         order = {"same_region": 0, "neighbouring_region": 1, "other_region": 2}
         return sorted(
             set(organizations),
-            key=lambda o: (order[self.proximity(o, anchor)], o not in self.serves_chains, -self.spare.get(o, 0.0), o),
+            key=lambda o: (
+                order[self.proximity(o, anchor)], o not in self.serves_chains, -self.spare.get(o, 0.0), o,
+            ),
         )
 
     def with_role(self, roles: Iterable[str]) -> list[str]:
@@ -111,7 +113,8 @@ def _candidates_for(network: ChainNetwork, ranker: _Ranker, gap: Gap, limit: int
     if gap.type in ("no_supermarket_path", "unlinked_producer"):
         holders = [n for n in reachable if G.nodes[n].get("role") in _INTERMEDIARIES]
         for holder in ranker.ranked(holders, producer):
-            proposals += [(holder, c, "carries the product already; link it to a supermarket chain") for c in chains[:2]]
+            reason = "carries the product already; link it to a supermarket chain"
+            proposals += [(holder, c, reason) for c in chains[:2]]
         intermediaries = [o for o in ranker.with_role(_INTERMEDIARIES) if o in ranker.serves_chains]
         proposals += [(producer, o, "already delivers to supermarket chains") for o in ranker.ranked(intermediaries,
                                                                                                      producer)]

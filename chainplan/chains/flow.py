@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 from networkx.algorithms.flow import preflow_push
@@ -80,7 +81,7 @@ def max_flow_to(
         (u, v): float(residual[u][v]["flow"]) for u, v in D.edges
         if u != SOURCE and v != SINK and residual[u][v]["flow"] > 0
     }
-    reachable = {SOURCE}
+    reachable: set[Any] = {SOURCE}
     frontier = [SOURCE]
     while frontier:
         u = frontier.pop()
@@ -88,7 +89,7 @@ def max_flow_to(
             if v not in reachable and attributes["flow"] < attributes["capacity"]:
                 reachable.add(v)
                 frontier.append(v)
-    cut = sorted(
+    cut: list[tuple[str, str]] = sorted(
         (u, v) for u in reachable if u != SOURCE for v in D.successors(u) if v not in reachable and v != SINK
     )
     output_limited = producer not in reachable

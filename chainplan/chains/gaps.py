@@ -226,7 +226,7 @@ def find_gaps(
             gap("single_point_of_failure", severity,
                 f"Every path to the supermarket chains uses the link {u} -> {v}.", [], [(u, v)])
 
-    sold = {}
+    sold: dict[str, float] = {}
     for _u, v, data in out_edges:
         sold[v] = sold.get(v, 0.0) + float(data.get(volume, 0.0))
     total_sold = sum(sold.values())

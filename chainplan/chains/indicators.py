@@ -52,7 +52,7 @@ def chain_indicators(network: ChainNetwork, gaps: Iterable[Gap]) -> dict[str, An
     rated = [p for p in network.products.values() if int(p["stars"]) >= 3]
     stamped = sum(bool(p["e_stamp"]) for p in rated)
     barcoded = sum(bool(p["barcode"]) for p in rated)
-    safe_key = by_tier["key_chains"]["safe_food_chain"]
+    safe_key = int(by_tier["key_chains"]["safe_food_chain"] or 0)
     e_stamp_share = _share(stamped, len(rated))
     barcode_share = _share(barcoded, len(rated))
     return {

@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import networkx as nx
@@ -79,7 +80,7 @@ def _paths(D: nx.DiGraph, producer: str, targets: list[str], capacity: str, limi
         for nodes in nx.all_simple_paths(D, producer, target):
             if len(found) >= limit:
                 return found, True
-            links = list(zip(nodes, nodes[1:], strict=False))
+            links = list(pairwise(nodes))
             weakest = min(links, key=lambda e: (D.edges[e][capacity], e))
             found.append(ChainPath(list(nodes), target, float(D.edges[weakest][capacity]), weakest, supermarket))
     return found, False
