@@ -17,7 +17,7 @@ Examples
 ...                     product={"needs_processing": False, "annual_output": 0.0})
 >>> G.add_node("P", role="producer")
 >>> [g.type for g in find_gaps(G)]
-['unlinked_producer', 'no_supermarket_path']
+['no_supermarket_path', 'unlinked_producer']
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def requirements_missing(product: dict[str, Any], requires: Iterable[str]) -> li
 
 def _name(G: nx.MultiDiGraph, node: str) -> str:
     name = G.nodes[node].get("name") if node in G else None
-    return f"{name} ({node})" if name else node
+    return f"{name} ({node})" if name and name != node else node
 
 
 def _spof(G: nx.MultiDiGraph, producer: str, chains: list[str]) -> tuple[list[str], list[tuple[str, str]]]:

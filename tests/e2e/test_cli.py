@@ -92,3 +92,53 @@ def test_installed_script_prints_only_json_on_stdout(tmp_path: Path) -> None:
     result = subprocess.run([str(script), "--db", env_db, "summary", "--format", "json"],
                             check=True, capture_output=True, text=True)
     assert json.loads(result.stdout)["counts"]["plans"] > 0
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert cli(capsys, "--db", db, "demo", "load")[0] == 0
+    return db
+
+
+def test_gaps_json_follows_the_contract(demo_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from chainplan.chains import GAP_TYPES
+
+    code, out, _ = cli(capsys, "--db", demo_db, "gaps", "--format", "json")
+    assert code == 0
+    gaps = json.loads(out)
+    assert isinstance(gaps, list) and gaps
+    assert {g["type"] for g in gaps} == set(GAP_TYPES)
+    for gap in gaps:
+        assert set(gap) == {"product_code", "type", "severity", "detail", "nodes", "edges"}
+        assert gap["severity"] in ("high", "medium", "low")
+    code, out, _ = cli(capsys, "--db", demo_db, "gaps", "--tier", "national", "--format", "json")
+    national = json.loads(out)
+    assert national and len(national) < len(gaps)
+    product = gaps[0]["product_code"]
+    code, out, _ = cli(capsys, "--db", demo_db, "gaps", "--product", product, "--format", "csv")
+    lines = out.strip().splitlines()
+    assert lines[0] == "product_code,type,severity,detail,nodes,edges"
+    assert len(lines) - 1 == sum(g["product_code"] == product for g in gaps)
+
+
+def test_trace_and_indicators(demo_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "--db", demo_db, "trace", "SP002", "--format", "json")
+    assert code == 0
+    trace = json.loads(out)
+    assert trace["paths"] and all(p["nodes"][0] == trace["producer"] for p in trace["paths"])
+    assert trace["flow_to_demand"] <= trace["demand"]
+    code, out, _ = cli(capsys, "--db", demo_db, "indicators", "--format", "json")
+    assert code == 0 and json.loads(out)["by_tier"]["key_chains"]["products"] == 49
+    assert cli(capsys, "--db", demo_db, "candidates", "--product", "SP002", "--format", "json")[0] == 0
+
+
+def test_unknown_product_exits_2(demo_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["trace", "NOPE"], ["gaps", "--product", "NOPE"], ["candidates", "--product", "NOPE"]):
+        code, _, err = cli(capsys, "--db", demo_db, *args)
+        assert code == 2 and "unknown product code 'NOPE'" in err
+
+
+def test_empty_database_gives_an_empty_gap_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "--db", f"sqlite:///{tmp_path / 'e.db'}", "gaps", "--format", "json")
+    assert code == 0 and json.loads(out) == []

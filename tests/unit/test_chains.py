@@ -1,0 +1,223 @@
+"""Gap types, tracing and candidates on small hand-drawn chains whose answers are worked out by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chainplan.chains import (
+    GAP_TYPES,
+    ChainNetwork,
+    Gap,
+    UnknownProduct,
+    chain_indicators,
+    find_gaps,
+    gap_report,
+    gaps_closed_by_plan,
+    linkage_candidates,
+    trace_product,
+)
+from chainplan.dataset import Dataset
+
+ORGS = {
+    "P": ("producer", "cooperative", "BC"),
+    "C1": ("processor", "company", "BC"),
+    "C2": ("processor", "company", "HL"),
+    "D": ("distributor", "wholesaler", "HL"),
+    "D2": ("distributor", "wholesaler", "BC"),
+    "GO": ("retailer", "supermarket_chain", "HL"),
+    "MM": ("retailer", "supermarket_chain", "HL"),
+    "SHOP": ("retailer", "ocop_shop", "BC"),
+}
+
+
+def network(links: list[tuple[str, str, float, float]], *, tier: str = "none", demand: dict[str, float] | None = None,
+            requires: dict[str, list[str]] | None = None, plans: list[dict[str, Any]] | None = None,
+            **product: Any) -> ChainNetwork:
+    records = {
+        "regions": [{"code": "QN", "name": "QN", "level": "province"},
+                    {"code": "BC", "name": "Ba Chẽ", "level": "district", "parent_code": "QN"},
+                    {"code": "HL", "name": "Hạ Long", "level": "district", "parent_code": "QN"}],
+        "organizations": [{"code": c, "name": c, "role": r, "kind": k, "region_code": g}
+                          for c, (r, k, g) in ORGS.items()],
+        "products": [{"code": "SP", "name": "Ba kích", "group": "herbal", "producer_code": "P", "region_code": "BC",
+                      "chain_tier": tier, **product}],
+        "links": [{"from_code": f, "to_code": t, "product_code": "SP", "capacity": c, "volume": v}
+                  for f, t, c, v in links],
+        "demand": [{"retailer_code": r, "product_code": "SP", "annual_demand": a} for r, a in (demand or {}).items()],
+        "channel_requirements": [{"retailer_code": r, "requires": q} for r, q in (requires or {}).items()],
+        "plans": plans or [],
+    }
+    return ChainNetwork.from_dataset(Dataset.from_records(records))
+
+
+def gaps_of(net: ChainNetwork, **options: Any) -> list[Gap]:
+    return find_gaps(net.product_graph("SP"), **options)
+
+
+def test_no_supermarket_path_names_the_channels_it_does_reach() -> None:
+    gaps = gaps_of(network([("P", "SHOP", 10, 5)]))
+    assert [g.type for g in gaps] == ["no_supermarket_path", "buyer_concentration"]  # one buyer takes 100 %
+    gap = gaps[0]
+    assert gap == Gap("SP", "no_supermarket_path", "medium",
+                      "No path from P to any supermarket chain. It is sold only through SHOP.", ("P", "SHOP"), ())
+
+
+def test_no_supermarket_path_is_high_for_a_key_chain_and_mentions_demand() -> None:
+    gap = gaps_of(network([("P", "SHOP", 10, 5)], tier="provincial", demand={"GO": 3}))[0]
+    assert gap.severity == "high"
+    assert gap.detail.endswith("Demanded by GO.")
+
+
+def test_missing_processing_when_every_path_skips_processors() -> None:
+    gaps = gaps_of(network([("P", "D", 10, 5), ("D", "GO", 10, 5)], needs_processing=True))
+    assert [g.type for g in gaps if g.type == "missing_processing"] == ["missing_processing"]
+    [gap] = [g for g in gaps if g.type == "missing_processing"]
+    assert (gap.severity, gap.nodes, gap.edges) == ("high", ("P",), (("P", "D"),))
+
+
+def test_processing_on_one_path_is_enough() -> None:
+    links = [("P", "D", 10, 5), ("D", "GO", 10, 5), ("P", "C1", 10, 5), ("C1", "MM", 10, 5)]
+    assert "missing_processing" not in {g.type for g in gaps_of(network(links, needs_processing=True))}
+
+
+def test_capacity_shortfall_names_the_min_cut() -> None:
+    # P -(10)-> D -(4)-> GO, GO wants 8: 4 deliverable, half unmet -> high; the cut is D -> GO.
+    [gap] = [g for g in gaps_of(network([("P", "D", 10, 1), ("D", "GO", 4, 1)], demand={"GO": 8}))
+             if g.type == "capacity_shortfall"]
+    assert gap.severity == "high"
+    assert gap.edges == (("D", "GO"),)
+    assert gap.measures == {"demand": 8.0, "max_flow": 4.0, "unmet_share": 0.5}
+
+
+def test_capacity_shortfall_counts_every_chain_and_the_producer_output() -> None:
+    links = [("P", "D", 100, 1), ("D", "GO", 50, 1), ("D", "MM", 50, 1)]
+    # Demand 30 + 30 = 60, links could carry it, but the producer only makes 45: 25 % unmet -> medium.
+    [gap] = [g for g in gaps_of(network(links, demand={"GO": 30, "MM": 30}, annual_output=45))
+             if g.type == "capacity_shortfall"]
+    assert gap.severity == "medium"
+    assert gap.measures["max_flow"] == 45.0
+    assert "output" in gap.detail
+    enough = network(links, demand={"GO": 30, "MM": 30}, annual_output=60)
+    assert "capacity_shortfall" not in {g.type for g in gaps_of(enough)}
+
+
+def test_single_point_of_failure_node() -> None:
+    links = [("P", "D", 10, 5), ("D", "GO", 10, 5), ("D", "MM", 10, 5)]
+    spof = [g for g in gaps_of(network(links)) if g.type == "single_point_of_failure"]
+    assert [(g.nodes, g.edges) for g in spof] == [(("D",), ())]
+
+
+def test_two_parallel_processors_are_no_single_point_of_failure() -> None:
+    links = [("P", "C1", 10, 5), ("P", "C2", 10, 5), ("C1", "GO", 10, 5), ("C2", "GO", 10, 5)]
+    assert [g for g in gaps_of(network(links)) if g.type == "single_point_of_failure"] == []
+
+
+def test_single_link_to_the_only_chain_is_a_single_point_of_failure() -> None:
+    spof = [g for g in gaps_of(network([("P", "GO", 10, 5)])) if g.type == "single_point_of_failure"]
+    assert [(g.nodes, g.edges) for g in spof] == [((), (("P", "GO"),))]
+
+
+def test_chain_of_two_intermediaries_reports_both_and_no_redundant_links() -> None:
+    links = [("P", "C1", 10, 5), ("C1", "D", 10, 5), ("D", "GO", 10, 5), ("D", "MM", 10, 5)]
+    spof = [g for g in gaps_of(network(links, tier="national")) if g.type == "single_point_of_failure"]
+    assert [(g.nodes, g.edges, g.severity) for g in spof] == [(("C1",), (), "high"), (("D",), (), "high")]
+
+
+def test_buyer_concentration_with_herfindahl() -> None:
+    # Shares 0.8 and 0.2: HHI = 0.64 + 0.04 = 0.68.
+    [gap] = [g for g in gaps_of(network([("P", "D", 100, 80), ("P", "D2", 100, 20)]))
+             if g.type == "buyer_concentration"]
+    assert (gap.nodes, gap.edges, gap.severity) == (("D",), (("P", "D"),), "medium")
+    assert gap.measures == pytest.approx({"share": 0.8, "herfindahl": 0.68})
+    assert "80%" in gap.detail
+
+
+def test_buyer_concentration_threshold_is_a_parameter() -> None:
+    net = network([("P", "D", 100, 60), ("P", "D2", 100, 40)])
+    assert "buyer_concentration" not in {g.type for g in gaps_of(net)}
+    assert "buyer_concentration" in {g.type for g in gaps_of(net, concentration_threshold=0.6)}
+
+
+def test_compliance_gap_lists_what_the_product_lacks() -> None:
+    net = network([("P", "D", 10, 5), ("D", "GO", 10, 5)], demand={"GO": 5},
+                  requires={"GO": ["barcode", "e_stamp", "min_stars:3"], "MM": ["barcode"]}, stars=2, e_stamp=True)
+    [gap] = [g for g in gaps_of(net) if g.type == "compliance_gap"]
+    assert gap == Gap("SP", "compliance_gap", "high",
+                      "GO requires barcode, min_stars:3, which the product lacks (the channel demands it).",
+                      ("GO",), (("D", "GO"),))
+
+
+def test_compliance_met_is_not_reported() -> None:
+    net = network([("P", "GO", 10, 5)], requires={"GO": ["barcode", "min_stars:3"]}, stars=3, barcode=True)
+    assert "compliance_gap" not in {g.type for g in gaps_of(net)}
+
+
+def test_unlinked_producer_only_for_key_chain_products() -> None:
+    assert [g.type for g in gaps_of(network([], tier="district"))] == ["no_supermarket_path", "unlinked_producer"]
+    assert [g.type for g in gaps_of(network([]))] == ["no_supermarket_path"]
+
+
+def test_trace_lists_every_path_with_bottlenecks_and_flows() -> None:
+    links = [("P", "C1", 6, 0), ("P", "C2", 5, 0), ("C1", "GO", 4, 0), ("C2", "GO", 5, 0), ("C1", "MM", 3, 0),
+             ("P", "SHOP", 2, 0)]
+    trace = trace_product(network(links, demand={"GO": 10}).product_graph("SP"))
+    assert [(p.nodes, p.bottleneck, p.weakest_link) for p in trace.paths] == [
+        (["P", "C1", "GO"], 4.0, ("C1", "GO")),
+        (["P", "C2", "GO"], 5.0, ("C2", "GO")),
+        (["P", "C1", "MM"], 3.0, ("C1", "MM")),
+    ]
+    assert [p.nodes for p in trace.other_paths] == [["P", "SHOP"]]
+    # To all chains: C1 carries 6 (4 to GO + 2 to MM... at most 6 in), C2 carries 5: 11 in total.
+    assert trace.max_flow == 11.0
+    # Against GO's demand of 10: 4 via C1 and 5 via C2 = 9.
+    assert (trace.flow_to_demand, trace.demand) == (9.0, 10.0)
+    assert trace.chains_reached == ["GO", "MM"]
+
+
+def test_unknown_product_and_empty_dataset() -> None:
+    empty = ChainNetwork.from_dataset(Dataset.empty())
+    assert gap_report(empty) == []
+    with pytest.raises(UnknownProduct, match="unknown product code 'X'"):
+        empty.product_graph("X")
+
+
+def test_plans_close_gaps_with_their_new_links() -> None:
+    plans = [
+        {"code": "LINK", "product_code": "SP", "organization_code": "P", "purpose": "linkage", "new_links": ["D>GO"]},
+        {"code": "SAME", "product_code": "SP", "organization_code": "P", "purpose": "linkage", "new_links": ["P>D"]},
+        {"code": "NONE", "product_code": "SP", "organization_code": "P", "purpose": "upgrade"},
+    ]
+    net = network([("P", "D", 10, 5), ("D", "SHOP", 10, 5)], tier="district", plans=plans)
+    ds_plans = Dataset.from_records({"plans": plans}).plans
+    closed = gaps_closed_by_plan(net, ds_plans)
+    assert [g.type for g in closed["LINK"]] == ["no_supermarket_path"]
+    assert closed["SAME"] == [] and closed["NONE"] == []
+
+
+def test_candidates_prefer_the_same_region_and_skip_existing_links() -> None:
+    net = network([("P", "D", 10, 9), ("D", "GO", 10, 9)], needs_processing=True)
+    [gap] = [g for g in gaps_of(net) if g.type == "missing_processing"]
+    found = linkage_candidates(net, [gap])
+    assert [(c.from_code, c.to_code, c.proximity) for c in found] == [
+        ("P", "C1", "same_region"), ("P", "C2", "neighbouring_region")]
+    compliance = Gap("SP", "compliance_gap", "high", "", ("GO",), ())
+    assert linkage_candidates(net, [compliance]) == []
+
+
+def test_demo_has_every_gap_type_and_traces_chain_products(demo: Dataset) -> None:
+    net = ChainNetwork.from_dataset(demo)
+    gaps = gap_report(net)
+    assert {g.type for g in gaps} == set(GAP_TYPES)
+    national = net.product_codes("national")
+    traced = [trace_product(net.product_graph(code)) for code in national]
+    assert any(t.paths for t in traced)
+    for t in traced:
+        for path in t.paths:
+            assert path.nodes[0] == t.producer and path.retailer in t.chains_reached
+    indicators = chain_indicators(net, gaps)
+    assert indicators["by_tier"]["key_chains"]["products"] == 49
+    reaching = sum(1 for code in net.products if "no_supermarket_path" not in
+                   {g.type for g in gaps if g.product_code == code})
+    assert indicators["products_reaching_supermarket"] == reaching
