@@ -56,6 +56,7 @@ class InputProblem:
     value: object
     reason: str
     source: str | None = None
+    key: str | None = None
 
     def __str__(self) -> str:
         where = []
@@ -67,6 +68,8 @@ class InputProblem:
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column '{self.column}'")
+        if self.key:
+            where.append(f"key '{self.key}'")
         value = "" if self.value is None or self.value == "" else f" (value {self.value!r})"
         return f"{', '.join(where) or 'input'}{value}: {self.reason}"
 
@@ -75,7 +78,7 @@ class InputProblem:
         if not isinstance(value, str | int | float | bool) and value is not None:
             value = str(value)
         return {"source": self.source, "sheet": self.sheet, "row": self.row, "column": self.column,
-                "value": value, "reason": self.reason}
+                "value": value, "reason": self.reason, "key": self.key}
 
 
 class DatasetError(ValueError):

@@ -277,15 +277,15 @@ def build_demo_dataset(seed: int = DEMO_SEED) -> Dataset:
 
     budget_lines: list[dict[str, object]] = [
         {"code": "NTM-DTPT", "name": "Vốn đầu tư phát triển NTM (trung ương)", "source": "ntm_central",
-         "amount_vnd": 30_000_000_000},
+         "amount_vnd": 14_000_000_000},
         {"code": "NTM-SN", "name": "Vốn sự nghiệp NTM tỉnh", "source": "ntm_provincial",
-         "amount_vnd": 15_000_000_000},
-        {"code": "XTTM", "name": "Kinh phí xúc tiến thương mại", "source": "other", "amount_vnd": 4_000_000_000},
+         "amount_vnd": 8_000_000_000},
+        {"code": "XTTM", "name": "Kinh phí xúc tiến thương mại", "source": "other", "amount_vnd": 2_500_000_000},
     ]
     district_lines = {d: f"NS-{d}" for d in ("HL", "CP", "UB", "MC", "DT", "VD", "BC", "BL")}
     for district, line in district_lines.items():
         budget_lines.append({"code": line, "name": f"Ngân sách {district_name[district]}", "source": "local",
-                             "amount_vnd": rng.randrange(800, 2_400, 100) * 1_000_000, "region_code": district})
+                             "amount_vnd": rng.randrange(400, 1_500, 100) * 1_000_000, "region_code": district})
 
     # Plans: about 200, in every purpose and appraisal state.
     org_region = {str(o["code"]): str(o["region_code"]) for o in organizations}

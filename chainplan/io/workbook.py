@@ -13,14 +13,16 @@ import csv
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+
+import pandas as pd
 
 from chainplan.dataset import Dataset, DatasetError, InputProblem, check_dataset
 from chainplan.io.cells import CellError, format_cell, is_blank, parse_cell
 from chainplan.schema import SHEETS, Sheet
 
-__all__ = ["read_dataset", "write_dataset", "write_template"]
+__all__ = ["read_dataset", "write_dataset", "write_frames", "write_template"]
 
 _RawRows = list[tuple[int, list[object]]]
 
@@ -230,4 +232,30 @@ def write_template(path: str | os.PathLike[str]) -> Path:
     ]
     sheets += [(s.name, s.column_names, ()) for s in SHEETS.values()]
     _write_xlsx(sheets, target)
+    return target
+
+
+def _cell_for_excel(value: object) -> object:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()  # numpy scalars
+    if isinstance(value, list | tuple | dict | set):
+        return "; ".join(map(str, value)) if not isinstance(value, dict) else "; ".join(
+            f"{k}: {v}" for k, v in value.items())
+    return value
+
+
+def write_frames(frames: Mapping[str, pd.DataFrame], path: str | os.PathLike[str]) -> Path:
+    """Write report tables (one sheet per frame) to an ``.xlsx`` workbook, replacing it only when complete."""
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise DatasetError([InputProblem(None, None, None, None, "a report is written as an .xlsx workbook",
+                                         str(target))])
+    _write_xlsx(
+        ((name, [str(c) for c in frame.columns],
+          ([_cell_for_excel(v) for v in row] for row in frame.itertuples(index=False, name=None)))
+         for name, frame in frames.items()),
+        target,
+    )
     return target

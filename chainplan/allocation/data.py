@@ -1,0 +1,218 @@
+"""From a dataset and a scenario to the allocation's input tables: eligibility, outcomes, benefits, money.
+
+One outcome table serves both the benefit (weights × outcomes) and the targets (outcomes counted over funded
+plans), so a plan that counts toward a target is valued for the same reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import networkx as nx
+import pandas as pd
+
+from chainplan.chains import ChainNetwork, Gap, gaps_closed_by_plan, is_supermarket
+from chainplan.dataset import Dataset, InputProblem, region_ancestors, region_at_level
+from chainplan.scenario import Scenario, ScenarioError
+
+__all__ = [
+    "OUTCOMES",
+    "TARGET_OUTCOMES",
+    "AllocationInput",
+    "plan_outcomes",
+    "prepare",
+    "stars_for_score",
+]
+
+#: Outcomes of a plan that the weights value (same names as the weights).
+OUTCOMES: tuple[str, ...] = (
+    "score_gain", "star_upgrade", "new_product", "new_organization", "supermarket_entry", "national_5_star",
+    "safe_food_chain", "e_stamp", "gap_closed", "priority_points",
+)
+#: Which outcome each counted target counts (``e_stamp_share`` is a share, handled apart).
+TARGET_OUTCOMES: dict[str, str] = {
+    "new_products": "new_product",
+    "new_organizations": "new_organization",
+    "supermarket_entries": "supermarket_entry",
+    "rated_3_to_5_stars": "rated_3_to_5_stars",
+    "national_5_star": "national_5_star",
+    "safe_food_chain": "safe_food_chain",
+}
+
+
+def stars_for_score(score: float | None) -> int:
+    """OCOP stars for a score: 1★ < 30, 2★ 30–49, 3★ 50–69, 4★ 70–89, 5★ 90–100; 0 when unknown.
+
+    Examples
+    --------
+    >>> [stars_for_score(s) for s in (None, 10, 30, 49.9, 50, 70, 89.9, 90)]
+    [0, 1, 2, 2, 3, 4, 4, 5]
+    """
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return 0
+    return 1 if score < 30 else 2 if score < 50 else 3 if score < 70 else 4 if score < 90 else 5
+
+
+def _reaches_supermarket(network: ChainNetwork, product_code: str) -> bool:
+    G = network.product_graph(product_code)
+    producer = G.graph["producer"]
+    return producer in G and any(is_supermarket(G.nodes[n]) for n in nx.descendants(G, producer))
+
+
+def plan_outcomes(ds: Dataset, network: ChainNetwork, gaps_closed: Mapping[str, list[Gap]]) -> pd.DataFrame:
+    """Each plan's outcomes if it succeeds (not yet weighted by ``success_probability``), indexed by plan code.
+
+    Besides :data:`OUTCOMES`: ``rated_3_to_5_stars`` (product below 3★ today, expected score ≥ 50),
+    ``stamp_numerator`` and ``stamp_denominator`` (how the plan moves the count of stamped products rated 3★+
+    and of products rated 3★+, for the ``e_stamp_share`` target).
+    """
+    products = ds.products.set_index("code")
+    plans = ds.plans.set_index("code")
+    product = products.loc[plans["product_code"]].set_axis(plans.index)
+    expected = plans["expected_score"]
+    stars_now = product["stars"].astype(int)
+    stars_after = expected.map(stars_for_score).astype(int)
+    current_score = product["ocop_score"].fillna(0.0)
+    reach = {code: _reaches_supermarket(network, code) for code in plans["product_code"].unique()}
+    reaches_today = plans["product_code"].map(reach).astype(bool)
+    rated_before = stars_now >= 3
+    rated_after = rated_before | (stars_after >= 3)
+    stamped_before = product["e_stamp"].astype(bool)
+    stamped_after = stamped_before | plans["adds_e_stamp"].astype(bool)
+    outcomes = pd.DataFrame(index=plans.index)
+    outcomes["score_gain"] = (expected.fillna(current_score) - current_score).clip(lower=0.0)
+    outcomes["star_upgrade"] = (stars_after - stars_now).clip(lower=0).where(expected.notna(), 0).astype(float)
+    outcomes["new_product"] = plans["creates_new_product"].astype(float)
+    outcomes["new_organization"] = plans["creates_organization"].astype(float)
+    outcomes["supermarket_entry"] = (plans["enters_supermarket"] & ~reaches_today).astype(float)
+    outcomes["national_5_star"] = ((stars_now < 5) & (expected >= 90)).astype(float)
+    outcomes["safe_food_chain"] = (plans["joins_safe_food_chain"] & ~product["safe_food_chain"].astype(bool)).astype(
+        float)
+    outcomes["e_stamp"] = (plans["adds_e_stamp"] & ~stamped_before).astype(float)
+    outcomes["gap_closed"] = [float(len(gaps_closed.get(code, ()))) for code in plans.index]
+    outcomes["priority_points"] = plans["priority_points"].astype(float)
+    outcomes["rated_3_to_5_stars"] = ((stars_now < 3) & (expected >= 50)).astype(float)
+    outcomes["stamp_numerator"] = ((rated_after & stamped_after).astype(float)
+                                   - (rated_before & stamped_before).astype(float))
+    outcomes["stamp_denominator"] = rated_after.astype(float) - rated_before.astype(float)
+    return outcomes
+
+
+@dataclass
+class AllocationInput:
+    """Everything the formulation, the baselines and the explanations read."""
+
+    scenario: Scenario
+    plans: pd.DataFrame
+    requests: pd.DataFrame
+    lines: pd.DataFrame
+    stamp_base: tuple[float, float]
+    gaps_closed: dict[str, list[Gap]] = field(default_factory=dict)
+
+    @property
+    def eligible(self) -> pd.DataFrame:
+        return self.plans[self.plans["eligible"]]
+
+    def request_matrix(self) -> pd.DataFrame:
+        """Plans × budget lines, VND requested (0 where none)."""
+        return self.requests.pivot_table(index="plan_code", columns="budget_line_code", values="amount_vnd",
+                                         aggfunc="sum", fill_value=0).reindex(columns=self.lines.index, fill_value=0)
+
+
+def _available(ds: Dataset, scenario: Scenario) -> pd.DataFrame:
+    lines = ds.budget_lines.set_index("code")[["name", "source", "amount_vnd", "region_code"]].copy()
+    unknown = sorted(set(scenario.budget_lines) - set(lines.index))
+    if unknown:
+        raise ScenarioError([InputProblem(None, None, None, code, "unknown budget line code", key=f"budget_lines.{code}")
+                             for code in unknown])
+    for code, amount in scenario.budget_lines.items():
+        lines.loc[code, "amount_vnd"] = amount
+    lines["available"] = (lines["amount_vnd"].astype(float) * scenario.budget_scale).map(math.floor).astype("int64")
+    return lines
+
+
+def _eligibility(ds: Dataset, scenario: Scenario, totals: pd.Series) -> dict[str, list[str]]:
+    """Reasons a plan may not be funded at all (empty list = eligible), before the optimisation."""
+    status = {(p, s): st for p, s, st in zip(ds.appraisals["plan_code"], ds.appraisals["stage"],
+                                               ds.appraisals["status"], strict=True)}
+    org_region = dict(zip(ds.organizations["code"], ds.organizations["region_code"], strict=True))
+    ancestors = region_ancestors(ds.regions)
+    line_region = dict(zip(ds.budget_lines["code"], ds.budget_lines["region_code"], strict=True))
+    lines_of = ds.plan_requests.groupby("plan_code")["budget_line_code"].agg(list).to_dict()
+    reasons: dict[str, list[str]] = {}
+    for code, organization in zip(ds.plans["code"], ds.plans["organization_code"], strict=True):
+        why: list[str] = []
+        for stage in scenario.required_appraisals:
+            state = status.get((code, stage))
+            if state is None:
+                why.append(f"not appraised at {stage} level")
+            elif state == "pending":
+                why.append(f"{stage} appraisal still pending")
+            elif state == "failed":
+                why.append(f"failed the {stage} appraisal")
+        within = ancestors.get(org_region.get(organization, ""), ())
+        for line in lines_of.get(code, ()):
+            restricted = line_region.get(line)
+            if restricted and restricted not in within:
+                why.append(f"asks for line {line}, which is reserved for region {restricted}")
+        total = int(totals.get(code, 0))
+        if total < scenario.min_grant_vnd:
+            why.append(f"asks for {total:,} VND in all, below the minimum grant of {scenario.min_grant_vnd:,} VND")
+        reasons[code] = why
+    # A plan that needs an ineligible plan cannot be funded either (repeat until nothing changes: chains).
+    requires = dict(zip(ds.plans["code"], ds.plans["requires_plan"], strict=True))
+    changed = True
+    while changed:
+        changed = False
+        for code, needed in requires.items():
+            if needed and reasons.get(needed) and not any(r.startswith("needs plan") for r in reasons[code]):
+                reasons[code].append(f"needs plan {needed}, which is not eligible")
+                changed = True
+    return reasons
+
+
+def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = None) -> AllocationInput:
+    """The allocation input for ``scenario`` on ``ds``.
+
+    Raises
+    ------
+    ScenarioError
+        When the scenario names a budget line the dataset does not have.
+    """
+    network = network or ChainNetwork.from_dataset(ds)
+    lines = _available(ds, scenario)
+    requests = ds.plan_requests[["plan_code", "budget_line_code", "amount_vnd"]].reset_index(drop=True)
+    totals = requests.groupby("plan_code")["amount_vnd"].sum()
+    with_links = ds.plans[ds.plans["new_links"].map(len) > 0]
+    gaps_closed = gaps_closed_by_plan(network, with_links) if len(with_links) else {}
+    outcomes = plan_outcomes(ds, network, gaps_closed)
+    reasons = _eligibility(ds, scenario, totals)
+    plans = ds.plans.set_index("code")
+    org_region = dict(zip(ds.organizations["code"], ds.organizations["region_code"], strict=True))
+    to_level = region_at_level(ds.regions, scenario.region_level)
+    scores = ds.appraisals.dropna(subset=["score"])
+    stage_rank = {stage: i for i, stage in enumerate(["commune", "district", "province"])}
+    last_score: dict[str, float] = {}
+    for plan, stage, score in sorted(zip(scores["plan_code"], scores["stage"], scores["score"], strict=True),
+                                     key=lambda item: stage_rank[item[1]]):
+        last_score[plan] = float(score)  # the furthest stage's score wins
+    weights = scenario.weights.model_dump()
+    frame = pd.DataFrame(index=plans.index)
+    frame["product_code"] = plans["product_code"]
+    frame["organization_code"] = plans["organization_code"]
+    frame["region"] = plans["organization_code"].map(org_region).map(to_level)
+    frame["total_request"] = totals.reindex(plans.index, fill_value=0).astype("int64")
+    frame["success_probability"] = plans["success_probability"].astype(float)
+    frame["appraisal_score"] = pd.Series(last_score, dtype=float).reindex(plans.index)
+    frame["requires_plan"] = plans["requires_plan"]
+    frame["excludes_plans"] = plans["excludes_plans"]
+    frame["ineligible_reasons"] = pd.Series(reasons).reindex(plans.index)
+    frame["eligible"] = frame["ineligible_reasons"].map(lambda r: not r).astype(bool)
+    frame = frame.join(outcomes)
+    frame["value"] = sum(weights[name] * outcomes[name] for name in OUTCOMES)
+    frame["benefit"] = frame["success_probability"] * frame["value"]
+    rated = ds.products["stars"] >= 3
+    stamp_base = (float((rated & ds.products["e_stamp"]).sum()), float(rated.sum()))
+    return AllocationInput(scenario, frame, requests, lines, stamp_base, gaps_closed)

@@ -1,0 +1,166 @@
+"""The result of an allocation, the same shape for the optimiser and the baselines.
+
+Frames: ``funded`` (plan, product, region, amounts per line, total, benefit), ``budget`` (per line: available,
+used, left, value of one more billion VND), ``regions`` (per region: plans, amount, share), ``targets``
+(required, achieved, met, shortfall) and ``decisions`` (every plan: funded or not, the reason code and a
+sentence). :meth:`AllocationResult.as_dict` gives the JSON document of ``DATA_FORMAT.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from chainplan.allocation.data import AllocationInput
+from chainplan.allocation.targets import objective_value, target_attainment
+
+__all__ = ["AllocationResult", "assemble_result"]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+@dataclass
+class AllocationResult:
+    scenario_name: str
+    method: str
+    status: str
+    objective: float | None
+    funded: pd.DataFrame
+    budget: pd.DataFrame
+    regions: pd.DataFrame
+    targets: pd.DataFrame
+    decisions: pd.DataFrame
+    solver: str | None = None
+    gap: float | None = None
+    build_time_s: float = 0.0
+    solve_time_s: float = 0.0
+    model_size: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+    diagnosis: list[dict[str, Any]] = field(default_factory=list)
+    rule_violations: list[str] = field(default_factory=list)
+    comparison: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def funded_codes(self) -> list[str]:
+        return list(self.funded["plan_code"])
+
+    @property
+    def total_benefit(self) -> float:
+        return float(self.funded["benefit"].sum()) if len(self.funded) else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON document: status, objective, funded_plans, budget, targets, explanations and more."""
+        funded_plans = [
+            {"plan_code": r["plan_code"], "amounts": {k: int(v) for k, v in r["amounts"].items()},
+             "benefit": round(float(r["benefit"]), 6), "product_code": r["product_code"], "region": r["region"],
+             "total_vnd": int(r["total_vnd"])}
+            for r in self.funded.to_dict("records")
+        ]
+        budget = {
+            r["line"]: {k: _plain(v) for k, v in r.items() if k != "line"} for r in self.budget.to_dict("records")
+        }
+        targets = {
+            r["target"]: {"target": {"min": _plain(r["min"]), "max": _plain(r["max"])},
+                          "achieved": _plain(r["achieved"]), "met": bool(r["met"]),
+                          "shortfall": _plain(r["shortfall"])}
+            for r in self.targets.to_dict("records")
+        }
+        unfunded = self.decisions[~self.decisions["funded"]]
+        return {
+            "scenario": self.scenario_name, "method": self.method, "status": self.status,
+            "objective": None if self.objective is None else round(self.objective, 6),
+            "total_benefit": round(self.total_benefit, 6),
+            "solver": self.solver, "gap": self.gap, "message": self.message,
+            "build_time_s": round(self.build_time_s, 4), "solve_time_s": round(self.solve_time_s, 4),
+            "model_size": self.model_size,
+            "funded_plans": funded_plans,
+            "budget": budget,
+            "regions": [{k: _plain(v) for k, v in r.items()} for r in self.regions.to_dict("records")],
+            "targets": targets,
+            "explanations": dict(zip(unfunded["plan_code"], unfunded["explanation"], strict=True)),
+            "decisions": [{k: _plain(v) for k, v in r.items()} for r in self.decisions.to_dict("records")],
+            "diagnosis": self.diagnosis,
+            "rule_violations": self.rule_violations,
+            "comparison": self.comparison,
+        }
+
+    def to_excel(self, path: str | os.PathLike[str]) -> Path:
+        """A workbook for the committee: summary, funded plans, budget, regions, targets, decisions."""
+        from chainplan.io.workbook import write_frames
+
+        document = self.as_dict()
+        summary = pd.DataFrame([
+            {"item": key, "value": document[key]}
+            for key in ("scenario", "method", "status", "objective", "total_benefit", "solver", "gap", "message")
+        ])
+        funded = self.funded.copy()
+        funded["amounts"] = funded["amounts"].map(lambda a: "; ".join(f"{k}: {v:,}" for k, v in a.items()))
+        frames = {"summary": summary, "funded_plans": funded, "budget": self.budget, "regions": self.regions,
+                  "targets": self.targets, "decisions": self.decisions}
+        if self.diagnosis:
+            frames["diagnosis"] = pd.DataFrame(self.diagnosis)
+        return write_frames(frames, path)
+
+
+def assemble_result(
+    inp: AllocationInput,
+    funded: Iterable[str],
+    *,
+    method: str,
+    status: str,
+    objective: float | None = None,
+    decisions: pd.DataFrame | None = None,
+    **details: Any,
+) -> AllocationResult:
+    """The result frames for a set of funded plans (``objective`` is recomputed when not given)."""
+    chosen = [code for code in inp.plans.index if code in set(funded)]
+    plans = inp.plans
+    matrix = inp.request_matrix()
+    funded_rows = []
+    for code in chosen:
+        amounts = {line: int(v) for line, v in matrix.loc[code].items() if v} if code in matrix.index else {}
+        funded_rows.append({"plan_code": code, "product_code": plans.at[code, "product_code"],
+                            "region": plans.at[code, "region"], "amounts": amounts,
+                            "total_vnd": int(plans.at[code, "total_request"]),
+                            "benefit": float(plans.at[code, "benefit"])})
+    funded_frame = pd.DataFrame(funded_rows, columns=["plan_code", "product_code", "region", "amounts", "total_vnd",
+                                                      "benefit"])
+    used = matrix.reindex(chosen).sum() if chosen else pd.Series(0, index=inp.lines.index)
+    budget = pd.DataFrame({
+        "line": inp.lines.index, "name": inp.lines["name"].to_numpy(),
+        "available": inp.lines["available"].astype("int64").to_numpy(),
+        "used": used.reindex(inp.lines.index, fill_value=0).astype("int64").to_numpy(),
+    })
+    budget["left"] = budget["available"] - budget["used"]
+    total_amount = int(funded_frame["total_vnd"].sum()) if chosen else 0
+    by_region = (funded_frame.groupby("region", dropna=False).agg(funded_plans=("plan_code", "count"),
+                                                                   amount_vnd=("total_vnd", "sum")).reset_index()
+                 if chosen else pd.DataFrame(columns=["region", "funded_plans", "amount_vnd"]))
+    requested = plans.groupby("region", dropna=False).agg(eligible_plans=("eligible", "sum"),
+                                                          requested_vnd=("total_request", "sum")).reset_index()
+    regions = requested.merge(by_region, on="region", how="left").fillna({"funded_plans": 0, "amount_vnd": 0})
+    regions["funded_plans"] = regions["funded_plans"].astype(int)
+    regions["amount_vnd"] = regions["amount_vnd"].astype("int64")
+    regions["share"] = regions["amount_vnd"] / total_amount if total_amount else 0.0
+    if objective is None and status != "infeasible":
+        objective = objective_value(inp, chosen)
+    if decisions is None:
+        from chainplan.allocation.explain import explain_decisions
+
+        decisions = explain_decisions(inp, chosen, budget)
+    return AllocationResult(
+        scenario_name=inp.scenario.name, method=method, status=status, objective=objective, funded=funded_frame,
+        budget=budget, regions=regions, targets=target_attainment(inp, chosen), decisions=decisions, **details,
+    )

@@ -1,0 +1,243 @@
+"""Scenario files: the committee's rules, weights and targets for one allocation, validated by a schema.
+
+A scenario may ``extends:`` another file (a path relative to itself); mappings merge key by key, everything
+else is replaced. Unknown keys, wrong types and impossible values are rejected with the key's path.
+
+Examples
+--------
+>>> scenario = Scenario.model_validate({"name": "try", "targets": {"new_products": {"min": 5}}})
+>>> scenario.targets.new_products.min, scenario.weights.new_product, scenario.solver
+(5.0, 10.0, 'highs')
+>>> Scenario.model_validate({"name": "x", "budget_scale": -1})
+Traceback (most recent call last):
+...
+pydantic_core._pydantic_core.ValidationError: 1 validation error for Scenario
+budget_scale
+  Input should be greater than or equal to 0 [type=greater_than_equal, input_value=-1, input_type=int]
+...
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from chainplan.dataset import InputProblem
+
+__all__ = [
+    "TARGET_NAMES",
+    "Bound",
+    "Scenario",
+    "ScenarioError",
+    "Targets",
+    "Weights",
+    "load_scenario",
+    "scenario_from_mapping",
+]
+
+Stage = Literal["commune", "district", "province"]
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; ``problems`` name the key path and the reason."""
+
+    def __init__(self, problems: list[InputProblem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the scenario:\n{lines}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bound(_Strict):
+    """A target's lower and/or upper bound."""
+
+    min: float | None = Field(default=None, ge=0)
+    max: float | None = Field(default=None, ge=0)
+
+    @field_validator("min", "max")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bound:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is above max ({self.max:g})")
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        return self
+
+
+class ShareBound(Bound):
+    min: float | None = Field(default=None, ge=0, le=1)
+    max: float | None = Field(default=None, ge=0, le=1)
+
+
+class Weights(_Strict):
+    """Benefit of a funded plan = success_probability × Σ weight × outcome."""
+
+    score_gain: float = 1.0
+    star_upgrade: float = 5.0
+    new_product: float = 10.0
+    new_organization: float = 10.0
+    supermarket_entry: float = 10.0
+    national_5_star: float = 20.0
+    safe_food_chain: float = 5.0
+    e_stamp: float = 2.0
+    gap_closed: float = 10.0
+    priority_points: float = 0.0
+
+    @field_validator("*")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+
+class Targets(_Strict):
+    """The year's targets, counted over funded plans as expected values."""
+
+    new_products: Bound | None = None
+    new_organizations: Bound | None = None
+    supermarket_entries: Bound | None = None
+    rated_3_to_5_stars: Bound | None = None
+    national_5_star: Bound | None = None
+    safe_food_chain: Bound | None = None
+    e_stamp_share: ShareBound | None = None
+
+    def items(self) -> list[tuple[str, Bound]]:
+        return [(name, bound) for name in TARGET_NAMES if (bound := getattr(self, name)) is not None]
+
+
+TARGET_NAMES: tuple[str, ...] = (
+    "new_products", "new_organizations", "supermarket_entries", "rated_3_to_5_stars", "national_5_star",
+    "safe_food_chain", "e_stamp_share",
+)
+
+
+class Scenario(_Strict):
+    """One allocation question: which rules, which weights, which targets, which solver."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    extends: str | None = None
+    required_appraisals: list[Stage] = Field(default_factory=lambda: ["district", "province"])
+    budget_lines: dict[str, int] = Field(default_factory=dict)
+    budget_scale: float = Field(default=1.0, ge=0)
+    min_grant_vnd: int = Field(default=0, ge=0)
+    max_plans_per_region: int | None = Field(default=None, ge=0)
+    region_level: Stage = "district"
+    min_region_share: float = Field(default=0.0, ge=0, le=1)
+    max_region_share: float = Field(default=1.0, ge=0, le=1)
+    one_plan_per_product: bool = True
+    weights: Weights = Field(default_factory=Weights)
+    targets: Targets = Field(default_factory=Targets)
+    target_mode: Literal["soft", "hard"] = "soft"
+    shortfall_penalty: float = Field(default=1000.0, ge=0)
+    solver: Literal["cbc", "highs"] = "highs"
+    time_limit_s: float = Field(default=60.0, gt=0)
+    mip_gap: float = Field(default=0.0, ge=0, le=1)
+
+    @field_validator("budget_lines")
+    @classmethod
+    def _amounts(cls, value: dict[str, int]) -> dict[str, int]:
+        for code, amount in value.items():
+            if amount < 0:
+                raise ValueError(f"{code}: a budget line's amount cannot be negative ({amount})")
+        return value
+
+    @field_validator("budget_scale", "shortfall_penalty", "time_limit_s")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @model_validator(mode="after")
+    def _shares(self) -> Scenario:
+        if self.min_region_share > self.max_region_share:
+            raise ValueError(f"min_region_share ({self.min_region_share:g}) is above max_region_share "
+                             f"({self.max_region_share:g})")
+        return self
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    source = str(path)
+    if path in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, path))
+        raise ScenarioError([InputProblem(None, None, None, None, f"extends forms a cycle: {cycle}", source, key="extends")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([InputProblem(None, None, None, None, "no such scenario file", source)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([InputProblem(None, None, None, None, f"cannot be read: {exc}", source)]) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        reason = f"is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}"
+        raise ScenarioError([InputProblem(None, None, None, None, reason, source)]) from None
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise ScenarioError([InputProblem(None, None, None, None, "must be a mapping of keys to values", source)])
+    parent = document.get("extends")
+    if parent is None:
+        return document
+    if not isinstance(parent, str):
+        raise ScenarioError([InputProblem(None, None, None, parent, "must be a file path", source, key="extends")])
+    base = _read((path.parent / parent).resolve(), (*chain, path))
+    if "name" not in document:
+        raise ScenarioError([InputProblem(None, None, None, None,
+                                          "a scenario that extends another needs a name of its own", source, key="name")])
+    return _merge(base, document)
+
+
+def scenario_from_mapping(document: dict[str, Any], source: str | None = None) -> Scenario:
+    """Validate a scenario given as a mapping; errors carry each key's path."""
+    try:
+        return Scenario.model_validate(document)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            path = ".".join(str(part) for part in error["loc"]) or "(scenario)"
+            message = error["msg"]
+            if error["type"] == "extra_forbidden":
+                message = "unknown key"
+            elif error["type"] == "missing":
+                message = "required key is missing"
+            value = error.get("input") if error["type"] not in ("missing",) else None
+            if isinstance(value, dict | list):
+                value = None
+            problems.append(InputProblem(None, None, None, value, message.removeprefix("Value error, "), source, key=path))
+        raise ScenarioError(problems) from None
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read a scenario file (following ``extends:``) and validate it."""
+    resolved = Path(path).resolve()
+    document = _read(resolved, ())
+    return scenario_from_mapping(document, str(path))
