@@ -19,6 +19,7 @@ import typer
 from chainplan import services
 from chainplan.chains import GAP_TYPES, UnknownProduct, gaps_frame
 from chainplan.dataset import DatasetError
+from chainplan.scenario import ScenarioError
 
 __all__ = ["app", "main"]
 
@@ -44,6 +45,16 @@ class TableFormat(enum.StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+class SolverName(enum.StrEnum):
+    highs = "highs"
+    cbc = "cbc"
+
+
+class Baseline(enum.StrEnum):
+    rank_by_appraisal_score = "rank_by_appraisal_score"
+    greedy_benefit_per_vnd = "greedy_benefit_per_vnd"
 
 
 class Tier(enum.StrEnum):
@@ -113,7 +124,7 @@ def reported_errors(output: OutputFormat | TableFormat = OutputFormat.table) -> 
     try:
         yield
         return
-    except DatasetError as exc:
+    except (DatasetError, ScenarioError) as exc:
         message = str(exc)
         problems = [p.as_dict() for p in exc.problems]
     except (UsageProblem, UnknownProduct) as exc:
@@ -307,6 +318,83 @@ def indicators(ctx: typer.Context, output: FormatOption = OutputFormat.table) ->
     safe = document["key_products_in_safe_food_chain"]
     typer.echo(f"key products in a safe-food chain: {safe['count']} (target {safe['target']}, "
                f"{'met' if safe['met'] else 'not met'})")
+
+
+def _vnd(amount: object) -> str:
+    return "" if amount is None else f"{int(amount):,}".replace(",", ".")  # type: ignore[call-overload]
+
+
+def _print_allocation(document: dict[str, Any], run_id: int | None) -> None:
+    gap = "" if document["gap"] in (None, 0.0) else f", gap {document['gap']:.3%}"
+    typer.echo(f"Scenario {document['scenario']} ({document['method']}, {document['solver'] or 'heuristic'}): "
+               f"{document['status']}{gap}; objective {document['objective']}; benefit {document['total_benefit']}"
+               + (f"; stored as run {run_id}" if run_id is not None else ""))
+    if document["message"]:
+        typer.echo(document["message"])
+    typer.echo(f"\nFunded plans ({len(document['funded_plans'])}):")
+    typer.echo(render_table([{"plan": p["plan_code"], "product": p["product_code"], "region": p["region"],
+                              "VND": _vnd(p["total_vnd"]), "benefit": round(p["benefit"], 2)}
+                             for p in document["funded_plans"]]))
+    typer.echo("\nBudget lines:")
+    typer.echo(render_table([{"line": line, "available": _vnd(b["available"]), "used": _vnd(b["used"]),
+                              "left": _vnd(b["left"]),
+                              "+1 bn VND adds": "" if b.get("value_of_one_more_billion") is None
+                              else round(b["value_of_one_more_billion"], 2)}
+                             for line, b in document["budget"].items()]))
+    typer.echo("\nTargets:")
+    typer.echo(render_table([{"target": name, "min": t["target"]["min"], "max": t["target"]["max"],
+                              "achieved": None if t["achieved"] is None else round(t["achieved"], 3),
+                              "met": "yes" if t["met"] else "no", "shortfall": round(t["shortfall"] or 0.0, 3)}
+                             for name, t in document["targets"].items()]))
+    if document["diagnosis"]:
+        typer.echo("\nWhy it is infeasible:")
+        for item in document["diagnosis"]:
+            typer.echo(f"  - {item['explanation']}")
+    if document["rule_violations"]:
+        typer.echo("\nRules this baseline breaks:")
+        for item in document["rule_violations"]:
+            typer.echo(f"  - {item}")
+    comparison = document["comparison"]
+    if comparison:
+        typer.echo("\nAgainst the baselines (objective / benefit):")
+        for name, other in comparison.items():
+            if isinstance(other, dict):
+                typer.echo(f"  - {name}: objective {other['objective']:.2f} (optimiser +"
+                           f"{other['objective_gain_of_optimiser']:.2f}), benefit {other['total_benefit']:.2f}, "
+                           f"targets met {other['targets_met']} of {comparison['targets']} "
+                           f"(optimiser {comparison['targets_met_by_optimiser']})")
+    reasons: dict[str, int] = {}
+    for decision in document["decisions"]:
+        reasons[decision["reason"]] = reasons.get(decision["reason"], 0) + 1
+    typer.echo("\nDecisions: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
+    typer.echo("Every plan's explanation: --format json (explanations, decisions) or --out FILE.xlsx")
+
+
+@app.command("allocate")
+def allocate(
+    ctx: typer.Context,
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML)")],
+    output: FormatOption = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the result workbook (.xlsx)")] = None,
+    solver: Annotated[SolverName | None, typer.Option("--solver", help="Override the scenario's solver")] = None,
+    baseline: Annotated[Baseline | None, typer.Option("--baseline", help="Run a baseline instead")] = None,
+    store: Annotated[bool, typer.Option("--store/--no-store", help="Store the run in the database")] = True,
+) -> None:
+    """Allocate the budget lines over the appraised plans; exit 1 when hard targets make it infeasible."""
+    if out is not None and out.suffix.lower() != ".xlsx":
+        with reported_errors(output):
+            raise UsageProblem(f"--out {out}: the result workbook must end in .xlsx")
+    run_result = run(ctx, output, lambda: services.run_allocation(
+        unit_of_work(ctx), scenario, method=baseline.value if baseline else "milp",
+        solver=solver.value if solver else None, store=store, out=out))
+    document = run_result.result.as_dict()
+    document["run_id"] = run_result.run_id
+    if output is OutputFormat.json:
+        print_json(document)
+    else:
+        _print_allocation(document, run_result.run_id)
+    if document["status"] == "infeasible":
+        raise typer.Exit(EXIT_NO)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,11 +5,13 @@ The command line and the web pages call these and nothing below them, so both be
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chainplan.allocation import METHODS, AllocationResult, allocate
 from chainplan.chains import (
     ChainNetwork,
     Gap,
@@ -24,11 +26,15 @@ from chainplan.chains import (
 from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
 from chainplan.io import read_dataset, write_dataset, write_template
-from chainplan.ports import UnitOfWork
+from chainplan.ports import StoredRun, UnitOfWork
+from chainplan.scenario import Scenario, load_scenario
 from chainplan.summary import summarize
 
 __all__ = [
+    "AllocationRun",
     "ImportReport",
+    "run_allocation",
+    "stored_runs",
     "chain_gaps",
     "chain_trace",
     "dataset_summary",
@@ -143,3 +149,65 @@ def indicators(uow: UnitOfWork) -> dict[str, Any]:
     """Chain indicators against the committee's targets."""
     network = _network(uow)
     return chain_indicators(network, gap_report(network))
+
+
+@dataclass(frozen=True)
+class AllocationRun:
+    """An allocation result and the id under which it was stored (``None`` when not stored)."""
+
+    result: AllocationResult
+    run_id: int | None
+    dataset_fingerprint: str
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain JSON values: NaN and infinities become ``None`` (PostgreSQL's JSON rejects them)."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def run_allocation(
+    uow: UnitOfWork,
+    scenario: str | os.PathLike[str] | Scenario,
+    *,
+    method: str = "milp",
+    solver: str | None = None,
+    store: bool = True,
+    out: str | os.PathLike[str] | None = None,
+    marginal_values: bool = True,
+) -> AllocationRun:
+    """Run a scenario (a file or a :class:`~chainplan.scenario.Scenario`) on the stored data, store the run.
+
+    Raises :class:`~chainplan.scenario.ScenarioError` for a bad scenario (nothing is stored then).
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
+    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    with uow:
+        dataset = uow.repository.load()
+        fingerprint = dataset.fingerprint()
+        result = allocate(dataset, chosen, method=method, solver=solver, marginal_values=marginal_values)
+        run_id = None
+        if store:
+            run_id = uow.repository.add_run(StoredRun(
+                scenario_name=chosen.name, scenario=_json_safe(chosen.model_dump()), dataset_fingerprint=fingerprint,
+                method=method, status=result.status, objective=result.objective,
+                result=_json_safe(result.as_dict()),
+            ))
+            uow.commit()
+    if out is not None:
+        result.to_excel(out)
+    return AllocationRun(result, run_id, fingerprint)
+
+
+def stored_runs(uow: UnitOfWork) -> list[StoredRun]:
+    """Every stored allocation run, newest first."""
+    with uow:
+        return uow.repository.list_runs()

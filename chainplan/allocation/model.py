@@ -55,7 +55,7 @@ class AllocationModel:
 
     @property
     def size(self) -> dict[str, int]:
-        return {"variables": len(self.problem.variables()), "constraints": len(self.problem.constraints)}
+        return {"variables": self.problem.numVariables(), "constraints": self.problem.numConstraints()}
 
 
 def _expression(pairs: list[tuple[pulp.LpVariable, float]], constant: float = 0.0) -> pulp.LpAffineExpression:
@@ -66,7 +66,7 @@ def _add(model: AllocationModel, name: str, expression: pulp.LpAffineExpression,
          *, rule: str, subject: str, unit: str, scale: float) -> pulp.LpConstraint:
     """Add ``expression (sense) rhs``; in elastic mode with a slack that moves the right-hand side."""
     if model.elastic:
-        slack = pulp.LpVariable(f"slack_{len(model.slacks)}", lowBound=0)
+        slack = model.problem.add_variable(f"slack_{len(model.slacks)}", lowBound=0)
         model.slacks.append(Slack(slack, rule, subject, unit, max(scale, 1e-9)))
         # <= rows may grow their right-hand side, >= rows may lower it.
         expression = expression - slack if sense == pulp.LpConstraintLE else expression + slack
@@ -77,7 +77,7 @@ def _add(model: AllocationModel, name: str, expression: pulp.LpAffineExpression,
 
 def define_fund_variables(model: AllocationModel, inp: AllocationInput) -> None:
     for position, code in enumerate(inp.eligible.index):
-        model.fund[code] = pulp.LpVariable(f"fund_{position}", cat=pulp.LpBinary)
+        model.fund[code] = model.problem.add_variable(f"fund_{position}", 0, 1, cat=pulp.LpBinary)
 
 
 def define_budget_constraints(model: AllocationModel, inp: AllocationInput) -> None:
@@ -91,7 +91,7 @@ def define_budget_constraints(model: AllocationModel, inp: AllocationInput) -> N
         pairs = [(fund[p], float(a)) for p, a in zip(group["plan_code"], group["amount_vnd"], strict=True)]
         model.budget_rows[line] = _add(model, f"budget_{position}", _expression(pairs), pulp.LpConstraintLE,
                                        float(available), rule="budget_line", subject=str(line), unit="VND",
-                                       scale=max(float(available), 1e9))
+                                       scale=max(float(available), 1.0))
 
 
 def define_region_constraints(model: AllocationModel, inp: AllocationInput) -> None:
@@ -99,7 +99,7 @@ def define_region_constraints(model: AllocationModel, inp: AllocationInput) -> N
     eligible = inp.eligible
     regions = eligible.groupby("region").groups
     shares = scenario.min_region_share > 0 or scenario.max_region_share < 1
-    total_funded = pulp.LpVariable("total_funded", lowBound=0) if shares else None
+    total_funded = model.problem.add_variable("total_funded", lowBound=0) if shares else None
     if total_funded is not None:
         # One variable for the total funded amount keeps each share row as long as its region, not the country.
         pairs = [(model.fund[c], float(t)) for c, t in eligible["total_request"].items()] + [(total_funded, -1.0)]
@@ -115,11 +115,11 @@ def define_region_constraints(model: AllocationModel, inp: AllocationInput) -> N
         if total_funded is not None and scenario.min_region_share > 0:
             pairs = [*share_of, (total_funded, -scenario.min_region_share)]
             _add(model, f"region_min_share_{position}", _expression(pairs), pulp.LpConstraintGE, 0.0,
-                 rule="min_region_share", subject=str(region), unit="VND", scale=max(budget, 1e9))
+                 rule="min_region_share", subject=str(region), unit="VND", scale=max(budget, 1.0))
         if total_funded is not None and scenario.max_region_share < 1:
             pairs = [*share_of, (total_funded, -scenario.max_region_share)]
             _add(model, f"region_max_share_{position}", _expression(pairs), pulp.LpConstraintLE, 0.0,
-                 rule="max_region_share", subject=str(region), unit="VND", scale=max(budget, 1e9))
+                 rule="max_region_share", subject=str(region), unit="VND", scale=max(budget, 1.0))
 
 
 def define_product_constraints(model: AllocationModel, inp: AllocationInput) -> None:
@@ -174,7 +174,7 @@ def define_target_constraints(model: AllocationModel, inp: AllocationInput) -> l
             kind = "min" if sense == pulp.LpConstraintGE else "max"
             name = f"target_{kind}_{position}"
             if soft:
-                deviation = pulp.LpVariable(f"{'short' if kind == 'min' else 'excess'}_{position}", lowBound=0)
+                deviation = model.problem.add_variable(f"{'short' if kind == 'min' else 'excess'}_{position}", lowBound=0)
                 model.shortfall[f"{row.name}.{kind}"] = deviation
                 penalised.append(deviation)
                 expression = expression + deviation if kind == "min" else expression - deviation

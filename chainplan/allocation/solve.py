@@ -11,6 +11,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -62,7 +63,10 @@ def _solver(name: str, time_limit_s: float, mip_gap: float, mip: bool = True) ->
     if name == "highs":
         return pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, mip=mip, threads=1)
     if name == "cbc":
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, mip=mip, threads=1)
+        with warnings.catch_warnings():
+            # PuLP 3 warns that its bundled CBC leaves in PuLP 4; pyproject pins pulp < 4.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, mip=mip, threads=1)
     raise ValueError(f"unknown solver {name!r}; use one of {', '.join(SOLVERS)}")
 
 

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chainplan.scenario import ScenarioError, load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_scenarios_load_and_answer_different_questions() -> None:
+    loaded = {path.stem: load_scenario(path) for path in SCENARIOS.glob("*.yaml")}
+    assert {"baseline-2020", "concentrate", "equity", "chains-first"} <= set(loaded)
+    base = loaded["baseline-2020"]
+    assert base.targets.new_products.min == 50 and base.targets.rated_3_to_5_stars.max == 40
+    assert base.targets.e_stamp_share.min == 0.9
+    assert loaded["concentrate"].min_grant_vnd > 0 and loaded["concentrate"].max_plans_per_region
+    assert loaded["equity"].min_region_share > 0
+    chains = loaded["chains-first"]
+    assert chains.weights.supermarket_entry > base.weights.supermarket_entry
+    assert chains.weights.new_product == base.weights.new_product  # inherited, merged key by key
+    assert chains.targets == base.targets
+    for path in SCENARIOS.glob("*.yaml"):
+        assert path.read_text(encoding="utf-8").startswith("# Question:"), path
+
+
+def test_extends_merges_and_needs_its_own_name(tmp_path: Path) -> None:
+    write(tmp_path, "base.yaml", "name: base\nweights: {new_product: 3}\ntargets: {new_products: {min: 5}}\n")
+    child = write(tmp_path, "child.yaml", "name: child\nextends: base.yaml\nweights: {e_stamp: 9}\n")
+    loaded = load_scenario(child)
+    assert (loaded.name, loaded.weights.new_product, loaded.weights.e_stamp) == ("child", 3.0, 9.0)
+    nameless = write(tmp_path, "nameless.yaml", "extends: base.yaml\n")
+    with pytest.raises(ScenarioError, match="needs a name of its own"):
+        load_scenario(nameless)
+
+
+def test_cycles_bad_yaml_and_missing_files(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "name: a\nextends: b.yaml\n")
+    write(tmp_path, "b.yaml", "name: b\nextends: a.yaml\n")
+    with pytest.raises(ScenarioError, match="cycle"):
+        load_scenario(tmp_path / "a.yaml")
+    with pytest.raises(ScenarioError, match=r"not valid YAML at line \d+, column \d+"):
+        load_scenario(write(tmp_path, "bad.yaml", "name: x\ntargets: [unclosed\n"))
+    with pytest.raises(ScenarioError, match="no such scenario file"):
+        load_scenario(tmp_path / "none.yaml")
+    with pytest.raises(ScenarioError, match="mapping"):
+        load_scenario(write(tmp_path, "list.yaml", "- 1\n- 2\n"))
+
+
+def test_every_bad_key_is_reported_with_its_path(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.yaml", """
+name: x
+budget_scale: -1
+bogus: 1
+targets:
+  e_stamp_share: {min: 1.5}
+  new_products: {min: 5, max: 2}
+weights: {new_product: lots}
+budget_lines: {NTM: -5}
+solver: gurobi
+""")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    keys = {p.key for p in caught.value.problems}
+    assert keys == {"budget_scale", "bogus", "targets.e_stamp_share.min", "targets.new_products",
+                    "weights.new_product", "budget_lines", "solver"}
+    assert all(p.source == str(path) for p in caught.value.problems)
+    assert "unknown key" in str(caught.value)
+
+
+def test_share_order_and_name_required(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="above max_region_share"):
+        load_scenario(write(tmp_path, "s.yaml", "name: x\nmin_region_share: 0.5\nmax_region_share: 0.2\n"))
+    with pytest.raises(ScenarioError, match="required key is missing"):
+        load_scenario(write(tmp_path, "n.yaml", "description: no name\n"))
