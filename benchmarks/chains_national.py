@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.generators import national_dataset  # noqa: E402
-from chainplan.chains import ChainNetwork, gap_report, trace_product  # noqa: E402
-from chainplan.dataset import check_dataset  # noqa: E402
+from benchmarks.generators import national_dataset
+from chainplan.chains import ChainNetwork, gap_report, trace_product
+from chainplan.dataset import check_dataset
 
 
 def main() -> None:

@@ -45,7 +45,8 @@ def national_dataset(
         by_role[role].setdefault(province, []).append(code)
 
     for i in range(producers):
-        add(f"SX{i:05d}", "producer", rng.choice(["cooperative", "company", "household"]), province_codes[i % provinces])
+        kind = rng.choice(["cooperative", "company", "household"])
+        add(f"SX{i:05d}", "producer", kind, province_codes[i % provinces])
     for i in range(processors):
         add(f"CB{i:05d}", "processor", "company", province_codes[i % provinces])
     for i in range(distributors):

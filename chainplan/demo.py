@@ -351,15 +351,26 @@ def build_demo_dataset(seed: int = DEMO_SEED) -> Dataset:
                            "appraised_on": None if province_status == "pending" else day + dt.timedelta(days=30),
                            "appraiser": appraisers["province"]})
 
-    # Dependencies and alternatives between plans of the same product.
+    # Alternatives: two plans for the same product that cannot both be funded.
     by_product: dict[str, list[dict[str, object]]] = {}
     for plan in plans:
         by_product.setdefault(str(plan["product_code"]), []).append(plan)
-    pairs = [siblings for siblings in by_product.values() if len(siblings) >= 2]
-    for siblings in pairs[:8]:
-        siblings[1]["requires_plan"] = siblings[0]["code"]
-    for siblings in pairs[8:14]:
+    alternatives = [siblings for siblings in by_product.values() if len(siblings) >= 2]
+    for siblings in alternatives[:6]:
         siblings[0]["excludes_plans"] = [siblings[1]["code"]]
+    # Dependencies: a linkage plan that only makes sense if another product's plan in the district goes ahead.
+    by_district: dict[str, list[dict[str, object]]] = {}
+    for plan in plans:
+        by_district.setdefault(_district_of(org_region[str(plan["organization_code"])]), []).append(plan)
+    dependent = 0
+    for members in by_district.values():
+        linkage = [p for p in members if p["purpose"] == "linkage" and not p.get("excludes_plans")]
+        anchors = [p for p in members if p["purpose"] in ("upgrade", "new_product")]
+        for plan in linkage[:1]:
+            anchor = next((a for a in anchors if a["product_code"] != plan["product_code"]), None)
+            if anchor is not None and dependent < 8:
+                plan["requires_plan"] = anchor["code"]
+                dependent += 1
 
     return validated(Dataset.from_records({
         "regions": regions, "organizations": organizations, "products": products, "links": links,

@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 Stage = Literal["commune", "district", "province"]
+_DEFAULT_STAGES: tuple[Stage, ...] = ("district", "province")
 
 
 class ScenarioError(ValueError):
@@ -132,7 +133,7 @@ class Scenario(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
     extends: str | None = None
-    required_appraisals: list[Stage] = Field(default_factory=lambda: ["district", "province"])
+    required_appraisals: list[Stage] = Field(default_factory=lambda: list(_DEFAULT_STAGES))
     budget_lines: dict[str, int] = Field(default_factory=dict)
     budget_scale: float = Field(default=1.0, ge=0)
     min_grant_vnd: int = Field(default=0, ge=0)
@@ -186,7 +187,8 @@ def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     source = str(path)
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
-        raise ScenarioError([InputProblem(None, None, None, None, f"extends forms a cycle: {cycle}", source, key="extends")])
+        reason = f"extends forms a cycle: {cycle}"
+        raise ScenarioError([InputProblem(None, None, None, None, reason, source, key="extends")])
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -211,8 +213,8 @@ def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise ScenarioError([InputProblem(None, None, None, parent, "must be a file path", source, key="extends")])
     base = _read((path.parent / parent).resolve(), (*chain, path))
     if "name" not in document:
-        raise ScenarioError([InputProblem(None, None, None, None,
-                                          "a scenario that extends another needs a name of its own", source, key="name")])
+        reason = "a scenario that extends another needs a name of its own"
+        raise ScenarioError([InputProblem(None, None, None, None, reason, source, key="name")])
     return _merge(base, document)
 
 
@@ -232,7 +234,8 @@ def scenario_from_mapping(document: dict[str, Any], source: str | None = None) -
             value = error.get("input") if error["type"] not in ("missing",) else None
             if isinstance(value, dict | list):
                 value = None
-            problems.append(InputProblem(None, None, None, value, message.removeprefix("Value error, "), source, key=path))
+            reason = message.removeprefix("Value error, ")
+            problems.append(InputProblem(None, None, None, value, reason, source, key=path))
         raise ScenarioError(problems) from None
 
 

@@ -33,8 +33,6 @@ from chainplan.summary import summarize
 __all__ = [
     "AllocationRun",
     "ImportReport",
-    "run_allocation",
-    "stored_runs",
     "chain_gaps",
     "chain_trace",
     "dataset_summary",
@@ -45,6 +43,8 @@ __all__ = [
     "load_dataset",
     "load_demo",
     "make_template",
+    "run_allocation",
+    "stored_runs",
     "write_demo_workbook",
 ]
 

@@ -57,7 +57,8 @@ def scenario(**options: Any) -> Scenario:
 
 def read_mknap1(path: str) -> list[tuple[list[float], list[list[int]], list[int], float]]:
     """OR-Library mknap1: (profits, weights per dimension, capacities, optimum) per instance."""
-    numbers = open(path, encoding="utf-8").read().split()
+    with open(path, encoding="utf-8") as handle:
+        numbers = handle.read().split()
     position = 0
 
     def take() -> str:

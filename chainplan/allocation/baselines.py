@@ -64,9 +64,11 @@ def _violations(inp: AllocationInput, result: AllocationResult) -> list[str]:
     if result.funded.shape[0]:
         for region, share in zip(shares["region"], shares["share"], strict=True):
             if share < scenario.min_region_share - TOLERANCE:
-                found.append(f"region {region} gets {share:.1%}, below min_region_share {scenario.min_region_share:.0%}")
+                found.append(f"region {region} gets {share:.1%}, below min_region_share "
+                             f"{scenario.min_region_share:.0%}")
             if share > scenario.max_region_share + TOLERANCE:
-                found.append(f"region {region} gets {share:.1%}, above max_region_share {scenario.max_region_share:.0%}")
+                found.append(f"region {region} gets {share:.1%}, above max_region_share "
+                             f"{scenario.max_region_share:.0%}")
     if scenario.target_mode == "hard":
         found += [f"hard target {t} not met" for t in result.targets.loc[~result.targets["met"], "target"]]
     return found

@@ -125,7 +125,8 @@ def _available(ds: Dataset, scenario: Scenario) -> pd.DataFrame:
     lines = ds.budget_lines.set_index("code")[["name", "source", "amount_vnd", "region_code"]].copy()
     unknown = sorted(set(scenario.budget_lines) - set(lines.index))
     if unknown:
-        raise ScenarioError([InputProblem(None, None, None, code, "unknown budget line code", key=f"budget_lines.{code}")
+        raise ScenarioError([InputProblem(None, None, None, code, "unknown budget line code",
+                                          key=f"budget_lines.{code}")
                              for code in unknown])
     for code, amount in scenario.budget_lines.items():
         lines.loc[code, "amount_vnd"] = amount
@@ -195,8 +196,8 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     scores = ds.appraisals.dropna(subset=["score"])
     stage_rank = {stage: i for i, stage in enumerate(["commune", "district", "province"])}
     last_score: dict[str, float] = {}
-    for plan, stage, score in sorted(zip(scores["plan_code"], scores["stage"], scores["score"], strict=True),
-                                     key=lambda item: stage_rank[item[1]]):
+    for plan, _stage, score in sorted(zip(scores["plan_code"], scores["stage"], scores["score"], strict=True),
+                                      key=lambda item: stage_rank[item[1]]):
         last_score[plan] = float(score)  # the furthest stage's score wins
     weights = scenario.weights.model_dump()
     frame = pd.DataFrame(index=plans.index)

@@ -21,13 +21,13 @@ _MINIMUM_SLACK = 1e-6
 def _sentence(rule: str, subject: str, amount: float, inp: AllocationInput) -> str:
     targets = dict(inp.scenario.targets.items())
     if rule == "target_min":
-        bound = targets[subject].min
+        bound = targets[subject].min or 0.0
         if subject == "e_stamp_share":
             return (f"Target {subject} (min {bound:.0%}) cannot be met: {amount:.2f} more stamped products rated 3★+ "
                     "would be needed; lower the share or fund stamping plans.")
         return f"Target {subject} (min {bound:g}) can reach at most {bound - amount:.2f}: lower it by {amount:.2f}."
     if rule == "target_max":
-        bound = targets[subject].max
+        bound = targets[subject].max or 0.0
         return f"Target {subject} (max {bound:g}) would have to rise by {amount:.2f}."
     if rule == "budget_line":
         return f"Budget line {subject} would need {round(amount):,} VND more.".replace(",", ".")

@@ -174,7 +174,8 @@ def define_target_constraints(model: AllocationModel, inp: AllocationInput) -> l
             kind = "min" if sense == pulp.LpConstraintGE else "max"
             name = f"target_{kind}_{position}"
             if soft:
-                deviation = model.problem.add_variable(f"{'short' if kind == 'min' else 'excess'}_{position}", lowBound=0)
+                label = "short" if kind == "min" else "excess"
+                deviation = model.problem.add_variable(f"{label}_{position}", lowBound=0)
                 model.shortfall[f"{row.name}.{kind}"] = deviation
                 penalised.append(deviation)
                 expression = expression + deviation if kind == "min" else expression - deviation

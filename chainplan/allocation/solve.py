@@ -113,7 +113,7 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
             return SolveOutcome("time_limit", None, {}, None, elapsed, solver, "no allocation found in the time limit")
         return SolveOutcome("error", None, {}, None, elapsed, solver,
                             f"solver ended with {pulp.LpStatus.get(status, status)}")
-    values = {code: round(float(v.varValue or 0.0)) for code, v in model.fund.items()}
+    values = {code: float(round(v.varValue or 0.0)) for code, v in model.fund.items()}
     objective = float(pulp.value(model.problem.objective) or 0.0)
     gap = _highs_gap(model.problem) if solver == "highs" else None
     if sol_status == pulp.LpSolutionIntegerFeasible:

@@ -142,3 +142,73 @@ def test_unknown_product_exits_2(demo_db: str, capsys: pytest.CaptureFixture[str
 def test_empty_database_gives_an_empty_gap_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = cli(capsys, "--db", f"sqlite:///{tmp_path / 'e.db'}", "gaps", "--format", "json")
     assert code == 0 and json.loads(out) == []
+
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+CONTRACT_KEYS = {"status", "objective", "funded_plans", "budget", "targets", "explanations"}
+
+
+def test_allocate_baseline_2020_on_the_demo(demo_db: str, capsys: pytest.CaptureFixture[str],
+                                             tmp_path: Path) -> None:
+    out = tmp_path / "result.xlsx"
+    code, stdout, _ = cli(capsys, "--db", demo_db, "allocate", str(SCENARIOS / "baseline-2020.yaml"),
+                          "--format", "json", "--out", str(out))
+    assert code == 0
+    document = json.loads(stdout)
+    assert set(document) >= CONTRACT_KEYS
+    assert document["status"] == "optimal"
+    for plan in document["funded_plans"]:
+        assert set(plan) >= {"plan_code", "amounts", "benefit"}
+    for line in document["budget"].values():
+        assert {"available", "used"} <= set(line) and line["used"] <= line["available"]
+    for target in document["targets"].values():
+        assert {"target", "achieved", "met"} <= set(target)
+    funded = {p["plan_code"] for p in document["funded_plans"]}
+    assert funded.isdisjoint(document["explanations"])
+    assert len(funded) + len(document["explanations"]) == 210
+    assert document["run_id"] is not None
+    assert load_workbook(out).sheetnames[:3] == ["summary", "funded_plans", "budget"]
+
+
+def test_allocate_every_shipped_scenario_and_a_baseline(demo_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        code, stdout, _ = cli(capsys, "--db", demo_db, "allocate", str(path), "--format", "json", "--no-store")
+        assert code == 0 and json.loads(stdout)["status"] == "optimal", path.name
+    code, stdout, _ = cli(capsys, "--db", demo_db, "allocate", str(SCENARIOS / "baseline-2020.yaml"),
+                          "--baseline", "rank_by_appraisal_score", "--format", "json")
+    assert code == 0 and json.loads(stdout)["method"] == "rank_by_appraisal_score"
+    code, stdout, _ = cli(capsys, "--db", demo_db, "allocate", str(SCENARIOS / "concentrate.yaml"))
+    assert code == 0 and "Budget lines:" in stdout
+
+
+def test_allocate_infeasible_exits_1_with_a_diagnosis(demo_db: str, capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    scenario = tmp_path / "hard.yaml"
+    scenario.write_text("name: hard\ntarget_mode: hard\ntargets: {new_products: {min: 500}}\n", encoding="utf-8")
+    code, stdout, _ = cli(capsys, "--db", demo_db, "allocate", str(scenario), "--format", "json")
+    assert code == 1
+    document = json.loads(stdout)
+    assert document["status"] == "infeasible"
+    assert [d["subject"] for d in document["diagnosis"]] == ["new_products"]
+
+
+def test_allocate_bad_scenario_exits_2_naming_the_key(demo_db: str, capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text("name: bad\nbudget_lines: {NOPE: 5}\ntargets: {e_stamp_share: {min: 2}}\n", encoding="utf-8")
+    code, _, err = cli(capsys, "--db", demo_db, "allocate", str(scenario))
+    assert code == 2 and "targets.e_stamp_share.min" in err and "Traceback" not in err
+    scenario.write_text("name: bad\nbudget_lines: {NOPE: 5}\n", encoding="utf-8")
+    code, _, err = cli(capsys, "--db", demo_db, "allocate", str(scenario))
+    assert code == 2 and "budget_lines.NOPE" in err and "unknown budget line" in err
+    code, _, err = cli(capsys, "--db", demo_db, "allocate", str(tmp_path / "none.yaml"))
+    assert code == 2 and "no such scenario file" in err
+
+
+def test_allocate_json_stdout_is_clean_with_highs(demo_db: str, tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("chainplan")
+    result = subprocess.run([str(script), "--db", demo_db, "allocate", str(SCENARIOS / "baseline-2020.yaml"),
+                             "--format", "json", "--solver", "highs", "--no-store"],
+                            check=True, capture_output=True, text=True)
+    assert json.loads(result.stdout)["solver"] == "highs"
+    assert "HiGHS" not in result.stdout

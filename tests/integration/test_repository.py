@@ -77,3 +77,15 @@ def test_runs_are_stored_and_listed_newest_first(database_url: str) -> None:
     assert [r.id for r in runs] == [second, first]
     assert runs[1].result == {"funded_plans": [{"plan_code": "KH001"}]}
     assert runs[1].objective == 1.5
+
+
+def test_allocation_runs_are_stored_as_json_on_both_databases(database_url: str) -> None:
+    from pathlib import Path
+
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "baseline-2020.yaml"
+    services.load_demo(SqlAlchemyUnitOfWork(database_url))
+    run = services.run_allocation(SqlAlchemyUnitOfWork(database_url), scenario)
+    [stored] = services.stored_runs(SqlAlchemyUnitOfWork(database_url))
+    assert stored.id == run.run_id
+    assert stored.result["targets"] == run.result.as_dict()["targets"]
+    assert stored.scenario["targets"]["new_products"]["min"] == 50
