@@ -133,6 +133,17 @@ def national_dataset(
                            "status": rng.choices(["passed", "pending", "failed"], [85, 10, 5])[0]})
     for line in budget_lines:
         line["amount_vnd"] = int(totals[line["code"]] * 0.45)  # money for a bit under half of what is asked
+    # Dependencies and alternatives: 2 % of plans need an earlier plan of their province, 2 % exclude one.
+    by_province: dict[str, list[str]] = {}
+    for row in plan_rows:
+        by_province.setdefault(product_province[row["product_code"]], []).append(row["code"])
+    for row in plan_rows:
+        siblings = by_province[product_province[row["product_code"]]]
+        earlier = siblings[: siblings.index(row["code"])]
+        if earlier and rng.random() < 0.02:
+            row["requires_plan"] = rng.choice(earlier)
+        elif earlier and rng.random() < 0.02:
+            row["excludes_plans"] = [rng.choice(earlier)]
 
     return Dataset.from_records({
         "regions": regions, "organizations": organizations, "products": product_rows, "links": links,

@@ -1,0 +1,12 @@
+"""Run every benchmark script and print one JSON document per script (make benchmarks)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+for script in ("chains_national.py", "allocation_demo.py", "allocation_national.py"):
+    subprocess.run([sys.executable, str(HERE / script)], check=True)
