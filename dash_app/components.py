@@ -1,0 +1,41 @@
+"""Pieces every page shares: the header with navigation and language switch, tables, cards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dash import dcc, html
+
+from dash_app.i18n import t
+
+__all__ = ["card", "header", "table"]
+
+PAGES = (("/", "overview"), ("/chains", "chains"))
+CELL = {"padding": "4px 10px", "borderBottom": "1px solid #eee", "textAlign": "left", "verticalAlign": "top"}
+
+
+def header(lang: str, path: str) -> html.Header:
+    other = "en" if lang == "vi" else "vi"
+    links = [dcc.Link(t(key, lang), href=f"{href}?lang={lang}", id=f"nav-{key}",
+                      style={"marginRight": "1rem", "fontWeight": 700 if href == path else 400})
+             for href, key in PAGES]
+    return html.Header([
+        html.H1(t("app_title", lang), style={"fontSize": "1.5rem"}),
+        html.Nav([*links, dcc.Link(t("switch", lang), href=f"{path}?lang={other}", id="language-switch")]),
+    ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "center"})
+
+
+def card(label: str, value: str, test_id: str) -> html.Div:
+    return html.Div(
+        [html.Div(label, style={"fontSize": "0.85rem", "color": "#555"}),
+         html.Div(value, id=test_id, style={"fontSize": "1.6rem", "fontWeight": 600})],
+        style={"border": "1px solid #ddd", "borderRadius": "8px", "padding": "0.75rem 1rem", "minWidth": "160px"},
+    )
+
+
+def table(header_cells: Sequence[str], rows: Sequence[Sequence[object]], test_id: str) -> html.Table:
+    return html.Table(
+        [html.Thead(html.Tr([html.Th(h, style=CELL) for h in header_cells])),
+         html.Tbody([html.Tr([html.Td("" if v is None else str(v), style=CELL) for v in row]) for row in rows])],
+        id=test_id, style={"borderCollapse": "collapse", "margin": "0.5rem 0"},
+    )
