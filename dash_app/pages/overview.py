@@ -51,7 +51,8 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
     ], style={"display": "flex", "flexWrap": "wrap", "gap": "0.75rem"})
     appraisals = table(
         [t("stage", lang), t("pending", lang), t("passed", lang), t("failed", lang)],
-        [[stage, s["pending"], s["passed"], s["failed"]] for stage, s in summary["appraisals"].items()
+        [[t(f"stage_{stage}", lang), s["pending"], s["passed"], s["failed"]]
+         for stage, s in summary["appraisals"].items()
          if sum(s.values())],
         "appraisal-table",
     )
