@@ -252,7 +252,7 @@ def gaps(
     found = run(ctx, output, lambda: services.chain_gaps(
         unit_of_work(ctx), product=product, tier=tier.value if tier else None, concentration_threshold=threshold))
     if output is TableFormat.json:
-        print_json([{k: v for k, v in g.as_dict().items() if k != "measures"} for g in found])
+        print_json([{k: v for k, v in g.as_dict().items() if k not in ("measures", "detail_vi")} for g in found])
     elif output is TableFormat.csv:
         typer.echo(gaps_frame(found).to_csv(index=False), nl=False)
     else:

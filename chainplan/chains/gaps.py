@@ -53,6 +53,7 @@ class Gap:
     nodes: tuple[str, ...] = ()
     edges: tuple[tuple[str, str], ...] = ()
     measures: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+    detail_vi: str = field(default="", compare=False)
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -70,7 +71,7 @@ class Gap:
     def as_dict(self) -> dict[str, Any]:
         return {"product_code": self.product_code, "type": self.type, "severity": self.severity,
                 "detail": self.detail, "nodes": list(self.nodes), "edges": [list(e) for e in self.edges],
-                "measures": dict(self.measures)}
+                "measures": dict(self.measures), "detail_vi": self.detail_vi}
 
 
 def _is_key_chain(G: nx.MultiDiGraph) -> bool:
@@ -94,6 +95,14 @@ def requirements_missing(product: dict[str, Any], requires: Iterable[str]) -> li
         elif not product.get(flag):
             missing.append(flag)
     return missing
+
+
+def _vi_number(value: float) -> str:
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def _vi_share(value: float) -> str:
+    return f"{value:.0%}"
 
 
 def _name(G: nx.MultiDiGraph, node: str) -> str:
@@ -158,9 +167,10 @@ def find_gaps(
     key_chain = _is_key_chain(G)
     gaps: list[Gap] = []
 
-    def gap(kind: str, severity: str, detail: str, nodes: Iterable[str] = (),
+    def gap(kind: str, severity: str, detail: tuple[str, str], nodes: Iterable[str] = (),
             edges: Iterable[tuple[str, str]] = (), **measures: float) -> None:
-        gaps.append(Gap(product_code, kind, severity, detail, tuple(nodes), tuple(edges), measures))
+        english, vietnamese = detail
+        gaps.append(Gap(product_code, kind, severity, english, tuple(nodes), tuple(edges), measures, vietnamese))
 
     out_edges = [(u, v, d) for u, v, d in G.out_edges(producer, data=True)] if producer in G else []
     reachable = nx.descendants(G, producer) if producer in G else set()
@@ -170,17 +180,24 @@ def find_gaps(
 
     if not out_edges and key_chain:
         gap("unlinked_producer", "high",
-            f"Producer {_name(G, producer)} has no link for this key-chain product: nobody buys or processes it.",
+            (f"Producer {_name(G, producer)} has no link for this key-chain product: nobody buys or processes it.",
+             f"Chủ thể {_name(G, producer)} chưa có liên kết nào cho sản phẩm chuỗi chủ lực này: chưa ai thu mua "
+             "hay chế biến."),
             [producer])
 
     if not chains_reached:
-        also = (f" It is sold only through {', '.join(_name(G, n) for n in others_reached)}." if others_reached
-                else " It reaches no retail channel at all.")
+        others = ", ".join(_name(G, n) for n in others_reached)
+        also = f" It is sold only through {others}." if others_reached else " It reaches no retail channel at all."
+        also_vi = f" Sản phẩm chỉ bán qua {others}." if others_reached else " Sản phẩm chưa đến kênh bán lẻ nào."
         wanted = sorted(r for r in demand if r in G and is_supermarket(G.nodes[r]) and demand[r] > 0)
         if wanted:
-            also += f" Demanded by {', '.join(_name(G, r) for r in wanted)}."
+            buyers = ", ".join(_name(G, r) for r in wanted)
+            also += f" Demanded by {buyers}."
+            also_vi += f" {buyers} có nhu cầu mua."
         gap("no_supermarket_path", "high" if key_chain else "medium",
-            f"No path from {_name(G, producer)} to any supermarket chain.{also}", [producer, *others_reached])
+            (f"No path from {_name(G, producer)} to any supermarket chain.{also}",
+             f"Không có đường nào từ {_name(G, producer)} đến chuỗi siêu thị.{also_vi}"),
+            [producer, *others_reached])
 
     if product.get("needs_processing") and out_edges:
         retailers = {n for n in reachable if G.nodes[n].get("role") == "retailer"}
@@ -190,8 +207,10 @@ def find_gaps(
         )
         if not processed:
             gap("missing_processing", "high",
-                "The product must be processed, but no path to a retail channel passes a processor; "
-                f"{_name(G, producer)} sells it raw.",
+                ("The product must be processed, but no path to a retail channel passes a processor; "
+                 f"{_name(G, producer)} sells it raw.",
+                 "Sản phẩm cần qua chế biến nhưng không đường nào đến kênh bán lẻ đi qua cơ sở chế biến; "
+                 f"{_name(G, producer)} đang bán sản phẩm thô."),
                 [producer], [(u, v) for u, v, _ in out_edges])
 
     wanted_chains = {r: amount for r, amount in demand.items()
@@ -206,25 +225,38 @@ def find_gaps(
             unreached = sorted(r for r in wanted_chains if r not in reachable)
             parts = [f"The chains demand {total_demand:,.0f} a year; the chain can deliver {result.value:,.0f} "
                      f"({share:.0%} unmet)."]
+            parts_vi = [f"Các chuỗi cần {_vi_number(total_demand)} mỗi năm; chuỗi cung ứng chỉ đáp ứng được "
+                        f"{_vi_number(result.value)} ({_vi_share(share)} chưa đáp ứng)."]
             if result.cut_edges:
-                parts.append("Bottleneck: " + ", ".join(f"{u} -> {v}" for u, v in result.cut_edges) + ".")
+                cut = ", ".join(f"{u} -> {v}" for u, v in result.cut_edges)
+                parts.append(f"Bottleneck: {cut}.")
+                parts_vi.append(f"Nút thắt: {cut}.")
             if result.output_limited:
-                parts.append(f"The producer's output ({product.get('annual_output', 0):,.0f}) is part of the limit.")
+                output = float(product.get("annual_output", 0) or 0)
+                parts.append(f"The producer's output ({output:,.0f}) is part of the limit.")
+                parts_vi.append(f"Sản lượng của chủ thể ({_vi_number(output)}) là một phần giới hạn.")
             if unreached:
-                parts.append("Not reached at all: " + ", ".join(_name(G, r) for r in unreached) + ".")
-            gap("capacity_shortfall", severity, " ".join(parts), sorted({n for e in result.cut_edges for n in e}),
-                result.cut_edges, demand=total_demand, max_flow=result.value, unmet_share=share)
+                missing = ", ".join(_name(G, r) for r in unreached)
+                parts.append(f"Not reached at all: {missing}.")
+                parts_vi.append(f"Chưa đến được: {missing}.")
+            gap("capacity_shortfall", severity, (" ".join(parts), " ".join(parts_vi)),
+                sorted({n for e in result.cut_edges for n in e}), result.cut_edges, demand=total_demand,
+                max_flow=result.value, unmet_share=share)
 
     if chains_reached:
         nodes, edges = _spof(G, producer, chains_reached)
         severity = "high" if key_chain else "medium"
         for node in nodes:
             gap("single_point_of_failure", severity,
-                f"Every path to the supermarket chains passes {_name(G, node)}: if it stops, the product leaves "
-                "the shelves.", [node])
+                (f"Every path to the supermarket chains passes {_name(G, node)}: if it stops, the product leaves "
+                 "the shelves.",
+                 f"Mọi đường đến chuỗi siêu thị đều đi qua {_name(G, node)}: nếu đơn vị này dừng, sản phẩm rời "
+                 "khỏi kệ hàng."),
+                [node])
         for u, v in edges:
             gap("single_point_of_failure", severity,
-                f"Every path to the supermarket chains uses the link {u} -> {v}.", [], [(u, v)])
+                (f"Every path to the supermarket chains uses the link {u} -> {v}.",
+                 f"Mọi đường đến chuỗi siêu thị đều dùng liên kết {u} -> {v}."), [], [(u, v)])
 
     sold: dict[str, float] = {}
     for _u, v, data in out_edges:
@@ -236,8 +268,10 @@ def find_gaps(
         buyer, top = max(sorted(shares.items()), key=lambda item: item[1])
         if top >= concentration_threshold:
             gap("buyer_concentration", "high" if top >= 0.9 else "medium",
-                f"{_name(G, buyer)} takes {top:.0%} of the volume {_name(G, producer)} sells "
-                f"(Herfindahl index {hhi:.2f}; threshold {concentration_threshold:.0%}).",
+                (f"{_name(G, buyer)} takes {top:.0%} of the volume {_name(G, producer)} sells "
+                 f"(Herfindahl index {hhi:.2f}; threshold {concentration_threshold:.0%}).",
+                 f"{_name(G, buyer)} mua {_vi_share(top)} khối lượng {_name(G, producer)} bán ra "
+                 f"(chỉ số Herfindahl {hhi:.2f}; ngưỡng {_vi_share(concentration_threshold)})."),
                 [buyer], [(producer, buyer)], share=top, herfindahl=hhi)
 
     channels = sorted({*(n for n in reachable if G.nodes[n].get("role") == "retailer"),
@@ -247,8 +281,10 @@ def find_gaps(
         if missing:
             demanded = demand.get(channel, 0) > 0
             gap("compliance_gap", "high" if demanded else "medium",
-                f"{_name(G, channel)} requires {', '.join(missing)}, which the product lacks"
-                f"{' (the channel demands it)' if demanded else ''}.",
+                (f"{_name(G, channel)} requires {', '.join(missing)}, which the product lacks"
+                 f"{' (the channel demands it)' if demanded else ''}.",
+                 f"{_name(G, channel)} yêu cầu {', '.join(missing)}, sản phẩm chưa đáp ứng"
+                 f"{' (kênh này có nhu cầu mua)' if demanded else ''}."),
                 [channel], sorted((u, v) for u, v in G.in_edges(channel)))
 
     order = {kind: i for i, kind in enumerate(GAP_TYPES)}

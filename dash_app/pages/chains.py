@@ -61,7 +61,8 @@ def show_chains(tier: str | None, product: str | None, lang: str | None) -> tupl
     tier_filter = None if product or tier in (None, "all") else tier
     gaps = services.chain_gaps(uow, product=product or None, tier=tier_filter)
     cards = [card(t(kind, lang), str(sum(g.type == kind for g in gaps)), f"gap-count-{kind}") for kind in GAP_TYPES]
-    rows = [[g.product_code, t(g.type, lang), t(f"severity_{g.severity}", lang), g.detail] for g in gaps]
+    rows = [[g.product_code, t(g.type, lang), t(f"severity_{g.severity}", lang),
+             g.detail_vi if lang == "vi" and g.detail_vi else g.detail] for g in gaps]
     gap_table = table([t("product", lang), t("gap_type", lang), t("severity", lang), t("detail", lang)], rows,
                       "gap-rows")
     if not product:

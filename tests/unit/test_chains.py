@@ -210,6 +210,7 @@ def test_demo_has_every_gap_type_and_traces_chain_products(demo: Dataset) -> Non
     net = ChainNetwork.from_dataset(demo)
     gaps = gap_report(net)
     assert {g.type for g in gaps} == set(GAP_TYPES)
+    assert all(g.detail and g.detail_vi for g in gaps), "every gap is explained in English and Vietnamese"
     national = net.product_codes("national")
     traced = [trace_product(net.product_graph(code)) for code in national]
     assert any(t.paths for t in traced)
