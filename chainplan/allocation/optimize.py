@@ -6,14 +6,13 @@ import math
 from typing import Any
 
 import pandas as pd
-import pulp
 
 from chainplan.allocation.baselines import BASELINES
 from chainplan.allocation.data import AllocationInput, prepare
 from chainplan.allocation.diagnose import diagnose_infeasibility
 from chainplan.allocation.model import AllocationModel, build_model
 from chainplan.allocation.results import AllocationResult, assemble_result
-from chainplan.allocation.solve import quiet_stdout, solve_model
+from chainplan.allocation.solve import solve_model, solve_relaxation
 from chainplan.chains import ChainNetwork
 from chainplan.dataset import Dataset
 from chainplan.scenario import Scenario
@@ -56,20 +55,9 @@ def _lp_duals(model: AllocationModel, solver: str, time_limit_s: float) -> dict[
     HiGHS returns the opposite sign to CBC on a maximisation; a budget row of a maximisation can only have a
     non-negative price, so the magnitude is the normalised value.
     """
-    from chainplan.allocation.solve import _solver
-
-    categories = {v: v.cat for v in model.problem.variables()}
-    try:
-        for variable in categories:
-            variable.cat = pulp.LpContinuous
-        with quiet_stdout():
-            model.problem.solve(_solver(solver, time_limit_s, 0.0, mip=False))
-        if model.problem.status != pulp.LpStatusOptimal:
-            return {}
-        return {line: abs(float(row.pi or 0.0)) * ONE_BILLION for line, row in model.budget_rows.items()}
-    finally:
-        for variable, category in categories.items():
-            variable.cat = category
+    if solve_relaxation(model, solver, time_limit_s) is None:
+        return {}
+    return {line: abs(float(row.pi or 0.0)) * ONE_BILLION for line, row in model.budget_rows.items()}
 
 
 def _comparison(inp: AllocationInput, result: AllocationResult) -> dict[str, Any]:

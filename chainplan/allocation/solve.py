@@ -19,7 +19,7 @@ import pulp
 
 from chainplan.allocation.model import AllocationModel
 
-__all__ = ["SOLVERS", "SolveOutcome", "quiet_stdout", "solve_model"]
+__all__ = ["SOLVERS", "SolveOutcome", "quiet_stdout", "solve_model", "solve_relaxation"]
 
 SOLVERS = ("highs", "cbc")
 _GAP_TOLERANCE = 1e-6
@@ -81,18 +81,30 @@ def _highs_gap(problem: pulp.LpProblem) -> float | None:
     return gap if math.isfinite(gap) else None
 
 
-def _relaxation_gap(model: AllocationModel, solver: str, incumbent: float, time_limit_s: float) -> float | None:
-    """Gap against the LP relaxation's bound (an upper bound of the true gap): CBC does not report its own."""
-    relaxed = {v: v.cat for v in model.problem.variables()}
+def solve_relaxation(model: AllocationModel, solver: str, time_limit_s: float) -> float | None:
+    """Solve the LP relaxation and return its objective (``None`` unless optimal).
+
+    The rows' ``pi`` then hold the relaxation's duals until the next solve; the variables get their
+    categories back whatever happens.
+    """
+    categories = {v: v.cat for v in model.problem.variables()}
     try:
-        for variable in relaxed:
+        for variable in categories:
             variable.cat = pulp.LpContinuous
         with quiet_stdout():
             model.problem.solve(_solver(solver, time_limit_s, 0.0, mip=False))
-        bound = pulp.value(model.problem.objective)
     finally:
-        for variable, category in relaxed.items():
+        for variable, category in categories.items():
             variable.cat = category
+    if model.problem.status != pulp.LpStatusOptimal:
+        return None
+    value = pulp.value(model.problem.objective)
+    return None if value is None else float(value)
+
+
+def _relaxation_gap(model: AllocationModel, solver: str, incumbent: float, time_limit_s: float) -> float | None:
+    """Gap against the LP relaxation's bound (an upper bound of the true gap): CBC does not report its own."""
+    bound = solve_relaxation(model, solver, time_limit_s)
     if bound is None:
         return None
     return abs(float(bound) - incumbent) / max(abs(incumbent), 1e-9)

@@ -236,9 +236,9 @@ def find_gaps(
                 parts.append(f"The producer's output ({output:,.0f}) is part of the limit.")
                 parts_vi.append(f"Sản lượng của chủ thể ({_vi_number(output)}) là một phần giới hạn.")
             if unreached:
-                missing = ", ".join(_name(G, r) for r in unreached)
-                parts.append(f"Not reached at all: {missing}.")
-                parts_vi.append(f"Chưa đến được: {missing}.")
+                unreached_names = ", ".join(_name(G, r) for r in unreached)
+                parts.append(f"Not reached at all: {unreached_names}.")
+                parts_vi.append(f"Chưa đến được: {unreached_names}.")
             gap("capacity_shortfall", severity, (" ".join(parts), " ".join(parts_vi)),
                 sorted({n for e in result.cut_edges for n in e}), result.cut_edges, demand=total_demand,
                 max_flow=result.value, unmet_share=share)
