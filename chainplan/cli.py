@@ -397,6 +397,20 @@ def allocate(
         raise typer.Exit(EXIT_NO)
 
 
+@app.command("runs")
+def runs(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
+    """Stored allocation runs, newest first, with the fingerprint of the data each ran on."""
+    stored = run(ctx, output, lambda: services.stored_runs(unit_of_work(ctx)))
+    rows = [{"id": r.id, "created_at": r.created_at.isoformat(timespec="seconds"), "scenario": r.scenario_name,
+             "method": r.method, "status": r.status, "objective": r.objective,
+             "funded_plans": len(r.result.get("funded_plans", [])), "data": r.dataset_fingerprint[:12]}
+            for r in stored]
+    if output is OutputFormat.json:
+        print_json(rows)
+    else:
+        typer.echo(render_table(rows))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chainplan`` script; returns the exit code."""
     try:

@@ -13,6 +13,7 @@ from chainplan.allocation.diagnose import diagnose_infeasibility
 from chainplan.allocation.model import AllocationModel, build_model
 from chainplan.allocation.results import AllocationResult, assemble_result
 from chainplan.allocation.solve import solve_model, solve_relaxation
+from chainplan.allocation.targets import target_attainment
 from chainplan.chains import ChainNetwork
 from chainplan.dataset import Dataset
 from chainplan.scenario import Scenario
@@ -32,6 +33,22 @@ def _unfunded_decisions(inp: AllocationInput, sentence: str, reason: str) -> pd.
         else:
             rows.append((code, False, "not_eligible", "Not eligible: " + "; ".join(why) + "."))
     return pd.DataFrame(rows, columns=["plan_code", "funded", "reason", "explanation"])
+
+
+def _nothing_to_fund(inp: AllocationInput, solver: str) -> AllocationResult:
+    """No eligible plan: nothing is funded; under hard targets that is infeasible when a minimum is unmet."""
+    attainment = target_attainment(inp, [])
+    unmet = attainment[~attainment["met"]]
+    if inp.scenario.target_mode == "hard" and not unmet.empty:
+        diagnosis = [{"rule": "target_min", "subject": row["target"], "amount": float(row["shortfall"]),
+                      "unit": "expected count", "explanation": f"No plan is eligible, so target {row['target']} "
+                      f"cannot be met (short by {float(row['shortfall']):g})."} for row in unmet.to_dict("records")]
+        sentence = "Nothing is funded: no plan is eligible and the hard targets cannot be met."
+        return assemble_result(inp, [], method="milp", status="infeasible", objective=None, solver=solver,
+                               decisions=_unfunded_decisions(inp, sentence, "infeasible"), diagnosis=diagnosis,
+                               message="no eligible plan")
+    return assemble_result(inp, [], method="milp", status="optimal", solver=solver, gap=0.0,
+                           message="no eligible plan: nothing to fund")
 
 
 def _value_of_money(model: AllocationModel, inp: AllocationInput, solver: str, objective: float) -> dict[str, float]:
@@ -87,6 +104,8 @@ def optimise(
     """Solve the MILP for a prepared input and assemble the explained result."""
     scenario = inp.scenario
     solver = solver or scenario.solver
+    if inp.eligible.empty:
+        return _nothing_to_fund(inp, solver)
     model = build_model(inp)
     outcome = solve_model(model, solver, time_limit_s=scenario.time_limit_s, mip_gap=scenario.mip_gap)
     details: dict[str, Any] = {"solver": solver, "gap": outcome.gap, "build_time_s": model.build_time_s,

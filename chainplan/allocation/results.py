@@ -77,7 +77,7 @@ class AllocationResult:
                           "shortfall": _plain(r["shortfall"])}
             for r in self.targets.to_dict("records")
         }
-        unfunded = self.decisions[~self.decisions["funded"]]
+        unfunded = self.decisions[~self.decisions["funded"].astype(bool)]
         return {
             "scenario": self.scenario_name, "method": self.method, "status": self.status,
             "objective": None if self.objective is None else round(self.objective, 6),
@@ -145,11 +145,13 @@ def assemble_result(
     })
     budget["left"] = budget["available"] - budget["used"]
     total_amount = int(funded_frame["total_vnd"].sum()) if chosen else 0
-    by_region = (funded_frame.groupby("region", dropna=False).agg(funded_plans=("plan_code", "count"),
-                                                                   amount_vnd=("total_vnd", "sum")).reset_index()
-                 if chosen else pd.DataFrame(columns=["region", "funded_plans", "amount_vnd"]))
-    requested = plans.groupby("region", dropna=False).agg(eligible_plans=("eligible", "sum"),
-                                                          requested_vnd=("total_request", "sum")).reset_index()
+    # Region codes are text; an empty frame must not turn the key into floats.
+    funded_frame["region"] = funded_frame["region"].astype(object)
+    by_region = funded_frame.groupby("region", dropna=False).agg(funded_plans=("plan_code", "count"),
+                                                                 amount_vnd=("total_vnd", "sum")).reset_index()
+    by_plan = plans.assign(region=plans["region"].astype(object))
+    requested = by_plan.groupby("region", dropna=False).agg(eligible_plans=("eligible", "sum"),
+                                                            requested_vnd=("total_request", "sum")).reset_index()
     regions = requested.merge(by_region, on="region", how="left").fillna({"funded_plans": 0, "amount_vnd": 0})
     regions["funded_plans"] = regions["funded_plans"].astype(int)
     regions["amount_vnd"] = regions["amount_vnd"].astype("int64")

@@ -212,3 +212,13 @@ def test_allocate_json_stdout_is_clean_with_highs(demo_db: str, tmp_path: Path) 
                             check=True, capture_output=True, text=True)
     assert json.loads(result.stdout)["solver"] == "highs"
     assert "HiGHS" not in result.stdout
+
+
+def test_runs_lists_stored_allocations(demo_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = str(SCENARIOS / "concentrate.yaml")
+    assert cli(capsys, "--db", demo_db, "allocate", scenario, "--format", "json")[0] == 0
+    assert cli(capsys, "--db", demo_db, "allocate", scenario, "--baseline", "greedy_benefit_per_vnd")[0] == 0
+    code, out, _ = cli(capsys, "--db", demo_db, "runs", "--format", "json")
+    listed = json.loads(out)
+    assert code == 0 and [r["method"] for r in listed] == ["greedy_benefit_per_vnd", "milp"]
+    assert listed[0]["scenario"] == "concentrate" and len(listed[0]["data"]) == 12

@@ -244,3 +244,29 @@ def test_explanation_names_the_money_missing() -> None:
     assert kind == "value_for_money"
     assert text.startswith("Lost on value for money: it would need 30 VND more on line L;")
     assert "ranks 2 of 3" in text
+
+
+def test_no_plans_at_all() -> None:
+    from chainplan.dataset import Dataset
+
+    soft = allocate(Dataset.empty(), scenario(targets={"new_products": Bound(min=2)}))
+    assert (soft.status, soft.funded_codes) == ("optimal", [])
+    assert soft.objective == pytest.approx(-2000.0)  # two products short at the default penalty
+    assert soft.as_dict()["explanations"] == {}
+    hard = allocate(Dataset.empty(), scenario(targets={"new_products": Bound(min=2)}, target_mode="hard"))
+    assert hard.status == "infeasible" and hard.diagnosis[0]["subject"] == "new_products"
+
+
+def test_nothing_eligible_explains_every_plan() -> None:
+    plans = [{**BASE[0], "appraisal": "failed"}]
+    result = allocate(instance(plans, {"L": 100}), scenario(required_appraisals=["province"]))
+    assert result.status == "optimal" and result.funded_codes == []
+    assert result.as_dict()["explanations"] == {"A": "Not eligible: failed the province appraisal."}
+
+
+def test_needs_plan_reason() -> None:
+    plans = [{**BASE[0], "appraisal": "passed"}, {**BASE[1], "requires_plan": "A", "appraisal": "passed"}]
+    result = allocate(instance(plans, {"L": 45}), scenario(required_appraisals=["province"]))
+    # A (50) does not fit in 45; B needs A.
+    assert result.funded_codes == []
+    assert reason(result, "B") == ("needs_plan", "Needs plan A, which is not funded.")
