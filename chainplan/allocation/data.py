@@ -184,6 +184,14 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     """
     network = network or ChainNetwork.from_dataset(ds)
     lines = _available(ds, scenario)
+    regional_rules = (scenario.max_plans_per_region is not None or scenario.min_region_share > 0
+                      or scenario.max_region_share < 1)
+    if regional_rules and len(ds.plans) and not (ds.regions["level"] == scenario.region_level).any():
+        # Post-2025 data has no districts: silently dropping the regional rules would misallocate public money.
+        levels = ", ".join(sorted(set(ds.regions["level"]))) or "none"
+        raise ScenarioError([InputProblem(None, None, None, scenario.region_level,
+                                          f"the data has no region at this level (levels present: {levels}); "
+                                          "the regional rules cannot apply", key="region_level")])
     requests = ds.plan_requests[["plan_code", "budget_line_code", "amount_vnd"]].reset_index(drop=True)
     totals = requests.groupby("plan_code")["amount_vnd"].sum()
     with_links = ds.plans[ds.plans["new_links"].map(len) > 0]

@@ -270,3 +270,12 @@ def test_needs_plan_reason() -> None:
     # A (50) does not fit in 45; B needs A.
     assert result.funded_codes == []
     assert reason(result, "B") == ("needs_plan", "Needs plan A, which is not funded.")
+
+
+def test_regional_rules_need_regions_at_that_level() -> None:
+    from chainplan.scenario import ScenarioError
+
+    ds = instance(BASE, {"L": 100})
+    with pytest.raises(ScenarioError, match="no region at this level"):
+        allocate(ds, scenario(region_level="commune", max_plans_per_region=1))
+    assert allocate(ds, scenario(region_level="commune")).status == "optimal"  # no regional rule: fine
