@@ -139,7 +139,8 @@ def reported_errors(output: OutputFormat | TableFormat = OutputFormat.table) -> 
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def run(ctx: typer.Context, output: OutputFormat | TableFormat, work: Callable[[], Any]) -> Any:
+def run(output: OutputFormat | TableFormat, work: Callable[[], Any]) -> Any:
+    """Run one service call, turning the user's mistakes into exit code 2."""
     with reported_errors(output):
         return work()
 
@@ -176,7 +177,7 @@ def _report(report: services.ImportReport, output: OutputFormat) -> None:
 @demo_app.command("load")
 def demo_load(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
     """Load the Quảng Ninh demo dataset (real regions and chains, synthetic figures)."""
-    _report(run(ctx, output, lambda: services.load_demo(unit_of_work(ctx))), output)
+    _report(run(output, lambda: services.load_demo(unit_of_work(ctx))), output)
 
 
 @demo_app.command("workbook")
@@ -202,7 +203,7 @@ def import_(
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Import a workbook or CSV folder; all or nothing, every error reported."""
-    _report(run(ctx, output, lambda: services.import_dataset(path, unit_of_work(ctx))), output)
+    _report(run(output, lambda: services.import_dataset(path, unit_of_work(ctx))), output)
 
 
 @app.command("export")
@@ -219,7 +220,7 @@ def export(
 @app.command("summary")
 def summary(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
     """Counts by region, tier, stars and appraisal state."""
-    document = run(ctx, output, lambda: services.dataset_summary(unit_of_work(ctx)))
+    document = run(output, lambda: services.dataset_summary(unit_of_work(ctx)))
     if output is OutputFormat.json:
         print_json(document)
         return
@@ -249,7 +250,7 @@ def gaps(
 ) -> None:
     """Supply-chain gaps: no_supermarket_path, missing_processing, capacity_shortfall, single_point_of_failure,
     buyer_concentration, compliance_gap, unlinked_producer."""
-    found = run(ctx, output, lambda: services.chain_gaps(
+    found = run(output, lambda: services.chain_gaps(
         unit_of_work(ctx), product=product, tier=tier.value if tier else None, concentration_threshold=threshold))
     if output is TableFormat.json:
         print_json([{k: v for k, v in g.as_dict().items() if k not in ("measures", "detail_vi")} for g in found])
@@ -269,7 +270,7 @@ def trace(
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Every path from the product's producer to each supermarket chain, with bottlenecks and max flow."""
-    result = run(ctx, output, lambda: services.chain_trace(unit_of_work(ctx), product))
+    result = run(output, lambda: services.chain_trace(unit_of_work(ctx), product))
     document = result.as_dict()
     if output is OutputFormat.json:
         print_json(document)
@@ -294,7 +295,7 @@ def candidates(
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Ranked links that would close each gap (same region first, then the province, then elsewhere)."""
-    found = run(ctx, output, lambda: services.gap_candidates(unit_of_work(ctx), product=product, limit=limit))
+    found = run(output, lambda: services.gap_candidates(unit_of_work(ctx), product=product, limit=limit))
     rows = [c.as_dict() for c in found]
     if output is OutputFormat.json:
         print_json(rows)
@@ -305,7 +306,7 @@ def candidates(
 @app.command("indicators")
 def indicators(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
     """Products reaching supermarket chains by tier, complete chains, stamp and barcode coverage."""
-    document = run(ctx, output, lambda: services.indicators(unit_of_work(ctx)))
+    document = run(output, lambda: services.indicators(unit_of_work(ctx)))
     if output is OutputFormat.json:
         print_json(document)
         return
@@ -384,7 +385,7 @@ def allocate(
     if out is not None and out.suffix.lower() != ".xlsx":
         with reported_errors(output):
             raise UsageProblem(f"--out {out}: the result workbook must end in .xlsx")
-    run_result = run(ctx, output, lambda: services.run_allocation(
+    run_result = run(output, lambda: services.run_allocation(
         unit_of_work(ctx), scenario, method=baseline.value if baseline else "milp",
         solver=solver.value if solver else None, store=store, out=out))
     document = run_result.result.as_dict()
@@ -400,7 +401,7 @@ def allocate(
 @app.command("runs")
 def runs(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
     """Stored allocation runs, newest first, with the fingerprint of the data each ran on."""
-    stored = run(ctx, output, lambda: services.stored_runs(unit_of_work(ctx)))
+    stored = run(output, lambda: services.stored_runs(unit_of_work(ctx)))
     rows = [{"id": r.id, "created_at": r.created_at.isoformat(timespec="seconds"), "scenario": r.scenario_name,
              "method": r.method, "status": r.status, "objective": r.objective,
              "funded_plans": len(r.result.get("funded_plans", [])), "data": r.dataset_fingerprint[:12]}
