@@ -168,8 +168,8 @@ def _replacing(target: Path) -> Iterator[Path]:
             os.unlink(temporary)
 
 
-def _sheet_rows(dataset: Dataset, sheet: Sheet, *, for_csv: bool) -> Iterable[list[object]]:
-    for record in dataset.to_records()[sheet.name]:
+def _sheet_rows(records: list[dict[str, object]], sheet: Sheet, *, for_csv: bool) -> Iterable[list[object]]:
+    for record in records:
         yield [format_cell(c, record[c.name], for_csv=for_csv) for c in sheet.columns]
 
 
@@ -200,23 +200,26 @@ def _write_xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[obj
 def write_dataset(dataset: Dataset, path: str | os.PathLike[str]) -> Path:
     """Write every sheet: a workbook when ``path`` ends in ``.xlsx``, else a folder of CSV files."""
     target = Path(path)
+    records = dataset.to_records()
     if target.suffix.lower() == ".xlsx":
         _write_xlsx(
-            ((s.name, s.column_names, _sheet_rows(dataset, s, for_csv=False)) for s in SHEETS.values()), target
+            ((s.name, s.column_names, _sheet_rows(records[s.name], s, for_csv=False)) for s in SHEETS.values()),
+            target,
         )
         return target
     if target.exists() and not target.is_dir():
         raise DatasetError([InputProblem(None, None, None, None,
                                          "exists and is not a folder; give a folder or an .xlsx path", str(target))])
     target.mkdir(parents=True, exist_ok=True)
-    for sheet in SHEETS.values():
-        with (
-            _replacing(target / f"{sheet.name}.csv") as temporary,
-            temporary.open("w", newline="", encoding="utf-8") as handle,
-        ):
-            writer = csv.writer(handle)
-            writer.writerow(sheet.column_names)
-            writer.writerows(_sheet_rows(dataset, sheet, for_csv=True))
+    # Every file is written in a scratch folder first, so a failure leaves the old files as they were.
+    with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as scratch:
+        for sheet in SHEETS.values():
+            with (Path(scratch) / f"{sheet.name}.csv").open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(sheet.column_names)
+                writer.writerows(_sheet_rows(records[sheet.name], sheet, for_csv=True))
+        for sheet in SHEETS.values():
+            os.replace(Path(scratch) / f"{sheet.name}.csv", target / f"{sheet.name}.csv")
     return target
 
 

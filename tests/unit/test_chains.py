@@ -222,3 +222,16 @@ def test_demo_has_every_gap_type_and_traces_chain_products(demo: Dataset) -> Non
     reaching = sum(1 for code in net.products if "no_supermarket_path" not in
                    {g.type for g in gaps if g.product_code == code})
     assert indicators["products_reaching_supermarket"] == reaching
+
+
+def test_province_graph_keeps_parallel_links_per_product(demo: Dataset) -> None:
+    net = ChainNetwork.from_dataset(demo)
+    G = net.province_graph()
+    assert G.number_of_edges() == len(demo.links)
+    assert G.number_of_nodes() == len(demo.organizations)
+    parallel = demo.links.groupby(["from_code", "to_code"]).size()
+    (source, target), count = next((k, v) for k, v in parallel.items() if v > 1)
+    assert G.number_of_edges(source, target) == count
+    assert set(G[source][target]) == set(demo.links[(demo.links["from_code"] == source)
+                                                    & (demo.links["to_code"] == target)]["product_code"])
+    assert G.nodes["RT-GO"]["kind"] == "supermarket_chain"
