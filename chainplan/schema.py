@@ -24,6 +24,7 @@ __all__ = [
     "REQUIREMENT_FLAGS",
     "SHEETS",
     "SUPERMARKET_KINDS",
+    "VIETNAMESE_HEADERS",
     "Column",
     "ColumnKind",
     "Sheet",
@@ -284,3 +285,30 @@ _SHEET_LIST: tuple[Sheet, ...] = (
 
 #: Every sheet of the contract, in workbook order.
 SHEETS: dict[str, Sheet] = {sheet.name: sheet for sheet in _SHEET_LIST}
+
+#: Vietnamese headers accepted besides the contract's (matched case-insensitively, Unicode-normalised).
+VIETNAMESE_HEADERS: dict[str, dict[str, str]] = {
+    "regions": {"code": "mã địa bàn", "name": "tên địa bàn", "level": "cấp", "parent_code": "mã cấp trên"},
+    "organizations": {"code": "mã tổ chức", "name": "tên tổ chức", "role": "vai trò", "kind": "loại hình",
+                      "region_code": "mã địa bàn", "is_new": "tổ chức mới", "certifications": "chứng nhận"},
+    "products": {"code": "mã sản phẩm", "name": "tên sản phẩm", "group": "nhóm", "producer_code": "mã chủ thể",
+                 "region_code": "mã địa bàn", "chain_tier": "cấp chuỗi", "stars": "số sao", "ocop_score": "điểm ocop",
+                 "e_stamp": "tem điện tử", "barcode": "mã vạch", "safe_food_chain": "chuỗi thực phẩm an toàn",
+                 "needs_processing": "cần chế biến", "annual_output": "sản lượng năm", "unit": "đơn vị tính"},
+    "links": {"from_code": "từ mã", "to_code": "đến mã", "product_code": "mã sản phẩm", "capacity": "năng lực",
+              "volume": "khối lượng", "contract": "hợp đồng"},
+    "demand": {"retailer_code": "mã nhà bán lẻ", "product_code": "mã sản phẩm", "annual_demand": "nhu cầu năm"},
+    "channel_requirements": {"retailer_code": "mã nhà bán lẻ", "requires": "yêu cầu"},
+    "budget_lines": {"code": "mã nguồn vốn", "name": "tên nguồn vốn", "source": "nguồn", "amount_vnd": "số tiền",
+                     "region_code": "mã địa bàn"},
+    "plans": {"code": "mã kế hoạch", "product_code": "mã sản phẩm", "organization_code": "mã tổ chức",
+              "purpose": "mục đích", "expected_score": "điểm dự kiến", "creates_new_product": "sản phẩm mới",
+              "creates_organization": "thành lập tổ chức", "enters_supermarket": "vào siêu thị",
+              "adds_e_stamp": "bổ sung tem điện tử", "joins_safe_food_chain": "tham gia chuỗi an toàn",
+              "new_links": "liên kết mới", "success_probability": "xác suất thành công",
+              "priority_points": "điểm ưu tiên", "requires_plan": "kế hoạch tiên quyết",
+              "excludes_plans": "kế hoạch loại trừ"},
+    "plan_requests": {"plan_code": "mã kế hoạch", "budget_line_code": "mã nguồn vốn", "amount_vnd": "số tiền"},
+    "appraisals": {"plan_code": "mã kế hoạch", "stage": "cấp thẩm định", "status": "kết quả", "score": "điểm",
+                   "appraised_on": "ngày thẩm định", "appraiser": "người thẩm định"},
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chainplan.schema import SHEETS, Column
+from chainplan.schema import SHEETS, VIETNAMESE_HEADERS, Column
 
 __all__ = ["EXAMPLE_ROWS", "readme_rows"]
 
@@ -68,5 +68,7 @@ def readme_rows() -> Iterator[list[object]]:
         yield [sheet.name, "", "", "", sheet.help_vi + optional, sheet.help_en + optional, ""]
         example = EXAMPLE_ROWS.get(sheet.name, {})
         for column in sheet.columns:
+            vietnamese = VIETNAMESE_HEADERS.get(sheet.name, {}).get(column.name)
+            help_vi = f"{column.help_vi} (tiêu đề tiếng Việt: \"{vietnamese}\")" if vietnamese else column.help_vi
             yield [sheet.name, column.name, "*" if column.required else "", _kind(column),
-                   column.help_vi, column.help_en, example.get(column.name, "")]
+                   help_vi, column.help_en, example.get(column.name, "")]

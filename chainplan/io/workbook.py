@@ -12,6 +12,7 @@ import contextlib
 import csv
 import os
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ import pandas as pd
 
 from chainplan.dataset import Dataset, DatasetError, InputProblem, check_dataset
 from chainplan.io.cells import CellError, format_cell, is_blank, parse_cell
-from chainplan.schema import SHEETS, Sheet
+from chainplan.schema import SHEETS, VIETNAMESE_HEADERS, Sheet
 
 __all__ = ["read_dataset", "write_dataset", "write_frames", "write_template"]
 
@@ -28,7 +29,13 @@ _RawRows = list[tuple[int, list[object]]]
 
 
 def _header_name(raw: object) -> str:
-    return str(raw).strip().lower().rstrip("*").strip() if not is_blank(raw) else ""
+    """Headers compare case-insensitively, without a trailing ``*``, in Unicode NFC (Excel may store NFD)."""
+    return unicodedata.normalize("NFC", str(raw)).strip().lower().rstrip("*").strip() if not is_blank(raw) else ""
+
+
+def _column_for_header(sheet: Sheet) -> dict[str, str]:
+    aliases = {unicodedata.normalize("NFC", vi): name for name, vi in VIETNAMESE_HEADERS.get(sheet.name, {}).items()}
+    return {**aliases, **{name: name for name in sheet.column_names}}
 
 
 def _xlsx_sheets(path: Path) -> tuple[dict[str, tuple[list[object], _RawRows]], list[InputProblem]]:
@@ -77,10 +84,12 @@ def _parse_sheet(
 ) -> tuple[list[dict[str, object]], list[int], list[InputProblem]]:
     problems: list[InputProblem] = []
     position: dict[str, int] = {}
+    column_for = _column_for_header(sheet)
     for index, raw in enumerate(header):
-        name = _header_name(raw)
-        if not name:
+        written = _header_name(raw)
+        if not written:
             continue
+        name = column_for.get(written, written)
         if name in position:
             problems.append(InputProblem(sheet.name, 1, name, raw, "column appears twice in the header", source))
         position.setdefault(name, index)

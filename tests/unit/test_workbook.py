@@ -196,3 +196,27 @@ def test_random_bad_cells_never_raise_anything_but_dataset_error(
         assert exc.problems and all(p.reason for p in exc.problems)
     else:
         assert isinstance(dataset, Dataset)
+
+
+def test_vietnamese_headers_are_accepted(tmp_path: Path) -> None:
+    import unicodedata
+
+    from chainplan.schema import VIETNAMESE_HEADERS
+
+    folder = write_dataset(Dataset.from_records(BASE), tmp_path / "vi")
+    for sheet in SHEETS.values():
+        file = folder / f"{sheet.name}.csv"
+        lines = file.read_text(encoding="utf-8").split("\n", 1)
+        header = [VIETNAMESE_HEADERS[sheet.name][c] for c in lines[0].split(",")]
+        # Decomposed Unicode (NFD), upper case and a required-star, as a spreadsheet may save them.
+        written = ",".join(unicodedata.normalize("NFD", h.upper()) + "*" for h in header)
+        file.write_text(written + "\n" + lines[1], encoding="utf-8")
+    assert read_dataset(folder).to_records() == Dataset.from_records(BASE).to_records()
+
+
+def test_every_column_has_one_vietnamese_header_per_sheet() -> None:
+    from chainplan.schema import VIETNAMESE_HEADERS
+
+    for name, sheet in SHEETS.items():
+        assert set(VIETNAMESE_HEADERS[name]) == set(sheet.column_names), name
+        assert len(set(VIETNAMESE_HEADERS[name].values())) == len(sheet.columns), name
