@@ -332,6 +332,8 @@ def _print_allocation(document: dict[str, Any], run_id: int | None) -> None:
                + (f"; stored as run {run_id}" if run_id is not None else ""))
     if document["message"]:
         typer.echo(document["message"])
+    for warning in document["warnings"]:
+        typer.echo(f"Warning: {warning}")
     typer.echo(f"\nFunded plans ({len(document['funded_plans'])}):")
     typer.echo(render_table([{"plan": p["plan_code"], "product": p["product_code"], "region": p["region"],
                               "VND": _vnd(p["total_vnd"]), "benefit": round(p["benefit"], 2)}

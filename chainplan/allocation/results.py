@@ -51,6 +51,7 @@ class AllocationResult:
     diagnosis: list[dict[str, Any]] = field(default_factory=list)
     rule_violations: list[str] = field(default_factory=list)
     comparison: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def funded_codes(self) -> list[str]:
@@ -94,6 +95,7 @@ class AllocationResult:
             "diagnosis": self.diagnosis,
             "rule_violations": self.rule_violations,
             "comparison": self.comparison,
+            "warnings": self.warnings,
         }
 
     def to_excel(self, path: str | os.PathLike[str]) -> Path:
@@ -112,6 +114,19 @@ class AllocationResult:
         if self.diagnosis:
             frames["diagnosis"] = pd.DataFrame(self.diagnosis)
         return write_frames(frames, path)
+
+
+def _warnings(inp: AllocationInput) -> list[str]:
+    """Things the committee should know that are not errors."""
+    scenario = inp.scenario
+    found = []
+    regional = (scenario.max_plans_per_region is not None or scenario.min_region_share > 0
+                or scenario.max_region_share < 1)
+    outside = int(inp.eligible["region"].isna().sum())
+    if regional and outside:
+        found.append(f"{outside} eligible plan(s) belong to organizations with no region at the "
+                     f"{scenario.region_level} level; the regional rules do not apply to them.")
+    return found
 
 
 def assemble_result(
@@ -162,6 +177,7 @@ def assemble_result(
         from chainplan.allocation.explain import explain_decisions
 
         decisions = explain_decisions(inp, chosen, budget)
+    details.setdefault("warnings", _warnings(inp))
     return AllocationResult(
         scenario_name=inp.scenario.name, method=method, status=status, objective=objective, funded=funded_frame,
         budget=budget, regions=regions, targets=target_attainment(inp, chosen), decisions=decisions, **details,

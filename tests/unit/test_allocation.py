@@ -279,3 +279,16 @@ def test_regional_rules_need_regions_at_that_level() -> None:
     with pytest.raises(ScenarioError, match="no region at this level"):
         allocate(ds, scenario(region_level="commune", max_plans_per_region=1))
     assert allocate(ds, scenario(region_level="commune")).status == "optimal"  # no regional rule: fine
+
+
+def test_plans_outside_the_region_level_are_named() -> None:
+    ds = instance(BASE, {"L": 100})
+    plain = allocate(ds, scenario(region_level="district", max_plans_per_region=1))
+    assert plain.warnings == []
+    # Make organization OA sit at the province itself: its plans have no district.
+    organizations = [dict(r, region_code="QN") if r["code"] == "OA" else r for r in ds.to_records()["organizations"]]
+    moved = allocate(ds.with_records("organizations", organizations),
+                     scenario(region_level="district", max_plans_per_region=1))
+    assert moved.warnings == ["2 eligible plan(s) belong to organizations with no region at the district level; "
+                              "the regional rules do not apply to them."]
+    assert moved.funded_codes == ["A", "B", "C"]
