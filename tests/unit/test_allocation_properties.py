@@ -61,6 +61,19 @@ def test_budgets_hold_ineligible_plans_stay_out_and_the_milp_beats_the_lists(cas
     assert set(result.funded_codes) <= eligible
     # The solver's objective is what the result's plans are worth.
     assert result.objective == pytest.approx(objective_value(inp, result.funded_codes), abs=1e-6)
+    # Every plan is explained once, and what the explanation says is true.
+    decisions = result.decisions.set_index("plan_code")
+    assert sorted(decisions.index) == sorted(inp.plans.index)
+    assert set(decisions.index[decisions["funded"]]) == set(result.funded_codes)
+    left = result.budget.set_index("line")["left"]
+    matrix = inp.request_matrix()
+    for code, row in decisions.iterrows():
+        if row["reason"] == "value_for_money":
+            assert any(amount > left[line] for line, amount in matrix.loc[code].items() if amount)
+        elif row["reason"] in ("not_eligible", "below_min_grant"):
+            assert code not in eligible
+        elif row["reason"] == "needs_plan":
+            assert inp.plans.at[code, "requires_plan"] not in result.funded_codes
     for baseline in (rank_by_appraisal_score(inp), greedy_benefit_per_vnd(inp)):
         assert (baseline.budget["used"] <= baseline.budget["available"]).all()
         assert set(baseline.funded_codes) <= eligible
