@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainplan.allocation.data import AllocationInput
-from chainplan.allocation.model import build_model
+from chainplan.allocation.model import VND_UNIT, build_model
 from chainplan.allocation.solve import solve_model
 
 __all__ = ["diagnose_infeasibility"]
@@ -48,7 +48,9 @@ def diagnose_infeasibility(inp: AllocationInput, *, solver: str, time_limit_s: f
     found = []
     for slack in model.slacks:
         amount = float(slack.variable.varValue or 0.0)
-        if amount > _MINIMUM_SLACK * max(1.0, slack.scale if slack.unit == "VND" else 1.0):
+        if slack.unit == "VND":
+            amount *= VND_UNIT  # money rows are written in VND_UNIT
+        if amount > _MINIMUM_SLACK * max(1.0, slack.scale * VND_UNIT if slack.unit == "VND" else 1.0):
             found.append({"rule": slack.rule, "subject": slack.subject, "amount": amount, "unit": slack.unit,
                           "explanation": _sentence(slack.rule, slack.subject, amount, inp)})
     return found

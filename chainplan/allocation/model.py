@@ -27,7 +27,12 @@ import pulp
 from chainplan.allocation.data import AllocationInput
 from chainplan.allocation.targets import TargetRow, target_rows
 
-__all__ = ["AllocationModel", "Slack", "build_model"]
+__all__ = ["VND_UNIT", "AllocationModel", "Slack", "build_model"]
+
+#: Money rows are written in units of 100,000 VND. Raw VND (coefficients near 1e9, right-hand sides near 1e13)
+#: leave the solvers badly scaled and slow; in this unit one VND (1e-5) is still ten times the solvers' feasibility
+#: tolerance (1e-6), so a row that is over by a single VND is still seen as violated.
+VND_UNIT = 100_000.0
 
 
 @dataclass(frozen=True)
@@ -88,10 +93,11 @@ def define_budget_constraints(model: AllocationModel, inp: AllocationInput) -> N
         group = grouped.get(line)
         if group is None or group.empty:
             continue
-        pairs = [(fund[p], float(a)) for p, a in zip(group["plan_code"], group["amount_vnd"], strict=True)]
+        pairs = [(fund[p], float(a) / VND_UNIT)
+                 for p, a in zip(group["plan_code"], group["amount_vnd"], strict=True)]
         model.budget_rows[line] = _add(model, f"budget_{position}", _expression(pairs), pulp.LpConstraintLE,
-                                       float(available), rule="budget_line", subject=str(line), unit="VND",
-                                       scale=max(float(available), 1.0))
+                                       float(available) / VND_UNIT, rule="budget_line", subject=str(line),
+                                       unit="VND", scale=max(float(available) / VND_UNIT, 1.0 / VND_UNIT))
 
 
 def define_region_constraints(model: AllocationModel, inp: AllocationInput) -> None:
@@ -102,7 +108,8 @@ def define_region_constraints(model: AllocationModel, inp: AllocationInput) -> N
     total_funded = model.problem.add_variable("total_funded", lowBound=0) if shares else None
     if total_funded is not None:
         # One variable for the total funded amount keeps each share row as long as its region, not the country.
-        pairs = [(model.fund[c], float(t)) for c, t in eligible["total_request"].items()] + [(total_funded, -1.0)]
+        pairs = [(model.fund[c], float(t) / VND_UNIT) for c, t in eligible["total_request"].items()]
+        pairs.append((total_funded, -1.0))
         model.problem += pulp.LpConstraint(_expression(pairs), sense=pulp.LpConstraintEQ, rhs=0.0,
                                            name="total_funded")
     for position, (region, members) in enumerate(sorted(regions.items())):
@@ -110,16 +117,16 @@ def define_region_constraints(model: AllocationModel, inp: AllocationInput) -> N
             _add(model, f"region_cap_{position}", _expression([(model.fund[c], 1.0) for c in members]),
                  pulp.LpConstraintLE, float(scenario.max_plans_per_region), rule="max_plans_per_region",
                  subject=str(region), unit="plans", scale=max(1.0, float(scenario.max_plans_per_region)))
-        share_of = [(model.fund[c], float(eligible.at[c, "total_request"])) for c in members]
-        budget = float(inp.lines["available"].sum())
+        share_of = [(model.fund[c], float(eligible.at[c, "total_request"]) / VND_UNIT) for c in members]
+        budget = float(inp.lines["available"].sum()) / VND_UNIT
         if total_funded is not None and scenario.min_region_share > 0:
             pairs = [*share_of, (total_funded, -scenario.min_region_share)]
             _add(model, f"region_min_share_{position}", _expression(pairs), pulp.LpConstraintGE, 0.0,
-                 rule="min_region_share", subject=str(region), unit="VND", scale=max(budget, 1.0))
+                 rule="min_region_share", subject=str(region), unit="VND", scale=max(budget, 1.0 / VND_UNIT))
         if total_funded is not None and scenario.max_region_share < 1:
             pairs = [*share_of, (total_funded, -scenario.max_region_share)]
             _add(model, f"region_max_share_{position}", _expression(pairs), pulp.LpConstraintLE, 0.0,
-                 rule="max_region_share", subject=str(region), unit="VND", scale=max(budget, 1.0))
+                 rule="max_region_share", subject=str(region), unit="VND", scale=max(budget, 1.0 / VND_UNIT))
 
 
 def define_product_constraints(model: AllocationModel, inp: AllocationInput) -> None:

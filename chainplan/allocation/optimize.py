@@ -10,7 +10,7 @@ import pandas as pd
 from chainplan.allocation.baselines import BASELINES
 from chainplan.allocation.data import AllocationInput, prepare
 from chainplan.allocation.diagnose import diagnose_infeasibility
-from chainplan.allocation.model import AllocationModel, build_model
+from chainplan.allocation.model import VND_UNIT, AllocationModel, build_model
 from chainplan.allocation.results import AllocationResult, assemble_result
 from chainplan.allocation.solve import solve_model, solve_relaxation
 from chainplan.allocation.targets import target_attainment
@@ -56,11 +56,12 @@ def _value_of_money(model: AllocationModel, inp: AllocationInput, solver: str, o
     scenario = inp.scenario
     gains: dict[str, float] = {}
     for line, row in model.budget_rows.items():
-        row.constant -= ONE_BILLION  # the row reads expression - available <= 0
+        raise_by = ONE_BILLION / VND_UNIT  # the row reads expression - available <= 0, in VND_UNIT
+        row.constant -= raise_by
         try:
             outcome = solve_model(model, solver, time_limit_s=scenario.time_limit_s, mip_gap=scenario.mip_gap)
         finally:
-            row.constant += ONE_BILLION
+            row.constant += raise_by
         if outcome.objective is not None and outcome.status in ("optimal", "feasible"):
             gains[line] = max(0.0, outcome.objective - objective)
     return gains
@@ -74,7 +75,8 @@ def _lp_duals(model: AllocationModel, solver: str, time_limit_s: float) -> dict[
     """
     if solve_relaxation(model, solver, time_limit_s) is None:
         return {}
-    return {line: abs(float(row.pi or 0.0)) * ONE_BILLION for line, row in model.budget_rows.items()}
+    # pi is per VND_UNIT of the row's right-hand side.
+    return {line: abs(float(row.pi or 0.0)) * ONE_BILLION / VND_UNIT for line, row in model.budget_rows.items()}
 
 
 def _comparison(inp: AllocationInput, result: AllocationResult) -> dict[str, Any]:
