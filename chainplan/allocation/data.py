@@ -16,6 +16,7 @@ import pandas as pd
 from chainplan.chains import ChainNetwork, Gap, gaps_closed_by_plan, is_supermarket
 from chainplan.dataset import Dataset, InputProblem, region_ancestors, region_at_level
 from chainplan.scenario import Scenario, ScenarioError
+from chainplan.schema import APPRAISAL_STAGES
 
 __all__ = [
     "OUTCOMES",
@@ -202,7 +203,7 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     org_region = dict(zip(ds.organizations["code"], ds.organizations["region_code"], strict=True))
     to_level = region_at_level(ds.regions, scenario.region_level)
     scores = ds.appraisals.dropna(subset=["score"])
-    stage_rank = {stage: i for i, stage in enumerate(["commune", "district", "province"])}
+    stage_rank = {stage: i for i, stage in enumerate(APPRAISAL_STAGES)}
     last_score: dict[str, float] = {}
     for plan, _stage, score in sorted(zip(scores["plan_code"], scores["stage"], scores["score"], strict=True),
                                       key=lambda item: stage_rank[item[1]]):
