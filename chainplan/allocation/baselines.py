@@ -23,7 +23,7 @@ def fund_down_the_list(inp: AllocationInput, order: list[str]) -> list[str]:
     """Fund plans in ``order`` while they fit the money and the rules a list can check."""
     scenario = inp.scenario
     plans = inp.plans
-    matrix = inp.request_matrix()
+    matrix = inp.request_matrix
     left = inp.lines["available"].astype(float).to_dict()
     chosen: list[str] = []
     chosen_set: set[str] = set()

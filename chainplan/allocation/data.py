@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 import pandas as pd
@@ -116,8 +117,9 @@ class AllocationInput:
     def eligible(self) -> pd.DataFrame:
         return self.plans[self.plans["eligible"]]
 
+    @cached_property
     def request_matrix(self) -> pd.DataFrame:
-        """Plans × budget lines, VND requested (0 where none)."""
+        """Plans × budget lines, VND requested (0 where none); computed once, read by results and explanations."""
         return self.requests.pivot_table(index="plan_code", columns="budget_line_code", values="amount_vnd",
                                          aggfunc="sum", fill_value=0).reindex(columns=self.lines.index, fill_value=0)
 

@@ -37,7 +37,7 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
     rank = benefit_per_vnd_rank(inp)
     eligible_count = len(rank)
     left = dict(zip(budget["line"], budget["left"], strict=True))
-    matrix = inp.request_matrix()
+    matrix = inp.request_matrix
     funded_by_product: dict[str, str] = {}
     funded_per_region: dict[object, int] = {}
     amount_per_region: dict[object, float] = {}

@@ -142,7 +142,7 @@ def assemble_result(
     """The result frames for a set of funded plans (``objective`` is recomputed when not given)."""
     chosen = [code for code in inp.plans.index if code in set(funded)]
     plans = inp.plans
-    matrix = inp.request_matrix()
+    matrix = inp.request_matrix
     funded_rows = []
     for code in chosen:
         amounts = {line: int(v) for line, v in matrix.loc[code].items() if v} if code in matrix.index else {}

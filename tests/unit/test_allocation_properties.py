@@ -66,7 +66,7 @@ def test_budgets_hold_ineligible_plans_stay_out_and_the_milp_beats_the_lists(cas
     assert sorted(decisions.index) == sorted(inp.plans.index)
     assert set(decisions.index[decisions["funded"]]) == set(result.funded_codes)
     left = result.budget.set_index("line")["left"]
-    matrix = inp.request_matrix()
+    matrix = inp.request_matrix
     for code, row in decisions.iterrows():
         if row["reason"] == "value_for_money":
             assert any(amount > left[line] for line, amount in matrix.loc[code].items() if amount)
