@@ -62,7 +62,7 @@ def readme_rows() -> Iterator[list[object]]:
     """Rows of the README sheet: one per sheet, then one per column with its kind and an example."""
     yield ["chainplan", "", "", "",
            "Mẫu nhập liệu. Mỗi sheet là một bảng; dòng 1 là tiêu đề; * = bắt buộc. Danh sách cách nhau bởi ;",
-           "Input template. Each sheet is a table; row 1 is the header. Lists are separated by ;", ""]
+           "Input template. Each sheet is a table; row 1 is the header; * = required. Lists are separated by ;", ""]
     for sheet in SHEETS.values():
         optional = " (optional / không bắt buộc)" if sheet.optional else ""
         yield [sheet.name, "", "", "", sheet.help_vi + optional, sheet.help_en + optional, ""]
