@@ -36,3 +36,13 @@ def test_every_sheet_has_a_table_with_the_same_columns() -> None:
     for name, table in SHEET_TABLES.items():
         columns = {c.name for c in table.__table__.columns} - {"position"}
         assert columns == set(SHEETS[name].column_names), name
+
+
+def test_command_line_choices_follow_the_domain_lists() -> None:
+    from chainplan.allocation import BASELINES, SOLVERS
+    from chainplan.cli import Baseline, SolverName, Tier
+    from chainplan.schema import CHAIN_TIERS
+
+    assert {m.value for m in Tier} == set(CHAIN_TIERS)
+    assert {m.value for m in SolverName} == set(SOLVERS)
+    assert {m.value for m in Baseline} == set(BASELINES)
