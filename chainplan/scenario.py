@@ -165,6 +165,11 @@ class Scenario(_Strict):
             raise ValueError("must be a finite number")
         return value
 
+    @property
+    def has_regional_rules(self) -> bool:
+        """Whether any rule works per region at ``region_level``."""
+        return self.max_plans_per_region is not None or self.min_region_share > 0 or self.max_region_share < 1
+
     @model_validator(mode="after")
     def _shares(self) -> Scenario:
         if self.min_region_share > self.max_region_share:

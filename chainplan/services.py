@@ -190,12 +190,13 @@ def run_allocation(
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
     chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    with uow:
-        dataset = uow.repository.load()
-        fingerprint = dataset.fingerprint()
-        result = allocate(dataset, chosen, method=method, solver=solver, marginal_values=marginal_values)
-        run_id = None
-        if store:
+    dataset = load_dataset(uow)
+    fingerprint = dataset.fingerprint()
+    # The solve runs outside any transaction: a minute-long solve must not hold the shared database.
+    result = allocate(dataset, chosen, method=method, solver=solver, marginal_values=marginal_values)
+    run_id = None
+    if store:
+        with uow:
             run_id = uow.repository.add_run(StoredRun(
                 scenario_name=chosen.name, scenario=_json_safe(chosen.model_dump()), dataset_fingerprint=fingerprint,
                 method=method, status=result.status, objective=result.objective,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from chainplan.allocation.data import AllocationInput
+from chainplan.allocation.explain import benefit_per_vnd_rank
 from chainplan.allocation.results import AllocationResult, assemble_result
 from chainplan.allocation.targets import TOLERANCE
 
@@ -83,17 +84,14 @@ def _baseline(inp: AllocationInput, method: str, order: list[str]) -> Allocation
 
 def rank_by_appraisal_score(inp: AllocationInput) -> AllocationResult:
     """Fund down the list of appraisal scores (the furthest stage's score), highest first."""
-    plans = inp.eligible
-    order = sorted(plans.index, key=lambda c: (-(plans.at[c, "appraisal_score"] if plans.at[c, "appraisal_score"]
-                                                  == plans.at[c, "appraisal_score"] else -1.0), c))
+    scores = inp.eligible["appraisal_score"].fillna(-1.0)  # a plan without a score goes last
+    order = sorted(scores.index, key=lambda c: (-scores[c], c))
     return _baseline(inp, "rank_by_appraisal_score", order)
 
 
 def greedy_benefit_per_vnd(inp: AllocationInput) -> AllocationResult:
     """Fund down the list of expected benefit per VND requested, best first."""
-    plans = inp.eligible
-    ratio = (plans["benefit"] / plans["total_request"].where(plans["total_request"] > 0)).fillna(float("inf"))
-    order = sorted(plans.index, key=lambda c: (-ratio[c], c))
+    order = list(benefit_per_vnd_rank(inp).sort_values(kind="stable").index)
     return _baseline(inp, "greedy_benefit_per_vnd", order)
 
 

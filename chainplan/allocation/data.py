@@ -187,9 +187,7 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     """
     network = network or ChainNetwork.from_dataset(ds)
     lines = _available(ds, scenario)
-    regional_rules = (scenario.max_plans_per_region is not None or scenario.min_region_share > 0
-                      or scenario.max_region_share < 1)
-    if regional_rules and len(ds.plans) and not (ds.regions["level"] == scenario.region_level).any():
+    if scenario.has_regional_rules and len(ds.plans) and not (ds.regions["level"] == scenario.region_level).any():
         # Post-2025 data has no districts: silently dropping the regional rules would misallocate public money.
         levels = ", ".join(sorted(set(ds.regions["level"]))) or "none"
         raise ScenarioError([InputProblem(None, None, None, scenario.region_level,

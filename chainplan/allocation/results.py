@@ -120,10 +120,8 @@ def _warnings(inp: AllocationInput) -> list[str]:
     """Things the committee should know that are not errors."""
     scenario = inp.scenario
     found = []
-    regional = (scenario.max_plans_per_region is not None or scenario.min_region_share > 0
-                or scenario.max_region_share < 1)
     outside = int(inp.eligible["region"].isna().sum())
-    if regional and outside:
+    if scenario.has_regional_rules and outside:
         found.append(f"{outside} eligible plan(s) belong to organizations with no region at the "
                      f"{scenario.region_level} level; the regional rules do not apply to them.")
     return found
