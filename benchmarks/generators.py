@@ -25,7 +25,9 @@ def national_dataset(
     processors: int = 2_000,
     distributors: int = 1_500,
     plans: int = 0,
+    trade_promotion_line: bool = True,
 ) -> Dataset:
+    """``trade_promotion_line=False`` leaves two national lines (every third request goes to the province's line)."""
     rng = random.Random(seed)
     regions: list[dict[str, Any]] = []
     communes: dict[str, list[str]] = {}
@@ -101,8 +103,9 @@ def national_dataset(
     budget_lines: list[dict[str, Any]] = [
         {"code": "NTM-DTPT", "name": "NTM đầu tư", "source": "ntm_central", "amount_vnd": 0},
         {"code": "NTM-SN", "name": "NTM sự nghiệp", "source": "ntm_provincial", "amount_vnd": 0},
-        {"code": "XTTM", "name": "Xúc tiến thương mại", "source": "other", "amount_vnd": 0},
     ]
+    if trade_promotion_line:
+        budget_lines.append({"code": "XTTM", "name": "Xúc tiến thương mại", "source": "other", "amount_vnd": 0})
     budget_lines += [{"code": f"NS-{p}", "name": f"Ngân sách {p}", "source": "local", "amount_vnd": 0,
                       "region_code": p} for p in province_codes]
     plan_rows: list[dict[str, Any]] = []
@@ -124,7 +127,8 @@ def national_dataset(
             "success_probability": round(rng.uniform(0.5, 0.95), 2), "priority_points": rng.choice([0, 1, 2]),
         })
         total = rng.randrange(50, 1_500, 10) * 1_000_000
-        shares = [("NTM-DTPT", 0.5), ("NTM-SN", 0.3), (rng.choice(["XTTM", f"NS-{province}"]), 0.2)]
+        third = rng.choice(["XTTM", f"NS-{province}"]) if trade_promotion_line else f"NS-{province}"
+        shares = [("NTM-DTPT", 0.5), ("NTM-SN", 0.3), (third, 0.2)]
         for line, share in shares:
             amount = max(10_000_000, round(total * share, -6))
             requests.append({"plan_code": code, "budget_line_code": line, "amount_vnd": amount})

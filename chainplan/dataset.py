@@ -24,7 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,16 +114,46 @@ def _normalise(column: Column, value: object) -> object:
     return value
 
 
-def _frame(sheet: Sheet, records: Sequence[Mapping[str, object]], rows: Sequence[int] | None) -> pd.DataFrame:
-    columns: dict[str, list[object]] = {c.name: [] for c in sheet.columns}
-    for record in records:
-        for column in sheet.columns:
-            columns[column.name].append(_normalise(column, record.get(column.name)))
-    index = pd.Index(list(rows) if rows is not None else range(2, len(records) + 2), name="row", dtype="int64")
-    frame = pd.DataFrame(
-        {c.name: pd.Series(columns[c.name], index=index, dtype=_dtype(c)) for c in sheet.columns}, index=index
+def _column_values(column: Column, values: Sequence[object]) -> list[object]:
+    """:func:`_normalise` over a whole column (the common kinds without a call per value)."""
+    default = column.default
+    kind = column.kind
+    if kind in ("code", "text", "enum"):
+        return [default if v is None else v if type(v) is str else _normalise(column, v) for v in values]
+    if kind in ("money", "integer") and default is None:
+        return [0 if v is None else v if type(v) is int else _normalise(column, v) for v in values]
+    if kind == "bool":
+        return [bool(default) if v is None else v if type(v) is bool else _normalise(column, v) for v in values]
+    return [_normalise(column, v) for v in values]
+
+
+def _frame_from_columns(sheet: Sheet, columns: Mapping[str, Sequence[object]], length: int,
+                        rows: Sequence[int] | None) -> pd.DataFrame:
+    index = pd.Index(list(rows) if rows is not None else range(2, length + 2), name="row", dtype="int64")
+    blank: list[object] = [None] * length
+    return pd.DataFrame(
+        {c.name: pd.Series(_column_values(c, columns.get(c.name, blank)), index=index, dtype=_dtype(c))
+         for c in sheet.columns},
+        index=index,
     )
-    return frame
+
+
+def _frame(sheet: Sheet, records: Sequence[Mapping[str, object]], rows: Sequence[int] | None) -> pd.DataFrame:
+    columns = {c.name: [record.get(c.name) for record in records] for c in sheet.columns}
+    return _frame_from_columns(sheet, columns, len(records), rows)
+
+
+def _plain_column(column: Column, series: pd.Series) -> list[object]:
+    """A column as plain Python values (what storage, export and the fingerprint read)."""
+    if column.kind == "number":
+        return [None if math.isnan(v) else v for v in series.astype(float).tolist()]
+    if column.kind in ("money", "integer"):
+        return [int(v) for v in series.tolist()]
+    if column.kind == "bool":
+        return [bool(v) for v in series.tolist()]
+    if column.kind == "list":
+        return [list(v) for v in series.tolist()]
+    return series.tolist()
 
 
 @dataclass
@@ -154,6 +184,16 @@ class Dataset:
         return cls(**frames)
 
     @classmethod
+    def from_columns(cls, columns: Mapping[str, Mapping[str, Sequence[object]]]) -> Dataset:
+        """Build a dataset from per-sheet columns of equal length (what storage reads); blanks take defaults."""
+        frames = {}
+        for name, sheet in SHEETS.items():
+            given = columns.get(name, {})
+            length = len(next(iter(given.values()))) if given else 0
+            frames[name] = _frame_from_columns(sheet, given, length, None)
+        return cls(**frames)
+
+    @classmethod
     def empty(cls) -> Dataset:
         return cls.from_records({})
 
@@ -165,18 +205,23 @@ class Dataset:
         """Plain Python values per sheet, in sheet order: the form storage and export write."""
         out: dict[str, list[dict[str, object]]] = {}
         for name, sheet in SHEETS.items():
-            frame = self.frame(name)
-            out[name] = [
-                {c.name: _plain(c, row[c.name]) for c in sheet.columns} for row in frame.to_dict("records")
-            ]
+            names = sheet.column_names
+            columns = self.to_columns(name)
+            out[name] = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
         return out
+
+    def to_columns(self, sheet: str) -> dict[str, list[object]]:
+        """One sheet as plain Python values, column by column."""
+        frame = self.frame(sheet)
+        return {c.name: _plain_column(c, frame[c.name]) for c in SHEETS[sheet].columns}
 
     def counts(self) -> dict[str, int]:
         return {name: len(self.frame(name)) for name in SHEETS}
 
     def fingerprint(self) -> str:
-        """SHA-256 of the dataset's canonical JSON: equal data, equal fingerprint."""
-        payload = json.dumps(self.to_records(), sort_keys=True, ensure_ascii=False, default=str)
+        """SHA-256 of the dataset's canonical JSON (sheet -> column -> values): equal data, equal fingerprint."""
+        payload = json.dumps({name: self.to_columns(name) for name in SHEETS}, sort_keys=True, ensure_ascii=False,
+                             default=str)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def with_records(self, sheet: str, records: Sequence[Mapping[str, object]]) -> Dataset:
@@ -184,18 +229,6 @@ class Dataset:
         frames = {name: self.frame(name) for name in SHEETS}
         frames[sheet] = _frame(SHEETS[sheet], records, None)
         return Dataset(**frames)
-
-
-def _plain(column: Column, value: object) -> object:
-    if column.kind == "number":
-        return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)  # type: ignore[arg-type]
-    if column.kind in ("money", "integer"):
-        return int(value)  # type: ignore[call-overload]
-    if column.kind == "bool":
-        return bool(value)
-    if column.kind == "list":
-        return list(value)  # type: ignore[call-overload]
-    return value
 
 
 def records_by_row(frame: pd.DataFrame) -> list[tuple[int, dict[str, Any]]]:
@@ -261,10 +294,20 @@ def parse_requirement(item: str) -> tuple[str, int | None]:
 
 
 class _Collector:
-    def __init__(self) -> None:
+    """Collects problems, leaving out those that rest on a cell or a sheet that could not be read."""
+
+    def __init__(self, unreadable_cells: Collection[tuple[str, int, str]] = (),
+                 unreadable_sheets: Collection[str] = ()) -> None:
         self.problems: list[InputProblem] = []
+        self.unreadable_cells = set(unreadable_cells)
+        self.unreadable_sheets = set(unreadable_sheets)
+
+    def readable(self, sheet: str, row: object, *columns: str) -> bool:
+        return not any((sheet, row, column) in self.unreadable_cells for column in columns)
 
     def add(self, sheet: str, row: object, column: str | None, value: object, reason: str) -> None:
+        if column is not None and not self.readable(sheet, row, column):
+            return  # the cell's own problem is already reported
         self.problems.append(InputProblem(sheet, int(row), column, value, reason))  # type: ignore[call-overload]
 
 
@@ -277,9 +320,12 @@ def _check_keys(ds: Dataset, out: _Collector) -> None:
         frame = ds.frame(name)
         if frame.empty:
             continue
-        keys = frame[list(sheet.key)].astype(str).agg(" / ".join, axis=1)
+        # str() of each value: pandas' astype(str) keeps a blank (an unreadable cell) as NaN.
+        keys = [" / ".join(map(str, values)) for values in zip(*(frame[k] for k in sheet.key), strict=True)]
         first_row: dict[str, object] = {}
-        for row, key in keys.items():
+        for row, key in zip(frame.index, keys, strict=True):
+            if not out.readable(name, row, *sheet.key):
+                continue
             if key in first_row:
                 out.add(name, row, sheet.key[-1] if len(sheet.key) == 1 else None, key,
                         f"duplicate {' + '.join(sheet.key)}: already used on row {first_row[key]}")
@@ -287,9 +333,15 @@ def _check_keys(ds: Dataset, out: _Collector) -> None:
                 first_row[key] = row
 
 
+_SHEET_OF = {"region": "regions", "organization": "organizations", "product": "products", "plan": "plans",
+             "budget line": "budget_lines"}
+
+
 def _check_reference(
     out: _Collector, sheet: str, frame: pd.DataFrame, column: str, known: set[str], what: str
 ) -> None:
+    if _SHEET_OF[what] in out.unreadable_sheets:
+        return  # every code would look unknown: the sheet's own problem is reported
     for row, value in frame[column].items():
         if value is not None and value != "" and value not in known:
             out.add(sheet, row, column, value, f"unknown {what} code")
@@ -301,6 +353,8 @@ def _check_regions(ds: Dataset, out: _Collector) -> None:
     level_of = dict(zip(regions["code"], regions["level"], strict=True))
     # Parents must sit strictly above their children, so a hierarchy that passes this check has no cycle.
     for row, record in regions.pipe(records_by_row):
+        if record["level"] is None:
+            continue  # unreadable level: its cell problem says so
         parent = record["parent_code"]
         if parent is None:
             if record["level"] != REGION_LEVELS[0]:
@@ -312,6 +366,8 @@ def _check_regions(ds: Dataset, out: _Collector) -> None:
             continue
         if parent == record["code"]:
             out.add("regions", row, "parent_code", parent, "a region cannot be its own parent")
+            continue
+        if level_of[parent] is None:
             continue
         if level_rank[level_of[parent]] >= level_rank[record["level"]]:
             out.add("regions", row, "parent_code", parent,
@@ -325,8 +381,9 @@ def _check_organizations_and_products(ds: Dataset, out: _Collector) -> None:
     role_of = dict(zip(ds.organizations["code"], ds.organizations["role"], strict=True))
     for row, code in ds.products["producer_code"].items():
         if code not in role_of:
-            out.add("products", row, "producer_code", code, "unknown organization code")
-        elif role_of[code] != "producer":
+            if "organizations" not in out.unreadable_sheets:
+                out.add("products", row, "producer_code", code, "unknown organization code")
+        elif role_of[code] is not None and role_of[code] != "producer":
             out.add("products", row, "producer_code", code, f"organization is a {role_of[code]}, not a producer")
 
 
@@ -348,8 +405,9 @@ def _check_links(ds: Dataset, out: _Collector) -> None:
         frame = ds.frame(sheet)
         for row, code in frame["retailer_code"].items():
             if code not in role_of:
-                out.add(sheet, row, "retailer_code", code, "unknown organization code")
-            elif role_of[code] != "retailer":
+                if "organizations" not in out.unreadable_sheets:
+                    out.add(sheet, row, "retailer_code", code, "unknown organization code")
+            elif role_of[code] is not None and role_of[code] != "retailer":
                 out.add(sheet, row, "retailer_code", code, f"organization is a {role_of[code]}, not a retailer")
     _check_reference(out, "demand", ds.demand, "product_code", products, "product")
     for row, items in ds.channel_requirements["requires"].items():
@@ -379,7 +437,8 @@ def _check_plans(ds: Dataset, out: _Collector) -> None:
             elif needed not in plan_codes:
                 out.add("plans", row, "requires_plan", needed, "unknown plan code")
             else:
-                requires.add_edge(code, needed, row=row)
+                if code is not None:  # an unreadable code has no place in the graph
+                    requires.add_edge(code, needed, row=row)
         for other in record["excludes_plans"]:
             if other == code:
                 out.add("plans", row, "excludes_plans", other, "a plan cannot exclude itself")
@@ -391,7 +450,7 @@ def _check_plans(ds: Dataset, out: _Collector) -> None:
                 out.add("plans", row, "new_links", link, "write each new link as FROM>TO (organization codes)")
                 continue
             for part in parts:
-                if part.strip() not in organizations:
+                if part.strip() not in organizations and "organizations" not in out.unreadable_sheets:
                     out.add("plans", row, "new_links", link, f"unknown organization code {part.strip()!r}")
     row_of = dict(zip(plans["code"], plans.index, strict=True))
     for cycle in nx.simple_cycles(requires):
@@ -423,13 +482,21 @@ def _check_plans(ds: Dataset, out: _Collector) -> None:
                     f"organization {org} is in {org_region[org]}")
 
 
-def check_dataset(ds: Dataset) -> list[InputProblem]:
+def check_dataset(
+    ds: Dataset,
+    *,
+    unreadable_cells: Collection[tuple[str, int, str]] = (),
+    unreadable_sheets: Collection[str] = (),
+) -> list[InputProblem]:
     """Every consistency problem of a dataset, in sheet order.
 
     Checks duplicate keys, unknown codes, the region hierarchy (each parent above its child, no cycles),
     roles (a product's producer is a producer, demand names a retailer), links to self and volumes above
     capacity, channel requirements, new-link syntax, ``requires_plan`` cycles, and requests on budget lines
     restricted to another region. Ranges and kinds of single cells are checked when the file is read.
+
+    ``unreadable_cells`` ((sheet, row, column)) and ``unreadable_sheets`` name what the reader could not read: the
+    checks that rest on them are skipped, every other check runs, so a file's problems are reported at once.
 
     Examples
     --------
@@ -441,7 +508,7 @@ def check_dataset(ds: Dataset) -> list[InputProblem]:
     >>> [p.reason for p in check_dataset(ds) if p.column == "requires_plan"]
     ['requires_plan forms a cycle: P1 -> P2 -> P1']
     """
-    out = _Collector()
+    out = _Collector(unreadable_cells, unreadable_sheets)
     _check_keys(ds, out)
     _check_regions(ds, out)
     _check_organizations_and_products(ds, out)

@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from chainplan.dataset import InputProblem
+from chainplan.money import MoneyError, parse_vnd
 
 __all__ = [
     "TARGET_NAMES",
@@ -188,6 +189,73 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+class _WrittenFloat(float):
+    """A YAML float that remembers how it was written: ``300.000`` is 300 thousand VND to a Vietnamese planner."""
+
+    text: str
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """YAML's safe loader, keeping the written text of floats so that money keys can be read like cells."""
+
+
+def _float_as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    value = _WrittenFloat(loader.construct_yaml_float(node))
+    value.text = str(node.value)
+    return value
+
+
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:float", _float_as_written)
+
+#: Keys whose values are whole VND; ``budget_lines`` maps line codes to amounts.
+MONEY_KEYS = ("min_grant_vnd",)
+
+
+def _vnd(value: object) -> int:
+    """Read a money value the way a workbook cell is read (``300.000`` and ``"1.500.000.000"`` included)."""
+    if isinstance(value, _WrittenFloat):
+        try:
+            return parse_vnd(value.text.replace("_", ""))
+        except MoneyError:
+            if "e" in value.text.lower() and float(value).is_integer():
+                return parse_vnd(int(value))  # 1.5e9: whole VND written in scientific notation
+            raise
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return parse_vnd(value)
+    raise MoneyError("must be a whole amount of VND")
+
+
+def _read_money(document: dict[str, Any], source: str) -> dict[str, Any]:
+    """The document with its money keys read as whole VND; every bad amount is reported with its key path."""
+    problems = []
+    money = dict(document)
+    for key in MONEY_KEYS:
+        if key in money and money[key] is not None:
+            try:
+                money[key] = _vnd(money[key])
+            except MoneyError as exc:
+                problems.append(InputProblem(None, None, None, _plain_value(money[key]), str(exc), source, key=key))
+    lines = money.get("budget_lines")
+    if isinstance(lines, dict):
+        read_lines = {}
+        for code, amount in lines.items():
+            try:
+                read_lines[code] = _vnd(amount)
+            except MoneyError as exc:
+                problems.append(InputProblem(None, None, None, _plain_value(amount), str(exc), source,
+                                             key=f"budget_lines.{code}"))
+        money["budget_lines"] = read_lines
+    if problems:
+        raise ScenarioError(problems)
+    return money
+
+
+def _plain_value(value: object) -> object:
+    if isinstance(value, _WrittenFloat):
+        return value.text
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+
+
 def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     source = str(path)
     if path in chain:
@@ -201,7 +269,7 @@ def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([InputProblem(None, None, None, None, f"cannot be read: {exc}", source)]) from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_ScenarioLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -211,6 +279,7 @@ def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         document = {}
     if not isinstance(document, dict):
         raise ScenarioError([InputProblem(None, None, None, None, "must be a mapping of keys to values", source)])
+    document = _read_money(document, source)
     parent = document.get("extends")
     if parent is None:
         return document

@@ -5,8 +5,10 @@ The command line and the web pages call these and nothing below them, so both be
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from chainplan.chains import (
 )
 from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
-from chainplan.io import read_dataset, write_dataset, write_template
+from chainplan.io import read_input, write_dataset, write_template
 from chainplan.ports import StoredRun, UnitOfWork
 from chainplan.scenario import Scenario, load_scenario
 from chainplan.summary import summarize
@@ -33,8 +35,10 @@ from chainplan.summary import summarize
 __all__ = [
     "AllocationRun",
     "ImportReport",
+    "OutputNotWritable",
     "chain_gaps",
     "chain_trace",
+    "check_writable",
     "dataset_summary",
     "export_dataset",
     "gap_candidates",
@@ -58,20 +62,21 @@ class ImportReport:
     after: dict[str, int]
     fingerprint: str
     unchanged: bool
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"source": self.source, "before": self.before, "after": self.after,
-                "fingerprint": self.fingerprint, "unchanged": self.unchanged}
+                "fingerprint": self.fingerprint, "unchanged": self.unchanged, "warnings": list(self.warnings)}
 
 
-def _replace(uow: UnitOfWork, dataset: Dataset, source: str) -> ImportReport:
+def _replace(uow: UnitOfWork, dataset: Dataset, source: str, warnings: tuple[str, ...] = ()) -> ImportReport:
     with uow:
         before = uow.repository.counts()
         unchanged = uow.repository.load().fingerprint() == dataset.fingerprint()
         if not unchanged:
             uow.repository.replace(dataset)
             uow.commit()
-        return ImportReport(source, before, uow.repository.counts(), dataset.fingerprint(), unchanged)
+        return ImportReport(source, before, uow.repository.counts(), dataset.fingerprint(), unchanged, warnings)
 
 
 def import_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> ImportReport:
@@ -79,8 +84,8 @@ def import_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> ImportRepor
 
     Raises :class:`~chainplan.dataset.DatasetError` with every problem, before anything is written.
     """
-    dataset = read_dataset(path)
-    return _replace(uow, dataset, str(path))
+    read = read_input(path)
+    return _replace(uow, read.dataset, str(path), tuple(read.warnings))
 
 
 def load_demo(uow: UnitOfWork) -> ImportReport:
@@ -151,6 +156,30 @@ def indicators(uow: UnitOfWork) -> dict[str, Any]:
     return chain_indicators(network, gap_report(network))
 
 
+class OutputNotWritable(ValueError):
+    """A file the user asked for cannot be written there; the message names the path and the reason."""
+
+
+def check_writable(path: str | os.PathLike[str], *, suffix: str) -> Path:
+    """Raise :class:`OutputNotWritable` unless ``path`` can be written, before any work is done for it."""
+    target = Path(path)
+    if target.suffix.lower() != suffix:
+        raise OutputNotWritable(f"{target}: the file must end in {suffix}")
+    if target.is_dir():
+        raise OutputNotWritable(f"{target}: is a folder, give a file name ending in {suffix}")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputNotWritable(f"{target}: the folder {folder} does not exist")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise OutputNotWritable(f"{target}: cannot write in {folder} ({exc.strerror or exc})") from None
+    if target.exists() and not os.access(target, os.W_OK):
+        raise OutputNotWritable(f"{target}: the existing file cannot be replaced (permission denied)")
+    return target
+
+
 @dataclass(frozen=True)
 class AllocationRun:
     """An allocation result and the id under which it was stored (``None`` when not stored)."""
@@ -158,10 +187,23 @@ class AllocationRun:
     result: AllocationResult
     run_id: int | None
     dataset_fingerprint: str
+    #: The result's JSON document (as stored), built once.
+    document: dict[str, Any]
+
+
+def json_document(value: Any) -> Any:
+    """``value`` as strict JSON values: NaN and infinities become ``None`` (PostgreSQL's JSON rejects them).
+
+    The C encoder checks a whole result in a fraction of a second; only a document it refuses is walked.
+    """
+    try:
+        json.dumps(value, allow_nan=False)
+        return value
+    except (ValueError, TypeError):
+        return _json_safe(value)
 
 
 def _json_safe(value: Any) -> Any:
-    """Plain JSON values: NaN and infinities become ``None`` (PostgreSQL's JSON rejects them)."""
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -181,7 +223,7 @@ def run_allocation(
     solver: str | None = None,
     store: bool = True,
     out: str | os.PathLike[str] | None = None,
-    marginal_values: bool = True,
+    marginal_values: bool = False,
 ) -> AllocationRun:
     """Run a scenario (a file or a :class:`~chainplan.scenario.Scenario`) on the stored data, store the run.
 
@@ -190,22 +232,28 @@ def run_allocation(
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
     chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if out is not None:
+        check_writable(out, suffix=".xlsx")  # before solving and storing: nothing is stored for a run we cannot write
     dataset = load_dataset(uow)
     fingerprint = dataset.fingerprint()
     # The solve runs outside any transaction: a minute-long solve must not hold the shared database.
     result = allocate(dataset, chosen, method=method, solver=solver, marginal_values=marginal_values)
     run_id = None
+    document = json_document(result.as_dict())
     if store:
         with uow:
             run_id = uow.repository.add_run(StoredRun(
-                scenario_name=chosen.name, scenario=_json_safe(chosen.model_dump()), dataset_fingerprint=fingerprint,
-                method=method, status=result.status, objective=result.objective,
-                result=_json_safe(result.as_dict()),
+                scenario_name=chosen.name, scenario=json_document(chosen.model_dump()),
+                dataset_fingerprint=fingerprint, method=method, status=result.status, objective=result.objective,
+                result=document,
             ))
             uow.commit()
     if out is not None:
-        result.to_excel(out)
-    return AllocationRun(result, run_id, fingerprint)
+        try:
+            result.to_excel(out)
+        except OSError as exc:  # the disk filled up between the check and the write: name the user's path
+            raise OutputNotWritable(f"{out}: could not be written ({exc.strerror or exc})") from None
+    return AllocationRun(result, run_id, fingerprint, document)
 
 
 def stored_runs(uow: UnitOfWork) -> list[StoredRun]:

@@ -10,82 +10,87 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pandas as pd
+import numpy as np
 
 from chainplan.allocation.data import AllocationInput
 from chainplan.allocation.explain import benefit_per_vnd_rank
 from chainplan.allocation.results import AllocationResult, assemble_result
-from chainplan.allocation.targets import TOLERANCE
+from chainplan.allocation.verify import verify_allocation
 
 __all__ = ["BASELINES", "fund_down_the_list", "greedy_benefit_per_vnd", "rank_by_appraisal_score"]
 
 
+def _requests_by_plan(inp: AllocationInput) -> dict[str, list[tuple[str, int]]]:
+    """Each plan's (line, VND) requests, in Python integers, read once from the request table."""
+    asks: dict[str, list[tuple[str, int]]] = {}
+    requests = inp.requests
+    for plan, line, amount in zip(requests["plan_code"].to_numpy(), requests["budget_line_code"].to_numpy(),
+                                  requests["amount_vnd"].to_numpy(), strict=True):
+        asks.setdefault(plan, []).append((line, int(amount)))
+    return asks
+
+
 def fund_down_the_list(inp: AllocationInput, order: list[str]) -> list[str]:
-    """Fund plans in ``order`` while they fit the money and the rules a list can check."""
+    """Fund plans in ``order`` while they fit the money (exactly, in VND) and the rules a list can check."""
     scenario = inp.scenario
     plans = inp.plans
-    matrix = inp.request_matrix
-    left = inp.lines["available"].astype(float).to_dict()
+    left = {line: int(v) for line, v in inp.lines["available"].items()}
+    asks = _requests_by_plan(inp)
+    eligible = dict(zip(plans.index, plans["eligible"].to_numpy(), strict=True))
+    product_of = dict(zip(plans.index, plans["product_code"].to_numpy(), strict=True))
+    region_of = dict(zip(plans.index, plans["region"].to_numpy(), strict=True))
+    requires = dict(zip(plans.index, plans["requires_plan"].to_numpy(), strict=True))
+    excluded_with: dict[str, set[str]] = {}
+    for code, others in zip(plans.index, plans["excludes_plans"].to_numpy(), strict=True):
+        for other in others:
+            excluded_with.setdefault(code, set()).add(other)
+            excluded_with.setdefault(other, set()).add(code)
+    cap = scenario.max_plans_per_region
     chosen: list[str] = []
     chosen_set: set[str] = set()
     products: set[str] = set()
     per_region: dict[object, int] = {}
-    records = dict(zip(plans.index, plans.to_dict("records"), strict=True))
     for code in order:
-        row = records[code]
-        if not row["eligible"]:
+        if not eligible[code]:
             continue
-        if scenario.one_plan_per_product and row["product_code"] in products:
+        if scenario.one_plan_per_product and product_of[code] in products:
             continue
-        needed = row["requires_plan"]
+        needed = requires[code]
         if needed and needed not in chosen_set:
             continue
-        if any(other in chosen_set for other in row["excludes_plans"]) or any(
-                code in records[other]["excludes_plans"] for other in chosen):
+        if not excluded_with.get(code, set()).isdisjoint(chosen_set):
             continue
-        cap = scenario.max_plans_per_region
-        if cap is not None and per_region.get(row["region"], 0) >= cap:
+        region = region_of[code]
+        counted = isinstance(region, str)  # plans outside the region level are outside the regional rules
+        if cap is not None and counted and per_region.get(region, 0) >= cap:
             continue
-        asks = matrix.loc[code] if code in matrix.index else pd.Series(dtype=float)
-        if any(float(amount) > left.get(line, 0.0) + TOLERANCE for line, amount in asks.items() if amount):
+        wanted = asks.get(code, [])
+        if any(amount > left.get(line, 0) for line, amount in wanted):
             continue
-        for line, amount in asks.items():
-            left[line] = left.get(line, 0.0) - float(amount)
+        for line, amount in wanted:
+            left[line] -= amount
         chosen.append(code)
         chosen_set.add(code)
-        products.add(row["product_code"])
-        per_region[row["region"]] = per_region.get(row["region"], 0) + 1
+        products.add(product_of[code])
+        if counted:
+            per_region[region] = per_region.get(region, 0) + 1
     return chosen
 
 
-def _violations(inp: AllocationInput, result: AllocationResult) -> list[str]:
-    scenario = inp.scenario
-    found = []
-    shares = result.regions[result.regions["eligible_plans"] > 0]
-    if result.funded.shape[0]:
-        for region, share in zip(shares["region"], shares["share"], strict=True):
-            if share < scenario.min_region_share - TOLERANCE:
-                found.append(f"region {region} gets {share:.1%}, below min_region_share "
-                             f"{scenario.min_region_share:.0%}")
-            if share > scenario.max_region_share + TOLERANCE:
-                found.append(f"region {region} gets {share:.1%}, above max_region_share "
-                             f"{scenario.max_region_share:.0%}")
-    if scenario.target_mode == "hard":
-        found += [f"hard target {t} not met" for t in result.targets.loc[~result.targets["met"], "target"]]
-    return found
-
-
 def _baseline(inp: AllocationInput, method: str, order: list[str]) -> AllocationResult:
-    result = assemble_result(inp, fund_down_the_list(inp, order), method=method, status="feasible",
+    funded = fund_down_the_list(inp, order)
+    result = assemble_result(inp, funded, method=method, status="feasible",
                              message="heuristic: funded down a ranked list")
-    result.rule_violations = _violations(inp, result)
+    # The same exact check as the optimiser's: shares and hard targets are what a list cannot keep.
+    result.rule_violations = [breach.sentence for breach in verify_allocation(inp, funded)]
     return result
 
 
 def rank_by_appraisal_score(inp: AllocationInput) -> AllocationResult:
     """Fund down the list of appraisal scores (the furthest stage's score), highest first."""
     scores = inp.eligible["appraisal_score"].fillna(-1.0)  # a plan without a score goes last
-    order = sorted(scores.index, key=lambda c: (-scores[c], c))
+    codes = scores.index.to_numpy(dtype=object)
+    order = list(codes[np.lexsort((codes.astype(str), -scores.to_numpy()))])
     return _baseline(inp, "rank_by_appraisal_score", order)
 
 

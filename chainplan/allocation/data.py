@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import networkx as nx
 import pandas as pd
 
-from chainplan.chains import ChainNetwork, Gap, gaps_closed_by_plan, is_supermarket
+from chainplan.chains import ChainNetwork, Gap, gaps_closed_by_plan
 from chainplan.dataset import Dataset, InputProblem, region_ancestors, region_at_level
+from chainplan.money import scale_vnd
 from chainplan.scenario import Scenario, ScenarioError
 from chainplan.schema import APPRAISAL_STAGES
 
@@ -57,12 +57,6 @@ def stars_for_score(score: float | None) -> int:
     return 1 if score < 30 else 2 if score < 50 else 3 if score < 70 else 4 if score < 90 else 5
 
 
-def _reaches_supermarket(network: ChainNetwork, product_code: str) -> bool:
-    G = network.product_graph(product_code)
-    producer = G.graph["producer"]
-    return producer in G and any(is_supermarket(G.nodes[n]) for n in nx.descendants(G, producer))
-
-
 def plan_outcomes(ds: Dataset, network: ChainNetwork, gaps_closed: Mapping[str, list[Gap]]) -> pd.DataFrame:
     """Each plan's outcomes if it succeeds (not yet weighted by ``success_probability``), indexed by plan code.
 
@@ -77,7 +71,7 @@ def plan_outcomes(ds: Dataset, network: ChainNetwork, gaps_closed: Mapping[str, 
     stars_now = product["stars"].astype(int)
     stars_after = expected.map(stars_for_score).astype(int)
     current_score = product["ocop_score"].fillna(0.0)
-    reach = {code: _reaches_supermarket(network, code) for code in plans["product_code"].unique()}
+    reach = {code: network.reaches_supermarket(code) for code in plans["product_code"].unique()}
     reaches_today = plans["product_code"].map(reach).astype(bool)
     rated_before = stars_now >= 3
     rated_after = rated_before | (stars_after >= 3)
@@ -133,48 +127,65 @@ def _available(ds: Dataset, scenario: Scenario) -> pd.DataFrame:
                              for code in unknown])
     for code, amount in scenario.budget_lines.items():
         lines.loc[code, "amount_vnd"] = amount
-    lines["available"] = (lines["amount_vnd"].astype(float) * scenario.budget_scale).map(math.floor).astype("int64")
+    # Exact: floor(amount × scale) in integers, the scale read as the decimal the committee wrote.
+    lines["available"] = pd.Series([scale_vnd(int(a), scenario.budget_scale) for a in lines["amount_vnd"]],
+                                   index=lines.index, dtype="int64")
     return lines
 
 
-def _eligibility(ds: Dataset, scenario: Scenario, totals: pd.Series) -> dict[str, list[str]]:
-    """Reasons a plan may not be funded at all (empty list = eligible), before the optimisation."""
-    status = {(p, s): st for p, s, st in zip(ds.appraisals["plan_code"], ds.appraisals["stage"],
-                                               ds.appraisals["status"], strict=True)}
-    org_region = dict(zip(ds.organizations["code"], ds.organizations["region_code"], strict=True))
+def _eligibility(ds: Dataset, scenario: Scenario, totals: pd.Series) -> pd.Series:
+    """Reasons a plan may not be funded at all (empty list = eligible), before the optimisation, per plan code.
+
+    In this order: each required appraisal stage (missing, pending, failed), each request on a line reserved for
+    another region, the minimum grant, then a required plan that is itself not eligible.
+    """
+    codes = ds.plans["code"]
+    found: list[pd.DataFrame] = []  # columns: plan, order, reason
+    states = ds.appraisals.drop_duplicates(["plan_code", "stage"]).set_index(["plan_code", "stage"])["status"]
+    for order, stage in enumerate(scenario.required_appraisals):
+        state = pd.Series(states.xs(stage, level="stage"), dtype=object).reindex(codes) if len(states) else \
+            pd.Series(None, index=codes, dtype=object)
+        reason = state.map({"pending": f"{stage} appraisal still pending", "failed": f"failed the {stage} appraisal"})
+        reason = reason.where(state.notna(), f"not appraised at {stage} level")
+        reason = reason[reason.notna()]
+        found.append(pd.DataFrame({"plan": reason.index, "order": order, "reason": reason.to_numpy()}))
+    # Requests on a line reserved for a region the plan's organization is not in.
     ancestors = region_ancestors(ds.regions)
-    line_region = dict(zip(ds.budget_lines["code"], ds.budget_lines["region_code"], strict=True))
-    lines_of = ds.plan_requests.groupby("plan_code")["budget_line_code"].agg(list).to_dict()
-    reasons: dict[str, list[str]] = {}
-    for code, organization in zip(ds.plans["code"], ds.plans["organization_code"], strict=True):
-        why: list[str] = []
-        for stage in scenario.required_appraisals:
-            state = status.get((code, stage))
-            if state is None:
-                why.append(f"not appraised at {stage} level")
-            elif state == "pending":
-                why.append(f"{stage} appraisal still pending")
-            elif state == "failed":
-                why.append(f"failed the {stage} appraisal")
-        within = ancestors.get(org_region.get(organization, ""), ())
-        for line in lines_of.get(code, ()):
-            restricted = line_region.get(line)
-            if restricted and restricted not in within:
-                why.append(f"asks for line {line}, which is reserved for region {restricted}")
-        total = int(totals.get(code, 0))
-        if total < scenario.min_grant_vnd:
-            why.append(f"asks for {total:,} VND in all, below the minimum grant of {scenario.min_grant_vnd:,} VND")
-        reasons[code] = why
+    pairs = pd.DataFrame([(region, above) for region, chain in ancestors.items() for above in chain],
+                         columns=["region", "reserved"])
+    requests = ds.plan_requests[["plan_code", "budget_line_code"]].merge(
+        ds.budget_lines[["code", "region_code"]].rename(columns={"code": "budget_line_code",
+                                                                 "region_code": "reserved"}), how="left")
+    requests = requests[requests["reserved"].notna() & (requests["reserved"] != "")]
+    if len(requests):
+        org_region = ds.plans.set_index("code")["organization_code"].map(
+            ds.organizations.set_index("code")["region_code"])
+        requests = requests.assign(region=requests["plan_code"].map(org_region))
+        inside = requests.merge(pairs.assign(inside=True), on=["region", "reserved"], how="left")["inside"]
+        outside = requests[inside.isna().to_numpy()]
+        found.append(pd.DataFrame({
+            "plan": outside["plan_code"].to_numpy(), "order": len(scenario.required_appraisals),
+            "reason": ("asks for line " + outside["budget_line_code"] + ", which is reserved for region "
+                       + outside["reserved"]).to_numpy()}))
+    total = totals.reindex(codes, fill_value=0)
+    small = total[total < scenario.min_grant_vnd]
+    found.append(pd.DataFrame({
+        "plan": small.index, "order": len(scenario.required_appraisals) + 1,
+        "reason": [f"asks for {int(v):,} VND in all, below the minimum grant of {scenario.min_grant_vnd:,} VND"
+                   for v in small.to_numpy()]}))
+    table = pd.concat(found, ignore_index=True)
+    grouped = table.sort_values("order", kind="stable").groupby("plan", sort=False)["reason"].agg(list).to_dict()
+    reasons: dict[str, list[str]] = {code: list(grouped.get(code, ())) for code in codes}
     # A plan that needs an ineligible plan cannot be funded either (repeat until nothing changes: chains).
-    requires = dict(zip(ds.plans["code"], ds.plans["requires_plan"], strict=True))
+    requires = {code: needed for code, needed in zip(codes, ds.plans["requires_plan"], strict=True) if needed}
     changed = True
     while changed:
         changed = False
         for code, needed in requires.items():
-            if needed and reasons.get(needed) and not any(r.startswith("needs plan") for r in reasons[code]):
+            if reasons.get(needed) and not any(r.startswith("needs plan") for r in reasons[code]):
                 reasons[code].append(f"needs plan {needed}, which is not eligible")
                 changed = True
-    return reasons
+    return pd.Series(reasons, dtype=object)
 
 
 def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = None) -> AllocationInput:
@@ -218,7 +229,7 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     frame["appraisal_score"] = pd.Series(last_score, dtype=float).reindex(plans.index)
     frame["requires_plan"] = plans["requires_plan"]
     frame["excludes_plans"] = plans["excludes_plans"]
-    frame["ineligible_reasons"] = pd.Series(reasons).reindex(plans.index)
+    frame["ineligible_reasons"] = reasons.reindex(plans.index)
     frame["eligible"] = frame["ineligible_reasons"].map(lambda r: not r).astype(bool)
     frame = frame.join(outcomes)
     frame["value"] = sum(weights[name] * outcomes[name] for name in OUTCOMES)

@@ -3,112 +3,144 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
+from chainplan.money import format_vnd
 
 __all__ = ["benefit_per_vnd_rank", "explain_decisions"]
 
 
-def _vnd(amount: float) -> str:
-    return f"{round(amount):,}".replace(",", ".") + " VND"
-
-
 def benefit_per_vnd_rank(inp: AllocationInput) -> pd.Series:
-    """Rank (1 = best) of each eligible plan by benefit per VND requested; a plan asking nothing ranks first."""
+    """Rank (1 = best) of each eligible plan by benefit per VND requested; a plan asking nothing ranks first.
+
+    Ties are broken by plan code, so the same input always gives the same order.
+    """
     eligible = inp.eligible
-    ratio = eligible["benefit"] / eligible["total_request"].where(eligible["total_request"] > 0)
-    ratio = ratio.fillna(float("inf"))
-    order = sorted(eligible.index, key=lambda code: (-ratio[code], code))
-    return pd.Series({code: position for position, code in enumerate(order, start=1)}, dtype="int64")
+    ratio = (eligible["benefit"] / eligible["total_request"].where(eligible["total_request"] > 0)).fillna(np.inf)
+    codes = eligible.index.to_numpy(dtype=object)
+    order = codes[np.lexsort((codes.astype(str), -ratio.to_numpy(dtype=float)))]
+    return pd.Series(np.arange(1, len(order) + 1, dtype="int64"), index=pd.Index(order, dtype=object))
 
 
-def _counts_toward(row: dict[str, Any]) -> list[str]:
-    return [target for target, outcome in TARGET_OUTCOMES.items() if row[outcome] > 0]
+def _joined(pairs: pd.DataFrame, key: str, value: str, index: pd.Index) -> pd.Series:
+    """For each code of ``index``: the sorted ``value``s paired with it, joined by commas ('' when none)."""
+    if pairs.empty:
+        return pd.Series("", index=index, dtype=object)
+    joined = pairs.sort_values(value).groupby(key)[value].agg(", ".join)
+    return joined.reindex(index, fill_value="")
+
+
+def _shortfalls(inp: AllocationInput, budget: pd.DataFrame) -> pd.Series:
+    """Per plan: 'X VND more on line L and …' for the lines its requests do not fit in what is left ('' if none)."""
+    matrix = inp.request_matrix
+    left = budget.set_index("line")["left"].reindex(matrix.columns, fill_value=0)
+    requested = matrix.to_numpy(dtype=object)
+    remaining = left.to_numpy(dtype=object)
+    rows, cols = np.nonzero(matrix.to_numpy() > left.to_numpy()[None, :])
+    texts: dict[str, list[str]] = {}
+    lines = matrix.columns
+    for r, c in zip(rows, cols, strict=True):
+        gap = int(requested[r, c]) - int(remaining[c])
+        texts.setdefault(matrix.index[r], []).append(f"{format_vnd(gap)} more on line {lines[c]}")
+    return pd.Series({code: " and ".join(parts) for code, parts in texts.items()}, dtype=object).reindex(
+        inp.plans.index, fill_value="")
+
+
+def _counts_toward(plans: pd.DataFrame) -> pd.Series:
+    """Per plan: the targets it counts toward, joined by commas."""
+    flags = pd.DataFrame({target: plans[outcome] > 0 for target, outcome in TARGET_OUTCOMES.items()},
+                         index=plans.index)
+    names = np.array(list(TARGET_OUTCOMES), dtype=object)
+    return pd.Series([", ".join(names[row]) for row in flags.to_numpy()], index=plans.index, dtype=object)
 
 
 def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.DataFrame) -> pd.DataFrame:
-    """One row per plan: ``plan_code``, ``funded``, ``reason`` (a code) and ``explanation`` (a sentence)."""
-    chosen = set(funded)
+    """One row per plan: ``plan_code``, ``funded``, ``reason`` (a code) and ``explanation`` (a sentence).
+
+    Reasons are tried in this order: funded, not_eligible / below_min_grant, excluded_by, needs_plan,
+    one_plan_per_product, region_cap, region_share, no_benefit, value_for_money, other_rules. The region
+    rules apply only to plans whose organization lies within the scenario's ``region_level``.
+    """
     plans = inp.plans
     scenario = inp.scenario
+    index = plans.index
+    chosen = index.isin(list(funded))
     rank = benefit_per_vnd_rank(inp)
-    eligible_count = len(rank)
-    left = dict(zip(budget["line"], budget["left"], strict=True))
-    matrix = inp.request_matrix
-    funded_by_product: dict[str, str] = {}
-    funded_per_region: dict[object, int] = {}
-    amount_per_region: dict[object, float] = {}
-    for code in chosen:
-        funded_by_product.setdefault(plans.at[code, "product_code"], code)
-        region = plans.at[code, "region"]
-        funded_per_region[region] = funded_per_region.get(region, 0) + 1
-        amount_per_region[region] = amount_per_region.get(region, 0.0) + float(plans.at[code, "total_request"])
-    total_funded = sum(amount_per_region.values())
-    excluders: dict[str, list[str]] = {}
-    for code, others in plans["excludes_plans"].items():
-        for other in others:
-            excluders.setdefault(other, []).append(code)
-            excluders.setdefault(code, []).append(other)
+    ranking = ("its benefit per VND ranks " + rank.astype(str) + f" of {len(rank)}").reindex(index, fill_value="")
 
-    rows = []
-    for code, row in zip(plans.index, plans.to_dict("records"), strict=True):
-        ranking = f"its benefit per VND ranks {rank[code]} of {eligible_count}" if code in rank.index else ""
-        if code in chosen:
-            toward = _counts_toward(row)
-            extra = f"; counts toward {', '.join(toward)}" if toward else ""
-            rows.append((code, True, "funded",
-                         f"Funded: {_vnd(row['total_request'])} for an expected benefit of {row['benefit']:.2f} "
-                         f"({ranking}){extra}."))
-            continue
-        if not row["eligible"]:
-            reasons = list(row["ineligible_reasons"])
-            kind = "below_min_grant" if all("minimum grant" in r for r in reasons) else "not_eligible"
-            rows.append((code, False, kind, "Not eligible: " + "; ".join(reasons) + "."))
-            continue
-        rivals = [other for other in excluders.get(code, []) if other in chosen]
-        if rivals:
-            rows.append((code, False, "excluded_by",
-                         f"Excluded by plan {', '.join(sorted(rivals))}, which is funded (they cannot both be)."))
-            continue
-        needed = row["requires_plan"]
-        if needed and needed not in chosen:
-            rows.append((code, False, "needs_plan", f"Needs plan {needed}, which is not funded."))
-            continue
-        sibling = funded_by_product.get(row["product_code"])
-        if scenario.one_plan_per_product and sibling is not None:
-            rows.append((code, False, "one_plan_per_product",
-                         f"Plan {sibling} for the same product {row['product_code']} is funded; the scenario funds "
-                         "one plan per product."))
-            continue
-        region = row["region"]
-        cap = scenario.max_plans_per_region
-        if cap is not None and funded_per_region.get(region, 0) >= cap:
-            rows.append((code, False, "region_cap",
-                         f"Region {region} already has {cap} funded plan(s), the most the scenario allows."))
-            continue
-        cost = float(row["total_request"])
-        if scenario.max_region_share < 1 and total_funded + cost > 0 and (
-                amount_per_region.get(region, 0.0) + cost) / (total_funded + cost) > scenario.max_region_share + 1e-9:
-            rows.append((code, False, "region_share",
-                         f"Funding it would give region {region} more than {scenario.max_region_share:.0%} of the "
-                         "money funded."))
-            continue
-        if row["benefit"] <= 0:
-            rows.append((code, False, "no_benefit",
-                         "Its expected benefit is 0 under this scenario's weights, so it adds nothing to the goals."))
-            continue
-        requests = matrix.loc[code] if code in matrix.index else pd.Series(dtype="int64")
-        short = [(line, float(amount) - float(left.get(line, 0))) for line, amount in requests.items()
-                 if amount and float(amount) > float(left.get(line, 0))]
-        if short:
-            needs = " and ".join(f"{_vnd(gap)} more on line {line}" for line, gap in short)
-            rows.append((code, False, "value_for_money",
-                         f"Lost on value for money: it would need {needs}; {ranking}."))
+    # Who excludes whom, both ways; which funded plan took the product.
+    exclusions = plans["excludes_plans"].explode().dropna()
+    pairs = pd.DataFrame({"plan": exclusions.index.to_numpy(dtype=object), "other": exclusions.to_numpy()})
+    pairs = pd.concat([pairs, pairs.rename(columns={"plan": "other", "other": "plan"})], ignore_index=True)
+    rivals = _joined(pairs[pairs["other"].isin(index[chosen])], "plan", "other", index)
+    taken = plans.loc[chosen].reset_index().drop_duplicates("product_code").set_index("product_code")["code"] \
+        if chosen.any() else pd.Series(dtype=object)
+    sibling = plans["product_code"].map(taken)
+
+    in_level = plans["region"].notna().to_numpy()
+    funded_plans = plans.loc[chosen & in_level]
+    per_region = plans["region"].map(funded_plans.groupby("region").size()).fillna(0).to_numpy()
+    region_amount = plans["region"].map(funded_plans.groupby("region")["total_request"].sum()).fillna(0).to_numpy()
+    total_funded = float(plans.loc[chosen, "total_request"].sum())
+    cost = plans["total_request"].to_numpy(dtype=float)
+    needed = plans["requires_plan"]
+    short = _shortfalls(inp, budget)
+    cap = scenario.max_plans_per_region
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_after = (region_amount + cost) / (total_funded + cost)
+    conditions = [
+        chosen,
+        ~plans["eligible"].to_numpy(),
+        (rivals != "").to_numpy(),
+        (needed.notna() & (needed != "") & ~needed.isin(index[chosen])).to_numpy(),
+        scenario.one_plan_per_product & sibling.notna().to_numpy(),
+        in_level & (cap is not None) & (per_region >= (cap if cap is not None else 0)),
+        in_level & (scenario.max_region_share < 1) & (total_funded + cost > 0)
+        & (share_after > scenario.max_region_share + 1e-9),
+        (plans["benefit"] <= 0).to_numpy(),
+        (short != "").to_numpy(),
+    ]
+    reasons = ["funded", "not_eligible", "excluded_by", "needs_plan", "one_plan_per_product", "region_cap",
+               "region_share", "no_benefit", "value_for_money"]
+    reason = pd.Series(np.select(conditions, reasons, default="other_rules"), index=index, dtype=object)
+    ineligible = plans["ineligible_reasons"]
+    below_min = ineligible.map(lambda why: bool(why) and all("minimum grant" in r for r in why))
+    reason[(reason == "not_eligible") & below_min] = "below_min_grant"
+
+    toward = _counts_toward(plans)
+    sentences = []
+    for _code, why, row_rank, benefit, total, product, region, rival, need, other, gap, counts, reasons_list in zip(
+            index, reason, ranking, plans["benefit"], plans["total_request"], plans["product_code"],
+            plans["region"], rivals, needed, sibling, short, toward, ineligible, strict=True):
+        if why == "funded":
+            extra = f"; counts toward {counts}" if counts else ""
+            sentences.append(f"Funded: {format_vnd(total)} for an expected benefit of {benefit:.2f} "
+                             f"({row_rank}){extra}.")
+        elif why in ("not_eligible", "below_min_grant"):
+            sentences.append("Not eligible: " + "; ".join(reasons_list) + ".")
+        elif why == "excluded_by":
+            sentences.append(f"Excluded by plan {rival}, which is funded (they cannot both be).")
+        elif why == "needs_plan":
+            sentences.append(f"Needs plan {need}, which is not funded.")
+        elif why == "one_plan_per_product":
+            sentences.append(f"Plan {other} for the same product {product} is funded; the scenario funds one plan "
+                             "per product.")
+        elif why == "region_cap":
+            sentences.append(f"Region {region} already has {cap} funded plan(s), the most the scenario allows.")
+        elif why == "region_share":
+            sentences.append(f"Funding it would give region {region} more than {scenario.max_region_share:.0%} of "
+                             "the money funded.")
+        elif why == "no_benefit":
+            sentences.append("Its expected benefit is 0 under this scenario's weights, so it adds nothing to the "
+                             "goals.")
+        elif why == "value_for_money":
+            sentences.append(f"Lost on value for money: it would need {gap}; {row_rank}.")
         else:
-            rows.append((code, False, "other_rules",
-                         f"Money is left on its lines, but funding it would lower the objective under the "
-                         f"scenario's targets or regional shares; {ranking}."))
-    return pd.DataFrame(rows, columns=["plan_code", "funded", "reason", "explanation"])
+            sentences.append("Money is left on its lines, but funding it would lower the objective under the "
+                             f"scenario's targets or regional shares; {row_rank}.")
+    return pd.DataFrame({"plan_code": index.to_numpy(dtype=object), "funded": chosen, "reason": reason.to_numpy(),
+                         "explanation": sentences})

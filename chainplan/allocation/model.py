@@ -53,6 +53,10 @@ class AllocationModel:
     problem: pulp.LpProblem
     fund: dict[str, pulp.LpVariable]
     budget_rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+    #: Rows the exact check can name, keyed like :class:`~chainplan.allocation.verify.RuleBreach`
+    #: (rule, subject): the row, the factor from the rule's unit to the row's (VND are written in VND_UNIT), and
+    #: the rule's unit.
+    checked_rows: dict[tuple[str, str], tuple[pulp.LpConstraint, float, str]] = field(default_factory=dict)
     shortfall: dict[str, pulp.LpVariable] = field(default_factory=dict)
     slacks: list[Slack] = field(default_factory=list)
     elastic: bool = False
@@ -77,6 +81,7 @@ def _add(model: AllocationModel, name: str, expression: pulp.LpAffineExpression,
         expression = expression - slack if sense == pulp.LpConstraintLE else expression + slack
     constraint = pulp.LpConstraint(expression, sense=sense, rhs=rhs, name=name)
     model.problem += constraint
+    model.checked_rows[(rule, subject)] = (constraint, 1.0 / VND_UNIT if unit == "VND" else 1.0, unit)
     return constraint
 
 
@@ -112,13 +117,14 @@ def define_region_constraints(model: AllocationModel, inp: AllocationInput) -> N
         pairs.append((total_funded, -1.0))
         model.problem += pulp.LpConstraint(_expression(pairs), sense=pulp.LpConstraintEQ, rhs=0.0,
                                            name="total_funded")
+    total_of = dict(zip(eligible.index, eligible["total_request"].to_numpy(dtype=float) / VND_UNIT, strict=True))
+    budget = float(inp.lines["available"].sum()) / VND_UNIT
     for position, (region, members) in enumerate(sorted(regions.items())):
         if scenario.max_plans_per_region is not None:
             _add(model, f"region_cap_{position}", _expression([(model.fund[c], 1.0) for c in members]),
                  pulp.LpConstraintLE, float(scenario.max_plans_per_region), rule="max_plans_per_region",
                  subject=str(region), unit="plans", scale=max(1.0, float(scenario.max_plans_per_region)))
-        share_of = [(model.fund[c], float(eligible.at[c, "total_request"]) / VND_UNIT) for c in members]
-        budget = float(inp.lines["available"].sum()) / VND_UNIT
+        share_of = [(model.fund[c], total_of[c]) for c in members]
         if total_funded is not None and scenario.min_region_share > 0:
             pairs = [*share_of, (total_funded, -scenario.min_region_share)]
             _add(model, f"region_min_share_{position}", _expression(pairs), pulp.LpConstraintGE, 0.0,
@@ -132,10 +138,15 @@ def define_region_constraints(model: AllocationModel, inp: AllocationInput) -> N
 def define_product_constraints(model: AllocationModel, inp: AllocationInput) -> None:
     if not inp.scenario.one_plan_per_product:
         return
-    for position, (_product, members) in enumerate(sorted(inp.eligible.groupby("product_code").groups.items())):
-        if len(members) > 1:
-            model.problem += pulp.LpConstraint(_expression([(model.fund[c], 1.0) for c in members]),
-                                               sense=pulp.LpConstraintLE, rhs=1.0, name=f"one_per_product_{position}")
+    products = inp.eligible["product_code"]
+    shared = products[products.duplicated(keep=False)]
+    members_of: dict[str, list[str]] = {}
+    for code, product in zip(shared.index, shared.to_numpy(), strict=True):
+        members_of.setdefault(product, []).append(code)
+    for position, product in enumerate(sorted(members_of)):
+        pairs = [(model.fund[c], 1.0) for c in members_of[product]]
+        model.problem += pulp.LpConstraint(_expression(pairs), sense=pulp.LpConstraintLE, rhs=1.0,
+                                           name=f"one_per_product_{position}")
 
 
 def define_dependency_constraints(model: AllocationModel, inp: AllocationInput) -> None:

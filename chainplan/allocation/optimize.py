@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -12,7 +13,7 @@ from chainplan.allocation.data import AllocationInput, prepare
 from chainplan.allocation.diagnose import diagnose_infeasibility
 from chainplan.allocation.model import VND_UNIT, AllocationModel, build_model
 from chainplan.allocation.results import AllocationResult, assemble_result
-from chainplan.allocation.solve import solve_model, solve_relaxation
+from chainplan.allocation.solve import SolveOutcome, solve_relaxation, solve_verified
 from chainplan.allocation.targets import target_attainment
 from chainplan.chains import ChainNetwork
 from chainplan.dataset import Dataset
@@ -51,20 +52,55 @@ def _nothing_to_fund(inp: AllocationInput, solver: str) -> AllocationResult:
                            message="no eligible plan: nothing to fund")
 
 
-def _value_of_money(model: AllocationModel, inp: AllocationInput, solver: str, objective: float) -> dict[str, float]:
-    """Objective gained by one more billion VND on each line, by re-solving with the line raised."""
+def _bounds(outcome: SolveOutcome) -> tuple[float, float]:
+    """What a solve proves about its optimum: the allocation found, and the best any allocation could reach."""
+    assert outcome.objective is not None
+    gap = 0.0 if outcome.status == "optimal" and not outcome.gap else (outcome.gap or 0.0)
+    if outcome.status not in ("optimal", "feasible", "time_limit"):
+        gap = math.inf
+    elif outcome.status != "optimal" and outcome.gap is None:
+        gap = math.inf  # no bound known
+    return outcome.objective, outcome.objective + gap * max(abs(outcome.objective), 1e-9)
+
+
+def _value_of_money(model: AllocationModel, inp: AllocationInput, solver: str, base: SolveOutcome
+                    ) -> pd.DataFrame:
+    """Objective gained by one more billion VND on each line, with how far the figure can be trusted.
+
+    A line that every eligible request fits (or that no eligible plan asks for) cannot bind: its value is 0,
+    exactly, without a solve. Any other line is re-solved with the line raised (a full, checked solve). The
+    gain lies between (raised allocation found − base bound) and (raised bound − base allocation found); it is
+    ``exact`` when both solves are proven optimal, else ``bounded``.
+    """
     scenario = inp.scenario
-    gains: dict[str, float] = {}
-    for line, row in model.budget_rows.items():
+    eligible = inp.requests[inp.requests["plan_code"].isin(model.fund.keys())]
+    asked = eligible.groupby("budget_line_code")["amount_vnd"].sum()
+    available = {line: int(v) for line, v in inp.lines["available"].items()}
+    base_found, base_bound = _bounds(base)
+    rows: list[tuple[str, float | None, float | None, str, str]] = []
+    for line, limit in available.items():
+        if int(asked.get(line, 0)) <= limit:
+            rows.append((line, 0.0, 0.0, "exact", "every eligible request on this line fits"))
+            continue
+        row = model.budget_rows[line]
         raise_by = ONE_BILLION / VND_UNIT  # the row reads expression - available <= 0, in VND_UNIT
         row.constant -= raise_by
         try:
-            outcome = solve_model(model, solver, time_limit_s=scenario.time_limit_s, mip_gap=scenario.mip_gap)
+            raised = solve_verified(model, inp, solver, time_limit_s=scenario.time_limit_s, mip_gap=scenario.mip_gap,
+                                    available={**available, line: limit + ONE_BILLION})
         finally:
             row.constant += raise_by
-        if outcome.objective is not None and outcome.status in ("optimal", "feasible"):
-            gains[line] = max(0.0, outcome.objective - objective)
-    return gains
+        if raised.objective is None:
+            rows.append((line, None, None, "not_computed", f"the re-solve failed: {raised.message}"))
+            continue
+        found, bound = _bounds(raised)
+        low, high = max(0.0, found - base_bound), max(0.0, bound - base_found)
+        exact = math.isclose(low, high, rel_tol=0.0, abs_tol=1e-6)
+        rows.append((line, low, high if math.isfinite(high) else None, "exact" if exact else "bounded",
+                     "re-solved with the line raised" if exact else
+                     "re-solved with the line raised; a solve was not proven optimal, so the gain is a range"))
+    return pd.DataFrame(rows, columns=["line", "value_of_one_more_billion", "value_of_money_upper",
+                                       "value_of_money_status", "value_of_money_note"])
 
 
 def _lp_duals(model: AllocationModel, solver: str, time_limit_s: float) -> dict[str, float]:
@@ -79,10 +115,13 @@ def _lp_duals(model: AllocationModel, solver: str, time_limit_s: float) -> dict[
     return {line: abs(float(row.pi or 0.0)) * ONE_BILLION / VND_UNIT for line, row in model.budget_rows.items()}
 
 
-def _comparison(inp: AllocationInput, result: AllocationResult) -> dict[str, Any]:
+def _baselines(inp: AllocationInput) -> dict[str, AllocationResult]:
+    return {name: baseline(inp) for name, baseline in BASELINES.items()}
+
+
+def _comparison(baselines: dict[str, AllocationResult], result: AllocationResult) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, baseline in BASELINES.items():
-        other = baseline(inp)
+    for name, other in baselines.items():
         out[name] = {
             "objective": other.objective, "total_benefit": other.total_benefit,
             "funded_plans": len(other.funded), "targets_met": int(other.targets["met"].sum()),
@@ -100,7 +139,7 @@ def optimise(
     inp: AllocationInput,
     *,
     solver: str | None = None,
-    marginal_values: bool = True,
+    marginal_values: bool = False,
     compare_baselines: bool = True,
 ) -> AllocationResult:
     """Solve the MILP for a prepared input and assemble the explained result."""
@@ -109,10 +148,17 @@ def optimise(
     if inp.eligible.empty:
         return _nothing_to_fund(inp, solver)
     model = build_model(inp)
-    outcome = solve_model(model, solver, time_limit_s=scenario.time_limit_s, mip_gap=scenario.mip_gap)
-    details: dict[str, Any] = {"solver": solver, "gap": outcome.gap, "build_time_s": model.build_time_s,
+    inp.request_matrix  # noqa: B018 - fill the cache before two threads read it
+    # The baselines do not depend on the solve: they run on the second core while the solver (which releases
+    # the GIL) works, and give the same lists either way.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        baselines = pool.submit(_baselines, inp) if compare_baselines else None
+        outcome = solve_verified(model, inp, solver, time_limit_s=scenario.time_limit_s, mip_gap=scenario.mip_gap)
+        compared = baselines.result() if baselines is not None else None
+    details: dict[str, Any] = {"solver": outcome.solver, "gap": outcome.gap, "build_time_s": model.build_time_s,
                                "solve_time_s": outcome.solve_time_s, "model_size": model.size,
-                               "message": outcome.message}
+                               "message": outcome.message, "repairs": [r.as_dict() for r in outcome.repairs],
+                               "solver_notes": list(outcome.notes)}
     if outcome.status == "infeasible":
         diagnosis = diagnose_infeasibility(inp, solver=solver, time_limit_s=scenario.time_limit_s)
         sentence = "Nothing is funded: the scenario is infeasible (no allocation meets every hard target and rule)."
@@ -123,16 +169,16 @@ def optimise(
         sentence = f"Nothing is funded: {outcome.message}."
         return assemble_result(inp, [], method="milp", status=outcome.status, objective=None,
                                decisions=_unfunded_decisions(inp, sentence, "no_solution"), **details)
-    funded = [code for code, value in outcome.values.items() if value > 0.5]
-    result = assemble_result(inp, funded, method="milp", status=outcome.status, objective=outcome.objective,
-                             **details)
-    if marginal_values and model.budget_rows:
-        gains = _value_of_money(model, inp, solver, outcome.objective)
-        duals = _lp_duals(model, solver, scenario.time_limit_s)
-        result.budget["value_of_one_more_billion"] = result.budget["line"].map(gains)
+    result = assemble_result(inp, outcome.funded, method="milp", status=outcome.status,
+                             objective=outcome.objective, **details)
+    result.warnings += [r.sentence() for r in outcome.repairs] + [f"{note}." for note in outcome.notes]
+    if marginal_values:
+        values = _value_of_money(model, inp, outcome.solver, outcome)
+        duals = _lp_duals(model, outcome.solver, scenario.time_limit_s)
+        result.budget = result.budget.drop(columns=list(values.columns[1:])).merge(values, on="line", how="left")
         result.budget["lp_relaxation_dual_per_billion"] = result.budget["line"].map(duals)
-    if compare_baselines:
-        result.comparison = _comparison(inp, result)
+    if compared is not None:
+        result.comparison = _comparison(compared, result)
     return result
 
 
@@ -143,7 +189,7 @@ def allocate(
     method: str = "milp",
     solver: str | None = None,
     network: ChainNetwork | None = None,
-    marginal_values: bool = True,
+    marginal_values: bool = False,
     compare_baselines: bool = True,
 ) -> AllocationResult:
     """Allocate the scenario's money over the dataset's plans with the optimiser or a named baseline.

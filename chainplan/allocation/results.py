@@ -19,6 +19,7 @@ import pandas as pd
 
 from chainplan.allocation.data import AllocationInput
 from chainplan.allocation.targets import objective_value, target_attainment
+from chainplan.allocation.verify import line_usage
 
 __all__ = ["AllocationResult", "assemble_result"]
 
@@ -52,6 +53,10 @@ class AllocationResult:
     rule_violations: list[str] = field(default_factory=list)
     comparison: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Rows tightened because a solver's answer broke them (see ``chainplan.allocation.solve``).
+    repairs: list[dict[str, Any]] = field(default_factory=list)
+    #: What happened on the way to the answer: a solver that failed and was replaced, a confirmation.
+    solver_notes: list[str] = field(default_factory=list)
 
     @property
     def funded_codes(self) -> list[str]:
@@ -96,6 +101,8 @@ class AllocationResult:
             "rule_violations": self.rule_violations,
             "comparison": self.comparison,
             "warnings": self.warnings,
+            "repairs": self.repairs,
+            "solver_notes": self.solver_notes,
         }
 
     def to_excel(self, path: str | os.PathLike[str]) -> Path:
@@ -138,26 +145,36 @@ def assemble_result(
     **details: Any,
 ) -> AllocationResult:
     """The result frames for a set of funded plans (``objective`` is recomputed when not given)."""
-    chosen = [code for code in inp.plans.index if code in set(funded)]
     plans = inp.plans
-    matrix = inp.request_matrix
-    funded_rows = []
-    for code in chosen:
-        amounts = {line: int(v) for line, v in matrix.loc[code].items() if v} if code in matrix.index else {}
-        funded_rows.append({"plan_code": code, "product_code": plans.at[code, "product_code"],
-                            "region": plans.at[code, "region"], "amounts": amounts,
-                            "total_vnd": int(plans.at[code, "total_request"]),
-                            "benefit": float(plans.at[code, "benefit"])})
-    funded_frame = pd.DataFrame(funded_rows, columns=["plan_code", "product_code", "region", "amounts", "total_vnd",
-                                                      "benefit"])
-    used = matrix.reindex(chosen).sum() if chosen else pd.Series(0, index=inp.lines.index)
+    chosen = list(plans.index[plans.index.isin(list(funded))])  # in the plans' own order
+    requests = inp.requests[inp.requests["plan_code"].isin(chosen)]
+    amounts: dict[str, dict[str, int]] = {code: {} for code in chosen}
+    for plan, line, amount in zip(requests["plan_code"], requests["budget_line_code"], requests["amount_vnd"],
+                                  strict=True):
+        amounts[plan][line] = amounts[plan].get(line, 0) + int(amount)
+    order = {line: i for i, line in enumerate(inp.lines.index)}
+    picked = plans.loc[chosen]
+    funded_frame = pd.DataFrame({
+        "plan_code": pd.Series(chosen, dtype=object),
+        "product_code": picked["product_code"].to_numpy(dtype=object),
+        "region": picked["region"].to_numpy(dtype=object),
+        "amounts": [dict(sorted(amounts[c].items(), key=lambda item: order.get(item[0], 0))) for c in chosen],
+        "total_vnd": picked["total_request"].astype("int64").to_numpy(),
+        "benefit": picked["benefit"].astype(float).to_numpy(),
+    })
+    used = line_usage(inp, chosen)  # exact Python integers
     budget = pd.DataFrame({
         "line": inp.lines.index, "name": inp.lines["name"].to_numpy(),
         "available": inp.lines["available"].astype("int64").to_numpy(),
-        "used": used.reindex(inp.lines.index, fill_value=0).astype("int64").to_numpy(),
+        "used": [used.get(line, 0) for line in inp.lines.index],
     })
     budget["left"] = budget["available"] - budget["used"]
-    total_amount = int(funded_frame["total_vnd"].sum()) if chosen else 0
+    # Filled by the optimiser on request (the value of one more billion VND per line, see optimize.py).
+    budget["value_of_one_more_billion"] = None
+    budget["value_of_money_upper"] = None
+    budget["value_of_money_status"] = "not_computed"
+    budget["value_of_money_note"] = "not requested"
+    total_amount = sum(int(v) for v in funded_frame["total_vnd"])
     # Region codes are text; an empty frame must not turn the key into floats.
     funded_frame["region"] = funded_frame["region"].astype(object)
     by_region = funded_frame.groupby("region", dropna=False).agg(funded_plans=("plan_code", "count"),

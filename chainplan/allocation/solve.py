@@ -1,7 +1,18 @@
-"""Calling the solver, keeping standard output clean, and reading the status honestly.
+"""Calling the solver, keeping standard output clean, reading the status honestly, and checking the answer.
 
 PuLP reports a time-limited CBC or HiGHS run that found an incumbent as ``status == Optimal`` with
 ``sol_status == IntegerFeasible``: that is reported here as ``time_limit`` with the gap, never as optimal.
+
+No answer is taken on trust (:func:`solve_verified`). Solvers accept a binary within 10⁻⁶–10⁻⁷ of 1 as 1; with
+requests of tens of billions of VND that is thousands of VND over a line, and CBC can even set its cutoff from
+such a point, reject it later and call a feasible model infeasible (seen on two-plan knapsacks). So:
+
+1. every allocation a solver returns is checked exactly (:func:`~chainplan.allocation.verify.verify_allocation`);
+   a row it breaks is tightened by the amount it was over (doubling on each retry) and the model re-solved;
+   each repair is reported with the result;
+2. "infeasible" is believed only when it can be true: when funding nothing satisfies every rule (no hard
+   minimum is unmet by the empty allocation) it is a solver failure; otherwise the other solver must agree;
+3. a solver that fails either way is replaced by the other one; when both fail the status is ``error``.
 """
 
 from __future__ import annotations
@@ -12,22 +23,57 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pulp
 
+from chainplan.allocation.data import AllocationInput
 from chainplan.allocation.model import AllocationModel
+from chainplan.allocation.verify import verify_allocation
+from chainplan.money import format_vnd
 
-__all__ = ["SOLVERS", "SolveOutcome", "quiet_stdout", "solve_model", "solve_relaxation"]
+__all__ = ["SOLVERS", "Repair", "SolveOutcome", "quiet_stdout", "solve_model", "solve_relaxation", "solve_verified"]
 
 SOLVERS = ("highs", "cbc")
 _GAP_TOLERANCE = 1e-6
+#: Re-solves with tightened rows before a solver is given up on.
+MAX_REPAIRS = 6
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A solver's answer broke a rule by ``over_by``; the rule's row was tightened by ``tightened_by`` in all."""
+
+    solver: str
+    rule: str
+    subject: str
+    over_by: float
+    tightened_by: float
+    unit: str
+
+    def sentence(self) -> str:
+        if self.unit == "VND":
+            over, tightened = format_vnd(self.over_by), format_vnd(self.tightened_by)
+        else:
+            over, tightened = f"{self.over_by:.6g} {self.unit}", f"{self.tightened_by:.6g} {self.unit}"
+        return (f"{self.solver}'s answer broke {self.rule} {self.subject} by {over} (solver tolerance); re-solved "
+                f"with that rule tightened by {tightened}, so allocations within {tightened} of the limit were "
+                "not considered.")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"solver": self.solver, "rule": self.rule, "subject": self.subject, "over_by": self.over_by,
+                "tightened_by": self.tightened_by, "unit": self.unit}
 
 
 @dataclass(frozen=True)
 class SolveOutcome:
-    """``status`` is one of optimal, feasible, time_limit, infeasible, error."""
+    """``status`` is one of optimal, feasible, time_limit, infeasible, error.
+
+    After :func:`solve_verified`, ``solver`` is the solver whose answer was kept, ``repairs`` lists the rows
+    tightened to make it exact, and ``notes`` says what else happened (a solver that failed and was replaced).
+    """
 
     status: str
     objective: float | None
@@ -36,6 +82,12 @@ class SolveOutcome:
     solve_time_s: float
     solver: str
     message: str = ""
+    repairs: tuple[Repair, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def funded(self) -> list[str]:
+        return [code for code, value in self.values.items() if value > 0.5]
 
 
 @contextlib.contextmanager
@@ -140,3 +192,85 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
             return SolveOutcome("feasible", objective, values, gap, elapsed, solver,
                                 f"stopped within the accepted gap of {mip_gap:.2%}")
     return SolveOutcome("optimal", objective, values, 0.0 if gap is None else gap, elapsed, solver)
+
+
+def _tighten(row: pulp.LpConstraint, by: float) -> None:
+    """Move a row's right-hand side inward by ``by`` (its own unit): ≤ rows down, ≥ rows up."""
+    if row.sense == pulp.LpConstraintLE:
+        row.constant += by
+    else:
+        row.constant -= by
+
+
+def _solve_and_repair(model: AllocationModel, inp: AllocationInput, solver: str, *, time_limit_s: float,
+                      mip_gap: float, available: Mapping[str, int] | None) -> SolveOutcome:
+    """Solve; while the answer breaks a rule, tighten that rule's row and solve again (rows restored after)."""
+    original = {key: row.constant for key, (row, _factor, _unit) in model.checked_rows.items()}
+    tightened: dict[tuple[str, str], float] = {}
+    repairs: list[Repair] = []
+    elapsed = 0.0
+    try:
+        for attempt in range(MAX_REPAIRS + 1):
+            outcome = solve_model(model, solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
+            elapsed += outcome.solve_time_s
+            if outcome.objective is None:
+                return replace(outcome, solve_time_s=elapsed, repairs=tuple(repairs))
+            breaches = verify_allocation(inp, outcome.funded, available=available)
+            if not breaches:
+                return replace(outcome, solve_time_s=elapsed, repairs=tuple(repairs))
+            unrepairable = [b for b in breaches if (b.rule, b.subject) not in model.checked_rows]
+            if unrepairable or attempt == MAX_REPAIRS:
+                reasons = " ".join(b.sentence for b in (unrepairable or breaches))
+                return SolveOutcome("error", None, {}, None, elapsed, solver,
+                                    f"{solver} returned an allocation that breaks the rules: {reasons}",
+                                    tuple(repairs))
+            for breach in breaches:
+                key = (breach.rule, breach.subject)
+                row, factor, unit = model.checked_rows[key]
+                # Over by the breach plus the rule's smallest step (1 VND, 1e-6 of a count), doubled on each retry.
+                step = (breach.excess + (1.0 if unit == "VND" else 1e-6)) * 2**attempt
+                _tighten(row, step * factor)
+                tightened[key] = tightened.get(key, 0.0) + step
+                repairs.append(Repair(solver, breach.rule, breach.subject, breach.excess, tightened[key], unit))
+        raise AssertionError("unreachable")
+    finally:
+        for key, constant in original.items():
+            model.checked_rows[key][0].constant = constant
+
+
+def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *, time_limit_s: float = 60.0,
+                   mip_gap: float = 0.0, available: Mapping[str, int] | None = None,
+                   fallback: bool = True) -> SolveOutcome:
+    """Solve and return only an answer that passes the exact check (see the module's three rules).
+
+    ``available`` overrides the VND per line that the check uses, for a model whose lines were raised.
+    """
+    order = [solver] + ([other for other in SOLVERS if other != solver] if fallback else [])
+    empty_is_valid = not verify_allocation(inp, [], available=available)
+    notes: list[str] = []
+    infeasible: SolveOutcome | None = None
+    elapsed = 0.0
+    for name in order:
+        outcome = _solve_and_repair(model, inp, name, time_limit_s=time_limit_s, mip_gap=mip_gap,
+                                    available=available)
+        elapsed += outcome.solve_time_s
+        if outcome.objective is not None:
+            return replace(outcome, solve_time_s=elapsed, notes=(*notes, *outcome.notes))
+        if outcome.status == "infeasible":
+            if empty_is_valid:
+                notes.append(f"{name} reported the scenario infeasible, but funding nothing satisfies every rule: "
+                             "a solver failure")
+                continue
+            if infeasible is not None:  # two solvers agree
+                return replace(infeasible, solve_time_s=elapsed,
+                               notes=(*notes, f"{name} confirms that the scenario is infeasible"))
+            infeasible = outcome
+            notes.append(f"{name} reported the scenario infeasible")
+            continue
+        if outcome.status == "time_limit" and infeasible is None:
+            return replace(outcome, solve_time_s=elapsed, notes=tuple(notes))
+        notes.append(f"{name}: {outcome.message}")
+    if infeasible is not None:
+        return replace(infeasible, solve_time_s=elapsed, notes=tuple(notes))
+    return SolveOutcome("error", None, {}, None, elapsed, solver,
+                        "no solver returned a valid allocation: " + "; ".join(notes), notes=tuple(notes))

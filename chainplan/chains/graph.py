@@ -132,6 +132,29 @@ class ChainNetwork:
                 G.add_node(retailer, **self.organizations.get(retailer, {}))
         return G
 
+    def reaches_supermarket(self, product_code: str) -> bool:
+        """Whether any path of the product's links leads from its producer to a supermarket chain.
+
+        Walks the product's own links without building a graph: the allocation asks this of every product.
+        """
+        product = self.products.get(product_code)
+        if product is None:
+            raise UnknownProduct(product_code)
+        following: dict[str, list[str]] = defaultdict(list)
+        for source, target, _capacity, _volume, _contract in self.links_by_product.get(product_code, ()):
+            following[source].append(target)
+        seen = {product["producer_code"]}
+        frontier = [product["producer_code"]]
+        while frontier:
+            node = frontier.pop()
+            for target in following.get(node, ()):
+                if target not in seen:
+                    if is_supermarket(self.organizations.get(target, {})):
+                        return True
+                    seen.add(target)
+                    frontier.append(target)
+        return False
+
     def province_graph(self) -> nx.MultiDiGraph:
         """Every organization and every link of every product (parallel edges keyed by product)."""
         G = nx.MultiDiGraph()

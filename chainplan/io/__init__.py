@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from chainplan.io.workbook import read_dataset, write_dataset, write_template
+from chainplan.io.workbook import InputRead, read_dataset, read_input, write_dataset, write_template
 
-__all__ = ["read_dataset", "write_dataset", "write_template"]
+__all__ = ["InputRead", "read_dataset", "read_input", "write_dataset", "write_template"]

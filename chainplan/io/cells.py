@@ -18,19 +18,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 
+from chainplan.money import MoneyError, parse_vnd
 from chainplan.schema import Column
 
-__all__ = ["MAX_CODE_LENGTH", "CellError", "format_cell", "is_blank", "parse_cell"]
+__all__ = ["MAX_CODE_LENGTH", "MAX_QUANTITY", "CellError", "control_character", "format_cell", "is_blank",
+           "parse_cell"]
 
 #: Codes are keys in storage (``VARCHAR(64)``).
 MAX_CODE_LENGTH = 64
+#: Quantities (capacities, outputs, demand, points) above this are refused: they are typing errors, and they
+#: would turn flows and benefits into infinities downstream.
+MAX_QUANTITY = 1e15
 _TRUE = {"true", "1", "yes", "có", "co", "x", "y"}
 _FALSE = {"false", "0", "no", "không", "khong", "n"}
-# Whole VND with optional thousands separators ('.', ',' or spaces, used consistently) and an optional unit.
-_MONEY = re.compile(r"^(?P<sign>-?)(?P<digits>\d{1,3}(?:(?P<sep>[.,\s])\d{3})?(?:(?P=sep)\d{3})*|\d+)$")
-_UNIT_SUFFIX = re.compile(r"\s*(vnd|vnđ|đồng|đ|d)$", re.IGNORECASE)
 
 
 class CellError(ValueError):
@@ -41,6 +42,34 @@ def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and raw.strip() == "") or (
         isinstance(raw, float) and math.isnan(raw)
     )
+
+
+def control_character(text: str, *, allow_line_breaks: bool = False) -> str | None:
+    r"""The first control character (or lone surrogate) in ``text``, as ``U+XXXX``; ``None`` when clean.
+
+    NUL and the other C0/C1 controls cannot be stored by PostgreSQL or shown in a workbook; line breaks and tabs
+    are allowed in free text only.
+
+    Examples
+    --------
+    >>> control_character("Chè Ba Chẽ"), control_character("A\x00B"), control_character("a\nb", allow_line_breaks=True)
+    (None, 'U+0000', None)
+    """
+    for character in text:
+        point = ord(character)
+        if point < 32 or 127 <= point < 160 or 0xD800 <= point <= 0xDFFF:
+            if allow_line_breaks and character in "\t\n\r":
+                continue
+            return f"U+{point:04X}"
+    return None
+
+
+def _clean_text(raw: object, *, allow_line_breaks: bool = False) -> str:
+    text = _as_text(raw)
+    found = control_character(text, allow_line_breaks=allow_line_breaks)
+    if found:
+        raise CellError(f"contains a control character ({found}); remove it")
+    return text
 
 
 def _as_text(raw: object) -> str:
@@ -55,7 +84,10 @@ def _number(raw: object) -> float:
     if isinstance(raw, bool):
         raise CellError("must be a number")
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer too large for a float
+            raise CellError(f"must be at most {MAX_QUANTITY:g}") from None
     else:
         text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
         if text.count(",") == 1 and "." not in text:
@@ -70,20 +102,10 @@ def _number(raw: object) -> float:
 
 
 def _money(raw: object) -> int:
-    if isinstance(raw, bool):
-        raise CellError("must be a whole amount of VND")
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float):
-        if not raw.is_integer():
-            raise CellError("must be a whole amount of VND (no fractions)")
-        return int(raw)
-    text = _UNIT_SUFFIX.sub("", str(raw).strip().replace("\u00a0", " ")).strip()
-    match = _MONEY.match(text)
-    if not match:
-        raise CellError("must be a whole amount of VND, e.g. 1500000000 or 1.500.000.000")
-    value = int(re.sub(r"[.,\s]", "", match.group("digits")))
-    return -value if match.group("sign") else value
+    try:
+        return parse_vnd(raw)
+    except MoneyError as exc:
+        raise CellError(str(exc)) from None
 
 
 def _bool(raw: object) -> bool:
@@ -137,14 +159,14 @@ def parse_cell(column: Column, raw: object) -> object:
         return None
     kind = column.kind
     if kind == "code":
-        code = _as_text(raw)
+        code = _clean_text(raw)
         if len(code) > MAX_CODE_LENGTH:
             raise CellError(f"a code may have at most {MAX_CODE_LENGTH} characters")
         return code
     if kind == "text":
-        return _as_text(raw)
+        return _clean_text(raw, allow_line_breaks=True)
     if kind == "enum":
-        text = _as_text(raw).lower()
+        text = _clean_text(raw).lower()
         if text not in column.choices:
             raise CellError(f"must be one of: {', '.join(column.choices)}")
         return text
@@ -157,6 +179,8 @@ def parse_cell(column: Column, raw: object) -> object:
     if kind == "number":
         value = _number(raw)
         _check_range(column, value)
+        if abs(value) > MAX_QUANTITY:
+            raise CellError(f"must be at most {MAX_QUANTITY:g}")
         return value
     if kind == "integer":
         value = _number(raw)
@@ -165,7 +189,7 @@ def parse_cell(column: Column, raw: object) -> object:
         _check_range(column, value)
         return int(value)
     if kind == "list":
-        return [part.strip() for part in _as_text(raw).split(";") if part.strip()]
+        return [part.strip() for part in _clean_text(raw).split(";") if part.strip()]
     if kind == "date":
         return _date(raw)
     raise AssertionError(f"unknown column kind {kind}")

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import os
 import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +25,7 @@ from chainplan.dataset import Dataset, DatasetError, InputProblem, check_dataset
 from chainplan.io.cells import CellError, format_cell, is_blank, parse_cell
 from chainplan.schema import SHEETS, VIETNAMESE_HEADERS, Sheet
 
-__all__ = ["read_dataset", "write_dataset", "write_frames", "write_template"]
+__all__ = ["InputRead", "read_dataset", "read_input", "write_dataset", "write_frames", "write_template"]
 
 _RawRows = list[tuple[int, list[object]]]
 
@@ -50,39 +52,71 @@ def _xlsx_sheets(path: Path) -> tuple[dict[str, tuple[list[object], _RawRows]], 
     sheets: dict[str, tuple[list[object], _RawRows]] = {}
     try:
         for worksheet in workbook.worksheets:
-            rows = worksheet.iter_rows(values_only=True)
-            header = list(next(rows, ()) or ())
-            body = [(number, list(values)) for number, values in enumerate(rows, start=2)]
+            try:
+                rows = worksheet.iter_rows(values_only=True)
+                header = list(next(rows, ()) or ())
+                body = [(number, list(values)) for number, values in enumerate(rows, start=2)]
+            except (ValueError, KeyError, TypeError, OSError, SyntaxError, zipfile.BadZipFile) as exc:
+                # SyntaxError covers the XML parser's ParseError: a damaged sheet inside the file.
+                reason = f"sheet {worksheet.title!r} cannot be read ({type(exc).__name__}: {exc})"
+                return {}, [InputProblem(None, None, None, None, reason, str(path))]
             sheets[worksheet.title.strip().lower()] = (header, body)
     finally:
         workbook.close()
     return sheets, []
 
 
-def _csv_sheets(folder: Path) -> tuple[dict[str, tuple[list[object], _RawRows]], list[InputProblem]]:
+def _csv_sheets(folder: Path) -> tuple[dict[str, tuple[list[object], _RawRows]], list[InputProblem], list[str]]:
+    """The folder's ``<sheet>.csv`` files; any other file is ignored and named in a warning."""
     sheets: dict[str, tuple[list[object], _RawRows]] = {}
     problems: list[InputProblem] = []
-    for file in sorted(folder.glob("*.csv")):
+    ignored: list[str] = []
+    for file in sorted(folder.iterdir()):
+        if file.name.startswith("."):
+            continue  # hidden files (editor locks, .DS_Store) are nobody's data
+        if not (file.is_file() and file.suffix.lower() == ".csv" and file.stem.strip().lower() in SHEETS):
+            ignored.append(file.name)
+            continue
+        sheet = file.stem.strip().lower()
+        raw = file.read_bytes()
+        if not raw.strip():
+            problems.append(InputProblem(sheet, None, None, None, "is empty: it needs at least the header row",
+                                         str(file)))
+            continue
+        if b"\x00" in raw:
+            problems.append(InputProblem(sheet, None, None, None,
+                                         "is not a text file (it contains NUL bytes); save it as CSV UTF-8", str(file)))
+            continue
         try:
-            with file.open(newline="", encoding="utf-8-sig") as handle:
-                records = list(csv.reader(handle))
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            problems.append(InputProblem(file.stem, None, None, None,
+            problems.append(InputProblem(sheet, None, None, None,
                                          f"is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8", str(file)))
             continue
+        try:
+            records = list(csv.reader(io.StringIO(text, newline="")))
         except csv.Error as exc:
-            problems.append(InputProblem(file.stem, None, None, None, f"is not valid CSV: {exc}", str(file)))
+            problems.append(InputProblem(sheet, None, None, None, f"is not valid CSV: {exc}", str(file)))
             continue
         header: list[object] = list(records[0]) if records else []
         body: _RawRows = [(number, list(values)) for number, values in enumerate(records[1:], start=2)]
-        sheets[file.stem.strip().lower()] = (header, body)
-    return sheets, problems
+        sheets[sheet] = (header, body)
+    return sheets, problems, ignored
 
 
-def _parse_sheet(
-    sheet: Sheet, header: Sequence[object], body: _RawRows, source: str
-) -> tuple[list[dict[str, object]], list[int], list[InputProblem]]:
-    problems: list[InputProblem] = []
+@dataclass
+class _SheetRead:
+    """What could be read of one sheet: its records (unreadable cells left blank) and where the problems are."""
+
+    records: list[dict[str, object]] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    problems: list[InputProblem] = field(default_factory=list)
+    unreadable_cells: set[tuple[str, int, str]] = field(default_factory=set)
+    readable: bool = True
+
+
+def _parse_sheet(sheet: Sheet, header: Sequence[object], body: _RawRows, source: str) -> _SheetRead:
+    read = _SheetRead()
     position: dict[str, int] = {}
     column_for = _column_for_header(sheet)
     for index, raw in enumerate(header):
@@ -91,15 +125,16 @@ def _parse_sheet(
             continue
         name = column_for.get(written, written)
         if name in position:
-            problems.append(InputProblem(sheet.name, 1, name, raw, "column appears twice in the header", source))
+            read.problems.append(InputProblem(sheet.name, 1, name, raw, "column appears twice in the header",
+                                              source))
         position.setdefault(name, index)
     for column in sheet.columns:
         if column.required and column.name not in position:
-            problems.append(InputProblem(sheet.name, 1, column.name, None, "required column is missing", source))
-    if problems:
-        return [], [], problems
-    records: list[dict[str, object]] = []
-    rows: list[int] = []
+            read.problems.append(InputProblem(sheet.name, 1, column.name, None, "required column is missing",
+                                              source))
+    if read.problems:
+        read.readable = False  # without its header no row of the sheet can be trusted
+        return read
     for number, values in body:
         if all(is_blank(v) for v in values):
             continue
@@ -111,14 +146,36 @@ def _parse_sheet(
                 record[column.name] = parse_cell(column, raw)
             except CellError as exc:
                 shown = raw.strip() if isinstance(raw, str) else raw
-                problems.append(InputProblem(sheet.name, number, column.name, shown, str(exc), source))
-        records.append(record)
-        rows.append(number)
-    return records, rows, problems
+                read.problems.append(InputProblem(sheet.name, number, column.name, shown, str(exc), source))
+                read.unreadable_cells.add((sheet.name, number, column.name))
+                record[column.name] = None
+        read.records.append(record)
+        read.rows.append(number)
+    return read
 
 
-def read_dataset(path: str | os.PathLike[str]) -> Dataset:
-    """Read a workbook or a CSV folder, check it, and return the dataset.
+@dataclass(frozen=True)
+class InputRead:
+    """A dataset read from a file or folder, and what the reader wants the user to know."""
+
+    dataset: Dataset
+    warnings: list[str]
+
+
+def _problem_order(problem: InputProblem) -> tuple[int, int, int, str]:
+    sheets = list(SHEETS)
+    sheet = sheets.index(problem.sheet) + 1 if problem.sheet in SHEETS else 0
+    columns = SHEETS[problem.sheet].column_names if problem.sheet in SHEETS else []
+    column = columns.index(problem.column) if problem.column in columns else -1
+    return sheet, problem.row or 0, column, problem.reason
+
+
+def read_input(path: str | os.PathLike[str]) -> InputRead:
+    """Read a workbook or a CSV folder, check it, and return the dataset with the reader's warnings.
+
+    Every problem is reported at once: cells that cannot be read, and the consistency checks (unknown codes,
+    roles, hierarchy, cycles, ...) run on every row that did read, skipping only what depends on a cell or a
+    sheet that did not. Problems are sorted by sheet, row and column.
 
     Raises
     ------
@@ -126,38 +183,53 @@ def read_dataset(path: str | os.PathLike[str]) -> Dataset:
         With every problem found (file, sheet, spreadsheet row, column, value, reason).
     """
     source = Path(path)
+    warnings: list[str] = []
     if not source.exists():
         raise DatasetError([InputProblem(None, None, None, None, "no such file or folder", str(source))])
     if source.is_dir():
-        raw_sheets, problems = _csv_sheets(source)
+        raw_sheets, problems, ignored = _csv_sheets(source)
+        if ignored:
+            warnings.append(f"ignored {len(ignored)} file(s) that are not sheets of the workbook: "
+                            f"{', '.join(ignored)}")
     elif source.suffix.lower() in (".xlsx", ".xlsm"):
         raw_sheets, problems = _xlsx_sheets(source)
     else:
         reason = "give an .xlsx workbook or a folder of <sheet>.csv files"
         raise DatasetError([InputProblem(None, None, None, None, reason, str(source))])
     if problems and not raw_sheets:
-        raise DatasetError(problems)
+        raise DatasetError(sorted(problems, key=_problem_order))
     records: dict[str, list[dict[str, object]]] = {}
     rows: dict[str, list[int]] = {}
+    unreadable_cells: set[tuple[str, int, str]] = set()
+    unreadable_sheets: set[str] = {p.sheet for p in problems if p.sheet}
     for name, sheet in SHEETS.items():
         if name not in raw_sheets:
-            if not sheet.optional:
+            if not sheet.optional and name not in unreadable_sheets:
                 where = f"{name}.csv" if source.is_dir() else f"sheet {name}"
                 problems.append(InputProblem(name, None, None, None, f"{where} is missing", str(source)))
+                unreadable_sheets.add(name)
             continue
         header, body = raw_sheets[name]
-        records[name], rows[name], sheet_problems = _parse_sheet(sheet, header, body, str(source))
-        problems.extend(sheet_problems)
-    if problems:
-        # Consistency checks on half-read sheets would only repeat the cell errors with less precision.
-        raise DatasetError(problems)
+        read = _parse_sheet(sheet, header, body, str(source))
+        problems.extend(read.problems)
+        unreadable_cells |= read.unreadable_cells
+        if not read.readable:
+            unreadable_sheets.add(name)
+            continue
+        records[name], rows[name] = read.records, read.rows
     dataset = Dataset.from_records(records, rows)
-    consistency = [
-        InputProblem(p.sheet, p.row, p.column, p.value, p.reason, str(source)) for p in check_dataset(dataset)
+    problems += [
+        InputProblem(p.sheet, p.row, p.column, p.value, p.reason, str(source))
+        for p in check_dataset(dataset, unreadable_cells=unreadable_cells, unreadable_sheets=unreadable_sheets)
     ]
-    if consistency:
-        raise DatasetError(consistency)
-    return dataset
+    if problems:
+        raise DatasetError(sorted(problems, key=_problem_order))
+    return InputRead(dataset, warnings)
+
+
+def read_dataset(path: str | os.PathLike[str]) -> Dataset:
+    """Read a workbook or a CSV folder, check it, and return the dataset (see :func:`read_input`)."""
+    return read_input(path).dataset
 
 
 @contextlib.contextmanager

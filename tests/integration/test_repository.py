@@ -11,6 +11,7 @@ from chainplan import services
 from chainplan.dataset import Dataset, DatasetError
 from chainplan.io import write_dataset
 from chainplan.ports import StoredRun
+from models.migrate import HEAD_REVISION, alembic_config, current_revision
 from models.uow import SqlAlchemyUnitOfWork, engine_for
 from tests.unit.test_dataset_checks import BASE
 
@@ -18,6 +19,14 @@ from tests.unit.test_dataset_checks import BASE
 def test_schema_is_created_by_migrations(database_url: str) -> None:
     tables = set(inspect(engine_for(database_url)).get_table_names())
     assert {"regions", "plans", "plan_requests", "appraisals", "allocation_runs", "alembic_version"} <= tables
+    assert current_revision(engine_for(database_url)) == HEAD_REVISION
+
+
+def test_the_known_head_is_alembics_head() -> None:
+    # upgrade() skips Alembic for a database at HEAD_REVISION: a new migration must move the constant too.
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION
 
 
 def test_demo_round_trips_through_the_database(database_url: str, demo: Dataset) -> None:

@@ -230,11 +230,24 @@ def test_value_of_one_more_billion() -> None:
     ds = instance([{"code": "A", "benefit": 10, "requests": {"L": 1_000_000_000}},
                    {"code": "B", "benefit": 4, "requests": {"L": 1_000_000_000, "M": 5}}], {"L": 1_000_000_000,
                                                                                         "M": 100})
-    result = allocate(ds, scenario())
-    values = result.budget.set_index("line")["value_of_one_more_billion"]
+    result = allocate(ds, scenario(), marginal_values=True)
+    budget = result.budget.set_index("line")
+    values = budget["value_of_one_more_billion"]
     assert values["L"] == pytest.approx(4.0) and values["M"] == pytest.approx(0.0)
-    duals = result.budget.set_index("line")["lp_relaxation_dual_per_billion"]
+    # M: every eligible request fits (5 of 100 VND), so its value is exactly 0 without a re-solve; L is re-solved
+    # by two proven-optimal solves, so its figure is exact too.
+    assert budget.loc["M", "value_of_money_note"] == "every eligible request on this line fits"
+    assert budget.loc["L", "value_of_money_note"] == "re-solved with the line raised"
+    assert set(budget["value_of_money_status"]) == {"exact"}
+    duals = budget["lp_relaxation_dual_per_billion"]
     assert duals["L"] == pytest.approx(4.0)  # the LP relaxation values the last billion by B's benefit
+
+
+def test_value_of_money_is_not_computed_unless_asked() -> None:
+    ds = instance([{"code": "A", "benefit": 10, "requests": {"L": 1_000_000_000}}], {"L": 500_000_000})
+    budget = allocate(ds, scenario()).budget
+    assert list(budget["value_of_money_status"]) == ["not_computed"]
+    assert budget["value_of_one_more_billion"].isna().all()
 
 
 def test_explanation_names_the_money_missing() -> None:

@@ -1,0 +1,25 @@
+*SENSE:Maximize
+NAME          MODEL
+ROWS
+ N  OBJ
+ L  C0000000
+COLUMNS
+    MARK      'MARKER'                 'INTORG'
+    X0000000  C0000000   4.315896210500e+05
+    X0000000  OBJ        1.000000000000e+03
+    MARK      'MARKER'                 'INTEND'
+    MARK      'MARKER'                 'INTORG'
+    X0000001  C0000000   2.965467439300e+05
+    X0000001  OBJ        1.000000000000e+03
+    MARK      'MARKER'                 'INTEND'
+    MARK      'MARKER'                 'INTORG'
+    X0000002  C0000000   4.915761714100e+05
+    X0000002  OBJ        8.800000000000e+01
+    MARK      'MARKER'                 'INTEND'
+RHS
+    RHS       C0000000   7.281363602200e+05
+BOUNDS
+ BV BND       X0000000
+ BV BND       X0000001
+ BV BND       X0000002
+ENDATA
