@@ -53,10 +53,6 @@ class AllocationModel:
     problem: pulp.LpProblem
     fund: dict[str, pulp.LpVariable]
     budget_rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
-    #: Rows the exact check can name, keyed like :class:`~chainplan.allocation.verify.RuleBreach`
-    #: (rule, subject): the row, the factor from the rule's unit to the row's (VND are written in VND_UNIT), and
-    #: the rule's unit.
-    checked_rows: dict[tuple[str, str], tuple[pulp.LpConstraint, float, str]] = field(default_factory=dict)
     shortfall: dict[str, pulp.LpVariable] = field(default_factory=dict)
     slacks: list[Slack] = field(default_factory=list)
     elastic: bool = False
@@ -81,7 +77,6 @@ def _add(model: AllocationModel, name: str, expression: pulp.LpAffineExpression,
         expression = expression - slack if sense == pulp.LpConstraintLE else expression + slack
     constraint = pulp.LpConstraint(expression, sense=sense, rhs=rhs, name=name)
     model.problem += constraint
-    model.checked_rows[(rule, subject)] = (constraint, 1.0 / VND_UNIT if unit == "VND" else 1.0, unit)
     return constraint
 
 

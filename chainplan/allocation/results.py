@@ -53,7 +53,7 @@ class AllocationResult:
     rule_violations: list[str] = field(default_factory=list)
     comparison: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    #: Rows tightened because a solver's answer broke them (see ``chainplan.allocation.solve``).
+    #: Solver answers cut off because they broke a rule when checked exactly (see ``chainplan.allocation.solve``).
     repairs: list[dict[str, Any]] = field(default_factory=list)
     #: What happened on the way to the answer: a solver that failed and was replaced, a confirmation.
     solver_notes: list[str] = field(default_factory=list)
@@ -186,7 +186,7 @@ def assemble_result(
     regions["funded_plans"] = regions["funded_plans"].astype(int)
     regions["amount_vnd"] = regions["amount_vnd"].astype("int64")
     regions["share"] = regions["amount_vnd"] / total_amount if total_amount else 0.0
-    if objective is None and status != "infeasible":
+    if objective is None and status in ("optimal", "feasible"):  # infeasible, error, no incumbent: no objective
         objective = objective_value(inp, chosen)
     if decisions is None:
         from chainplan.allocation.explain import explain_decisions
