@@ -1,8 +1,10 @@
 """What each target counts, as coefficients over plans, and how far a set of funded plans gets.
 
 The same coefficients build the MILP's target rows and measure the baselines' attainment, so the two can be
-compared line by line. A shortfall is counted in products; for ``e_stamp_share`` it is the number of stamped,
-rated products missing to reach the share (``min × rated − stamped``), which keeps every penalty in one unit.
+compared line by line. ``e_stamp_share`` with no product rated 3★ or more is met with ``achieved`` None (nothing
+rated lacks a stamp), in the results and in the model alike. A shortfall is counted in products; for
+``e_stamp_share`` it is the number of stamped, rated products missing to reach the share (``min × rated −
+stamped``), which keeps every penalty in one unit.
 """
 
 from __future__ import annotations
@@ -77,8 +79,9 @@ def target_attainment(inp: AllocationInput, funded: Iterable[str]) -> pd.DataFra
         else:
             achieved = counted
         if achieved is None:
-            met = row.minimum in (None, 0.0)
-            shortfall = 0.0 if met else float(row.minimum or 0.0)
+            # No product rated 3★+ after the funded plans: the share is undefined and no rated product lacks a
+            # stamp, so the target holds, as the model's row (stamped − share × rated ≥ 0) reads it.
+            met, shortfall = True, 0.0
         else:
             low = max(0.0, row.minimum - achieved) if row.minimum is not None else 0.0
             high = max(0.0, achieved - row.maximum) if row.maximum is not None else 0.0

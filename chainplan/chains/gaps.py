@@ -199,19 +199,27 @@ def find_gaps(
              f"Không có đường nào từ {_name(G, producer)} đến chuỗi siêu thị.{also_vi}"),
             [producer, *others_reached])
 
-    if product.get("needs_processing") and out_edges:
+    if product.get("needs_processing"):
+        # A producer with no link at all has no processor either: both gaps are named, each for what it is.
         retailers = {n for n in reachable if G.nodes[n].get("role") == "retailer"}
         processed = any(
             G.nodes[n].get("role") == "processor" and nx.descendants(G, n) & retailers
             for n in reachable
         )
-        if not processed:
+        if not processed and out_edges:
             gap("missing_processing", "high",
                 ("The product must be processed, but no path to a retail channel passes a processor; "
                  f"{_name(G, producer)} sells it raw.",
                  "Sản phẩm cần qua chế biến nhưng không đường nào đến kênh bán lẻ đi qua cơ sở chế biến; "
                  f"{_name(G, producer)} đang bán sản phẩm thô."),
                 [producer], [(u, v) for u, v, _ in out_edges])
+        elif not processed:
+            gap("missing_processing", "high",
+                ("The product must be processed, but no processor is linked: "
+                 f"{_name(G, producer)} has no link for it at all.",
+                 "Sản phẩm cần qua chế biến nhưng chưa có cơ sở chế biến nào liên kết: "
+                 f"{_name(G, producer)} chưa có liên kết nào cho sản phẩm này."),
+                [producer])
 
     wanted_chains = {r: amount for r, amount in demand.items()
                      if amount > 0 and r in G and is_supermarket(G.nodes[r])}

@@ -83,7 +83,7 @@ def _csv_sheets(folder: Path) -> tuple[dict[str, tuple[list[object], _RawRows]],
             problems.append(InputProblem(sheet, None, None, None, "is empty: it needs at least the header row",
                                          str(file)))
             continue
-        if b"\x00" in raw:
+        if b"\x00" in raw.split(b"\n", 1)[0]:  # a NUL in a data row is that cell's problem, named by row
             problems.append(InputProblem(sheet, None, None, None,
                                          "is not a text file (it contains NUL bytes); save it as CSV UTF-8", str(file)))
             continue

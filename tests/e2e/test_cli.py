@@ -76,7 +76,8 @@ def test_bad_database_url_and_missing_file_exit_2(tmp_path: Path, capsys: pytest
     assert code == 2 and "cannot use the database" in err
     code, _, err = cli(capsys, "--db", f"sqlite:///{tmp_path / 'd.db'}", "import", str(tmp_path / "none.xlsx"))
     assert code == 2 and "no such file" in err
-    assert cli(capsys, "summary", "--format", "yaml")[0] == 2
+    code, out, err = cli(capsys, "summary", "--format", "yaml")
+    assert code == 2 and "yaml" in err and out == ""
 
 
 def test_db_upgrade_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -130,7 +131,11 @@ def test_trace_and_indicators(demo_db: str, capsys: pytest.CaptureFixture[str]) 
     assert trace["flow_to_demand"] <= trace["demand"]
     code, out, _ = cli(capsys, "--db", demo_db, "indicators", "--format", "json")
     assert code == 0 and json.loads(out)["by_tier"]["key_chains"]["products"] == 49
-    assert cli(capsys, "--db", demo_db, "candidates", "--product", "SP002", "--format", "json")[0] == 0
+    code, out, _ = cli(capsys, "--db", demo_db, "candidates", "--product", "SP002", "--format", "json")
+    candidates = json.loads(out)
+    assert code == 0 and candidates
+    assert {c["product_code"] for c in candidates} == {"SP002"}
+    assert all(c["from_code"] != c["to_code"] for c in candidates)
 
 
 def test_unknown_product_exits_2(demo_db: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -305,3 +305,30 @@ def test_plans_outside_the_region_level_are_named() -> None:
     assert moved.warnings == ["2 eligible plan(s) belong to organizations with no region at the district level; "
                               "the regional rules do not apply to them."]
     assert moved.funded_codes == ["A", "B", "C"]
+
+
+def test_region_rules_are_not_applied_to_plans_outside_the_region_level_in_explanations() -> None:
+    # OA sits at the province itself (no district): A and C are outside the district rules. C loses on money.
+    plans = [{"code": "A", "benefit": 10, "requests": {"L": 60}}, {"code": "C", "benefit": 1, "requests": {"L": 60}},
+             {"code": "B", "benefit": 5, "requests": {"L": 30}, "region": "B"}]
+    ds = instance(plans, {"L": 100})
+    organizations = [dict(r, region_code="QN") if r["code"] == "OA" else r for r in ds.to_records()["organizations"]]
+    result = allocate(ds.with_records("organizations", organizations),
+                      scenario(region_level="district", max_plans_per_region=1, max_region_share=0.5))
+    assert funded(result) == ["A", "B"]
+    kind, text = reason(result, "C")
+    assert kind == "value_for_money" and "nan" not in text.lower()
+    assert text.startswith("Lost on value for money: it would need 50 VND more on line L;")
+
+
+@pytest.mark.parametrize("eligible", [True, False])
+def test_a_hard_e_stamp_share_without_rated_products_is_met_whether_or_not_plans_are_eligible(
+        eligible: bool) -> None:
+    # No product is rated 3★+ and no plan raises one: the share is undefined; both paths must say "met".
+    plans = [{"code": "A", "benefit": 5, "requests": {"L": 10}, "appraisal": "passed" if eligible else "failed"}]
+    result = allocate(instance(plans, {"L": 100}), scenario(
+        required_appraisals=["province"], target_mode="hard", targets={"e_stamp_share": {"min": 0.9}}))
+    assert result.status == "optimal"
+    [target] = result.targets.to_dict("records")
+    assert (target["achieved"], target["met"], target["shortfall"]) == (None, True, 0.0)
+    assert funded(result) == (["A"] if eligible else [])

@@ -235,3 +235,11 @@ def test_province_graph_keeps_parallel_links_per_product(demo: Dataset) -> None:
     assert set(G[source][target]) == set(demo.links[(demo.links["from_code"] == source)
                                                     & (demo.links["to_code"] == target)]["product_code"])
     assert G.nodes["RT-GO"]["kind"] == "supermarket_chain"
+
+
+def test_a_producer_without_links_that_must_process_gets_both_gaps() -> None:
+    gaps = gaps_of(network([], tier="district", needs_processing=True))
+    assert [g.type for g in gaps] == ["no_supermarket_path", "missing_processing", "unlinked_producer"]
+    [gap] = [g for g in gaps if g.type == "missing_processing"]
+    assert (gap.severity, gap.nodes, gap.edges) == ("high", ("P",), ())
+    assert "no processor is linked" in gap.detail

@@ -80,3 +80,23 @@ def test_share_order_and_name_required(tmp_path: Path) -> None:
         load_scenario(write(tmp_path, "s.yaml", "name: x\nmin_region_share: 0.5\nmax_region_share: 0.2\n"))
     with pytest.raises(ScenarioError, match="required key is missing"):
         load_scenario(write(tmp_path, "n.yaml", "description: no name\n"))
+
+
+def test_money_keys_are_read_like_workbook_money(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "money.yaml"
+    path.write_text('name: money\nmin_grant_vnd: 300.000\nbudget_lines: {L1: "1.500.000.000", L2: 2_000_000}\n',
+                    encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.min_grant_vnd == 300_000  # YAML reads 300.000 as a float; a planner means 300 thousand VND
+    assert scenario.budget_lines == {"L1": 1_500_000_000, "L2": 2_000_000}
+
+
+def test_money_with_a_fraction_is_refused_with_its_key_path(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "money.yaml"
+    path.write_text("name: money\nmin_grant_vnd: 300.5\nbudget_lines: {L1: 2.25, L2: 10000000000000000}\n",
+                    encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    keys = {p.key: p.reason for p in caught.value.problems}
+    assert set(keys) == {"min_grant_vnd", "budget_lines.L1", "budget_lines.L2"}
+    assert "whole amount of VND" in keys["min_grant_vnd"] and "at most" in keys["budget_lines.L2"]

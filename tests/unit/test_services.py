@@ -33,9 +33,20 @@ def test_a_bad_scenario_stores_nothing(fake_uow: FakeUnitOfWork, tmp_path: Path)
 
 
 def test_a_failed_import_commits_nothing(fake_uow: FakeUnitOfWork, tmp_path: Path) -> None:
-    with pytest.raises(DatasetError):
-        services.import_dataset(tmp_path / "missing.xlsx", fake_uow)
-    assert fake_uow.commits == 0
+    services.load_demo(fake_uow)
+    stored = services.load_dataset(fake_uow).fingerprint()
+    commits = fake_uow.commits
+    folder = services.write_demo_workbook(tmp_path / "demo")  # a real file that reads, with one bad cell
+    lines = (folder / "plans.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("success_probability")] = "1.5"
+    (folder / "plans.csv").write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as caught:
+        services.import_dataset(folder, fake_uow)
+    assert [(p.sheet, p.row, p.column) for p in caught.value.problems] == [("plans", 2, "success_probability")]
+    assert fake_uow.commits == commits
+    assert services.load_dataset(fake_uow).fingerprint() == stored
 
 
 def test_gap_services_reject_unknown_products(fake_uow: FakeUnitOfWork) -> None:
@@ -44,4 +55,8 @@ def test_gap_services_reject_unknown_products(fake_uow: FakeUnitOfWork) -> None:
     services.load_demo(fake_uow)
     with pytest.raises(UnknownProduct):
         services.chain_gaps(fake_uow, product="NOPE")
-    assert services.chain_gaps(fake_uow, tier="national")
+    national = services.chain_gaps(fake_uow, tier="national")
+    tiers = services.load_dataset(fake_uow).products.set_index("code")["chain_tier"]
+    assert national and {tiers[g.product_code] for g in national} == {"national"}
+    everything = services.chain_gaps(fake_uow)
+    assert [g for g in everything if tiers[g.product_code] == "national"] == national

@@ -195,7 +195,12 @@ def test_random_bad_cells_never_raise_anything_but_dataset_error(
     except DatasetError as exc:
         assert exc.problems and all(p.reason for p in exc.problems)
     else:
-        assert isinstance(dataset, Dataset)
+        # What reads must be consistent and must survive a write and a second read unchanged.
+        from chainplan.dataset import check_dataset
+
+        assert check_dataset(dataset) == []
+        again = read_dataset(write_dataset(dataset, tmp_path_factory.mktemp("again") / "data"))
+        assert again.to_records() == dataset.to_records()
 
 
 def test_vietnamese_headers_are_accepted(tmp_path: Path) -> None:
