@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from chainplan.dataset import Dataset
 
-__all__ = ["DatasetRepository", "StoredRun", "UnitOfWork"]
+__all__ = ["AuditEntry", "DatasetRepository", "StoredRun", "UnitOfWork"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,23 @@ class StoredRun:
     objective: float | None
     result: dict[str, Any]
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    id: int | None = None
+    created_by: str = ""
+    solver: str | None = None
+    solver_version: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the append-only decision log: ``action`` is ``adopt`` or ``supersede``."""
+
+    action: str
+    run_id: int
+    year: int
+    by: str
+    note: str = ""
+    at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     id: int | None = None
 
 
@@ -51,6 +68,18 @@ class DatasetRepository(Protocol):
 
     def list_runs(self) -> list[StoredRun]:
         """Stored runs, newest first."""
+        ...
+
+    def get_run(self, run_id: int) -> StoredRun | None:
+        """One stored run, ``None`` when there is no such id."""
+        ...
+
+    def add_audit(self, entry: AuditEntry) -> int:
+        """Append to the decision log and return the entry's id."""
+        ...
+
+    def list_audit(self) -> list[AuditEntry]:
+        """The decision log, oldest first."""
         ...
 
 

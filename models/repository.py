@@ -10,9 +10,9 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from chainplan.dataset import Dataset
-from chainplan.ports import StoredRun
+from chainplan.ports import AuditEntry, StoredRun
 from chainplan.schema import SHEETS
-from models.tables import SHEET_TABLES, AllocationRunRow
+from models.tables import SHEET_TABLES, AllocationRunRow, AuditRow
 
 __all__ = ["SqlAlchemyRepository"]
 
@@ -77,17 +77,37 @@ class SqlAlchemyRepository:
         row = AllocationRunRow(
             created_at=run.created_at, scenario_name=run.scenario_name, scenario=run.scenario,
             dataset_fingerprint=run.dataset_fingerprint, method=run.method, status=run.status,
-            objective=run.objective, result=run.result,
+            objective=run.objective, result=run.result, created_by=run.created_by, solver=run.solver,
+            solver_version=run.solver_version, timings=run.timings,
         )
         self.session.add(row)
         self.session.flush()
         return row.id
 
+    @staticmethod
+    def _stored(row: AllocationRunRow) -> StoredRun:
+        return StoredRun(id=row.id, created_at=row.created_at, scenario_name=row.scenario_name,
+                         scenario=row.scenario, dataset_fingerprint=row.dataset_fingerprint, method=row.method,
+                         status=row.status, objective=row.objective, result=row.result,
+                         created_by=row.created_by or "", solver=row.solver, solver_version=row.solver_version,
+                         timings=row.timings or {})
+
     def list_runs(self) -> list[StoredRun]:
         rows = self.session.scalars(select(AllocationRunRow).order_by(AllocationRunRow.id.desc())).all()
-        return [
-            StoredRun(id=r.id, created_at=r.created_at, scenario_name=r.scenario_name, scenario=r.scenario,
-                      dataset_fingerprint=r.dataset_fingerprint, method=r.method, status=r.status,
-                      objective=r.objective, result=r.result)
-            for r in rows
-        ]
+        return [self._stored(r) for r in rows]
+
+    def get_run(self, run_id: int) -> StoredRun | None:
+        row = self.session.get(AllocationRunRow, run_id)
+        return None if row is None else self._stored(row)
+
+    def add_audit(self, entry: AuditEntry) -> int:
+        row = AuditRow(at=entry.at, action=entry.action, run_id=entry.run_id, year=entry.year, by=entry.by,
+                       note=entry.note)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def list_audit(self) -> list[AuditEntry]:
+        rows = self.session.scalars(select(AuditRow).order_by(AuditRow.id)).all()
+        return [AuditEntry(action=r.action, run_id=r.run_id, year=r.year, by=r.by, note=r.note or "", at=r.at,
+                           id=r.id) for r in rows]

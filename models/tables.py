@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "SHEET_TABLES",
     "AllocationRunRow",
     "AppraisalRow",
+    "AuditRow",
     "Base",
     "BudgetLineRow",
     "ChannelRequirementRow",
@@ -173,6 +174,23 @@ class AllocationRunRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     objective: Mapped[float | None] = mapped_column(Float)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(Text, server_default="")
+    solver: Mapped[str | None] = mapped_column(String(16))
+    solver_version: Mapped[str | None] = mapped_column(String(64))
+    timings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AuditRow(Base):
+    """One entry of the committee's decision log; like runs, never updated or deleted (triggers refuse it)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    action: Mapped[str] = mapped_column(String(16))
+    run_id: Mapped[int] = mapped_column(Integer, ForeignKey("allocation_runs.id"))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    by: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, server_default="")
 
 
 #: The table behind each sheet, in the order the sheets are written (deleting goes the other way).

@@ -9,7 +9,7 @@ import pytest
 
 from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
-from chainplan.ports import StoredRun, UnitOfWork
+from chainplan.ports import AuditEntry, StoredRun, UnitOfWork
 
 POSTGRES_URL = os.environ.get("CHAINPLAN_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("CHAINPLAN_REQUIRE_POSTGRES") == "1"
@@ -59,6 +59,7 @@ class FakeRepository:
     def __init__(self) -> None:
         self.dataset = Dataset.empty()
         self.runs: list[StoredRun] = []
+        self.audit: list[AuditEntry] = []
 
     def load(self) -> Dataset:
         return self.dataset
@@ -77,6 +78,16 @@ class FakeRepository:
     def list_runs(self) -> list[StoredRun]:
         return list(reversed(self.runs))
 
+    def get_run(self, run_id: int) -> StoredRun | None:
+        return next((r for r in self.runs if r.id == run_id), None)
+
+    def add_audit(self, entry: AuditEntry) -> int:
+        self.audit.append(AuditEntry(**{**entry.__dict__, "id": len(self.audit) + 1}))
+        return len(self.audit)
+
+    def list_audit(self) -> list[AuditEntry]:
+        return list(self.audit)
+
 
 class FakeUnitOfWork(UnitOfWork):
     """In memory; what is not committed is thrown away, like the real one."""
@@ -89,6 +100,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.repository = FakeRepository()
         self.repository.dataset = self.committed.dataset
         self.repository.runs = list(self.committed.runs)
+        self.repository.audit = list(self.committed.audit)
         return self
 
     def commit(self) -> None:

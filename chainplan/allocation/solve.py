@@ -34,7 +34,8 @@ from chainplan.allocation.model import AllocationModel
 from chainplan.allocation.verify import verify_allocation
 from chainplan.money import format_vnd
 
-__all__ = ["SOLVERS", "Repair", "SolveOutcome", "quiet_stdout", "solve_model", "solve_relaxation", "solve_verified"]
+__all__ = ["SOLVERS", "Repair", "SolveOutcome", "quiet_stdout", "solve_model", "solve_relaxation", "solve_verified",
+           "solver_version"]
 
 SOLVERS = ("highs", "cbc")
 _GAP_TOLERANCE = 1e-6
@@ -123,6 +124,20 @@ def _solver(name: str, time_limit_s: float, mip_gap: float, mip: bool = True) ->
             return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, mip=mip, threads=1,
                                      options=["integerTolerance 1e-12", "preprocess off"])
     raise ValueError(f"unknown solver {name!r}; use one of {', '.join(SOLVERS)}")
+
+
+def solver_version(name: str) -> str:
+    """What a stored run records of its solver: the package versions that produced the answer."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        if name == "highs":
+            return f"HiGHS {version('highspy')} (highspy), PuLP {version('pulp')}"
+        if name == "cbc":
+            return f"CBC bundled with PuLP {version('pulp')}"
+    except PackageNotFoundError:
+        return f"{name} (version unknown)"
+    return name
 
 
 def _highs_gap(problem: pulp.LpProblem) -> float | None:

@@ -1,0 +1,87 @@
+"""Stored runs and the committee's decisions: runs, runs show, adopt, audit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chainplan import services
+from chainplan.cli.common import FormatOption, OutputFormat, app, print_json, render_table, run, unit_of_work
+from chainplan.ports import AuditEntry
+
+__all__: list[str] = []
+
+runs_app = typer.Typer(help="Stored allocation runs, newest first, with their decision.")
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.callback(invoke_without_command=True)
+def runs(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
+    """Stored allocation runs, newest first: scenario, status, the data each ran on, its decision."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = run(output, lambda: services.runs_overview(unit_of_work(ctx)))
+    if output is OutputFormat.json:
+        print_json(rows)
+        return
+    typer.echo(render_table([{"run": r["run_id"], "created_at": r["created_at"], "scenario": r["scenario"],
+                              "by": r["created_by"], "status": r["status"], "objective": r["objective"],
+                              "funded": r["funded_plans"], "data": r["dataset_fingerprint"][:12],
+                              "decision": r["decision"] or ""} for r in rows]))
+
+
+@runs_app.command("show")
+def show(
+    ctx: typer.Context,
+    run_id: Annotated[int, typer.Argument(help="A run id from `chainplan runs`")],
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """One stored run, in the same JSON as `allocate`, with who ran it, when, on which data and solver."""
+    from chainplan.cli.allocation import print_allocation
+
+    stored = run(output, lambda: services.stored_run(unit_of_work(ctx), run_id))
+    document = services.run_document(stored)
+    if output is OutputFormat.json:
+        print_json(document)
+        return
+    typer.echo(f"Run {run_id}, {document['created_at']} by {document['created_by'] or 'unknown'}; data "
+               f"{stored.dataset_fingerprint[:12]}; {stored.solver_version or 'no solver (baseline)'}")
+    print_allocation(document, run_id)
+
+
+@app.command("adopt")
+def adopt(
+    ctx: typer.Context,
+    run_id: Annotated[int, typer.Argument(help="The run the committee adopts")],
+    by: Annotated[str, typer.Option("--by", help="Who decides (a name or the committee)")],
+    note: Annotated[str, typer.Option("--note", help="The decision's reference or a remark")] = "",
+    year: Annotated[int | None, typer.Option("--year", min=2000, max=2100, help="Programme year (default: this "
+                                             "year)")] = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Adopt a run as the committee's decision for a year; a later adoption supersedes it. Nothing is edited."""
+    entries = run(output, lambda: services.adopt_run(unit_of_work(ctx), run_id, by=by, note=note, year=year))
+    rows = [_audit_row(e) for e in entries]
+    if output is OutputFormat.json:
+        print_json(rows)
+        return
+    for row in rows:
+        verb = "adopted" if row["action"] == "adopt" else "superseded"
+        typer.echo(f"Run {row['run_id']} {verb} for {row['year']} by {row['by']}")
+
+
+def _audit_row(entry: AuditEntry) -> dict[str, object]:
+    return {"at": entry.at.isoformat(timespec="seconds"), "action": entry.action, "run_id": entry.run_id,
+            "year": entry.year, "by": entry.by, "note": entry.note}
+
+
+@app.command("audit")
+def audit(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
+    """The append-only decision log, oldest first."""
+    entries = run(output, lambda: services.audit_log(unit_of_work(ctx)))
+    rows = [_audit_row(e) for e in entries]
+    if output is OutputFormat.json:
+        print_json(rows)
+    else:
+        typer.echo(render_table(rows))

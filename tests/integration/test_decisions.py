@@ -1,0 +1,117 @@
+"""Runs and decisions on real databases: stored runs are never changed, adoption supersedes, the log only grows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DatabaseError
+
+from chainplan import services
+from chainplan.cli import main
+from chainplan.decisions import DecisionRefused, UnknownRun
+from chainplan.demo import build_demo_dataset
+from models.uow import SqlAlchemyUnitOfWork
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@pytest.fixture
+def demo_url(database_url: str) -> str:
+    services.load_demo(SqlAlchemyUnitOfWork(database_url))
+    return database_url
+
+
+def _run(url: str, name: str, by: str = "Phòng Kế hoạch") -> int:
+    run = services.run_allocation(SqlAlchemyUnitOfWork(url), SCENARIOS / f"{name}.yaml", by=by)
+    assert run.run_id is not None
+    return run.run_id
+
+
+def test_a_run_stores_who_when_what_data_and_which_solver(demo_url: str) -> None:
+    run_id = _run(demo_url, "baseline-2020")
+    stored = services.stored_run(SqlAlchemyUnitOfWork(demo_url), run_id)
+    dataset = services.load_dataset(SqlAlchemyUnitOfWork(demo_url))
+    assert stored.created_by == "Phòng Kế hoạch" and stored.solver == "highs"
+    assert stored.solver_version and stored.solver_version.startswith("HiGHS ")
+    assert stored.dataset_fingerprint == dataset.fingerprint()
+    assert set(stored.timings) == {"load_s", "build_s", "solve_s", "allocate_s"}
+    assert stored.scenario["name"] == "baseline-2020" and "weights" in stored.scenario  # as run, every key
+    document = services.run_document(stored)
+    assert document["run_id"] == run_id and document["status"] == stored.status
+
+
+def test_the_same_scenario_on_the_same_data_gives_the_same_allocation(demo_url: str) -> None:
+    first, second = _run(demo_url, "baseline-2020"), _run(demo_url, "baseline-2020")
+    runs = [services.stored_run(SqlAlchemyUnitOfWork(demo_url), i).result for i in (first, second)]
+    assert runs[0]["funded_plans"] == runs[1]["funded_plans"] and runs[0]["objective"] == runs[1]["objective"]
+
+
+def test_adopt_supersede_and_the_log(demo_url: str) -> None:
+    first, second = _run(demo_url, "baseline-2020"), _run(demo_url, "concentrate")
+    uow = SqlAlchemyUnitOfWork(demo_url)
+    services.adopt_run(uow, first, by="Ban Chỉ đạo OCOP", note="Quyết định 1", year=2026)
+    assert {r["run_id"]: r["decision"] for r in services.runs_overview(uow)} == {second: None, first: "adopted"}
+    with pytest.raises(DecisionRefused, match="already the adopted decision for 2026"):
+        services.adopt_run(uow, first, by="Ban Chỉ đạo OCOP", year=2026)
+    services.adopt_run(uow, second, by="Ban Chỉ đạo OCOP", year=2026)
+    services.adopt_run(uow, first, by="Ban Chỉ đạo OCOP", year=2027)  # another year is its own decision
+    log = [(e.action, e.run_id, e.year) for e in services.audit_log(uow)]
+    assert log == [("adopt", first, 2026), ("supersede", first, 2026), ("adopt", second, 2026),
+                   ("adopt", first, 2027)]
+    decisions = {r["run_id"]: r["decision"] for r in services.runs_overview(uow)}
+    assert decisions == {first: "adopted", second: "adopted"}  # first: adopted for 2027 now
+    with pytest.raises(UnknownRun):
+        services.adopt_run(uow, 999, by="x")
+
+
+def test_a_run_on_other_data_is_refused(demo_url: str) -> None:
+    run_id = _run(demo_url, "baseline-2020")
+    uow = SqlAlchemyUnitOfWork(demo_url)
+    services._replace(uow, build_demo_dataset(seed=7), "other data")
+    with pytest.raises(DecisionRefused, match="computed on other data"):
+        services.adopt_run(uow, run_id, by="Ban Chỉ đạo OCOP")
+    assert services.audit_log(uow) == []
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE allocation_runs SET status = 'optimal'",
+    "DELETE FROM allocation_runs",
+    "UPDATE audit_log SET note = 'changed'",
+    "DELETE FROM audit_log",
+])
+def test_the_database_refuses_to_change_runs_and_the_log(demo_url: str, statement: str) -> None:
+    run_id = _run(demo_url, "baseline-2020")
+    services.adopt_run(SqlAlchemyUnitOfWork(demo_url), run_id, by="Ban Chỉ đạo OCOP")
+    engine = create_engine(demo_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with pytest.raises(DatabaseError, match="never changed or deleted"), engine.begin() as connection:
+            connection.execute(text(statement))
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM allocation_runs")).scalar() == 1
+            assert connection.execute(text("SELECT count(*) FROM audit_log")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_cli_runs_show_adopt_and_audit(demo_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--db", demo_url, "allocate", str(SCENARIOS / "baseline-2020.yaml"), "--by", "Lan"]) == 0
+    capsys.readouterr()
+    assert main(["--db", demo_url, "runs", "--format", "json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert set(row) >= {"run_id", "scenario", "created_at", "status", "objective", "dataset_fingerprint", "decision"}
+    assert row["decision"] is None
+    assert main(["--db", demo_url, "runs", "show", str(row["run_id"]), "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["created_by"] == "Lan" and shown["funded_plans"] and "explanations" in shown
+    assert main(["--db", demo_url, "adopt", str(row["run_id"]), "--by", "Ban Chỉ đạo", "--year", "2026"]) == 0
+    capsys.readouterr()
+    assert main(["--db", demo_url, "audit", "--format", "json"]) == 0
+    [entry] = json.loads(capsys.readouterr().out)
+    assert (entry["action"], entry["run_id"], entry["year"], entry["by"]) == ("adopt", row["run_id"], 2026,
+                                                                             "Ban Chỉ đạo")
+    for args in (["runs", "show", "999"], ["adopt", "999", "--by", "x"]):
+        assert main(["--db", demo_url, *args]) == 2
+        assert "unknown run id 999" in capsys.readouterr().err
