@@ -29,10 +29,12 @@ from chainplan.chains import (
     linkage_candidates,
     trace_product,
 )
+from chainplan.compare import CompareRefused, Comparison, compare_runs
 from chainplan.dataset import Dataset
 from chainplan.decisions import DecisionRefused, UnknownRun, adoption_entries, decision_states
 from chainplan.demo import build_demo_dataset
 from chainplan.io import read_input, write_dataset, write_template
+from chainplan.io.pack import LANGUAGES, write_pack_report, write_pack_workbook
 from chainplan.ports import AuditEntry, StoredRun, UnitOfWork
 from chainplan.scenario import Scenario, load_scenario
 from chainplan.summary import summarize
@@ -44,6 +46,7 @@ __all__ = [
     "chain_gaps",
     "chain_trace",
     "check_writable",
+    "compare",
     "dataset_summary",
     "export_dataset",
     "gap_candidates",
@@ -335,6 +338,40 @@ def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: in
             uow.repository.add_audit(entry)
         uow.commit()
     return entries
+
+
+def compare(
+    uow: UnitOfWork,
+    run_ids: list[int],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    report: str | os.PathLike[str] | None = None,
+    lang: str = "vi",
+) -> Comparison:
+    """Compare 2 to 5 stored runs; optionally write the committee pack workbook and the printable report.
+
+    Raises :class:`~chainplan.compare.CompareRefused`, :class:`~chainplan.decisions.UnknownRun` or
+    :class:`OutputNotWritable` before anything is written.
+    """
+    if lang not in LANGUAGES:
+        raise CompareRefused(f"--lang {lang}: use one of {', '.join(LANGUAGES)}")
+    if out is not None:
+        check_writable(out, suffix=".xlsx")
+    if report is not None:
+        check_writable(report, suffix=".html")
+    with uow:
+        runs = []
+        for run_id in run_ids:
+            run = uow.repository.get_run(run_id)
+            if run is None:
+                raise UnknownRun(run_id)
+            runs.append(run)
+    comparison = compare_runs(runs)
+    if out is not None:
+        write_pack_workbook(comparison, out, lang=lang)
+    if report is not None:
+        write_pack_report(comparison, report, lang=lang)
+    return comparison
 
 
 def audit_log(uow: UnitOfWork) -> list[AuditEntry]:

@@ -224,6 +224,9 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     frame["product_code"] = plans["product_code"]
     frame["organization_code"] = plans["organization_code"]
     frame["region"] = plans["organization_code"].map(org_region).map(to_level)
+    # Where each plan's money is counted in a regional report: its region at region_level, or, for an
+    # organization above that level, its own region (so every funded VND is counted once).
+    frame["region_code"] = frame["region"].fillna(plans["organization_code"].map(org_region))
     frame["total_request"] = totals.reindex(plans.index, fill_value=0).astype("int64")
     frame["success_probability"] = plans["success_probability"].astype(float)
     frame["appraisal_score"] = pd.Series(last_score, dtype=float).reindex(plans.index)

@@ -21,7 +21,15 @@ from chainplan.allocation.data import AllocationInput
 from chainplan.allocation.targets import objective_value, target_attainment
 from chainplan.allocation.verify import line_usage
 
-__all__ = ["AllocationResult", "assemble_result"]
+__all__ = ["OUTCOME_TOTALS", "AllocationResult", "assemble_result"]
+
+#: What a committee buys with the money, per funded plan (expected counts): name -> outcome column.
+OUTCOME_TOTALS: dict[str, str] = {
+    "new_products": "new_product", "new_organizations": "new_organization",
+    "supermarket_entries": "supermarket_entry", "rated_3_to_5_stars": "rated_3_to_5_stars",
+    "national_5_star": "national_5_star", "safe_food_chain": "safe_food_chain", "e_stamps": "e_stamp",
+    "gaps_closed": "gap_closed",
+}
 
 
 def _plain(value: Any) -> Any:
@@ -50,6 +58,8 @@ class AllocationResult:
     model_size: dict[str, int] = field(default_factory=dict)
     message: str = ""
     diagnosis: list[dict[str, Any]] = field(default_factory=list)
+    #: Expected outcomes of the funded plans (success_probability × outcome, summed): what the money buys.
+    outcomes: dict[str, float] = field(default_factory=dict)
     rule_violations: list[str] = field(default_factory=list)
     comparison: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -71,7 +81,7 @@ class AllocationResult:
         funded_plans = [
             {"plan_code": r["plan_code"], "amounts": {k: int(v) for k, v in r["amounts"].items()},
              "benefit": round(float(r["benefit"]), 6), "product_code": r["product_code"], "region": r["region"],
-             "total_vnd": int(r["total_vnd"])}
+             "region_code": r["region_code"], "total_vnd": int(r["total_vnd"])}
             for r in self.funded.to_dict("records")
         ]
         budget = {
@@ -101,6 +111,7 @@ class AllocationResult:
             "rule_violations": self.rule_violations,
             "comparison": self.comparison,
             "warnings": self.warnings,
+            "outcomes": {k: round(v, 6) for k, v in self.outcomes.items()},
             "repairs": self.repairs,
             "solver_notes": self.solver_notes,
         }
@@ -158,6 +169,7 @@ def assemble_result(
         "plan_code": pd.Series(chosen, dtype=object),
         "product_code": picked["product_code"].to_numpy(dtype=object),
         "region": picked["region"].to_numpy(dtype=object),
+        "region_code": picked["region_code"].to_numpy(dtype=object),
         "amounts": [dict(sorted(amounts[c].items(), key=lambda item: order.get(item[0], 0))) for c in chosen],
         "total_vnd": picked["total_request"].astype("int64").to_numpy(),
         "benefit": picked["benefit"].astype(float).to_numpy(),
@@ -193,6 +205,8 @@ def assemble_result(
 
         decisions = explain_decisions(inp, chosen, budget)
     details.setdefault("warnings", _warnings(inp))
+    expected = picked[list(OUTCOME_TOTALS.values())].mul(picked["success_probability"], axis=0).sum()
+    details["outcomes"] = {name: float(expected[column]) for name, column in OUTCOME_TOTALS.items()}
     return AllocationResult(
         scenario_name=inp.scenario.name, method=method, status=status, objective=objective, funded=funded_frame,
         budget=budget, regions=regions, targets=target_attainment(inp, chosen), decisions=decisions, **details,

@@ -16,6 +16,7 @@ import typer
 
 from chainplan import services
 from chainplan.chains import UnknownProduct
+from chainplan.compare import CompareRefused
 from chainplan.dataset import DatasetError
 from chainplan.decisions import DecisionRefused, UnknownRun
 from chainplan.scenario import ScenarioError
@@ -144,7 +145,8 @@ def reported_errors(output: OutputFormat | TableFormat = OutputFormat.table) -> 
     except (DatasetError, ScenarioError) as exc:
         message = str(exc)
         problems = [p.as_dict() for p in exc.problems]
-    except (UsageProblem, UnknownProduct, UnknownRun, DecisionRefused, services.OutputNotWritable) as exc:
+    except (UsageProblem, UnknownProduct, UnknownRun, DecisionRefused, CompareRefused,
+            services.OutputNotWritable) as exc:
         message = str(exc)
     except (ArgumentError, OperationalError) as exc:
         message = f"cannot use the database: {str(exc).splitlines()[0]}"

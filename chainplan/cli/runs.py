@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -85,3 +86,38 @@ def audit(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None
         print_json(rows)
     else:
         typer.echo(render_table(rows))
+
+
+@app.command("compare")
+def compare(
+    ctx: typer.Context,
+    run_ids: Annotated[list[int], typer.Argument(help="2 to 5 run ids from `chainplan runs`")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write the committee pack workbook (.xlsx)")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the printable report (.html)")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="vi or en, for the pack and the report")] = "vi",
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Compare 2 to 5 stored runs: targets, plans funded in one and not another, money per line and region, cost
+    per outcome, regional spread."""
+    comparison = run(output, lambda: services.compare(unit_of_work(ctx), run_ids, out=out, report=report,
+                                                      lang=lang.lower()))
+    document = comparison.as_dict()
+    if output is OutputFormat.json:
+        print_json(document)
+        return
+    for warning in comparison.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(render_table([{k: row[k] for k in ("run_id", "scenario", "status", "objective", "funded_plans",
+                                                  "funded_vnd", "targets_met", "regions_funded", "gini",
+                                                  "largest_region_share")} for row in document["runs"]]))
+    typer.echo("\nTargets:")
+    typer.echo(render_table(document["targets"]))
+    differing = [p for p in document["plans"] if len(p["funded_in"]) < len(run_ids)]
+    typer.echo(f"\nPlans funded in some runs and not others ({len(differing)}):")
+    typer.echo(render_table([{"plan": p["plan_code"], "funded in": p["funded_in"], "VND": p["amount_vnd"]}
+                             for p in differing]))
+    typer.echo("\nCost per outcome (VND per expected unit):")
+    typer.echo(render_table(document["cost_per_outcome"]))
+    for written in (out, report):
+        if written is not None:
+            typer.echo(f"written: {written}")

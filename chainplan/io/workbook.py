@@ -25,7 +25,7 @@ from chainplan.dataset import Dataset, DatasetError, InputProblem, check_dataset
 from chainplan.io.cells import CellError, format_cell, is_blank, parse_cell
 from chainplan.schema import SHEETS, VIETNAMESE_HEADERS, Sheet
 
-__all__ = ["InputRead", "read_dataset", "read_input", "write_dataset", "write_frames", "write_template"]
+__all__ = ["InputRead", "read_dataset", "read_input", "replacing", "write_dataset", "write_frames", "write_template"]
 
 _RawRows = list[tuple[int, list[object]]]
 
@@ -233,7 +233,7 @@ def read_dataset(path: str | os.PathLike[str]) -> Dataset:
 
 
 @contextlib.contextmanager
-def _replacing(target: Path) -> Iterator[Path]:
+def replacing(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target`` that replaces it only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -274,7 +274,7 @@ def _write_xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[obj
         for index, name in enumerate(header, start=1):
             letter = worksheet.cell(row=1, column=index).column_letter
             worksheet.column_dimensions[letter].width = max(12, min(48, len(str(name)) + 4))
-    with _replacing(target) as temporary:
+    with replacing(target) as temporary:
         workbook.save(temporary)
 
 

@@ -1,0 +1,236 @@
+"""The committee pack: a comparison of funding options as a workbook and as a printable report, vi or en.
+
+The workbook has one sheet per view (summary, targets, plans, lines, regions, explanations) with money as numbers
+in a VND number format, frozen headers and fitted columns. The report is one self-contained HTML file (plotly
+charts embedded, print CSS for A4) with the same views in the same language.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from chainplan.compare import Comparison
+
+__all__ = ["LANGUAGES", "write_pack_report", "write_pack_workbook"]
+
+LANGUAGES = ("vi", "en")
+
+#: Sheet titles and column headers in both languages.
+_WORDS: dict[str, tuple[str, str]] = {
+    "summary": ("Tổng hợp", "Summary"), "targets": ("Chỉ tiêu", "Targets"), "plans": ("Kế hoạch", "Plans"),
+    "lines": ("Nguồn vốn", "Budget lines"), "regions": ("Địa bàn", "Regions"),
+    "explanations": ("Giải trình", "Explanations"), "cost_per_outcome": ("Chi phí theo kết quả", "Cost per outcome"),
+    "run_id": ("Phương án", "Run"), "scenario": ("Kịch bản", "Scenario"), "status": ("Trạng thái", "Status"),
+    "objective": ("Giá trị mục tiêu", "Objective"), "total_benefit": ("Tổng lợi ích", "Total benefit"),
+    "funded_plans": ("Số kế hoạch được hỗ trợ", "Plans funded"), "funded_vnd": ("Kinh phí hỗ trợ (đồng)",
+                                                                                 "Funded (VND)"),
+    "targets_met": ("Chỉ tiêu đạt", "Targets met"), "regions_funded": ("Số địa bàn được hỗ trợ", "Regions funded"),
+    "gini": ("Hệ số Gini theo địa bàn", "Gini over regions"),
+    "largest_region_share": ("Tỷ trọng địa bàn lớn nhất", "Largest region share"),
+    "created_by": ("Người chạy", "Run by"), "created_at": ("Thời điểm", "Run at"),
+    "target": ("Chỉ tiêu", "Target"), "achieved": ("Đạt được", "Achieved"), "min": ("Tối thiểu", "Min"),
+    "max": ("Tối đa", "Max"), "met": ("Đạt", "Met"), "plan_code": ("Mã kế hoạch", "Plan"),
+    "funded_in": ("Được hỗ trợ ở phương án", "Funded in runs"), "amount_vnd": ("Số tiền (đồng)", "Amount (VND)"),
+    "product_code": ("Mã sản phẩm", "Product"), "region_code": ("Địa bàn", "Region"),
+    "line": ("Nguồn vốn", "Budget line"), "name": ("Tên", "Name"), "available": ("Được bố trí (đồng)",
+                                                                            "Available (VND)"),
+    "used": ("Đã phân bổ (đồng)", "Used (VND)"), "reason": ("Lý do", "Reason"),
+    "explanation": ("Giải thích", "Explanation"), "funded": ("Được hỗ trợ", "Funded"),
+    "outcome": ("Kết quả", "Outcome"), "units": ("Số lượng kỳ vọng", "Expected units"),
+    "vnd_per_unit": ("Đồng cho mỗi đơn vị kết quả", "VND per unit"), "title": ("So sánh phương án phân bổ vốn",
+                                                                        "Comparison of funding options"),
+    "warnings": ("Lưu ý", "Warnings"), "yes": ("có", "yes"), "no": ("không", "no"),
+}
+#: Targets and outcomes by name, as a committee reads them.
+_NAMES: dict[str, tuple[str, str]] = {
+    "new_products": ("Sản phẩm mới", "New products"), "new_organizations": ("Tổ chức kinh tế mới",
+                                                                              "New organizations"),
+    "supermarket_entries": ("Sản phẩm mới vào siêu thị", "New supermarket entries"),
+    "rated_3_to_5_stars": ("Sản phẩm đạt 3-5 sao", "Products rated 3-5 stars"),
+    "national_5_star": ("Sản phẩm 5 sao quốc gia", "National 5-star products"),
+    "safe_food_chain": ("Sản phẩm trong chuỗi thực phẩm an toàn", "Products in a safe-food chain"),
+    "e_stamp_share": ("Tỷ lệ sản phẩm có tem điện tử", "Share of products with an e-stamp"),
+    "e_stamps": ("Sản phẩm có tem điện tử mới", "New e-stamps"),
+    "gaps_closed": ("Điểm nghẽn chuỗi được khắc phục", "Supply-chain gaps closed"),
+}
+_STATUSES: dict[str, tuple[str, str]] = {
+    "optimal": ("tối ưu", "optimal"), "feasible": ("khả thi", "feasible"),
+    "time_limit": ("dừng do hết thời gian", "stopped at the time limit"),
+    "infeasible": ("không khả thi", "infeasible"), "error": ("lỗi bộ giải", "solver error"),
+}
+_NAMED_COLUMNS = {"target", "outcome", "status"}
+_MONEY_COLUMNS = {"funded_vnd", "amount_vnd", "available", "used", "vnd_per_unit"}
+_VND_FORMAT = '#,##0 "₫"'
+
+
+def _word(key: str, lang: str) -> str:
+    vi, en = _WORDS.get(key, (key, key))
+    return vi if lang == "vi" else en
+
+
+def _views(comparison: Comparison) -> dict[str, pd.DataFrame]:
+    summary = comparison.runs[["run_id", "scenario", "status", "objective", "total_benefit", "funded_plans",
+                               "funded_vnd", "targets_met", "regions_funded", "gini", "largest_region_share",
+                               "created_by", "created_at"]]
+    plans = comparison.plans.assign(funded_in=comparison.plans["funded_in"].map(
+        lambda ids: ", ".join(str(i) for i in ids)))
+    return {"summary": summary, "targets": comparison.targets, "plans": plans, "lines": comparison.lines,
+            "regions": comparison.regions, "cost_per_outcome": comparison.cost_per_outcome,
+            "explanations": comparison.explanations}
+
+
+def _name(code: str, lang: str) -> str:
+    vi, en = _NAMES.get(code) or _STATUSES.get(code) or (code, code)
+    return vi if lang == "vi" else en
+
+
+def _number(value: float, lang: str) -> str:
+    """Up to 3 decimals, no trailing zeros; Vietnamese writes 1.234,5 and English 1,234.5."""
+    text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return text.replace(",", "X").replace(".", ",").replace("X", ".") if lang == "vi" else text
+
+
+def _when(value: str, lang: str) -> str:
+    import datetime as dt
+
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+    return moment.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M")
+
+
+def _cell(value: object, lang: str) -> object:
+    if isinstance(value, bool):
+        return _word("yes" if value else "no", lang)
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def write_pack_workbook(comparison: Comparison, path: str | os.PathLike[str], *, lang: str = "vi") -> Path:
+    """Write the committee pack workbook; it replaces ``path`` only when complete."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from chainplan.io.workbook import replacing
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for key, frame in _views(comparison).items():
+        sheet = workbook.create_sheet(_word(key, lang)[:31])
+        sheet.append([_word(str(c), lang) for c in frame.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in frame.itertuples(index=False, name=None):
+            sheet.append([_name(str(v), lang) if column in _NAMED_COLUMNS else _cell(v, lang)
+                          for column, v in zip(frame.columns, row, strict=True)])
+        for index, column in enumerate(frame.columns, start=1):
+            letter = sheet.cell(row=1, column=index).column_letter
+            if column in _MONEY_COLUMNS:
+                for cell in sheet[letter][1:]:
+                    cell.number_format = _VND_FORMAT
+            longest = max([len(str(_word(str(column), lang)))] + [len(str(v)) for v in frame[column].head(200)])
+            sheet.column_dimensions[letter].width = max(10, min(60, longest + 4))
+        sheet.freeze_panes = "A2"
+    if comparison.warnings:
+        sheet = workbook.create_sheet(_word("warnings", lang))
+        for warning in comparison.warnings:
+            sheet.append([warning])
+    target = Path(path)
+    with replacing(target) as temporary:
+        workbook.save(temporary)
+    return target
+
+
+def _money(value: object, lang: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    text = f"{int(value):,}"  # type: ignore[call-overload]
+    return (text.replace(",", ".") + " ₫") if lang == "vi" else (text + " VND")
+
+
+def _table(frame: pd.DataFrame, lang: str, limit: int = 500) -> str:
+    head = "".join(f"<th>{html.escape(_word(str(c), lang))}</th>" for c in frame.columns)
+    body = []
+    for row in frame.head(limit).itertuples(index=False, name=None):
+        cells = []
+        for column, value in zip(frame.columns, row, strict=True):
+            if column in _MONEY_COLUMNS:
+                shown: object = _money(value, lang)
+            elif column in _NAMED_COLUMNS:
+                shown = _name(str(value), lang)
+            elif column == "created_at":
+                shown = _when(str(value), lang)
+            else:
+                shown = _cell(value, lang)
+            if isinstance(shown, float):
+                shown = _number(shown, lang)
+            cells.append(f"<td>{html.escape('' if shown is None else str(shown))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = f"<p>… {len(frame) - limit}</p>" if len(frame) > limit else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def write_pack_report(comparison: Comparison, path: str | os.PathLike[str], *, lang: str = "vi") -> Path:
+    """Write the self-contained printable report (charts embedded, A4 print CSS)."""
+    import plotly.graph_objects as go
+
+    from chainplan.io.workbook import replacing
+
+    runs = comparison.runs
+    names = [f"{_word('run_id', lang)} {r} ({s})" for r, s in zip(runs["run_id"], runs["scenario"], strict=True)]
+    billions = runs["funded_vnd"] / 1e9
+    money = go.Figure(go.Bar(x=names, y=billions, marker_color="#2a6f97",
+                             text=[_number(round(v, 2), lang) for v in billions], textposition="outside"))
+    money.update_layout(title="Kinh phí hỗ trợ (tỷ đồng)" if lang == "vi" else "Funded (billion VND)", height=320,
+                        margin={"l": 60, "r": 20, "t": 50, "b": 40}, separators=",." if lang == "vi" else ".,")
+    targets = comparison.targets.assign(ratio=comparison.targets.apply(
+        lambda r: (r["achieved"] / r["min"]) if r["min"] and r["achieved"] is not None else None, axis=1))
+    chart = go.Figure([go.Bar(name=f"{_word('run_id', lang)} {run_id}",
+                              x=[_name(t, lang) for t in group["target"]], y=group["ratio"] * 100)
+                       for run_id, group in targets.groupby("run_id", sort=False)])
+    chart.update_layout(title="Mức đạt so với chỉ tiêu tối thiểu (%)" if lang == "vi"
+                        else "Attainment of each minimum target (%)", barmode="group", height=380,
+                        margin={"l": 60, "r": 20, "t": 50, "b": 110}, separators=",." if lang == "vi" else ".,")
+    chart.add_hline(y=100, line_dash="dot", line_color="#555")
+    config = {"displayModeBar": False, "staticPlot": True}
+    charts = money.to_html(full_html=False, include_plotlyjs=True, config=config) + chart.to_html(
+        full_html=False, include_plotlyjs=False, config=config)
+    views = _views(comparison)
+    side_by_side = comparison.targets.pivot_table(index="target", columns="run_id", values="achieved",
+                                                  aggfunc="first", sort=False)
+    bounds = comparison.targets.drop_duplicates("target").set_index("target")[["min", "max"]]
+    views["targets"] = bounds.join(side_by_side.rename(columns=lambda r: f"{_word('run_id', lang)} {r}")) \
+        .reset_index()
+    sections = "".join(f"<section><h2>{html.escape(_word(key, lang))}</h2>{_table(frame, lang)}</section>"
+                       for key, frame in views.items())
+    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in comparison.warnings)
+    document = f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(_word('title', lang))}</title>
+<style>
+@page {{ size: A4; margin: 15mm; }}
+body {{ font-family: "Noto Sans", Arial, sans-serif; font-size: 10pt; color: #1d2733; margin: 0 auto;
+       max-width: 180mm; }}
+h1 {{ font-size: 16pt; }} h2 {{ font-size: 12pt; margin-top: 1.2em; border-bottom: 1px solid #ccd; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 8.5pt; }}
+th, td {{ border: 1px solid #ccd; padding: 2px 4px; text-align: left; vertical-align: top; }}
+th {{ background: #eef2f6; }}
+section {{ page-break-inside: auto; }} tr {{ page-break-inside: avoid; }}
+@media print {{ .chart {{ page-break-inside: avoid; }} }}
+</style></head>
+<body><h1>{html.escape(_word('title', lang))}</h1>
+{f'<h2>{html.escape(_word("warnings", lang))}</h2><ul>{warnings}</ul>' if warnings else ''}
+<div class="chart">{charts}</div>
+{sections}
+</body></html>"""
+    target = Path(path)
+    with replacing(target) as temporary:
+        temporary.write_text(document, encoding="utf-8")
+    return target
