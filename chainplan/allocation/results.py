@@ -17,11 +17,14 @@ from typing import Any
 
 import pandas as pd
 
-from chainplan.allocation.data import AllocationInput
+from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
 from chainplan.allocation.targets import objective_value, target_attainment
 from chainplan.allocation.verify import line_usage
 
-__all__ = ["OUTCOME_TOTALS", "AllocationResult", "assemble_result"]
+__all__ = ["COUNTED", "OUTCOME_TOTALS", "AllocationResult", "assemble_result"]
+
+#: Per funded plan, what it counts toward if it succeeds: the target outcomes and its move of the e-stamp share.
+COUNTED: tuple[str, ...] = (*TARGET_OUTCOMES.values(), "stamp_numerator", "stamp_denominator")
 
 #: What a committee buys with the money, per funded plan (expected counts): name -> outcome column.
 OUTCOME_TOTALS: dict[str, str] = {
@@ -60,6 +63,8 @@ class AllocationResult:
     diagnosis: list[dict[str, Any]] = field(default_factory=list)
     #: Expected outcomes of the funded plans (success_probability × outcome, summed): what the money buys.
     outcomes: dict[str, float] = field(default_factory=dict)
+    #: Products rated 3★+ with an e-stamp, and rated 3★+, before any plan: the base of ``e_stamp_share``.
+    stamp_base: tuple[float, float] = (0.0, 0.0)
     rule_violations: list[str] = field(default_factory=list)
     comparison: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -81,7 +86,9 @@ class AllocationResult:
         funded_plans = [
             {"plan_code": r["plan_code"], "amounts": {k: int(v) for k, v in r["amounts"].items()},
              "benefit": round(float(r["benefit"]), 6), "product_code": r["product_code"], "region": r["region"],
-             "region_code": r["region_code"], "total_vnd": int(r["total_vnd"])}
+             "region_code": r["region_code"], "total_vnd": int(r["total_vnd"]),
+             "success_probability": float(r["success_probability"]), "value": round(float(r["value"]), 6),
+             "counts": {k: v for k, v in r["counts"].items() if v}}
             for r in self.funded.to_dict("records")
         ]
         budget = {
@@ -112,6 +119,7 @@ class AllocationResult:
             "comparison": self.comparison,
             "warnings": self.warnings,
             "outcomes": {k: round(v, 6) for k, v in self.outcomes.items()},
+            "stamp_base": list(self.stamp_base),
             "repairs": self.repairs,
             "solver_notes": self.solver_notes,
         }
@@ -173,6 +181,11 @@ def assemble_result(
         "amounts": [dict(sorted(amounts[c].items(), key=lambda item: order.get(item[0], 0))) for c in chosen],
         "total_vnd": picked["total_request"].astype("int64").to_numpy(),
         "benefit": picked["benefit"].astype(float).to_numpy(),
+        # What the plan brings if it succeeds (risk draws success with this probability, independently).
+        "success_probability": picked["success_probability"].astype(float).to_numpy(),
+        "value": picked["value"].astype(float).to_numpy(),
+        "counts": [dict(zip(COUNTED, values, strict=True)) for values in
+                   picked[list(COUNTED)].astype(float).to_numpy().tolist()],
     })
     used = line_usage(inp, chosen)  # exact Python integers
     budget = pd.DataFrame({
@@ -207,6 +220,7 @@ def assemble_result(
     details.setdefault("warnings", _warnings(inp))
     expected = picked[list(OUTCOME_TOTALS.values())].mul(picked["success_probability"], axis=0).sum()
     details["outcomes"] = {name: float(expected[column]) for name, column in OUTCOME_TOTALS.items()}
+    details["stamp_base"] = inp.stamp_base
     return AllocationResult(
         scenario_name=inp.scenario.name, method=method, status=status, objective=objective, funded=funded_frame,
         budget=budget, regions=regions, targets=target_attainment(inp, chosen), decisions=decisions, **details,

@@ -19,7 +19,9 @@ from chainplan.chains import UnknownProduct
 from chainplan.compare import CompareRefused
 from chainplan.dataset import DatasetError
 from chainplan.decisions import DecisionRefused, UnknownRun
+from chainplan.risk import RiskRefused
 from chainplan.scenario import ScenarioError
+from chainplan.sweep import SweepRefused
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -145,7 +147,7 @@ def reported_errors(output: OutputFormat | TableFormat = OutputFormat.table) -> 
     except (DatasetError, ScenarioError) as exc:
         message = str(exc)
         problems = [p.as_dict() for p in exc.problems]
-    except (UsageProblem, UnknownProduct, UnknownRun, DecisionRefused, CompareRefused,
+    except (UsageProblem, UnknownProduct, UnknownRun, DecisionRefused, CompareRefused, SweepRefused, RiskRefused,
             services.OutputNotWritable) as exc:
         message = str(exc)
     except (ArgumentError, OperationalError) as exc:
