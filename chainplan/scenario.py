@@ -147,6 +147,10 @@ class Scenario(_Strict):
     targets: Targets = Field(default_factory=Targets)
     target_mode: Literal["soft", "hard"] = "soft"
     shortfall_penalty: float = Field(default=1000.0, ge=0)
+    #: ``expected``: targets count expected values. ``robust``: each counted target must hold with probability
+    #: ``confidence`` (normal approximation, conservative linear form; README "Robust allocation").
+    objective: Literal["expected", "robust"] = "expected"
+    confidence: float = Field(default=0.9, gt=0.5, lt=1)
     solver: Literal["cbc", "highs"] = "highs"
     time_limit_s: float = Field(default=60.0, gt=0)
     mip_gap: float = Field(default=0.0, ge=0, le=1)

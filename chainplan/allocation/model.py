@@ -19,12 +19,15 @@ and the objective becomes the least total relative slack.
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import pulp
 
-from chainplan.allocation.data import AllocationInput
+from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
 from chainplan.allocation.targets import TargetRow, target_rows
 
 __all__ = ["VND_UNIT", "AllocationModel", "Slack", "build_model"]
@@ -174,8 +177,27 @@ def _target_expression(model: AllocationModel, row: TargetRow, share: float | No
     return _expression(pairs), share * rated - stamped
 
 
-def define_target_constraints(model: AllocationModel, inp: AllocationInput) -> list[pulp.LpVariable]:
-    """Target rows; returns the shortfall and excess variables the soft mode penalises."""
+def _robust_terms(inp: AllocationInput, row: TargetRow, reference: float) -> tuple[dict[str, float], float]:
+    """Per plan ``k·vᵢ`` and the constant ``z·√V₀/2`` that make the row μ − zσ ≥ min hold conservatively.
+
+    σ² = Σ vᵢ xᵢ with vᵢ = cᵢ² pᵢ(1 − pᵢ) (independent successes); √V ≤ (V + V₀)/(2√V₀) for any V₀ > 0 (the
+    tangent of the concave square root at V₀), so μ − z(V + V₀)/(2√V₀) ≥ min implies μ − z√V ≥ min.
+    """
+    z = NormalDist().inv_cdf(inp.scenario.confidence)
+    plans = inp.plans
+    outcome = plans[TARGET_OUTCOMES[row.name]]
+    variance = outcome * outcome * plans["success_probability"] * (1 - plans["success_probability"])
+    k = z / (2 * math.sqrt(reference))
+    return (k * variance).to_dict(), z * math.sqrt(reference) / 2
+
+
+def define_target_constraints(model: AllocationModel, inp: AllocationInput,
+                              robust: Mapping[str, float] | None = None) -> list[pulp.LpVariable]:
+    """Target rows; returns the shortfall and excess variables the soft mode penalises.
+
+    ``robust`` maps a counted target to its reference variance V₀: its rows then hold with the scenario's
+    ``confidence`` under the normal approximation (see :func:`_robust_terms`).
+    """
     soft = inp.scenario.target_mode == "soft" and not model.elastic
     penalised: list[pulp.LpVariable] = []
     for position, row in enumerate(target_rows(inp)):
@@ -184,6 +206,13 @@ def define_target_constraints(model: AllocationModel, inp: AllocationInput) -> l
                 continue
             expression, offset = _target_expression(model, row, bound if row.is_share else None)
             rhs = offset if row.is_share else float(bound)
+            reference = (robust or {}).get(row.name, 0.0)
+            if reference > 0 and not row.is_share:
+                spread, constant = _robust_terms(inp, row, reference)
+                sign = -1.0 if sense == pulp.LpConstraintGE else 1.0  # min: μ − zσ ≥ min; max: μ + zσ ≤ max
+                expression = expression + _expression([(model.fund[c], sign * spread[c]) for c in model.fund
+                                                       if spread.get(c)])
+                rhs = rhs - sign * constant
             kind = "min" if sense == pulp.LpConstraintGE else "max"
             name = f"target_{kind}_{position}"
             if soft:
@@ -210,8 +239,10 @@ def define_objective(model: AllocationModel, inp: AllocationInput, penalised: li
     model.problem.setObjective(_expression(benefit + penalty))
 
 
-def build_model(inp: AllocationInput, *, elastic: bool = False) -> AllocationModel:
-    """check -> variables -> constraints -> objective; ``elastic`` builds the diagnosis model."""
+def build_model(inp: AllocationInput, *, elastic: bool = False, robust: Mapping[str, float] | None = None
+                ) -> AllocationModel:
+    """check -> variables -> constraints -> objective; ``elastic`` builds the diagnosis model, ``robust`` the
+    chance-constrained target rows (target -> reference variance)."""
     started = time.perf_counter()
     sense = pulp.LpMinimize if elastic else pulp.LpMaximize
     model = AllocationModel(pulp.LpProblem("ocop_allocation", sense), {}, elastic=elastic)
@@ -220,7 +251,7 @@ def build_model(inp: AllocationInput, *, elastic: bool = False) -> AllocationMod
     define_region_constraints(model, inp)
     define_product_constraints(model, inp)
     define_dependency_constraints(model, inp)
-    penalised = define_target_constraints(model, inp)
+    penalised = define_target_constraints(model, inp, robust)
     define_objective(model, inp, penalised)
     model.build_time_s = time.perf_counter() - started
     return model

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from chainplan.allocation.baselines import BASELINES
-from chainplan.allocation.data import AllocationInput, prepare
+from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput, prepare
 from chainplan.allocation.diagnose import diagnose_infeasibility
 from chainplan.allocation.model import VND_UNIT, AllocationModel, build_model
 from chainplan.allocation.results import AllocationResult, assemble_result
@@ -115,6 +115,23 @@ def _lp_duals(model: AllocationModel, solver: str, time_limit_s: float) -> dict[
     return {line: abs(float(row.pi or 0.0)) * ONE_BILLION / VND_UNIT for line, row in model.budget_rows.items()}
 
 
+def reference_variances(inp: AllocationInput, funded: list[str]) -> dict[str, float]:
+    """Per counted target, Σ cᵢ² pᵢ(1 − pᵢ) over ``funded`` (or, when that is 0, over every eligible plan that
+    counts toward it): the point where the robust rows' linear bound on σ is exact."""
+    plans = inp.plans
+    p = plans["success_probability"]
+    variances = {}
+    for name, _bound in inp.scenario.targets.items():
+        if name not in TARGET_OUTCOMES:
+            continue  # the e-stamp share is kept in expectation
+        outcome = plans[TARGET_OUTCOMES[name]]
+        each = outcome * outcome * p * (1 - p)
+        reference = float(each.reindex(funded, fill_value=0.0).sum()) or float(each[plans["eligible"]].sum())
+        if reference > 0:
+            variances[name] = round(reference, 9)
+    return variances
+
+
 def _baselines(inp: AllocationInput) -> dict[str, AllocationResult]:
     return {name: baseline(inp) for name, baseline in BASELINES.items()}
 
@@ -147,7 +164,14 @@ def optimise(
     solver = solver or scenario.solver
     if inp.eligible.empty:
         return _nothing_to_fund(inp, solver)
+    robust_note: dict[str, Any] = {}
     model = build_model(inp)
+    if scenario.objective == "robust":
+        # The reference variances V₀ come from the expected-value allocation, where the tangent is exact.
+        expected = solve_verified(model, inp, solver, time_limit_s=scenario.time_limit_s, mip_gap=scenario.mip_gap)
+        references = reference_variances(inp, expected.funded if expected.objective is not None else [])
+        model = build_model(inp, robust=references)
+        robust_note = {"confidence": scenario.confidence, "reference_variances": references}
     inp.request_matrix  # noqa: B018 - fill the cache before two threads read it
     # The baselines do not depend on the solve: they run on the second core while the solver (which releases
     # the GIL) works, and give the same lists either way.
@@ -158,7 +182,7 @@ def optimise(
     details: dict[str, Any] = {"solver": outcome.solver, "gap": outcome.gap, "build_time_s": model.build_time_s,
                                "solve_time_s": outcome.solve_time_s, "model_size": model.size,
                                "message": outcome.message, "repairs": [r.as_dict() for r in outcome.repairs],
-                               "solver_notes": list(outcome.notes)}
+                               "solver_notes": list(outcome.notes), "robust": robust_note}
     if outcome.status == "infeasible":
         diagnosis = diagnose_infeasibility(inp, solver=solver, time_limit_s=scenario.time_limit_s)
         sentence = "Nothing is funded: the scenario is infeasible (no allocation meets every hard target and rule)."

@@ -65,6 +65,8 @@ class AllocationResult:
     outcomes: dict[str, float] = field(default_factory=dict)
     #: Products rated 3★+ with an e-stamp, and rated 3★+, before any plan: the base of ``e_stamp_share``.
     stamp_base: tuple[float, float] = (0.0, 0.0)
+    #: For ``objective: robust``: the confidence and the reference variance of each robust target.
+    robust: dict[str, Any] = field(default_factory=dict)
     rule_violations: list[str] = field(default_factory=list)
     comparison: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -120,6 +122,7 @@ class AllocationResult:
             "warnings": self.warnings,
             "outcomes": {k: round(v, 6) for k, v in self.outcomes.items()},
             "stamp_base": list(self.stamp_base),
+            "robust": self.robust,
             "repairs": self.repairs,
             "solver_notes": self.solver_notes,
         }
