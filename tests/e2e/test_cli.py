@@ -226,4 +226,9 @@ def test_runs_lists_stored_allocations(demo_db: str, capsys: pytest.CaptureFixtu
     code, out, _ = cli(capsys, "--db", demo_db, "runs", "--format", "json")
     listed = json.loads(out)
     assert code == 0 and [r["method"] for r in listed] == ["greedy_benefit_per_vnd", "milp"]
-    assert listed[0]["scenario"] == "concentrate" and len(listed[0]["data"]) == 12
+    assert listed[0]["scenario"] == "concentrate" and listed[0]["decision"] is None
+    from chainplan import services
+    from models.uow import SqlAlchemyUnitOfWork
+
+    stored = services.load_dataset(SqlAlchemyUnitOfWork(demo_db)).fingerprint()
+    assert [r["dataset_fingerprint"] for r in listed] == [stored, stored]
