@@ -19,6 +19,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/chainplan --db $(DB) demo load
+	$(BIN)/chainplan --db $(DB) user demo-admin
 	CHAINPLAN_DB_URL=$(DB) $(BIN)/chainplan-ui --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from chainplan.dataset import Dataset
 
-__all__ = ["AuditEntry", "DatasetRepository", "StoredRun", "UnitOfWork"]
+__all__ = ["AuditEntry", "DatasetRepository", "StoredRun", "UnitOfWork", "User"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,17 @@ class AuditEntry:
     id: int | None = None
 
 
+@dataclass(frozen=True)
+class User:
+    """Someone who signs in: the name, the role, the password's hash (never the password), whether active."""
+
+    name: str
+    role: str
+    password_hash: str
+    active: bool = True
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
 class DatasetRepository(Protocol):
     def load(self) -> Dataset:
         """The whole dataset as stored."""
@@ -80,6 +91,22 @@ class DatasetRepository(Protocol):
 
     def list_audit(self) -> list[AuditEntry]:
         """The decision log, oldest first."""
+        ...
+
+    def add_user(self, user: User) -> None:
+        """Store a new user."""
+        ...
+
+    def get_user(self, name: str) -> User | None:
+        """One user, ``None`` when there is no such name."""
+        ...
+
+    def list_users(self) -> list[User]:
+        """Every user, by name."""
+        ...
+
+    def update_user(self, name: str, *, role: str | None = None, active: bool | None = None) -> None:
+        """Change a user's role or whether they may sign in."""
         ...
 
 

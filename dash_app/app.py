@@ -21,6 +21,9 @@ def create_app(db_url: str | None = None) -> Dash:
         suppress_callback_exceptions=True,
     )
     app.server.config["CHAINPLAN_DB_URL"] = db_url
+    from dash_app import auth
+
+    auth.install(app.server, db_url)
     app.layout = html.Div(
         [dcc.Location(id="url"), html.Main(dash.page_container, style={"maxWidth": "1100px", "margin": "auto"})],
         style={"fontFamily": "system-ui, sans-serif", "padding": "1rem"},

@@ -10,7 +10,7 @@ from dash_app.i18n import t
 
 __all__ = ["card", "header", "table"]
 
-PAGES = (("/", "overview"), ("/chains", "chains"))
+PAGES = (("/", "overview"), ("/chains", "chains"), ("/users", "users"))
 CELL = {"padding": "4px 10px", "borderBottom": "1px solid #eee", "textAlign": "left", "verticalAlign": "top"}
 
 
@@ -19,10 +19,18 @@ def header(lang: str, path: str) -> html.Header:
     links = [dcc.Link(t(key, lang), href=f"{href}?lang={lang}", id=f"nav-{key}",
                       style={"marginRight": "1rem", "fontWeight": 700 if href == path else 400})
              for href, key in PAGES]
+    from flask_login import current_user
+
+    who: list[object] = []
+    if current_user.is_authenticated:
+        who = [html.Span(f"{t('signed_in_as', lang)} {current_user.id} ({t('role_' + current_user.role, lang)})",
+                         id="signed-in-user", style={"marginRight": "1rem", "color": "#555"}),
+               html.A(t("sign_out", lang), href=f"/logout?lang={lang}", id="sign-out",
+                      style={"marginRight": "1rem"})]
     return html.Header([
         html.H1(t("app_title", lang), style={"fontSize": "1.5rem"}),
-        html.Nav([*links, dcc.Link(t("switch", lang), href=f"{path}?lang={other}", id="language-switch")]),
-    ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "center"})
+        html.Nav([*links, *who, dcc.Link(t("switch", lang), href=f"{path}?lang={other}", id="language-switch")]),
+    ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "center", "flexWrap": "wrap"})
 
 
 def card(label: str, value: str, test_id: str) -> html.Div:

@@ -8,6 +8,32 @@ LANGUAGES = ("vi", "en")
 
 TEXT: dict[str, dict[str, str]] = {
     "app_title": {"vi": "chainplan — Kế hoạch chuỗi OCOP", "en": "chainplan — OCOP chain planning"},
+    "sign_in": {"vi": "Đăng nhập", "en": "Sign in"},
+    "sign_in_intro": {"vi": "Đăng nhập để lập kế hoạch chuỗi và phân bổ vốn OCOP.",
+                      "en": "Sign in to plan OCOP chains and allocate support."},
+    "sign_in_failed": {"vi": "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa.",
+                       "en": "Wrong user name or password, or the account is disabled."},
+    "sign_out": {"vi": "Đăng xuất", "en": "Sign out"},
+    "user_name": {"vi": "Tên đăng nhập", "en": "User name"},
+    "password": {"vi": "Mật khẩu", "en": "Password"},
+    "users": {"vi": "Người dùng", "en": "Users"},
+    "role": {"vi": "Vai trò", "en": "Role"},
+    "role_viewer": {"vi": "Xem", "en": "Viewer"},
+    "role_planner": {"vi": "Cán bộ kế hoạch", "en": "Planner"},
+    "role_committee": {"vi": "Ban Chỉ đạo", "en": "Committee"},
+    "role_admin": {"vi": "Quản trị", "en": "Administrator"},
+    "active": {"vi": "Đang hoạt động", "en": "Active"},
+    "disabled": {"vi": "Đã khóa", "en": "Disabled"},
+    "created_at": {"vi": "Ngày tạo", "en": "Created"},
+    "add_user": {"vi": "Thêm người dùng", "en": "Add a user"},
+    "change_user": {"vi": "Đổi vai trò hoặc khóa tài khoản", "en": "Change a role or disable an account"},
+    "may_sign_in": {"vi": "Được đăng nhập", "en": "May sign in"},
+    "save": {"vi": "Lưu", "en": "Save"},
+    "user_added": {"vi": "Đã thêm người dùng", "en": "User added"},
+    "user_changed": {"vi": "Đã cập nhật người dùng", "en": "User updated"},
+    "admins_only": {"vi": "Chỉ quản trị viên được quản lý người dùng; bạn chỉ xem được danh sách.",
+                    "en": "Only administrators manage users; you can see the list."},
+    "signed_in_as": {"vi": "Đăng nhập:", "en": "Signed in:"},
     "overview": {"vi": "Tổng quan", "en": "Overview"},
     "chains": {"vi": "Chuỗi cung ứng", "en": "Supply chains"},
     "tier": {"vi": "Cấp chuỗi", "en": "Chain tier"},
@@ -64,7 +90,15 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def language(value: object) -> str:
-    return value if isinstance(value, str) and value in LANGUAGES else "vi"
+    """``vi`` or ``en`` from ``?lang=`` (case-insensitive); Vietnamese by default.
+
+    Examples
+    --------
+    >>> language("EN"), language(None), language("fr")
+    ('en', 'vi', 'vi')
+    """
+    lowered = value.strip().lower() if isinstance(value, str) else ""
+    return lowered if lowered in LANGUAGES else "vi"
 
 
 def t(key: str, lang: str) -> str:

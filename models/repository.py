@@ -10,9 +10,9 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from chainplan.dataset import Dataset
-from chainplan.ports import AuditEntry, StoredRun
+from chainplan.ports import AuditEntry, StoredRun, User
 from chainplan.schema import SHEETS
-from models.tables import SHEET_TABLES, AllocationRunRow, AuditRow
+from models.tables import SHEET_TABLES, AllocationRunRow, AuditRow, UserRow
 
 __all__ = ["SqlAlchemyRepository"]
 
@@ -111,3 +111,26 @@ class SqlAlchemyRepository:
         rows = self.session.scalars(select(AuditRow).order_by(AuditRow.id)).all()
         return [AuditEntry(action=r.action, run_id=r.run_id, year=r.year, by=r.by, note=r.note or "", at=r.at,
                            id=r.id) for r in rows]
+
+    def add_user(self, user: User) -> None:
+        self.session.add(UserRow(name=user.name, role=user.role, password_hash=user.password_hash,
+                                 active=user.active, created_at=user.created_at))
+        self.session.flush()
+
+    def get_user(self, name: str) -> User | None:
+        row = self.session.get(UserRow, name)
+        return None if row is None else User(row.name, row.role, row.password_hash, row.active, row.created_at)
+
+    def list_users(self) -> list[User]:
+        rows = self.session.scalars(select(UserRow).order_by(UserRow.name)).all()
+        return [User(r.name, r.role, r.password_hash, r.active, r.created_at) for r in rows]
+
+    def update_user(self, name: str, *, role: str | None = None, active: bool | None = None) -> None:
+        row = self.session.get(UserRow, name)
+        if row is None:
+            raise KeyError(name)
+        if role is not None:
+            row.role = role
+        if active is not None:
+            row.active = active
+        self.session.flush()

@@ -28,6 +28,7 @@ __all__ = [
     "PlanRow",
     "ProductRow",
     "RegionRow",
+    "UserRow",
 ]
 
 CODE = String(64)
@@ -191,6 +192,17 @@ class AuditRow(Base):
     year: Mapped[int] = mapped_column(Integer, index=True)
     by: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text, server_default="")
+
+
+class UserRow(Base):
+    """Someone who signs in to the web interface; the password is stored only as a scrypt hash."""
+
+    __tablename__ = "users"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 #: The table behind each sheet, in the order the sheets are written (deleting goes the other way).

@@ -9,7 +9,7 @@ import pytest
 
 from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
-from chainplan.ports import AuditEntry, StoredRun, UnitOfWork
+from chainplan.ports import AuditEntry, StoredRun, UnitOfWork, User
 
 POSTGRES_URL = os.environ.get("CHAINPLAN_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("CHAINPLAN_REQUIRE_POSTGRES") == "1"
@@ -60,6 +60,7 @@ class FakeRepository:
         self.dataset = Dataset.empty()
         self.runs: list[StoredRun] = []
         self.audit: list[AuditEntry] = []
+        self.users: dict[str, User] = {}
 
     def load(self) -> Dataset:
         return self.dataset
@@ -88,6 +89,21 @@ class FakeRepository:
     def list_audit(self) -> list[AuditEntry]:
         return list(self.audit)
 
+    def add_user(self, user: User) -> None:
+        self.users[user.name] = user
+
+    def get_user(self, name: str) -> User | None:
+        return self.users.get(name)
+
+    def list_users(self) -> list[User]:
+        return [self.users[n] for n in sorted(self.users)]
+
+    def update_user(self, name: str, *, role: str | None = None, active: bool | None = None) -> None:
+        import dataclasses
+
+        changes = {k: v for k, v in (("role", role), ("active", active)) if v is not None}
+        self.users[name] = dataclasses.replace(self.users[name], **changes)
+
 
 class FakeUnitOfWork(UnitOfWork):
     """In memory; what is not committed is thrown away, like the real one."""
@@ -101,6 +117,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.repository.dataset = self.committed.dataset
         self.repository.runs = list(self.committed.runs)
         self.repository.audit = list(self.committed.audit)
+        self.repository.users = dict(self.committed.users)
         return self
 
     def commit(self) -> None:

@@ -22,6 +22,7 @@ from chainplan.decisions import DecisionRefused, UnknownRun
 from chainplan.risk import RiskRefused
 from chainplan.scenario import ScenarioError
 from chainplan.sweep import SweepRefused
+from chainplan.users import UserRefused
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -148,7 +149,7 @@ def reported_errors(output: OutputFormat | TableFormat = OutputFormat.table) -> 
         message = str(exc)
         problems = [p.as_dict() for p in exc.problems]
     except (UsageProblem, UnknownProduct, UnknownRun, DecisionRefused, CompareRefused, SweepRefused, RiskRefused,
-            services.OutputNotWritable) as exc:
+            UserRefused, services.OutputNotWritable) as exc:
         message = str(exc)
     except (ArgumentError, OperationalError) as exc:
         message = f"cannot use the database: {str(exc).splitlines()[0]}"

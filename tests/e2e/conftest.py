@@ -13,6 +13,9 @@ import pytest
 
 CHROMIUM = os.environ.get("CHAINPLAN_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("CHAINPLAN_REQUIRE_BROWSER") == "1"
+#: Users of the test server, all with the same password.
+USERS = {"admin": "admin", "viewer": "viewer", "planner": "planner"}
+PASSWORD = "correct horse battery"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -43,6 +46,8 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     db = f"sqlite:///{tmp_path_factory.mktemp('ui') / 'ui.db'}"
     services.load_demo(SqlAlchemyUnitOfWork(db))
+    for name, role in USERS.items():
+        services.add_user(SqlAlchemyUnitOfWork(db), name, role=role, password=PASSWORD)
     server = make_server("127.0.0.1", 0, create_app(db).server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -50,14 +55,44 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh page that records console errors and page errors in ``page.errors``."""
+def _tab(browser: Any) -> tuple[Any, Any]:
     context = browser.new_context()
     tab = context.new_page()
     errors: list[str] = []
     tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     tab.on("pageerror", lambda error: errors.append(str(error)))
     tab.errors = errors
+    return context, tab
+
+
+def sign_in(tab: Any, live_url: str, name: str, password: str = PASSWORD) -> None:
+    tab.goto(live_url + "/login")
+    tab.fill("#login-username", name)
+    tab.fill("#login-password", password)
+    tab.click("#login-submit")
+    tab.wait_for_selector("#signed-in-user")
+
+
+@pytest.fixture
+def anonymous_page(browser: Any) -> Iterator[Any]:
+    """A fresh page, not signed in, recording console and page errors in ``page.errors``."""
+    context, tab = _tab(browser)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_url: str) -> Iterator[Any]:
+    """A fresh page signed in as the administrator, recording console and page errors in ``page.errors``."""
+    context, tab = _tab(browser)
+    sign_in(tab, live_url, "admin")
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def viewer_page(browser: Any, live_url: str) -> Iterator[Any]:
+    context, tab = _tab(browser)
+    sign_in(tab, live_url, "viewer")
     yield tab
     context.close()

@@ -1,0 +1,82 @@
+"""Users of the web interface: user add, user list, user demo-admin (for ``make run``)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from chainplan import services
+from chainplan.cli.common import (
+    FormatOption,
+    OutputFormat,
+    UsageProblem,
+    app,
+    print_json,
+    render_table,
+    run,
+    unit_of_work,
+)
+from chainplan.users import ROLES
+
+__all__: list[str] = []
+
+user_app = typer.Typer(no_args_is_help=True, help="Users of the web interface and their roles.")
+app.add_typer(user_app, name="user")
+
+
+def _read_password() -> str:
+    """One line from standard input when it is not a terminal (scripts), else asked twice without echo."""
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line:
+            raise UsageProblem("give the password on standard input (one line)")
+        return line.rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise UsageProblem("the two passwords differ")
+    return first
+
+
+@user_app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name (no spaces)")],
+    role: Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}")],
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Add a user; the password is read from standard input when it is not a terminal."""
+    user = run(output, lambda: services.add_user(unit_of_work(ctx), name, role=role, password=_read_password()))
+    if output is OutputFormat.json:
+        print_json({"name": user.name, "role": user.role, "active": user.active})
+    else:
+        typer.echo(f"user {user.name} added as {user.role}")
+
+
+@user_app.command("list")
+def list_(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
+    """Every user with their role and whether they may sign in."""
+    users = run(output, lambda: services.list_users(unit_of_work(ctx)))
+    rows = [{"name": u.name, "role": u.role, "active": u.active,
+             "created_at": u.created_at.isoformat(timespec="seconds")} for u in users]
+    if output is OutputFormat.json:
+        print_json(rows)
+    else:
+        typer.echo(render_table(rows))
+
+
+@user_app.command("demo-admin")
+def demo_admin(ctx: typer.Context) -> None:
+    """Create an `admin` user if there is none (password from $CHAINPLAN_ADMIN_PASSWORD, else generated and printed
+    once)."""
+    name, password = run(OutputFormat.table, lambda: services.ensure_demo_admin(
+        unit_of_work(ctx), os.environ.get("CHAINPLAN_ADMIN_PASSWORD")))
+    if password is None:
+        typer.echo(f"an admin exists already; sign in as {name} or another admin")
+    elif os.environ.get("CHAINPLAN_ADMIN_PASSWORD"):
+        typer.echo(f"admin user {name!r} created with the password from CHAINPLAN_ADMIN_PASSWORD")
+    else:
+        typer.echo(f"admin user {name!r} created; password (shown once): {password}")

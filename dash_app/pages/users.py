@@ -1,0 +1,90 @@
+"""Users (admin): add a user, change a role, disable an account. Every write is checked on the server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+
+from chainplan import services
+from chainplan.users import ROLES, UserRefused, allowed
+from dash_app.auth import current_role, require, writes
+from dash_app.components import header, table
+from dash_app.i18n import language, t
+from dash_app.state import unit_of_work
+
+dash.register_page(__name__, path="/users", name="Users", title="chainplan")
+
+FEEDBACK = writes("users-feedback", "manage_users")
+FIELD = {"display": "block", "margin": "0.5rem 0"}
+
+
+def _users_table(lang: str) -> html.Table:
+    rows = [[u.name, t(f"role_{u.role}", lang), t("active" if u.active else "disabled", lang),
+             u.created_at.strftime("%d/%m/%Y" if lang == "vi" else "%Y-%m-%d")]
+            for u in services.list_users(unit_of_work())]
+    return table([t("user_name", lang), t("role", lang), t("may_sign_in", lang), t("created_at", lang)], rows,
+                 "users-table")
+
+
+def layout(lang: str | None = None, **_query: str) -> html.Div:
+    lang = language(lang)
+    admin = allowed(current_role(), "manage_users")
+    roles = [{"label": t(f"role_{role}", lang), "value": role} for role in ROLES]
+    names = [{"label": u.name, "value": u.name} for u in services.list_users(unit_of_work())]
+    return html.Div([
+        header(lang, "/users"),
+        dcc.Store(id="users-lang", data=lang),
+        html.H2(t("users", lang)),
+        html.P(t("admins_only", lang), id="users-not-admin") if not admin else None,
+        html.Div(_users_table(lang), id="users-list"),
+        html.Div([
+            html.Section([
+                html.H3(t("add_user", lang)),
+                html.Label([t("user_name", lang), dcc.Input(id="user-name", type="text", disabled=not admin)],
+                           style=FIELD),
+                html.Label([t("role", lang), dcc.Dropdown(roles, "viewer", id="user-role", clearable=False,
+                                                          disabled=not admin)], style=FIELD),
+                html.Label([t("password", lang), dcc.Input(id="user-password", type="password",
+                                                           disabled=not admin)], style=FIELD),
+                html.Button(t("add_user", lang), id="user-add", disabled=not admin),
+            ], style={"flex": "1", "minWidth": "260px"}),
+            html.Section([
+                html.H3(t("change_user", lang)),
+                html.Label([t("user_name", lang), dcc.Dropdown(names, None, id="change-name", disabled=not admin)],
+                           style=FIELD),
+                html.Label([t("role", lang), dcc.Dropdown(roles, None, id="change-role", disabled=not admin)],
+                           style=FIELD),
+                dcc.Checklist([{"label": t("may_sign_in", lang), "value": "active"}], ["active"],
+                              id="change-active", inputStyle={"marginRight": "0.4rem"}),
+                html.Button(t("save", lang), id="user-change", disabled=not admin),
+            ], style={"flex": "1", "minWidth": "260px"}),
+        ], style={"display": "flex", "flexWrap": "wrap", "gap": "2rem"}),
+        html.P(id=FEEDBACK, role="status"),
+    ])
+
+
+@callback(
+    Output(FEEDBACK, "children"), Output("users-list", "children"),
+    Input("user-add", "n_clicks"), Input("user-change", "n_clicks"),
+    State("user-name", "value"), State("user-role", "value"), State("user-password", "value"),
+    State("change-name", "value"), State("change-role", "value"), State("change-active", "value"),
+    State("users-lang", "data"), prevent_initial_call=True,
+)
+def manage_users(_add: int | None, _change: int | None, name: str | None, role: str | None,
+                 password: str | None, change_name: str | None, change_role: str | None,
+                 change_active: list[str] | None, lang: str | None) -> tuple[Any, Any]:
+    lang = language(lang)
+    require("manage_users")  # the guard refused a forged request already; this is the write's own check
+    try:
+        if dash.ctx.triggered_id == "user-add":
+            user = services.add_user(unit_of_work(), name or "", role=role or "viewer", password=password or "")
+            message = f"{t('user_added', lang)}: {user.name}"
+        else:
+            user = services.change_user(unit_of_work(), change_name or "", role=change_role,
+                                        active="active" in (change_active or []))
+            message = f"{t('user_changed', lang)}: {user.name}"
+    except UserRefused as exc:
+        return html.Span(str(exc), className="error", style={"color": "#b00020"}), dash.no_update
+    return message, _users_table(lang)
