@@ -44,10 +44,12 @@ from chainplan.users import ROLES, UserRefused, check_password, check_user_name
 
 __all__ = [
     "AllocationRun",
+    "ChainView",
     "ImportReport",
     "OutputNotWritable",
     "chain_gaps",
     "chain_trace",
+    "chain_view",
     "check_writable",
     "compare",
     "dataset_summary",
@@ -152,6 +154,41 @@ def chain_gaps(
         raise UnknownProduct(product)
     return gap_report(network, products=[product] if product else None, tier=tier,
                       concentration_threshold=concentration_threshold)
+
+
+@dataclass(frozen=True)
+class ChainView:
+    """One product's chain as a manager reads it: who is in it, the links, the gaps, the paths, the fixes."""
+
+    product: dict[str, Any]
+    organizations: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    gaps: list[Gap]
+    trace: ProductTrace
+    candidates: list[LinkCandidate]
+    #: Names of every organization the page mentions, candidates' partners outside the chain included.
+    names: dict[str, str]
+
+
+def chain_view(uow: UnitOfWork, product: str, *, candidates_per_gap: int = 3) -> ChainView:
+    """Everything the chain page shows for one product, from one load of the data.
+
+    Raises :class:`~chainplan.chains.UnknownProduct`.
+    """
+    network = _network(uow)
+    G = network.product_graph(product)
+    gaps = gap_report(network, products=[product])
+    organizations = [{"code": code, "name": data.get("name") or code, "role": data.get("role"),
+                      "kind": data.get("kind"), "region_code": data.get("region_code")}
+                     for code, data in G.nodes(data=True)]
+    links = [{"from_code": u, "to_code": v, "capacity": float(d.get("capacity", 0.0)),
+              "volume": float(d.get("volume", 0.0)), "contract": bool(d.get("contract", False))}
+             for u, v, d in G.edges(data=True)]
+    record = dict(network.products[product])
+    candidates = linkage_candidates(network, gaps, limit=candidates_per_gap)
+    mentioned = {o["code"] for o in organizations} | {c.from_code for c in candidates} | {c.to_code for c in candidates}
+    names = {code: network.organizations.get(code, {}).get("name") or code for code in mentioned}
+    return ChainView(record, organizations, links, gaps, trace_product(G), candidates, names)
 
 
 def chain_trace(uow: UnitOfWork, product: str) -> ProductTrace:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlencode
 
 from dash import dcc, html
 
@@ -14,11 +15,13 @@ PAGES = (("/", "overview"), ("/chains", "chains"), ("/users", "users"))
 CELL = {"padding": "4px 10px", "borderBottom": "1px solid #eee", "textAlign": "left", "verticalAlign": "top"}
 
 
-def header(lang: str, path: str) -> html.Header:
+def header(lang: str, path: str, query: Mapping[str, str] | None = None) -> html.Header:
+    """Navigation, who is signed in, and the language switch, which keeps the page's ``query`` (its selection)."""
     other = "en" if lang == "vi" else "vi"
     links = [dcc.Link(t(key, lang), href=f"{href}?lang={lang}", id=f"nav-{key}",
                       style={"marginRight": "1rem", "fontWeight": 700 if href == path else 400})
              for href, key in PAGES]
+    switch = f"{path}?" + urlencode({"lang": other, **(query or {})})
     from flask_login import current_user
 
     who: list[object] = []
@@ -29,7 +32,7 @@ def header(lang: str, path: str) -> html.Header:
                       style={"marginRight": "1rem"})]
     return html.Header([
         html.H1(t("app_title", lang), style={"fontSize": "1.5rem"}),
-        html.Nav([*links, *who, dcc.Link(t("switch", lang), href=f"{path}?lang={other}", id="language-switch")]),
+        html.Nav([*links, *who, dcc.Link(t("switch", lang), href=switch, id="language-switch")]),
     ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "center", "flexWrap": "wrap"})
 
 
@@ -41,9 +44,10 @@ def card(label: str, value: str, test_id: str) -> html.Div:
     )
 
 
-def table(header_cells: Sequence[str], rows: Sequence[Sequence[object]], test_id: str) -> html.Table:
-    return html.Table(
+def table(header_cells: Sequence[str], rows: Sequence[Sequence[object]], test_id: str) -> html.Div:
+    """A small table; on a narrow screen it scrolls inside its own box instead of widening the page."""
+    return html.Div(html.Table(
         [html.Thead(html.Tr([html.Th(h, style=CELL) for h in header_cells])),
          html.Tbody([html.Tr([html.Td("" if v is None else str(v), style=CELL) for v in row]) for row in rows])],
         id=test_id, style={"borderCollapse": "collapse", "margin": "0.5rem 0"},
-    )
+    ), style={"overflowX": "auto", "maxWidth": "100%"})

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "format_vnd", "language", "t"]
+__all__ = ["LANGUAGES", "format_vnd", "grid_locale", "language", "t"]
 
 LANGUAGES = ("vi", "en")
 
 TEXT: dict[str, dict[str, str]] = {
     "app_title": {"vi": "chainplan — Kế hoạch chuỗi OCOP", "en": "chainplan — OCOP chain planning"},
+    "role_producer_org": {"vi": "Chủ thể sản xuất", "en": "Producer"},
+    "role_processor_org": {"vi": "Cơ sở chế biến", "en": "Processor"},
+    "role_distributor_org": {"vi": "Nhà phân phối", "en": "Distributor"},
+    "role_retailer_org": {"vi": "Kênh bán lẻ", "en": "Retailer"},
+    "legend_gap": {"vi": "Điểm nghẽn", "en": "Gap"},
+    "export_csv": {"vi": "Tải CSV", "en": "Download CSV"},
+    "unknown_product": {"vi": "Không có sản phẩm này.", "en": "No such product."},
+    "from": {"vi": "Từ", "en": "From"},
+    "to": {"vi": "Đến", "en": "To"},
+    "proximity": {"vi": "Khoảng cách", "en": "Proximity"},
+    "proximity_same_region": {"vi": "Cùng địa bàn", "en": "Same region"},
+    "proximity_neighbouring_region": {"vi": "Địa bàn khác trong tỉnh", "en": "Elsewhere in the province"},
+    "proximity_other_region": {"vi": "Ngoài tỉnh", "en": "Outside the province"},
+    "spare_capacity": {"vi": "Năng lực còn trống", "en": "Spare capacity"},
+    "candidates": {"vi": "Liên kết đề xuất để khắc phục điểm nghẽn", "en": "Links that would close a gap"},
+    "no_candidates": {"vi": "Không có điểm nghẽn cần khắc phục.", "en": "No gap to close."},
     "sign_in": {"vi": "Đăng nhập", "en": "Sign in"},
     "sign_in_intro": {"vi": "Đăng nhập để lập kế hoạch chuỗi và phân bổ vốn OCOP.",
                       "en": "Sign in to plan OCOP chains and allocate support."},
@@ -121,3 +137,16 @@ def format_vnd(amount: float) -> str:
     '1.500.000.000 ₫'
     """
     return f"{round(amount):,}".replace(",", ".") + " ₫"
+
+
+def grid_locale(lang: str) -> dict[str, str]:
+    """AG Grid's own texts (filters, empty grid) in the page's language; English is the grid's default."""
+    if lang != "vi":
+        return {}
+    return {
+        "noRowsToShow": "Không có dòng nào", "loadingOoo": "Đang tải...", "filterOoo": "Lọc...",
+        "contains": "Có chứa", "notContains": "Không chứa", "equals": "Bằng", "notEqual": "Khác",
+        "startsWith": "Bắt đầu bằng", "endsWith": "Kết thúc bằng", "blank": "Trống", "notBlank": "Không trống",
+        "andCondition": "VÀ", "orCondition": "HOẶC", "applyFilter": "Áp dụng", "resetFilter": "Đặt lại",
+        "clearFilter": "Xóa lọc", "cancelFilter": "Hủy", "page": "Trang", "of": "trên", "to": "đến",
+    }

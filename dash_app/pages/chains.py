@@ -1,78 +1,181 @@
-"""Supply chains: the gap report by tier and product, and how a product reaches the supermarket chains."""
+"""Supply chains: the gap report (AG Grid), and a product's chain as a graph with its paths, flows and fixes.
+
+The selection lives in the URL (``?tier=national&product=SP002``): a reload, a shared link and the language switch
+keep it. The product list follows the tier.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
-from dash import Input, Output, callback, dcc, html
+import dash_ag_grid as dag
+import dash_cytoscape as cyto
+from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
-from chainplan.chains import GAP_TYPES
+from chainplan.chains import GAP_TYPES, UnknownProduct
 from dash_app.components import card, header, table
-from dash_app.i18n import language, t
+from dash_app.figures import ROLE_COLOURS, chain_elements, chain_stylesheet, format_number, gap_rows
+from dash_app.i18n import grid_locale, language, t
 from dash_app.state import unit_of_work
 
-dash.register_page(__name__, path="/chains", name="Chains", title="chainplan — chains")
+dash.register_page(__name__, path="/chains", name="Chains", title="chainplan")
 
 TIERS = ("national", "provincial", "district", "none")
 
 
-def _product_options() -> list[dict[str, str]]:
+def _products() -> list[dict[str, str]]:
     dataset = services.load_dataset(unit_of_work())
-    return [{"label": f"{code} — {name}", "value": code}
-            for code, name in zip(dataset.products["code"], dataset.products["name"], strict=True)]
+    return [{"code": c, "name": n, "tier": tier} for c, n, tier in
+            zip(dataset.products["code"], dataset.products["name"], dataset.products["chain_tier"], strict=True)]
 
 
-def layout(lang: str | None = None, **_query: str) -> html.Div:
+def _product_options(products: list[dict[str, str]], tier: str) -> list[dict[str, str]]:
+    return [{"label": f"{p['name']} ({p['code']})", "value": p["code"]} for p in products
+            if tier == "all" or p["tier"] == tier]
+
+
+def _columns(lang: str) -> list[dict[str, Any]]:
+    return [
+        {"field": "product", "headerName": t("product", lang), "filter": "agTextColumnFilter", "flex": 2,
+         "minWidth": 180},
+        {"field": "type", "headerName": t("gap_type", lang), "filter": "agTextColumnFilter", "flex": 1,
+         "minWidth": 150},
+        {"field": "severity", "headerName": t("severity", lang), "filter": "agTextColumnFilter", "width": 120},
+        {"field": "detail", "headerName": t("detail", lang), "flex": 4, "minWidth": 300, "wrapText": True,
+         "autoHeight": True, "filter": "agTextColumnFilter"},
+    ]
+
+
+def _legend(lang: str) -> html.Div:
+    swatch = {"display": "inline-block", "width": "12px", "height": "12px", "marginRight": "4px",
+              "verticalAlign": "middle", "borderRadius": "50%"}
+    items = [html.Span([html.Span(style={**swatch, "background": colour}), t(f"role_{role}_org", lang)],
+                       style={"marginRight": "1rem"}) for role, colour in ROLE_COLOURS.items()]
+    items.append(html.Span([html.Span(style={**swatch, "border": "3px solid #c1121f"}), t("legend_gap", lang)]))
+    return html.Div(items, id="chain-legend", style={"fontSize": "0.85rem", "margin": "0.25rem 0"})
+
+
+def layout(lang: str | None = None, tier: str | None = None, product: str | None = None, **_query: str
+           ) -> html.Div:
     lang = language(lang)
-    top = header(lang, "/chains")
+    tier = tier if tier in (*TIERS, "all") else "national"
     try:
-        products = _product_options()
+        products = _products()
     except Exception as exc:  # the page must say what is wrong rather than go blank
-        return html.Div([top, html.P(f"{t('db_error', lang)}: {exc}", id="chains-error")])
+        return html.Div([header(lang, "/chains"), html.P(f"{t('db_error', lang)}: {exc}", id="chains-error")])
+    known = {p["code"] for p in products}
+    product = product if product in known else None
+    query = {k: v for k, v in (("tier", tier), ("product", product)) if v}
     tier_options = [{"label": t("all", lang), "value": "all"}] + [
-        {"label": t(f"tier_{tier}", lang), "value": tier} for tier in TIERS]
+        {"label": t(f"tier_{name}", lang), "value": name} for name in TIERS]
     return html.Div([
-        top,
+        header(lang, "/chains", query),
+        dcc.Location(id="chains-url", refresh=False),
         dcc.Store(id="chains-lang", data=lang),
+        dcc.Store(id="chains-products", data=products),
         html.Div([
-            html.Label([t("tier", lang), dcc.Dropdown(tier_options, "national", id="tier-filter", clearable=False)],
-                       style={"flex": "1"}),
-            html.Label([t("product", lang), dcc.Dropdown(products, None, id="product-filter")],
-                       style={"flex": "2"}),
-        ], style={"display": "flex", "gap": "1rem", "margin": "1rem 0"}),
+            html.Label([t("tier", lang), dcc.Dropdown(tier_options, tier, id="tier-filter", clearable=False,
+                                                      searchable=False)], style={"flex": "1 1 200px"}),
+            html.Label([t("product", lang), dcc.Dropdown(_product_options(products, tier), product,
+                                                         id="product-filter", placeholder=t("pick_product", lang))],
+                       style={"flex": "2 1 280px"}),
+        ], style={"display": "flex", "flexWrap": "wrap", "gap": "1rem", "margin": "1rem 0"}),
         html.Div(id="gap-cards", style={"display": "flex", "flexWrap": "wrap", "gap": "0.5rem"}),
-        html.H2(t("trace", lang), style={"fontSize": "1.2rem"}),
-        html.Div(id="trace-panel"),
-        html.H2(t("gaps_found", lang), style={"fontSize": "1.2rem"}),
-        html.Div(id="gap-table"),
+        html.Div([
+            html.H2(t("gaps_found", lang), style={"fontSize": "1.2rem", "flex": "1"}),
+            html.Button(t("export_csv", lang), id="gap-export"),
+        ], style={"display": "flex", "alignItems": "center", "gap": "1rem"}),
+        dag.AgGrid(
+            id="gap-table", columnDefs=_columns(lang), rowData=[], defaultColDef={"sortable": True,
+                                                                                  "resizable": True},
+            dashGridOptions={"localeText": grid_locale(lang), "animateRows": False, "pagination": False},
+            csvExportParams={"fileName": "chainplan-gaps.csv"}, style={"height": "420px", "width": "100%"},
+            className="ag-theme-alpine",
+        ),
+        # Below the grid: a product's panel grows and shrinks, and must not move the grid while it redraws.
+        html.Div(id="product-panel"),
     ])
 
 
-@callback(
-    Output("gap-cards", "children"), Output("gap-table", "children"), Output("trace-panel", "children"),
-    Input("tier-filter", "value"), Input("product-filter", "value"), Input("chains-lang", "data"),
-)
-def show_chains(tier: str | None, product: str | None, lang: str | None) -> tuple[Any, Any, Any]:
+@callback(Output("product-filter", "options"), Output("product-filter", "value"),
+          Input("tier-filter", "value"), State("product-filter", "value"), State("chains-products", "data"),
+          State("chains-lang", "data"), prevent_initial_call=True)
+def follow_tier(tier: str, product: str | None, products: list[dict[str, str]], _lang: str) -> tuple[Any, Any]:
+    options = _product_options(products, tier or "all")
+    keep = product if any(o["value"] == product for o in options) else None
+    return options, keep
+
+
+@callback(Output("chains-url", "search"), Output("language-switch", "href"),
+          Input("tier-filter", "value"), Input("product-filter", "value"), State("chains-lang", "data"))
+def keep_in_url(tier: str | None, product: str | None, lang: str | None) -> tuple[str, str]:
     lang = language(lang)
-    uow = unit_of_work()
-    # A chosen product shows its own gaps whatever the tier filter says.
-    tier_filter = None if product or tier in (None, "all") else tier
-    gaps = services.chain_gaps(uow, product=product or None, tier=tier_filter)
-    cards = [card(t(kind, lang), str(sum(g.type == kind for g in gaps)), f"gap-count-{kind}") for kind in GAP_TYPES]
-    rows = [[g.product_code, t(g.type, lang), t(f"severity_{g.severity}", lang),
-             g.detail_vi if lang == "vi" and g.detail_vi else g.detail] for g in gaps]
-    gap_table = table([t("product", lang), t("gap_type", lang), t("severity", lang), t("detail", lang)], rows,
-                      "gap-rows")
-    if not product:
-        return cards, gap_table, html.P(t("pick_product", lang), id="trace-empty")
-    trace = services.chain_trace(uow, product)
-    if not trace.paths:
-        paths: Any = html.P(t("no_paths", lang), id="trace-none")
+    query = {k: v for k, v in (("tier", tier), ("product", product)) if v}
+    other = "en" if lang == "vi" else "vi"
+    return "?" + urlencode({"lang": lang, **query}), "/chains?" + urlencode({"lang": other, **query})
+
+
+@callback(Output("gap-table", "exportDataAsCsv"), Input("gap-export", "n_clicks"), prevent_initial_call=True)
+def export_gaps(_clicks: int | None) -> bool:
+    return True
+
+
+@callback(
+    Output("gap-cards", "children"), Output("gap-table", "rowData"), Output("product-panel", "children"),
+    Input("tier-filter", "value"), Input("product-filter", "value"), State("chains-products", "data"),
+    State("chains-lang", "data"),
+)
+def show_chains(tier: str | None, product: str | None, products: list[dict[str, str]], lang: str | None
+                ) -> tuple[Any, Any, Any]:
+    lang = language(lang)
+    names = {p["code"]: p["name"] for p in products}
+    if product:
+        try:
+            view = services.chain_view(unit_of_work(), product)
+        except UnknownProduct:
+            return [], [], html.P(t("unknown_product", lang), id="trace-none")
+        gaps = view.gaps
+        panel = _product_panel(view, lang)
     else:
-        paths = table([t("path", lang), t("bottleneck", lang), t("weakest_link", lang)],
-                      [[" → ".join(p.nodes), f"{p.bottleneck:,.0f}", " → ".join(p.weakest_link)] for p in trace.paths],
-                      "trace-rows")
-    flow = html.P(f"{t('flow', lang)}: {trace.max_flow:,.0f} / {trace.demand:,.0f}", id="trace-flow")
-    return cards, gap_table, html.Div([paths, flow])
+        gaps = services.chain_gaps(unit_of_work(), tier=None if tier in (None, "all") else tier)
+        panel = html.P(t("pick_product", lang), id="trace-empty")
+    cards = [card(t(kind, lang), str(sum(g.type == kind for g in gaps)), f"gap-count-{kind}") for kind in GAP_TYPES]
+    return cards, gap_rows(gaps, names, lang), panel
+
+
+def _product_panel(view: services.ChainView, lang: str) -> html.Div:
+    unit = str(view.product.get("unit") or "")
+    who = {o["code"]: o["name"] for o in view.organizations}
+    trace = view.trace
+    graph = cyto.Cytoscape(
+        id="chain-graph", layout={"name": "preset", "fit": True, "padding": 30},
+        elements=chain_elements(view.organizations, view.links, view.gaps, unit=unit, lang=lang),
+        stylesheet=chain_stylesheet(), style={"width": "100%", "height": "420px", "border": "1px solid #ddd",
+                                              "borderRadius": "8px"},
+        userZoomingEnabled=True, minZoom=0.3, maxZoom=2.5,
+    )
+    if trace.paths:
+        paths: Any = table([t("path", lang), f"{t('bottleneck', lang)} ({unit})", t("weakest_link", lang)],
+                           [[" → ".join(who.get(n, n) for n in p.nodes), format_number(p.bottleneck, lang, 0),
+                             " → ".join(who.get(n, n) for n in p.weakest_link)] for p in trace.paths], "trace-rows")
+    else:
+        paths = html.P(t("no_paths", lang), id="trace-none")
+    flow = html.P(f"{t('flow', lang)}: {format_number(trace.max_flow, lang, 0)} / "
+                  f"{format_number(trace.demand, lang, 0)} {unit}".strip(), id="trace-flow")
+    who = view.names
+    fixes = [[t(c.gap_type, lang), who.get(c.from_code, c.from_code), who.get(c.to_code, c.to_code),
+              t(f"proximity_{c.proximity}", lang), f"{format_number(c.spare_capacity, lang, 0)} {unit}".strip()]
+             for c in view.candidates]
+    candidates = (table([t("gap_type", lang), t("from", lang), t("to", lang), t("proximity", lang),
+                         t("spare_capacity", lang)], fixes, "candidate-rows") if fixes
+                  else html.P(t("no_candidates", lang), id="candidates-none"))
+    title = f"{view.product.get('name', '')} ({view.product.get('code', '')})"
+    return html.Div([
+        html.H2(title, style={"fontSize": "1.3rem"}), _legend(lang), graph,
+        html.H3(t("trace", lang), style={"fontSize": "1.1rem"}), paths, flow,
+        html.H3(t("candidates", lang), style={"fontSize": "1.1rem"}), candidates,
+    ])
+

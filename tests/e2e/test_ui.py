@@ -23,18 +23,36 @@ def test_overview_shows_the_demo_in_vietnamese_then_english(page: Any, live_url:
     assert page.errors == []
 
 
-def test_chains_page_lists_gaps_and_traces_a_product(page: Any, live_url: str) -> None:
+def test_chains_page_grid_graph_and_selection_in_the_url(page: Any, live_url: str) -> None:
     page.goto(live_url + "/chains?lang=en")
-    page.wait_for_selector("#gap-rows")
-    national_rows = page.locator("#gap-rows tbody tr").count()
-    assert national_rows > 0
+    page.wait_for_selector("#gap-table .ag-row")
     assert "Supply chains" in page.inner_text("body")
+    national = int(page.inner_text("#gap-count-single_point_of_failure"))
+    # All tiers: hundreds of gaps in a virtualised grid (an HTML table of 436 rows froze the browser).
+    page.click("#tier-filter")
+    page.get_by_role("option", name="All").click()
+    page.wait_for_function(f"Number(document.querySelector('#gap-count-single_point_of_failure').innerText) > "
+                           f"{national}")
+    assert page.locator("#gap-table .ag-row").count() > 0
+    # The product list follows the tier; choosing a product draws its chain and keeps it in the URL.
+    page.click("#tier-filter")
+    page.get_by_role("option", name="Provincial", exact=True).click()
     page.click("#product-filter")
-    page.get_by_role("option", name="SP002 — Gốm mỹ nghệ Đông Triều").click()
-    page.wait_for_selector("#trace-rows")
-    assert "SX-DT-002" in page.inner_text("#trace-rows")
+    page.get_by_role("option", name="Gốm mỹ nghệ Đông Triều (SP002)").click()
+    page.wait_for_selector("#chain-graph canvas")
+    page.wait_for_function("location.search.includes('product=SP002') && location.search.includes('tier=provincial')")
+    assert "Hộ KD Gốm mỹ nghệ Đông Triều" in page.inner_text("#trace-rows")  # names, not codes
     assert "Max flow to the chains" in page.inner_text("#trace-flow")
-    assert page.locator("#gap-rows tbody tr").count() >= 1
+    assert page.locator("#candidate-rows tbody tr").count() > 0
+    page.wait_for_function("document.querySelector('#gap-table').innerText.includes('(SP002)')")
+    page.reload()
+    page.wait_for_selector("#chain-graph canvas")
+    assert "Gốm mỹ nghệ Đông Triều (SP002)" in page.inner_text("#product-filter")
+    page.click("#language-switch")
+    page.wait_for_function("document.body.innerText.includes('Chuỗi cung ứng')")
+    page.wait_for_selector("#chain-graph canvas")
+    assert "product=SP002" in page.url and "lang=vi" in page.url
+    assert "Lưu lượng tối đa" in page.inner_text("#trace-flow")
     page.click("#nav-overview")
     page.wait_for_selector("#card-districts")
     assert page.errors == []

@@ -1,0 +1,45 @@
+"""The pure figure functions the pages draw from."""
+
+from __future__ import annotations
+
+from chainplan.chains import Gap
+from dash_app.figures import ROLE_COLUMNS, chain_elements, format_number, gap_rows
+from dash_app.i18n import grid_locale, language
+
+ORGANIZATIONS = [
+    {"code": "P", "name": "HTX Chè", "role": "producer", "kind": "cooperative"},
+    {"code": "C", "name": "Cơ sở chế biến", "role": "processor", "kind": "company"},
+    {"code": "D2", "name": "Nhà phân phối B", "role": "distributor", "kind": "wholesaler"},
+    {"code": "D1", "name": "Nhà phân phối A", "role": "distributor", "kind": "wholesaler"},
+    {"code": "GO", "name": "GO! Hạ Long", "role": "retailer", "kind": "supermarket_chain"},
+]
+LINKS = [{"from_code": "P", "to_code": "C", "capacity": 12500.0},
+         {"from_code": "C", "to_code": "D1", "capacity": 800.0},
+         {"from_code": "D1", "to_code": "GO", "capacity": 300.0}]
+GAP = Gap("SP1", "single_point_of_failure", "high", "All paths pass C", nodes=("C",), edges=(("D1", "GO"),))
+
+
+def test_the_chain_is_laid_out_in_tiers_with_gaps_marked() -> None:
+    elements = chain_elements(ORGANIZATIONS, LINKS, [GAP], unit="kg", lang="vi")
+    nodes = {e["data"]["id"]: e for e in elements if "source" not in e["data"]}
+    edges = {e["data"]["id"]: e for e in elements if "source" in e["data"]}
+    for code, node in nodes.items():
+        role = next(o["role"] for o in ORGANIZATIONS if o["code"] == code)
+        assert node["position"]["x"] == 60 + 260 * ROLE_COLUMNS.index(role)  # one column per tier, left to right
+    assert nodes["D1"]["position"]["y"] < nodes["D2"]["position"]["y"]  # within a tier, by name
+    assert nodes["C"]["classes"] == "processor gap" and "supermarket" in nodes["GO"]["classes"]
+    assert nodes["P"]["data"]["label"] == "HTX Chè" and nodes["GO"]["data"]["role"] == "Kênh bán lẻ"
+    assert edges["D1>GO"]["classes"] == "gap" and edges["P>C"]["classes"] == ""
+    assert edges["P>C"]["data"]["label"] == "12.500 kg"
+
+
+def test_gap_rows_name_products_and_translate() -> None:
+    [row] = gap_rows([GAP], {"SP1": "Chè Ba Chẽ"}, "en")
+    assert row["product"] == "Chè Ba Chẽ (SP1)" and row["type"] == "Single point of failure"
+    assert row["severity"] == "High" and row["detail"] == "All paths pass C"
+
+
+def test_numbers_and_language() -> None:
+    assert format_number(18360.4, "vi", 0) == "18.360" and format_number(0.5, "en") == "0.5"
+    assert language("En") == "en" and language("xx") == "vi"
+    assert grid_locale("vi")["noRowsToShow"] == "Không có dòng nào" and grid_locale("en") == {}
