@@ -31,7 +31,12 @@ class UnknownRun(KeyError):
 
 
 class DecisionRefused(ValueError):
-    """The adoption cannot be recorded; the message says why."""
+    """The adoption cannot be recorded; the message says why, ``code`` names the reason for a translation
+    (``no_name``, ``already_adopted``, ``other_data``, ``nothing_funded``)."""
+
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message)
+        self.code = code
 
 
 def adopted_run(log: Sequence[AuditEntry], year: int) -> int | None:
@@ -61,10 +66,10 @@ def adoption_entries(log: Sequence[AuditEntry], *, run_id: int, year: int, by: s
         When the run is already the adopted decision for that year, or no name is given.
     """
     if not by.strip():
-        raise DecisionRefused("--by: say who decides (a name or the committee)")
+        raise DecisionRefused("--by: say who decides (a name or the committee)", "no_name")
     current = adopted_run(log, year)
     if current == run_id:
-        raise DecisionRefused(f"run {run_id} is already the adopted decision for {year}")
+        raise DecisionRefused(f"run {run_id} is already the adopted decision for {year}", "already_adopted")
     entries = []
     if current is not None:
         entries.append(AuditEntry("supersede", current, year, by, f"superseded by run {run_id}", at))

@@ -374,9 +374,10 @@ def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: in
         if run.dataset_fingerprint != current:
             raise DecisionRefused(
                 f"run {run_id} was computed on other data (fingerprint {run.dataset_fingerprint[:12]}) than what is "
-                f"stored now ({current[:12]}): re-run the scenario on the current data and adopt that run")
+                f"stored now ({current[:12]}): re-run the scenario on the current data and adopt that run",
+                "other_data")
         if run.status not in ("optimal", "feasible", "time_limit"):
-            raise DecisionRefused(f"run {run_id} has status {run.status}: it funds nothing to adopt")
+            raise DecisionRefused(f"run {run_id} has status {run.status}: it funds nothing to adopt", "nothing_funded")
         entries = adoption_entries(uow.repository.list_audit(), run_id=run_id, year=year, by=by, note=note, at=when)
         for entry in entries:
             uow.repository.add_audit(entry)

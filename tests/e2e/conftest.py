@@ -14,7 +14,7 @@ import pytest
 CHROMIUM = os.environ.get("CHAINPLAN_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("CHAINPLAN_REQUIRE_BROWSER") == "1"
 #: Users of the test server, all with the same password.
-USERS = {"admin": "admin", "viewer": "viewer", "planner": "planner"}
+USERS = {"admin": "admin", "viewer": "viewer", "planner": "planner", "committee": "committee"}
 PASSWORD = "correct horse battery"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -48,6 +48,9 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     services.load_demo(SqlAlchemyUnitOfWork(db))
     for name, role in USERS.items():
         services.add_user(SqlAlchemyUnitOfWork(db), name, role=role, password=PASSWORD)
+    scenarios = Path(__file__).resolve().parents[2] / "scenarios"
+    for scenario in ("baseline-2020", "concentrate"):
+        services.run_allocation(SqlAlchemyUnitOfWork(db), scenarios / f"{scenario}.yaml", by="planner")
     server = make_server("127.0.0.1", 0, create_app(db).server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

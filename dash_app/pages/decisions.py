@@ -1,0 +1,107 @@
+"""Decisions: the stored runs with their decision, adopting one (committee), and the append-only decision log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+from dash import Input, Output, State, callback, dcc, html
+from flask_login import current_user
+
+from chainplan import services
+from chainplan.decisions import DecisionRefused
+from chainplan.users import allowed
+from dash_app.auth import current_role, require, writes
+from dash_app.components import header
+from dash_app.figures import format_number
+from dash_app.i18n import grid_locale, language, t
+from dash_app.state import unit_of_work
+
+dash.register_page(__name__, path="/decisions", name="Decisions", title="chainplan")
+
+FEEDBACK = writes("adopt-feedback", "adopt")
+FIELD = {"display": "block", "margin": "0.5rem 0", "flex": "1 1 160px"}
+
+
+def _when(value: str, lang: str) -> str:
+    moment = dt.datetime.fromisoformat(value)
+    return moment.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M")
+
+
+def _run_rows(lang: str) -> list[dict[str, Any]]:
+    return [{
+        "run": r["run_id"], "scenario": r["scenario"], "created_at": _when(r["created_at"], lang),
+        "run_by": r["created_by"], "status": t(f"status_{r['status']}", lang),
+        "objective": None if r["objective"] is None else format_number(r["objective"], lang, 2),
+        "funded_plans": r["funded_plans"], "data": r["dataset_fingerprint"][:12],
+        "decision": t(f"decision_{r['decision']}", lang) if r["decision"] else "",
+    } for r in services.runs_overview(unit_of_work())]
+
+
+def _audit_rows(lang: str) -> list[dict[str, Any]]:
+    return [{"at": e.at.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M"),
+             "action": t(f"action_{e.action}", lang), "run": e.run_id, "year": e.year, "by": e.by, "note": e.note}
+            for e in services.audit_log(unit_of_work())]
+
+
+def _grid(grid_id: str, keys: list[str], rows: list[dict[str, Any]], lang: str, height: str) -> dag.AgGrid:
+    columns = [{"field": key, "headerName": t(key, lang), "filter": "agTextColumnFilter", "flex": 1,
+                "minWidth": 110} for key in keys]
+    return dag.AgGrid(id=grid_id, columnDefs=columns, rowData=rows, defaultColDef={"sortable": True,
+                                                                                   "resizable": True},
+                      dashGridOptions={"localeText": grid_locale(lang)}, className="ag-theme-alpine",
+                      style={"height": height, "width": "100%"})
+
+
+def layout(lang: str | None = None, **_query: str) -> html.Div:
+    lang = language(lang)
+    committee = allowed(current_role(), "adopt")
+    runs = _run_rows(lang)
+    options = [{"label": f"{t('run', lang)} {r['run']} — {r['scenario']} ({r['created_at']})", "value": r["run"]}
+               for r in runs]
+    return html.Div([
+        header(lang, "/decisions"),
+        dcc.Store(id="decisions-lang", data=lang),
+        html.H2(t("runs", lang)),
+        _grid("runs-table", ["run", "scenario", "created_at", "run_by", "status", "objective", "funded_plans",
+                             "data", "decision"], runs, lang, "320px"),
+        html.H2(t("adopt", lang)),
+        html.P(t("adopt_only_committee", lang), id="adopt-not-allowed") if not committee else None,
+        html.Div([
+            html.Label([t("run", lang), dcc.Dropdown(options, None, id="adopt-run", disabled=not committee,
+                                                     placeholder=t("pick_run", lang))], style={**FIELD,
+                                                                                           "flex": "2 1 260px"}),
+            html.Label([t("year", lang), dcc.Input(id="adopt-year", type="number", value=dt.date.today().year,
+                                                   min=2000, max=2100, disabled=not committee)], style=FIELD),
+            html.Label([t("note", lang), dcc.Input(id="adopt-note", type="text", disabled=not committee)],
+                       style={**FIELD, "flex": "2 1 260px"}),
+        ], style={"display": "flex", "flexWrap": "wrap", "gap": "1rem"}),
+        html.Button(t("adopt_button", lang), id="adopt-button", disabled=not committee),
+        html.P(id=FEEDBACK, role="status"),
+        html.H2(t("audit", lang)),
+        html.Div(_grid("audit-table", ["at", "action", "run", "year", "by", "note"], _audit_rows(lang), lang,
+                       "260px"), id="audit-panel"),
+    ])
+
+
+@callback(
+    Output(FEEDBACK, "children"), Output("runs-table", "rowData"), Output("audit-panel", "children"),
+    Input("adopt-button", "n_clicks"), State("adopt-run", "value"), State("adopt-year", "value"),
+    State("adopt-note", "value"), State("decisions-lang", "data"), prevent_initial_call=True,
+)
+def adopt(_clicks: int | None, run_id: int | None, year: int | None, note: str | None, lang: str | None
+          ) -> tuple[Any, Any, Any]:
+    lang = language(lang)
+    require("adopt")  # the guard refused a forged request already; this is the write's own check
+    if run_id is None:
+        return html.Span(t("pick_run", lang), style={"color": "#b00020"}), dash.no_update, dash.no_update
+    chosen_year = int(year) if year else dt.date.today().year
+    try:
+        services.adopt_run(unit_of_work(), int(run_id), by=str(current_user.id), note=note or "", year=chosen_year)
+    except DecisionRefused as exc:
+        return html.Span(t(f"refused_{exc.code}", lang), style={"color": "#b00020"}), dash.no_update, dash.no_update
+    audit = _grid("audit-table", ["at", "action", "run", "year", "by", "note"], _audit_rows(lang), lang, "260px")
+    message = t("adopted_ok", lang).format(run=run_id, year=chosen_year)
+    return message, _run_rows(lang), audit

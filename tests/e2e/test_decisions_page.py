@@ -1,0 +1,61 @@
+"""Decisions in the browser: the committee adopts a run; anyone else sees a disabled button and is refused."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_committee_adopts_a_run_and_the_log_shows_it(browser: Any, live_url: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    sign_in(page, live_url, "committee")
+    page.goto(live_url + "/decisions?lang=en")
+    page.wait_for_selector("#runs-table .ag-row")
+    assert not page.is_disabled("#adopt-button")
+    page.click("#adopt-run")
+    page.get_by_role("option").filter(has_text="concentrate").click()
+    page.fill("#adopt-year", "2026")
+    page.fill("#adopt-note", "Quyết định 123/QĐ-BCĐ")
+    page.click("#adopt-button")
+    page.wait_for_function("document.querySelector('#adopt-feedback').innerText.includes('adopted for 2026')")
+    page.wait_for_function("document.querySelector('#audit-table').innerText.includes('Quyết định 123/QĐ-BCĐ')")
+    assert "Adopted" in page.inner_text("#runs-table")
+    page.click("#adopt-button")  # the same run again, the same year: refused, in words
+    page.wait_for_function("document.querySelector('#adopt-feedback').innerText.includes('already the adopted')")
+    page.click("#language-switch")
+    page.wait_for_function("document.body.innerText.includes('Nhật ký quyết định')")
+    page.wait_for_function("document.querySelector('#audit-table').innerText.includes('Thông qua')")
+    assert errors == []
+    context.close()
+
+
+def test_a_planner_cannot_adopt_even_by_a_forged_request(browser: Any, live_url: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_url, "planner")
+    page.goto(live_url + "/decisions")
+    page.wait_for_selector("#runs-table .ag-row")
+    assert page.is_disabled("#adopt-button") and "Chỉ Ban Chỉ đạo" in page.inner_text("#adopt-not-allowed")
+    body = {"output": "..adopt-feedback.children...runs-table.rowData...audit-panel.children..",
+            "outputs": [], "changedPropIds": ["adopt-button.n_clicks"],
+            "inputs": [{"id": "adopt-button", "property": "n_clicks", "value": 1}],
+            "state": [{"id": "adopt-run", "property": "value", "value": 1},
+                      {"id": "adopt-year", "property": "value", "value": 2030},
+                      {"id": "adopt-note", "property": "value", "value": "forged"},
+                      {"id": "decisions-lang", "property": "data", "value": "vi"}]}
+    response = page.request.post(live_url + "/_dash-update-component", data=json.dumps(body),
+                                 headers={"Content-Type": "application/json"})
+    assert response.status == 403 and "may not adopt" in response.text()
+    page.reload()
+    page.wait_for_selector("#audit-panel")
+    assert "forged" not in page.inner_text("#audit-panel")
+    context.close()
