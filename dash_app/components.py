@@ -11,7 +11,8 @@ from dash_app.i18n import t
 
 __all__ = ["card", "header", "table"]
 
-PAGES = (("/", "overview"), ("/chains", "chains"), ("/decisions", "decisions"), ("/users", "users"))
+PAGES = (("/", "overview"), ("/chains", "chains"), ("/compare", "compare"), ("/decisions", "decisions"),
+         ("/users", "users"))
 CELL = {"padding": "4px 10px", "borderBottom": "1px solid #eee", "textAlign": "left", "verticalAlign": "top"}
 
 

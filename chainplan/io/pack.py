@@ -15,7 +15,7 @@ import pandas as pd
 
 from chainplan.compare import Comparison
 
-__all__ = ["LANGUAGES", "write_pack_report", "write_pack_workbook"]
+__all__ = ["LANGUAGES", "display_name", "label", "write_pack_report", "write_pack_workbook"]
 
 LANGUAGES = ("vi", "en")
 
@@ -102,6 +102,16 @@ def _when(value: str, lang: str) -> str:
     except (TypeError, ValueError):
         return value
     return moment.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M")
+
+
+def label(key: str, lang: str) -> str:
+    """A column or view title as the pack writes it (the web page uses the same words)."""
+    return _word(key, lang)
+
+
+def display_name(code: str, lang: str) -> str:
+    """A target, outcome or status as a committee reads it."""
+    return _name(code, lang)
 
 
 def _cell(value: object, lang: str) -> object:

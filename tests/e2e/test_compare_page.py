@@ -1,0 +1,39 @@
+"""Comparing funding options in the browser, and the committee pack downloaded from the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_compare_two_runs_and_download_the_pack(page: Any, live_url: str, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    page.goto(live_url + "/compare?lang=en")
+    page.wait_for_selector("#compare-empty")
+    page.click("#compare-runs")
+    page.get_by_role("option").filter(has_text="baseline-2020").click()
+    page.get_by_role("option").filter(has_text="concentrate").click()  # a multi-select stays open
+    page.keyboard.press("Escape")
+    page.wait_for_function("document.querySelector('#compare-summary') && "
+                           "document.querySelector('#compare-summary').innerText.includes('concentrate')")
+    page.wait_for_function("document.querySelector('#compare-targets').innerText.includes('New products')")
+    assert "runs=" in page.url
+    with page.expect_download() as download:
+        page.click("#download-pack")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    workbook = load_workbook(saved)
+    assert workbook.sheetnames[:2] == ["Summary", "Targets"]
+    assert workbook["Summary"].max_row == 3  # the two runs
+    page.reload()
+    page.wait_for_function("document.querySelector('#compare-summary') && "
+                           "document.querySelector('#compare-summary').innerText.includes('concentrate')")
+    page.click("#language-switch")
+    page.wait_for_function("document.querySelector('#compare-targets') && "
+                           "document.querySelector('#compare-targets').innerText.includes('Sản phẩm mới')")
+    assert page.errors == []
