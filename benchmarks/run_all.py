@@ -8,5 +8,5 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("chains_national.py", "allocation_demo.py", "allocation_national.py", "sweeps.py"):
+for script in ("chains_national.py", "allocation_demo.py", "allocation_national.py", "sweeps.py", "ui.py"):
     subprocess.run([sys.executable, str(HERE / script)], check=True)
