@@ -76,26 +76,26 @@ def sign_in(tab: Any, live_url: str, name: str, password: str = PASSWORD) -> Non
     tab.wait_for_selector("#signed-in-user")
 
 
-@pytest.fixture
-def anonymous_page(browser: Any) -> Iterator[Any]:
-    """A fresh page, not signed in, recording console and page errors in ``page.errors``."""
+def _page_as(browser: Any, live_url: str, name: str | None) -> Iterator[Any]:
+    """A fresh page, signed in as ``name`` (or not at all), recording console and page errors in ``page.errors``."""
     context, tab = _tab(browser)
+    if name is not None:
+        sign_in(tab, live_url, name)
     yield tab
     context.close()
+
+
+@pytest.fixture
+def anonymous_page(browser: Any, live_url: str) -> Iterator[Any]:
+    yield from _page_as(browser, live_url, None)
 
 
 @pytest.fixture
 def page(browser: Any, live_url: str) -> Iterator[Any]:
-    """A fresh page signed in as the administrator, recording console and page errors in ``page.errors``."""
-    context, tab = _tab(browser)
-    sign_in(tab, live_url, "admin")
-    yield tab
-    context.close()
+    """Signed in as the administrator."""
+    yield from _page_as(browser, live_url, "admin")
 
 
 @pytest.fixture
 def viewer_page(browser: Any, live_url: str) -> Iterator[Any]:
-    context, tab = _tab(browser)
-    sign_in(tab, live_url, "viewer")
-    yield tab
-    context.close()
+    yield from _page_as(browser, live_url, "viewer")
