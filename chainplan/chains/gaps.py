@@ -236,7 +236,8 @@ def find_gaps(
             parts_vi = [f"Các chuỗi cần {_vi_number(total_demand)} mỗi năm; chuỗi cung ứng chỉ đáp ứng được "
                         f"{_vi_number(result.value)} ({_vi_share(share)} chưa đáp ứng)."]
             if result.cut_edges:
-                cut = ", ".join(f"{u} -> {v}" for u, v in result.cut_edges)
+                # Names first, as in every other gap sentence; the codes stay in brackets for the CLI and exports.
+                cut = "; ".join(f"{_name(G, u)} → {_name(G, v)}" for u, v in result.cut_edges)
                 parts.append(f"Bottleneck: {cut}.")
                 parts_vi.append(f"Nút thắt: {cut}.")
             if result.output_limited:
