@@ -69,7 +69,7 @@ def main() -> None:
         url = f"sqlite:///{folder}/national.db"
         write_dataset(dataset, Path(folder) / "data")
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "chainplan.cli", "--db", url, "import", f"{folder}/data"], check=True,
+        subprocess.run([sys.executable, "-m", "models.cli", "--db", url, "import", f"{folder}/data"], check=True,
                        capture_output=True)
         figures["import_s"] = round(time.perf_counter() - started, 2)
         scenario_path = Path(folder) / "national.yaml"
@@ -85,7 +85,7 @@ def main() -> None:
                     "bare_status": bare.status, "bare_objective": bare.objective, "bare_gap": bare.gap}
 
         started = time.perf_counter()
-        completed = subprocess.run([sys.executable, "-m", "chainplan.cli", "--db", url, "allocate",
+        completed = subprocess.run([sys.executable, "-m", "models.cli", "--db", url, "allocate",
                                     str(scenario_path), "--format", "json"], capture_output=True, text=True)
         figures["command_s"] = round(time.perf_counter() - started, 2)
         result = json.loads(completed.stdout)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from chainplan.dataset import Dataset
 
-__all__ = ["AuditEntry", "DatasetRepository", "StoredRun", "UnitOfWork", "User"]
+__all__ = ["AuditEntry", "DatasetRepository", "Storage", "StoredRun", "UnitOfWork", "User"]
 
 
 @dataclass(frozen=True)
@@ -128,3 +128,18 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
+
+
+class Storage(Protocol):
+    """What an entry point needs of a storage technology: units of work for a URL, the schema brought up to date,
+    and the storage's own exceptions (reported as "cannot use the database", never as a traceback)."""
+
+    errors: tuple[type[Exception], ...]
+
+    def unit_of_work(self, url: str | None) -> UnitOfWork:
+        """A unit of work on ``url`` (``None``: the configured default)."""
+        ...
+
+    def upgrade(self, url: str | None) -> str:
+        """Create or upgrade the schema behind ``url``; return the URL it used."""
+        ...

@@ -6,19 +6,20 @@ error); 2 bad input (the message names the file, sheet, row, column or key and t
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 import typer
 
 from chainplan.cli import allocation, chains, data, runs, sweeps, users  # noqa: F401 - each registers its commands
-from chainplan.cli.common import EXIT_BAD_INPUT, EXIT_NO, Baseline, SolverName, Tier, app
+from chainplan.cli.common import EXIT_BAD_INPUT, EXIT_NO, Baseline, SolverName, Tier, app, use_storage
+from chainplan.ports import Storage
 
 __all__ = ["Baseline", "SolverName", "Tier", "app", "main"]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``chainplan`` script; returns the exit code."""
+def main(argv: Sequence[str] | None = None, *, storage: Storage) -> int:
+    """Run the command line on ``storage`` and return the exit code (``models.cli:main`` is the installed script)."""
+    use_storage(storage)
     try:
         result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except typer.Exit as exc:
@@ -35,7 +36,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     return result if isinstance(result, int) else 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
 

@@ -19,6 +19,7 @@ from chainplan.chains import UnknownProduct
 from chainplan.compare import CompareRefused
 from chainplan.dataset import DatasetError
 from chainplan.decisions import DecisionRefused, UnknownRun
+from chainplan.ports import Storage, UnitOfWork
 from chainplan.risk import RiskRefused
 from chainplan.scenario import ScenarioError
 from chainplan.sweep import SweepRefused
@@ -39,7 +40,9 @@ __all__ = [
     "render_table",
     "reported_errors",
     "run",
+    "storage",
     "unit_of_work",
+    "use_storage",
 ]
 
 app = typer.Typer(
@@ -130,18 +133,30 @@ def database_option(ctx: typer.Context) -> str | None:
     return ctx.obj.get("db") if ctx.obj else None
 
 
-def unit_of_work(ctx: typer.Context) -> Any:
-    from models.uow import SqlAlchemyUnitOfWork
+_storage: Storage | None = None
 
-    return SqlAlchemyUnitOfWork(database_option(ctx))
+
+def use_storage(storage: Storage) -> None:
+    """Set the storage the commands work on (the entry point does, once: ``models.cli``)."""
+    global _storage
+    _storage = storage
+
+
+def storage() -> Storage:
+    if _storage is None:
+        raise RuntimeError("no storage: start the command line through an entry point such as models.cli:main")
+    return _storage
+
+
+def unit_of_work(ctx: typer.Context) -> UnitOfWork:
+    return storage().unit_of_work(database_option(ctx))
 
 
 @contextmanager
 def reported_errors(output: OutputFormat | TableFormat = OutputFormat.table) -> Iterator[None]:
     """Turn the user's mistakes into a clear message and exit code 2, never a traceback."""
-    from sqlalchemy.exc import ArgumentError, OperationalError
-
     problems: list[dict[str, Any]] | None = None
+    storage_errors = _storage.errors if _storage is not None else ()
     try:
         yield
         return
@@ -151,7 +166,7 @@ def reported_errors(output: OutputFormat | TableFormat = OutputFormat.table) -> 
     except (UsageProblem, UnknownProduct, UnknownRun, DecisionRefused, CompareRefused, SweepRefused, RiskRefused,
             UserRefused, services.OutputNotWritable) as exc:
         message = str(exc)
-    except (ArgumentError, OperationalError) as exc:
+    except storage_errors as exc:
         message = f"cannot use the database: {str(exc).splitlines()[0]}"
     except (OSError, PermissionError) as exc:
         message = f"{exc.strerror or exc}: {exc.filename}" if getattr(exc, "filename", None) else str(exc)

@@ -19,6 +19,7 @@ from chainplan.cli.common import (
     render_table,
     reported_errors,
     run,
+    storage,
     unit_of_work,
 )
 
@@ -28,11 +29,8 @@ __all__: list[str] = []
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Create or upgrade the database schema to the newest migration."""
-    from models.uow import database_url, engine_for
-
     with reported_errors():
-        url = database_url(database_option(ctx))
-        engine_for(url)
+        url = storage().upgrade(database_option(ctx))
     typer.echo(f"schema is up to date: {url}")
 
 

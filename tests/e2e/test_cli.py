@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from chainplan.cli import main
 from chainplan.dataset import Dataset
 from chainplan.io import write_dataset
+from models.cli import main
 from tests.unit.test_dataset_checks import BASE
 from tests.unit.test_workbook import TEN_ERRORS, _break_xlsx, fill_template
 

@@ -10,9 +10,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
 
 from chainplan import services
-from chainplan.cli import main
 from chainplan.decisions import DecisionRefused, UnknownRun
 from chainplan.demo import build_demo_dataset
+from models.cli import main
 from models.uow import SqlAlchemyUnitOfWork
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

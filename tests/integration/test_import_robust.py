@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chainplan.cli import main
 from chainplan.dataset import Dataset, DatasetError
 from chainplan.io import read_dataset, read_input, write_dataset
 from chainplan.schema import SHEETS
+from models.cli import main
 from models.uow import SqlAlchemyUnitOfWork
 from tests.unit.test_dataset_checks import BASE
 

@@ -11,11 +11,11 @@ import pytest
 
 from chainplan import services
 from chainplan.allocation import allocate
-from chainplan.cli import main
 from chainplan.demo import build_demo_dataset
 from chainplan.risk import simulate
 from chainplan.scenario import load_scenario
 from chainplan.sweep import frontier, sensitivity
+from models.cli import main
 from tests.conftest import FakeUnitOfWork
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline-2020.yaml"

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from chainplan import services
-from chainplan.cli import main
 from chainplan.users import ACTIONS, ROLES, UserRefused, allowed
+from models.cli import main
 from tests.conftest import FakeUnitOfWork
 
 
