@@ -21,7 +21,8 @@ import math
 import re
 from fractions import Fraction
 
-__all__ = ["MAX_VND", "MoneyError", "exact_decimal", "format_vnd", "parse_vnd", "scale_vnd"]
+__all__ = ["MAX_VND", "MoneyError", "exact_decimal", "format_money", "format_number", "format_vnd", "parse_vnd",
+           "scale_vnd"]
 
 #: The largest amount accepted in one cell or key: 10^15 VND (a million billion), several times the whole
 #: national NTM programme for 2021-2025. Sums over many plans are kept in Python integers, never wrapped.
@@ -36,9 +37,12 @@ class MoneyError(ValueError):
     """A value that is not a whole amount of VND within :data:`MAX_VND`; the message is the reason."""
 
 
+_TOO_LARGE = f"must be at most {MAX_VND:,} VND (10^15)".replace(",", ".")
+
+
 def _bounded(value: int) -> int:
     if abs(value) > MAX_VND:
-        raise MoneyError(f"must be at most {MAX_VND:,} VND (10^15)".replace(",", "."))
+        raise MoneyError(_TOO_LARGE)
     return value
 
 
@@ -53,16 +57,14 @@ def parse_vnd(raw: object) -> int:
             raise MoneyError("must be a finite amount of VND")
         if not raw.is_integer():
             raise MoneyError("must be a whole amount of VND (no fractions)")
-        if abs(raw) > MAX_VND:
-            return _bounded(MAX_VND + 1)
         return _bounded(int(raw))
     text = _UNIT_SUFFIX.sub("", str(raw).strip().replace("\u00a0", " ")).strip()
     match = _MONEY.match(text)
     if not match:
         raise MoneyError("must be a whole amount of VND, e.g. 1500000000 or 1.500.000.000")
     digits = re.sub(r"[.,\s]", "", match.group("digits"))
-    if len(digits.lstrip("0")) > 16:  # refuse before building a huge integer
-        return _bounded(MAX_VND + 1)
+    if len(digits.lstrip("0")) > 16:  # refuse before building a huge integer (Python caps int() at 4,300 digits)
+        raise MoneyError(_TOO_LARGE)
     value = int(digits)
     return _bounded(-value if match.group("sign") else value)
 
@@ -81,3 +83,21 @@ def scale_vnd(amount: int, factor: float) -> int:
 def format_vnd(amount: int | float) -> str:
     """Whole VND with Vietnamese thousands separators: ``1.500.000.000 VND``."""
     return f"{round(amount):,}".replace(",", ".") + " VND"
+
+
+def format_number(value: float, lang: str, decimals: int = 1) -> str:
+    """A number for people: thousands grouped, at most ``decimals`` decimals, no trailing zeros; Vietnamese
+    writes ``1.234,5`` and English ``1,234.5``.
+
+    Examples
+    --------
+    >>> format_number(1234567.5, "vi"), format_number(1234567.5, "en"), format_number(2000, "vi", 0)
+    ('1.234.567,5', '1,234,567.5', '2.000')
+    """
+    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:,.0f}"
+    return text.replace(",", "X").replace(".", ",").replace("X", ".") if lang == "vi" else text
+
+
+def format_money(amount: float, lang: str) -> str:
+    """Whole VND for a page or a report: ``1.500.000.000 ₫`` in Vietnamese, ``1,500,000,000 VND`` in English."""
+    return format_number(round(amount), lang, 0) + (" ₫" if lang == "vi" else " VND")

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from chainplan.chains import Gap
+from chainplan.money import format_number
 from chainplan.schema import SUPERMARKET_KINDS
 from dash_app.i18n import t
 
@@ -21,12 +22,6 @@ __all__ = ["ROLE_COLUMNS", "chain_elements", "chain_stylesheet", "format_number"
 ROLE_COLUMNS = ("producer", "processor", "distributor", "retailer")
 ROLE_COLOURS = {"producer": "#4c956c", "processor": "#2a6f97", "distributor": "#8d6a9f", "retailer": "#c97c10"}
 GAP_COLOUR = "#c1121f"
-
-
-def format_number(value: float, lang: str, decimals: int = 1) -> str:
-    """A number for people: thousands grouped, at most ``decimals`` decimals, no trailing zeros."""
-    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:,.0f}"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".") if lang == "vi" else text
 
 
 def chain_elements(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from chainplan.money import format_money
+
 __all__ = ["LANGUAGES", "format_vnd", "grid_locale", "language", "t"]
 
 LANGUAGES = ("vi", "en")
@@ -186,7 +188,7 @@ def format_vnd(amount: float) -> str:
     >>> format_vnd(1500000000)
     '1.500.000.000 ₫'
     """
-    return f"{round(amount):,}".replace(",", ".") + " ₫"
+    return format_money(amount, "vi")
 
 
 def grid_locale(lang: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ charts embedded, print CSS for A4) with the same views in the same language.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import os
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainplan.compare import Comparison
+from chainplan.money import format_money, format_number
 
 __all__ = ["LANGUAGES", "display_name", "label", "write_pack_report", "write_pack_workbook"]
 
@@ -88,15 +90,7 @@ def _name(code: str, lang: str) -> str:
     return vi if lang == "vi" else en
 
 
-def _number(value: float, lang: str) -> str:
-    """Up to 3 decimals, no trailing zeros; Vietnamese writes 1.234,5 and English 1,234.5."""
-    text = f"{value:,.3f}".rstrip("0").rstrip(".")
-    return text.replace(",", "X").replace(".", ",").replace("X", ".") if lang == "vi" else text
-
-
 def _when(value: str, lang: str) -> str:
-    import datetime as dt
-
     try:
         moment = dt.datetime.fromisoformat(value)
     except (TypeError, ValueError):
@@ -162,8 +156,7 @@ def write_pack_workbook(comparison: Comparison, path: str | os.PathLike[str], *,
 def _money(value: object, lang: str) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "–"
-    text = f"{int(value):,}"  # type: ignore[call-overload]
-    return (text.replace(",", ".") + " ₫") if lang == "vi" else (text + " VND")
+    return format_money(int(value), lang)  # type: ignore[call-overload]
 
 
 def _table(frame: pd.DataFrame, lang: str, limit: int = 500) -> str:
@@ -181,7 +174,7 @@ def _table(frame: pd.DataFrame, lang: str, limit: int = 500) -> str:
             else:
                 shown = _cell(value, lang)
             if isinstance(shown, float):
-                shown = _number(shown, lang)
+                shown = format_number(shown, lang, 3)
             cells.append(f"<td>{html.escape('' if shown is None else str(shown))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = f"<p>… {len(frame) - limit}</p>" if len(frame) > limit else ""
@@ -198,7 +191,7 @@ def write_pack_report(comparison: Comparison, path: str | os.PathLike[str], *, l
     names = [f"{_word('run_id', lang)} {r} ({s})" for r, s in zip(runs["run_id"], runs["scenario"], strict=True)]
     billions = runs["funded_vnd"] / 1e9
     money = go.Figure(go.Bar(x=names, y=billions, marker_color="#2a6f97",
-                             text=[_number(round(v, 2), lang) for v in billions], textposition="outside"))
+                             text=[format_number(round(v, 2), lang, 3) for v in billions], textposition="outside"))
     money.update_layout(title="Kinh phí hỗ trợ (tỷ đồng)" if lang == "vi" else "Funded (billion VND)", height=320,
                         margin={"l": 60, "r": 20, "t": 50, "b": 40}, separators=",." if lang == "vi" else ".,")
     targets = comparison.targets.assign(ratio=comparison.targets.apply(

@@ -15,8 +15,8 @@ from dash import Input, Output, State, callback, dcc, html
 from chainplan import services
 from chainplan.compare import MAX_RUNS, MIN_RUNS
 from chainplan.io.pack import display_name, label
+from chainplan.money import format_money, format_number
 from dash_app.components import header
-from dash_app.figures import format_number
 from dash_app.i18n import grid_locale, language, t
 from dash_app.state import unit_of_work
 
@@ -75,7 +75,7 @@ def _grid(grid_id: str, frame: pd.DataFrame, lang: str, height: str = "auto", *,
             if key in ("target", "outcome", "status"):
                 value = display_name(str(value), lang)
             elif key in money_columns and value is not None and value == value:
-                value = format_number(float(value), lang, 0) + (" ₫" if lang == "vi" else " VND")
+                value = format_money(float(value), lang)
             elif isinstance(value, float):
                 value = None if value != value else format_number(value, lang, 3)
             elif isinstance(value, bool):
