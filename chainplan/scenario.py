@@ -229,9 +229,9 @@ def _vnd(value: object) -> int:
     raise MoneyError("must be a whole amount of VND")
 
 
-def _read_money(document: dict[str, Any], source: str) -> dict[str, Any]:
-    """The document with its money keys read as whole VND; every bad amount is reported with its key path."""
-    problems = []
+def _read_money(document: dict[str, Any], source: str, problems: list[InputProblem]) -> dict[str, Any]:
+    """The document with its money keys read as whole VND. A bad amount is added to ``problems`` with its key path
+    and left out, so the schema can still report every other problem of the file at the same time."""
     money = dict(document)
     for key in MONEY_KEYS:
         if key in money and money[key] is not None:
@@ -239,6 +239,7 @@ def _read_money(document: dict[str, Any], source: str) -> dict[str, Any]:
                 money[key] = _vnd(money[key])
             except MoneyError as exc:
                 problems.append(InputProblem(None, None, None, _plain_value(money[key]), str(exc), source, key=key))
+                del money[key]
     lines = money.get("budget_lines")
     if isinstance(lines, dict):
         read_lines = {}
@@ -249,8 +250,6 @@ def _read_money(document: dict[str, Any], source: str) -> dict[str, Any]:
                 problems.append(InputProblem(None, None, None, _plain_value(amount), str(exc), source,
                                              key=f"budget_lines.{code}"))
         money["budget_lines"] = read_lines
-    if problems:
-        raise ScenarioError(problems)
     return money
 
 
@@ -260,7 +259,7 @@ def _plain_value(value: object) -> object:
     return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
 
-def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+def _read(path: Path, chain: tuple[Path, ...], money_problems: list[InputProblem]) -> dict[str, Any]:
     source = str(path)
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
@@ -283,13 +282,13 @@ def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         document = {}
     if not isinstance(document, dict):
         raise ScenarioError([InputProblem(None, None, None, None, "must be a mapping of keys to values", source)])
-    document = _read_money(document, source)
+    document = _read_money(document, source, money_problems)
     parent = document.get("extends")
     if parent is None:
         return document
     if not isinstance(parent, str):
         raise ScenarioError([InputProblem(None, None, None, parent, "must be a file path", source, key="extends")])
-    base = _read((path.parent / parent).resolve(), (*chain, path))
+    base = _read((path.parent / parent).resolve(), (*chain, path), money_problems)
     if "name" not in document:
         reason = "a scenario that extends another needs a name of its own"
         raise ScenarioError([InputProblem(None, None, None, None, reason, source, key="name")])
@@ -320,5 +319,12 @@ def scenario_from_mapping(document: dict[str, Any], source: str | None = None) -
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read a scenario file (following ``extends:``) and validate it."""
     resolved = Path(path).resolve()
-    document = _read(resolved, ())
-    return scenario_from_mapping(document, str(path))
+    money_problems: list[InputProblem] = []
+    document = _read(resolved, (), money_problems)
+    try:
+        scenario = scenario_from_mapping(document, str(path))
+    except ScenarioError as exc:
+        raise ScenarioError([*money_problems, *exc.problems]) from None
+    if money_problems:
+        raise ScenarioError(money_problems)
+    return scenario

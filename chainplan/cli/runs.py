@@ -85,7 +85,7 @@ def audit(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None
     if output is OutputFormat.json:
         print_json(rows)
     else:
-        typer.echo(render_table(rows))
+        typer.echo(render_table([{**row, "year": str(row["year"])} for row in rows]))  # a year, not 2,026
 
 
 @app.command("compare")

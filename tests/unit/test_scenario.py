@@ -100,3 +100,13 @@ def test_money_with_a_fraction_is_refused_with_its_key_path(tmp_path) -> None:  
     keys = {p.key: p.reason for p in caught.value.problems}
     assert set(keys) == {"min_grant_vnd", "budget_lines.L1", "budget_lines.L2"}
     assert "whole amount of VND" in keys["min_grant_vnd"] and "at most" in keys["budget_lines.L2"]
+
+
+def test_a_bad_amount_and_an_unknown_key_are_reported_together(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "both.yaml"
+    path.write_text("name: both\nbudget_scal: 1\nmin_grant_vnd: 2.5\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert {p.key: p.reason for p in caught.value.problems} == {
+        "min_grant_vnd": "must be a whole amount of VND, e.g. 1500000000 or 1.500.000.000",
+        "budget_scal": "unknown key"}
