@@ -33,7 +33,8 @@ def header(lang: str, path: str, query: Mapping[str, str] | None = None) -> html
                       style={"marginRight": "1rem"})]
     return html.Header([
         html.H1(t("app_title", lang), style={"fontSize": "1.5rem"}),
-        html.Nav([*links, *who, dcc.Link(t("switch", lang), href=switch, id="language-switch")]),
+        html.Nav([*links, *who, dcc.Link(t("switch", lang), href=switch, id="language-switch")],
+                 style={"display": "flex", "flexWrap": "wrap", "rowGap": "0.25rem", "alignItems": "baseline"}),
     ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "center", "flexWrap": "wrap"})
 
 

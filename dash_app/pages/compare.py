@@ -65,8 +65,10 @@ def _grid(grid_id: str, frame: pd.DataFrame, lang: str, height: str = "auto", *,
     money_columns = MONEY | (money or set())
     columns = []
     for column in frame.columns:
+        wide = str(column) in money_columns or str(column) in ("scenario", "target", "outcome")
         definition: dict[str, Any] = {"field": str(column), "headerName": label(str(column), lang),
-                                      "filter": "agTextColumnFilter", "flex": 1, "minWidth": 110}
+                                      "filter": "agTextColumnFilter", "flex": 2 if str(column) in ("target", "outcome")
+                                      else 1, "minWidth": 170 if wide else 100}
         columns.append(definition)
     rows = []
     for record in frame.to_dict("records"):

@@ -47,10 +47,12 @@ def _audit_rows(lang: str) -> list[dict[str, Any]]:
 
 
 def _grid(grid_id: str, keys: list[str], rows: list[dict[str, Any]], lang: str, height: str) -> dag.AgGrid:
+    widths = {"created_at": 150, "at": 150, "scenario": 130, "note": 180}  # a date or a name must not be cut
     columns = [{"field": key, "headerName": t(key, lang), "filter": "agTextColumnFilter", "flex": 1,
-                "minWidth": 110} for key in keys]
-    return dag.AgGrid(id=grid_id, columnDefs=columns, rowData=rows, defaultColDef={"sortable": True,
-                                                                                   "resizable": True},
+                "minWidth": widths.get(key, 100)} for key in keys]
+    return dag.AgGrid(id=grid_id, columnDefs=columns, rowData=rows,
+                      defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True,
+                                     "autoHeaderHeight": True},
                       dashGridOptions={"localeText": grid_locale(lang)}, className="ag-theme-alpine",
                       style={"height": height, "width": "100%"})
 

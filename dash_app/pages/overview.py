@@ -66,7 +66,9 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
         top, cards,
         html.Div([dcc.Graph(figure=tier_figure(summary, lang), id="tier-graph"),
                   dcc.Graph(figure=stars_figure(summary, lang), id="stars-graph")],
-                 style={"display": "grid", "gridTemplateColumns": "1fr 1fr", "gap": "1rem"}),
+                 # Side by side on a desktop, one under the other on a phone.
+                 style={"display": "grid", "gridTemplateColumns": "repeat(auto-fit, minmax(320px, 1fr))",
+                        "gap": "1rem"}),
         html.H2(t("appraisals", lang), style={"fontSize": "1.2rem"}), appraisals,
         html.H2(t("by_region", lang), style={"fontSize": "1.2rem"}), regions,
     ])

@@ -1,0 +1,43 @@
+"""Every built page, in both languages, on a desktop and a 390 px phone: no console error, no sideways scrolling.
+Screenshots go to test-output/screenshots/ for a person to look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+PAGES = {
+    "overview": ("/", "#card-districts"),
+    "chains": ("/chains?tier=provincial&product=SP002", "#chain-graph canvas"),
+    "compare": ("/compare?runs=1,2", "#compare-cost .ag-row"),
+    "decisions": ("/decisions", "#runs-table .ag-row"),
+    "users": ("/users", "#users-table"),
+}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_page_in_both_languages_fits_the_screen(browser: Any, live_url: str, lang: str, width: int) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    sign_in(page, live_url, "admin")
+    separator = {True: "&", False: "?"}
+    for name, (path, ready) in PAGES.items():
+        page.goto(f"{live_url}{path}{separator['?' in path]}lang={lang}")
+        page.wait_for_selector(ready)
+        page.wait_for_timeout(300)  # let the grid and the graph settle before the picture
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{lang}-{width}.png"), full_page=True)
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width, f"{name} ({lang}) is {overflow} px wide on a {width} px screen"
+    assert errors == []
+    context.close()
