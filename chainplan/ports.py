@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol
 
+from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
 
 __all__ = ["AuditEntry", "DatasetRepository", "Storage", "StoredRun", "UnitOfWork", "User"]
@@ -107,6 +108,10 @@ class DatasetRepository(Protocol):
 
     def update_user(self, name: str, *, role: str | None = None, active: bool | None = None) -> None:
         """Change a user's role or whether they may sign in."""
+        ...
+
+    def save_appraisal(self, appraisal: Appraisal) -> None:
+        """Store one appraisal in place of the plan's row for that stage (a new row when there is none)."""
         ...
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "Weights",
     "load_scenario",
     "scenario_from_mapping",
+    "scenario_with_changes",
 ]
 
 Stage = Literal["commune", "district", "province"]
@@ -323,6 +324,38 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     document = _read(resolved, (), money_problems)
     try:
         scenario = scenario_from_mapping(document, str(path))
+    except ScenarioError as exc:
+        raise ScenarioError([*money_problems, *exc.problems]) from None
+    if money_problems:
+        raise ScenarioError(money_problems)
+    return scenario
+
+
+def scenario_with_changes(base: Scenario, changes: dict[str, Any], source: str = "form") -> Scenario:
+    """``base`` with ``changes`` merged in (nested keys merge; ``None`` in a target removes that target).
+
+    Money keys are read as in a file (``"300.000"`` is 300,000 VND); every problem is reported at once, each with
+    its key path, as for a file.
+
+    Examples
+    --------
+    >>> base = Scenario(name="base")
+    >>> changed = scenario_with_changes(base, {"min_grant_vnd": "300.000", "weights": {"e_stamp": 4}})
+    >>> changed.min_grant_vnd, changed.weights.e_stamp, changed.weights.new_product
+    (300000, 4.0, 10.0)
+    >>> scenario_with_changes(base, {"budget_scale": -1, "min_grant_vnd": "lots"})
+    Traceback (most recent call last):
+    ...
+    chainplan.scenario.ScenarioError: 2 problem(s) in the scenario:
+    ...
+    """
+    money_problems: list[InputProblem] = []
+    document = _merge(base.model_dump(exclude={"extends"}), _read_money(dict(changes), source, money_problems))
+    targets = document.get("targets")
+    if isinstance(targets, dict):
+        document["targets"] = {key: bound for key, bound in targets.items() if bound is not None}
+    try:
+        scenario = scenario_from_mapping(document, source)
     except ScenarioError as exc:
         raise ScenarioError([*money_problems, *exc.problems]) from None
     if money_problems:

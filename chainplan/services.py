@@ -18,6 +18,7 @@ from typing import Any
 
 from chainplan.allocation import METHODS, AllocationResult, allocate
 from chainplan.allocation.solve import solver_version
+from chainplan.appraisal import Appraisal, check_appraisal
 from chainplan.chains import (
     ChainNetwork,
     Gap,
@@ -30,14 +31,17 @@ from chainplan.chains import (
     trace_product,
 )
 from chainplan.compare import CompareRefused, Comparison, compare_runs
-from chainplan.dataset import Dataset
+from chainplan.dataset import Dataset, InputProblem
 from chainplan.decisions import DecisionRefused, UnknownRun, adoption_entries, decision_states
 from chainplan.demo import build_demo_dataset
 from chainplan.io import read_input, write_dataset, write_template
 from chainplan.io.pack import LANGUAGES, write_pack_report, write_pack_workbook
 from chainplan.ports import AuditEntry, StoredRun, UnitOfWork, User
+from chainplan.register import plan_register
 from chainplan.risk import RiskRefused, simulate, target_bounds
-from chainplan.scenario import Scenario, load_scenario
+from chainplan.runview import AllocationView
+from chainplan.runview import allocation_view as _allocation_view
+from chainplan.scenario import Scenario, ScenarioError, load_scenario
 from chainplan.summary import summarize
 from chainplan.sweep import Frontier, Progress, Sensitivity, budget_scales, frontier, run_tasks, sensitivity
 from chainplan.users import ROLES, UserRefused, check_password, check_user_name
@@ -47,6 +51,8 @@ __all__ = [
     "ChainView",
     "ImportReport",
     "OutputNotWritable",
+    "ScenarioChoice",
+    "allocation_view",
     "chain_gaps",
     "chain_trace",
     "chain_view",
@@ -62,10 +68,14 @@ __all__ = [
     "load_dataset",
     "load_demo",
     "make_template",
+    "plans_register",
+    "record_appraisal",
     "run_allocation",
     "run_document",
     "run_risk",
     "runs_overview",
+    "scenario_choices",
+    "scenario_for",
     "stored_run",
     "stored_runs",
     "weight_sensitivity",
@@ -556,3 +566,66 @@ def ensure_demo_admin(uow: UnitOfWork, password: str | None = None) -> tuple[str
     chosen = password or secrets.token_urlsafe(12)
     add_user(uow, "admin", role="admin", password=chosen)
     return "admin", chosen
+
+
+def record_appraisal(uow: UnitOfWork, appraisal: Appraisal) -> Appraisal:
+    """Check and store one appraisal (it replaces the plan's row for that stage); returns it as stored.
+
+    Raises :class:`~chainplan.appraisal.AppraisalRefused` naming the field; nothing is written then.
+    """
+    with uow:
+        checked = check_appraisal(uow.repository.load(), appraisal)
+        uow.repository.save_appraisal(checked)
+        uow.commit()
+    return checked
+
+
+def plans_register(uow: UnitOfWork, scenario: Scenario) -> Any:
+    """Every plan with names, requests per line, appraisal states and eligibility under ``scenario``."""
+    return plan_register(load_dataset(uow), scenario)
+
+
+@dataclass(frozen=True)
+class ScenarioChoice:
+    """A scenario a planner can start from: a shipped file (``file:NAME.yaml``) or a stored run's (``run:ID``)."""
+
+    key: str
+    name: str
+    run_id: int | None = None
+    created_at: str | None = None
+
+
+def scenario_choices(uow: UnitOfWork, folder: str | os.PathLike[str] | None) -> list[ScenarioChoice]:
+    """The scenario files in ``folder`` (by file name), then every stored run's scenario, newest first."""
+    choices = []
+    if folder is not None and Path(folder).is_dir():
+        choices = [ScenarioChoice(f"file:{path.name}", path.stem) for path in sorted(Path(folder).glob("*.yaml"))]
+    for run in runs_overview(uow):
+        choices.append(ScenarioChoice(f"run:{run['run_id']}", run["scenario"], run["run_id"], run["created_at"]))
+    return choices
+
+
+def scenario_for(uow: UnitOfWork, key: str, folder: str | os.PathLike[str] | None) -> Scenario:
+    """The scenario a :class:`ScenarioChoice` key names.
+
+    Raises :class:`~chainplan.scenario.ScenarioError` (a broken file, or a key that names no file or run).
+    """
+    kind, _, value = key.partition(":")
+    if kind == "file" and folder is not None and value and "/" not in value and "\\" not in value \
+            and value.endswith(".yaml") and (Path(folder) / value).is_file():
+        return load_scenario(Path(folder) / value)
+    if kind == "run" and value.isdigit():
+        with uow:
+            run = uow.repository.get_run(int(value))
+        if run is not None:
+            document = {k: v for k, v in run.scenario.items() if k != "extends"}
+            return Scenario.model_validate(document)
+    raise ScenarioError([InputProblem(None, None, None, key, "no such scenario file or stored run", key="scenario")])
+
+
+def allocation_view(uow: UnitOfWork, run_id: int) -> tuple[StoredRun, AllocationView]:
+    """A stored run and its frames with names from the data stored now. Raises :class:`UnknownRun`."""
+    run = stored_run(uow, run_id)
+    dataset = load_dataset(uow)
+    document = {**run.result, "dataset_fingerprint": run.dataset_fingerprint}
+    return run, _allocation_view(document, dataset, fingerprint=dataset.fingerprint())

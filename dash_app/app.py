@@ -6,23 +6,31 @@ import argparse
 from pathlib import Path
 
 import dash
-from dash import Dash, dcc, html
+import diskcache
+from dash import Dash, DiskcacheManager, dcc, html
+
+from dash_app import auth
+from dash_app.state import beside_database
 
 __all__ = ["create_app", "main"]
 
 
 def create_app(db_url: str | None = None) -> Dash:
-    """Build the app; pages read the database named by ``db_url`` (default: ``CHAINPLAN_DB_URL``)."""
+    """Build the app; pages read the database named by ``db_url`` (default: ``CHAINPLAN_DB_URL``).
+
+    Solves run as background callbacks in their own process, their state in a disk cache beside the database
+    (``<database>.jobs``), so a page stays responsive and a solve can be cancelled.
+    """
+    jobs = DiskcacheManager(diskcache.Cache(str(beside_database(db_url, ".jobs"))))
     app = Dash(
         __name__,
         use_pages=True,
         pages_folder=str(Path(__file__).parent / "pages"),
         title="chainplan",
         suppress_callback_exceptions=True,
+        background_callback_manager=jobs,
     )
     app.server.config["CHAINPLAN_DB_URL"] = db_url
-    from dash_app import auth
-
     auth.install(app.server, db_url)
     app.layout = html.Div(
         [dcc.Location(id="url"), html.Main(dash.page_container, style={"maxWidth": "1100px", "margin": "auto"})],

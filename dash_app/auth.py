@@ -15,18 +15,18 @@ import html
 import json
 import os
 import secrets
-from pathlib import Path
 from urllib.parse import quote, urlparse
 
+import dash
 import flask
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from chainplan import services
 from chainplan.users import allowed
 from dash_app.i18n import language, t
-from dash_app.state import unit_of_work
+from dash_app.state import beside_database, database, unit_of_work
 
-__all__ = ["WebUser", "current_role", "install", "require", "secret_key", "writes"]
+__all__ = ["WebUser", "current_role", "install", "job_identity", "require", "require_in_job", "secret_key", "writes"]
 
 #: Component id of a callback output -> the action a user needs to make that callback write.
 WRITE_OUTPUTS: dict[str, str] = {}
@@ -60,11 +60,7 @@ def secret_key(db_url: str | None) -> str:
     configured = os.environ.get("CHAINPLAN_SECRET_KEY")
     if configured:
         return configured
-    url = db_url or os.environ.get("CHAINPLAN_DB_URL") or "sqlite:///chainplan.db"
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        path = Path(url.removeprefix("sqlite:///") + ".secret")
-    else:
-        path = Path("chainplan-secret.key")  # a server database: beside where the app is started
+    path = beside_database(db_url, ".secret")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -161,6 +157,30 @@ def _logout() -> flask.Response:
     lang = language(flask.request.args.get("lang"))
     logout_user()
     return flask.redirect(f"/login?lang={lang}")
+
+
+@dash.hooks.custom_data("chainplan")
+def _request_identity(_context: object) -> dict[str, str | None]:
+    """Who asked and on which database, read from the server session when the request arrives.
+
+    A background callback runs in another process, without the request: it reads these (never anything the
+    browser sent) to check the role before it writes and to record who ran it.
+    """
+    return {"user": current_user.id if current_user.is_authenticated else None, "role": current_role(),
+            "db_url": database()}
+
+
+def job_identity() -> dict[str, str | None]:
+    """Inside a (background) callback: the signed-in user, role and database of the request that started it."""
+    return dict(dash.ctx.custom_data.get("chainplan", {}))
+
+
+def require_in_job(action: str) -> str:
+    """Refuse (PermissionError) unless the user who started this background job may ``action``; their name."""
+    identity = job_identity()
+    if not allowed(identity.get("role"), action) or not identity.get("user"):
+        raise PermissionError(f"the role {identity.get('role') or 'anonymous'} may not {action}")
+    return str(identity["user"])
 
 
 def install(server: flask.Flask, db_url: str | None) -> None:

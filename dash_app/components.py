@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
+import dash_ag_grid as dag
 from dash import dcc, html
 
-from dash_app.i18n import t
+from dash_app.i18n import grid_locale, t
 
-__all__ = ["card", "header", "table"]
+__all__ = ["Column", "card", "dropdown", "grid", "header", "table"]
 
-PAGES = (("/", "overview"), ("/chains", "chains"), ("/compare", "compare"), ("/decisions", "decisions"),
-         ("/users", "users"))
+PAGES = (("/", "overview"), ("/chains", "chains"), ("/plans", "plans"), ("/allocation", "allocation"),
+         ("/compare", "compare"), ("/frontier", "frontier"), ("/decisions", "decisions"), ("/users", "users"))
 CELL = {"padding": "4px 10px", "borderBottom": "1px solid #eee", "textAlign": "left", "verticalAlign": "top"}
 
 
@@ -53,3 +56,59 @@ def table(header_cells: Sequence[str], rows: Sequence[Sequence[object]], test_id
          html.Tbody([html.Tr([html.Td("" if v is None else str(v), style=CELL) for v in row]) for row in rows])],
         id=test_id, style={"borderCollapse": "collapse", "margin": "0.5rem 0"},
     ), style={"overflowX": "auto", "maxWidth": "100%"})
+
+
+@dataclass(frozen=True)
+class Column:
+    """One grid column: ``kind`` is ``text``, ``money`` (whole VND), ``number`` or ``percent`` (a share 0-1)."""
+
+    field: str
+    header: str
+    kind: str = "text"
+    width: int = 110
+    flex: int = 1
+    digits: int = 2
+
+
+def _column_definition(column: Column, lang: str) -> dict[str, Any]:
+    definition: dict[str, Any] = {"field": column.field, "headerName": column.header, "flex": column.flex,
+                                  "minWidth": column.width, "filter": "agTextColumnFilter"}
+    if column.kind in ("money", "number", "percent"):
+        # The cell keeps the number, so sorting and filtering are numeric; the formatter writes it for people.
+        function = {"money": f"chainplanMoney(params.value, '{lang}')",
+                    "number": f"chainplanNumber(params.value, '{lang}', {column.digits})",
+                    "percent": f"chainplanPercent(params.value, '{lang}', {column.digits})"}[column.kind]
+        definition.update(filter="agNumberColumnFilter", type="rightAligned", valueFormatter={"function": function})
+    return definition
+
+
+def grid(grid_id: str, columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], lang: str, *,
+         height: str = "auto", csv_name: str | None = None) -> dag.AgGrid:
+    """A virtualised, sortable, filterable AG Grid in the page's language.
+
+    ``height="auto"`` grows with its rows (for a handful); a fixed height scrolls inside (for hundreds or
+    thousands). ``csv_name`` names the file of the grid's CSV export.
+    """
+    options: dict[str, Any] = {"localeText": grid_locale(lang), "enableCellTextSelection": True}
+    style: dict[str, str] = {"width": "100%"}
+    if height == "auto":
+        options["domLayout"] = "autoHeight"
+    else:
+        style["height"] = height
+    extra: dict[str, Any] = {}
+    if csv_name:
+        extra["csvExportParams"] = {"fileName": csv_name}
+    return dag.AgGrid(id=grid_id, columnDefs=[_column_definition(c, lang) for c in columns], rowData=list(rows),
+                      defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True,
+                                     "autoHeaderHeight": True},
+                      dashGridOptions=options, className="ag-theme-alpine", style=style, **extra)
+
+
+def dropdown(lang: str, options: Sequence[Any], value: Any, component_id: Any, **kwargs: Any) -> dcc.Dropdown:
+    """A dropdown whose own texts ("Search", "No options found", "2 selected") are in the page's language."""
+    labels = {"select_all": t("dropdown_select_all", lang), "deselect_all": t("dropdown_deselect_all", lang),
+              "selected_count": t("dropdown_selected_count", lang), "search": t("dropdown_search", lang),
+              "clear_search": t("dropdown_clear_search", lang), "clear_selection": t("dropdown_clear", lang),
+              "no_options_found": t("dropdown_no_options", lang)}
+    kwargs.setdefault("placeholder", t("dropdown_placeholder", lang))
+    return dcc.Dropdown(options, value, id=component_id, labels=labels, **kwargs)

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
 from chainplan.ports import AuditEntry, StoredRun, User
 from chainplan.schema import SHEETS
-from models.tables import SHEET_TABLES, AllocationRunRow, AuditRow, UserRow
+from models.tables import SHEET_TABLES, AllocationRunRow, AppraisalRow, AuditRow, UserRow
 
 __all__ = ["SqlAlchemyRepository"]
 
@@ -133,4 +134,18 @@ class SqlAlchemyRepository:
             row.role = role
         if active is not None:
             row.active = active
+        self.session.flush()
+
+    def save_appraisal(self, appraisal: Appraisal) -> None:
+        # Keep the row's place (export writes rows in their stored order); a new row goes last.
+        row = self.session.get(AppraisalRow, (appraisal.plan_code, appraisal.stage))
+        if row is None:
+            last = self.session.execute(select(func.max(AppraisalRow.position))).scalar_one()
+            row = AppraisalRow(plan_code=appraisal.plan_code, stage=appraisal.stage,
+                               position=0 if last is None else int(last) + 1)
+            self.session.add(row)
+        row.status = appraisal.status
+        row.score = appraisal.score
+        row.appraised_on = appraisal.appraised_on
+        row.appraiser = appraisal.appraiser
         self.session.flush()

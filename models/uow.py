@@ -34,7 +34,21 @@ def engine_for(url: str) -> Engine:
     """One engine per URL per process, its schema upgraded to the newest migration."""
     engine = create_engine(_normalise(url), future=True)
     upgrade(engine)
+    _ENGINES.append(engine)
     return engine
+
+
+_ENGINES: list[Engine] = []
+
+
+def _forget_inherited_connections() -> None:
+    # A forked child (a background solve) must not use the parent's pooled connections: two processes on one
+    # PostgreSQL socket corrupt both sessions. SQLAlchemy's documented remedy: dispose without closing them.
+    for engine in _ENGINES:
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):

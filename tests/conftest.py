@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from chainplan.appraisal import Appraisal, apply_appraisal
 from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
 from chainplan.ports import AuditEntry, StoredRun, UnitOfWork, User
@@ -103,6 +104,9 @@ class FakeRepository:
 
         changes = {k: v for k, v in (("role", role), ("active", active)) if v is not None}
         self.users[name] = dataclasses.replace(self.users[name], **changes)
+
+    def save_appraisal(self, appraisal: Appraisal) -> None:
+        self.dataset = apply_appraisal(self.dataset, appraisal)
 
 
 class FakeUnitOfWork(UnitOfWork):

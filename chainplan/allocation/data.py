@@ -23,6 +23,7 @@ __all__ = [
     "OUTCOMES",
     "TARGET_OUTCOMES",
     "AllocationInput",
+    "eligibility_reasons",
     "plan_outcomes",
     "prepare",
     "stars_for_score",
@@ -133,12 +134,15 @@ def _available(ds: Dataset, scenario: Scenario) -> pd.DataFrame:
     return lines
 
 
-def _eligibility(ds: Dataset, scenario: Scenario, totals: pd.Series) -> pd.Series:
+def eligibility_reasons(ds: Dataset, scenario: Scenario, totals: pd.Series | None = None) -> pd.Series:
     """Reasons a plan may not be funded at all (empty list = eligible), before the optimisation, per plan code.
 
     In this order: each required appraisal stage (missing, pending, failed), each request on a line reserved for
-    another region, the minimum grant, then a required plan that is itself not eligible.
+    another region, the minimum grant, then a required plan that is itself not eligible. ``totals`` is each plan's
+    total request in VND (computed from ``plan_requests`` when not given).
     """
+    if totals is None:
+        totals = ds.plan_requests.groupby("plan_code")["amount_vnd"].sum()
     codes = ds.plans["code"]
     found: list[pd.DataFrame] = []  # columns: plan, order, reason
     states = ds.appraisals.drop_duplicates(["plan_code", "stage"]).set_index(["plan_code", "stage"])["status"]
@@ -209,7 +213,7 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     with_links = ds.plans[ds.plans["new_links"].map(len) > 0]
     gaps_closed = gaps_closed_by_plan(network, with_links) if len(with_links) else {}
     outcomes = plan_outcomes(ds, network, gaps_closed)
-    reasons = _eligibility(ds, scenario, totals)
+    reasons = eligibility_reasons(ds, scenario, totals)
     plans = ds.plans.set_index("code")
     org_region = dict(zip(ds.organizations["code"], ds.organizations["region_code"], strict=True))
     to_level = region_at_level(ds.regions, scenario.region_level)

@@ -36,7 +36,13 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test server's database."""
+    return f"sqlite:///{tmp_path_factory.mktemp('ui') / 'ui.db'}"
+
+
+@pytest.fixture(scope="session")
+def live_url(live_db: str) -> Iterator[str]:
     """The UI on a free loopback port, over a demo database."""
     from werkzeug.serving import make_server
 
@@ -44,7 +50,7 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from dash_app.app import create_app
     from models.uow import SqlAlchemyUnitOfWork
 
-    db = f"sqlite:///{tmp_path_factory.mktemp('ui') / 'ui.db'}"
+    db = live_db
     services.load_demo(SqlAlchemyUnitOfWork(db))
     for name, role in USERS.items():
         services.add_user(SqlAlchemyUnitOfWork(db), name, role=role, password=PASSWORD)

@@ -1,0 +1,104 @@
+"""Recording one appraisal of a production plan: district first, then province, each checked before it is kept.
+
+An appraisal is one row of the ``appraisals`` sheet (plan, stage, status, score, date, appraiser). Recording one
+replaces that plan's row for that stage. The checks name the field at fault, so a form can show the reason beside
+it (:class:`AppraisalRefused` carries ``field`` and ``code``).
+
+Examples
+--------
+>>> from chainplan.demo import build_demo_dataset
+>>> data = build_demo_dataset()
+>>> plan = data.plans["code"].iloc[0]
+>>> check_appraisal(data, Appraisal(plan, "district", "passed", 71.5, None, "lan")).score
+71.5
+>>> check_appraisal(data, Appraisal(plan, "district", "passed", 120, None, "lan"))
+Traceback (most recent call last):
+...
+chainplan.appraisal.AppraisalRefused: score: must be between 0 and 100
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from chainplan.dataset import Dataset
+from chainplan.io.cells import control_character
+from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
+
+__all__ = ["Appraisal", "AppraisalRefused", "apply_appraisal", "check_appraisal"]
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    plan_code: str
+    stage: str
+    status: str
+    score: float | None
+    appraised_on: dt.date | None
+    appraiser: str
+
+
+class AppraisalRefused(ValueError):
+    """An appraisal that cannot be recorded; ``field`` is the form field at fault, ``code`` the reason's key."""
+
+    def __init__(self, field: str, code: str, message: str):
+        self.field = field
+        self.code = code
+        super().__init__(f"{field}: {message}")
+
+
+def check_appraisal(dataset: Dataset, appraisal: Appraisal, *, today: dt.date | None = None) -> Appraisal:
+    """The appraisal as it will be stored, or :class:`AppraisalRefused` naming the field and the reason.
+
+    A province appraisal that passes or fails a plan needs the plan's district appraisal passed first: the province
+    appraises what the district sent up. A date in the future is refused; no date means today.
+    """
+    today = today or dt.date.today()
+    code = appraisal.plan_code.strip()
+    if code not in set(dataset.plans["code"]):
+        raise AppraisalRefused("plan_code", "unknown_plan", f"no plan {code!r}")
+    if appraisal.stage not in APPRAISAL_STAGES:
+        raise AppraisalRefused("stage", "unknown_stage", f"must be one of {', '.join(APPRAISAL_STAGES)}")
+    if appraisal.status not in APPRAISAL_STATUSES:
+        raise AppraisalRefused("status", "unknown_status", f"must be one of {', '.join(APPRAISAL_STATUSES)}")
+    score = appraisal.score
+    if score is not None and not 0 <= float(score) <= 100:
+        raise AppraisalRefused("score", "score_range", "must be between 0 and 100")
+    when = appraisal.appraised_on or today
+    if when > today:
+        raise AppraisalRefused("appraised_on", "future_date", f"{when.isoformat()} is in the future")
+    name = appraisal.appraiser.strip()
+    if not name or control_character(name):
+        raise AppraisalRefused("appraiser", "no_appraiser", "say who appraised the plan")
+    if appraisal.stage == "province" and appraisal.status != "pending":
+        rows = dataset.appraisals
+        district = rows[(rows["plan_code"] == code) & (rows["stage"] == "district")]["status"]
+        if not (district == "passed").any():
+            raise AppraisalRefused("stage", "district_first",
+                                   "the district appraisal must be passed before the province appraises the plan")
+    return replace(appraisal, plan_code=code, score=None if score is None else float(score), appraised_on=when,
+                   appraiser=name)
+
+
+def apply_appraisal(dataset: Dataset, appraisal: Appraisal) -> Dataset:
+    """``dataset`` with ``appraisal`` in place of the plan's row for that stage (appended when there is none).
+
+    Examples
+    --------
+    >>> from chainplan.demo import build_demo_dataset
+    >>> data = build_demo_dataset()
+    >>> after = apply_appraisal(data, Appraisal("KH001", "province", "failed", 40.0, None, "lan"))
+    >>> rows = after.appraisals[(after.appraisals["plan_code"] == "KH001")]
+    >>> rows.loc[rows["stage"] == "province", "status"].tolist()
+    ['failed']
+    """
+    records = dataset.to_records()
+    row: dict[str, object] = {"plan_code": appraisal.plan_code, "stage": appraisal.stage, "status": appraisal.status,
+           "score": appraisal.score, "appraised_on": appraisal.appraised_on, "appraiser": appraisal.appraiser}
+    kept = [r for r in records["appraisals"]
+            if (r["plan_code"], r["stage"]) != (appraisal.plan_code, appraisal.stage)]
+    at = next((i for i, r in enumerate(records["appraisals"])
+               if (r["plan_code"], r["stage"]) == (appraisal.plan_code, appraisal.stage)), len(kept))
+    records["appraisals"] = [*kept[:at], row, *kept[at:]]
+    return Dataset.from_records(records)

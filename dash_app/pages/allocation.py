@@ -1,0 +1,406 @@
+"""Allocation: pick a scenario, adjust its main knobs, run it in the background, read what it funds and why.
+
+The run is a Dash background callback: it solves in its own process (so the page stays responsive), reports
+progress, and can be cancelled. It is stored as a run like ``chainplan allocate`` does, under the signed-in user's
+name, and the page then shows that stored run (``?run=N`` in the URL, so a reload or a link shows it again).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import dash
+from dash import ALL, Input, Output, State, callback, dcc, html
+
+from chainplan import services
+from chainplan.decisions import UnknownRun
+from chainplan.io.pack import display_name
+from chainplan.money import format_money, format_number
+from chainplan.scenario import Scenario, ScenarioError, scenario_with_changes
+from chainplan.users import allowed
+from dash_app.auth import current_role, job_identity, require_in_job, writes
+from dash_app.components import Column, card, dropdown, grid, header
+from dash_app.i18n import language, t
+from dash_app.state import scenario_folder, unit_of_work
+
+dash.register_page(__name__, path="/allocation", name="Allocation", title="chainplan")
+
+RUN_STORE = writes("allocation-run", "run")
+WEIGHTS = ("score_gain", "star_upgrade", "new_product", "new_organization", "supermarket_entry", "national_5_star",
+           "safe_food_chain", "e_stamp", "gap_closed", "priority_points")
+TARGETS = ("new_products", "new_organizations", "supermarket_entries", "rated_3_to_5_stars", "national_5_star",
+           "safe_food_chain", "e_stamp_share")
+#: Targets that are shares (0-1); the form shows them in per cent.
+SHARE_TARGETS = {"e_stamp_share"}
+FIELD = {"display": "flex", "flexDirection": "column", "flex": "1 1 170px", "margin": "0.25rem 0"}
+ROW = {"display": "flex", "flexWrap": "wrap", "gap": "0.75rem", "alignItems": "flex-end"}
+ERROR = {"color": "#b00020"}
+
+
+def _knob(key: str) -> dict[str, str]:
+    return {"type": "knob", "key": key}
+
+
+def _choices(lang: str) -> list[dict[str, Any]]:
+    options = []
+    for choice in services.scenario_choices(unit_of_work(), scenario_folder()):
+        if choice.run_id is None:
+            label = f"{choice.name} ({t('scenario_file', lang)})"
+        else:
+            label = f"{t('run', lang)} {choice.run_id} — {choice.name}"
+        options.append({"label": label, "value": choice.key})
+    return options
+
+
+def _number_field(key: str, label: str, *, step: float | str = "any", minimum: float | None = 0,
+                  maximum: float | None = None, disabled: bool = False) -> html.Label:
+    return html.Label([label, dcc.Input(id=_knob(key), type="number", step=step, min=minimum, max=maximum,
+                                        disabled=disabled, debounce=True)], style=FIELD)
+
+
+def _form(lang: str, may_run: bool) -> html.Div:
+    off = not may_run
+    weights = [_number_field(f"weights.{name}", t(f"weight_{name}", lang), disabled=off) for name in WEIGHTS]
+    targets = []
+    for name in TARGETS:
+        unit = " (%)" if name in SHARE_TARGETS else ""
+        targets.append(html.Div([
+            html.Div(display_name(name, lang) + unit, style={"fontWeight": 600, "flex": "2 1 220px"}),
+            _number_field(f"targets.{name}.min", t("target_min", lang), disabled=off),
+            _number_field(f"targets.{name}.max", t("target_max", lang), disabled=off),
+        ], style=ROW))
+    return html.Div([
+        html.Div([
+            html.Label([t("scenario_name", lang), dcc.Input(id=_knob("name"), type="text", disabled=off)],
+                       style={**FIELD, "flex": "2 1 240px"}),
+            _number_field("budget_scale", t("budget_scale", lang), step=0.05, disabled=off),
+            html.Label([t("min_grant", lang), dcc.Input(id=_knob("min_grant_vnd"), type="text", disabled=off,
+                                                        inputMode="numeric")], style=FIELD),
+        ], style=ROW),
+        html.Fieldset([
+            html.Legend(t("regional_rules", lang)),
+            html.Div([
+                html.Label([t("region_level", lang), dropdown(lang, [
+                    {"label": t(f"stage_{level}", lang), "value": level} for level in ("commune", "district",
+                                                                                        "province")],
+                    "district", _knob("region_level"), clearable=False, disabled=off)], style=FIELD),
+                _number_field("max_plans_per_region", t("max_plans_per_region", lang), step=1, disabled=off),
+                _number_field("min_region_share", t("min_region_share", lang), maximum=100, disabled=off),
+                _number_field("max_region_share", t("max_region_share", lang), maximum=100, disabled=off),
+            ], style=ROW),
+            dcc.Checklist([{"label": t("one_plan_per_product", lang), "value": "yes"}], [], id=_knob(
+                "one_plan_per_product"), inputStyle={"marginRight": "0.4rem"}),
+        ]),
+        html.Details([html.Summary(t("weights", lang)), html.Div(weights, style=ROW)]),
+        html.Details([html.Summary(t("targets_form", lang)), html.P(t("targets_hint", lang)), *targets,
+                      html.Div([
+                          html.Label([t("target_mode", lang), dcc.RadioItems(
+                              [{"label": t("target_mode_soft", lang), "value": "soft"},
+                               {"label": t("target_mode_hard", lang), "value": "hard"}], "soft",
+                              id=_knob("target_mode"), inline=True, inputStyle={"margin": "0 0.3rem 0 0.8rem"})],
+                                     style=FIELD)], style=ROW)], open=True),
+        html.Details([html.Summary(t("solver_settings", lang)), html.Div([
+            html.Label([t("solver", lang), dcc.RadioItems(["highs", "cbc"], "highs", id=_knob("solver"), inline=True,
+                                                           inputStyle={"margin": "0 0.3rem 0 0.8rem"})],
+                       style=FIELD),
+            _number_field("time_limit_s", t("time_limit", lang), disabled=off),
+            dcc.Checklist([{"label": t("value_of_money_ask", lang), "value": "yes"}], [], id="value-of-money",
+                          inputStyle={"marginRight": "0.4rem"}),
+        ], style=ROW)]),
+    ], id="scenario-form")
+
+
+def layout(lang: str | None = None, scenario: str | None = None, run: str | None = None, **_query: str
+           ) -> html.Div:
+    lang = language(lang)
+    may_run = allowed(current_role(), "run")
+    options = _choices(lang)
+    keys = [o["value"] for o in options]
+    chosen = scenario if scenario in keys else ("file:baseline-2020.yaml" if "file:baseline-2020.yaml" in keys
+                                                else (keys[0] if keys else None))
+    run_id = int(run) if run and run.isdigit() else None
+    query = {k: v for k, v in (("scenario", chosen), ("run", run_id)) if v is not None}
+    return html.Div([
+        header(lang, "/allocation", {k: str(v) for k, v in query.items()}),
+        dcc.Location(id="allocation-url", refresh=False),
+        dcc.Store(id="allocation-lang", data=lang),
+        dcc.Store(id=RUN_STORE, data=run_id),
+        html.H2(t("allocation", lang)),
+        html.P(t("allocation_intro", lang)),
+        None if may_run else html.P(t("run_only_planner", lang), id="run-not-allowed"),
+        html.Label([t("scenario", lang), dropdown(lang, options, chosen, "scenario-select", clearable=False)],
+                   style={"display": "block", "maxWidth": "560px"}),
+        html.Div(id="scenario-description", style={"color": "#555", "margin": "0.25rem 0 0.75rem"}),
+        _form(lang, may_run),
+        html.Div([
+            html.Button(t("run_button", lang), id="run-button", disabled=not may_run,
+                        style={"fontWeight": 600}),
+            html.Button(t("cancel_button", lang), id="cancel-button", disabled=True),
+        ], style={"display": "flex", "gap": "0.5rem", "margin": "0.75rem 0"}),
+        html.Div([html.Span(id="run-progress"), html.Div(id="run-message")], id="run-status", role="status",
+                 **{"aria-live": "polite"}),
+        html.Div(id="run-result"),
+    ])
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(float(value) * 100, 6)
+
+
+@callback(
+    Output({"type": "knob", "key": ALL}, "value"), Output("scenario-description", "children"),
+    Input("scenario-select", "value"), State({"type": "knob", "key": ALL}, "id"), State("allocation-lang", "data"),
+)
+def fill_form(key: str | None, ids: list[dict[str, str]], lang: str | None) -> tuple[list[Any], Any]:
+    """The form shows the chosen scenario's values."""
+    lang = language(lang)
+    if not key:
+        return [dash.no_update] * len(ids), ""
+    try:
+        scenario = services.scenario_for(unit_of_work(), key, scenario_folder())
+    except ScenarioError as exc:
+        return [dash.no_update] * len(ids), html.Span(_problems(exc, lang), style=ERROR)
+    values = _form_values(scenario)
+    return [values.get(item["key"]) for item in ids], scenario.description
+
+
+def _form_values(scenario: Scenario) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": scenario.name, "budget_scale": scenario.budget_scale,
+        "min_grant_vnd": format_money(scenario.min_grant_vnd, "vi").removesuffix(" ₫"),
+        "region_level": scenario.region_level, "max_plans_per_region": scenario.max_plans_per_region,
+        "min_region_share": _percent(scenario.min_region_share), "max_region_share": _percent(
+            scenario.max_region_share),
+        "one_plan_per_product": ["yes"] if scenario.one_plan_per_product else [],
+        "target_mode": scenario.target_mode, "solver": scenario.solver, "time_limit_s": scenario.time_limit_s,
+    }
+    for name in WEIGHTS:
+        values[f"weights.{name}"] = getattr(scenario.weights, name)
+    for name in TARGETS:
+        bound = getattr(scenario.targets, name)
+        for end in ("min", "max"):
+            value = getattr(bound, end) if bound is not None else None
+            values[f"targets.{name}.{end}"] = _percent(value) if name in SHARE_TARGETS else value
+    return values
+
+
+def form_changes(values: dict[str, Any]) -> dict[str, Any]:
+    """The form's values as scenario keys (per cent back to shares; blank bounds remove a target's end)."""
+    changes: dict[str, Any] = {"weights": {}, "targets": {}}
+    for key, value in values.items():
+        if key.startswith("weights."):
+            if value is not None:
+                changes["weights"][key.split(".", 1)[1]] = value
+        elif key.startswith("targets."):
+            _, name, end = key.split(".")
+            share = name in SHARE_TARGETS
+            bound = changes["targets"].setdefault(name, {"min": None, "max": None})
+            bound[end] = None if value is None else (value / 100 if share else value)
+        elif key in ("min_region_share", "max_region_share"):
+            if value is not None:
+                changes[key] = value / 100
+        elif key == "one_plan_per_product":
+            changes[key] = bool(value)
+        elif key == "min_grant_vnd":
+            changes[key] = value if value not in (None, "") else 0
+        elif key == "name":
+            if value:
+                changes[key] = str(value).strip()
+        elif key == "max_plans_per_region" or value is not None:  # a blank cap means no cap
+            changes[key] = value
+    changes["targets"] = {name: (None if bound["min"] is None and bound["max"] is None else bound)
+                          for name, bound in changes["targets"].items()}
+    return changes
+
+
+def _problems(exc: ScenarioError, lang: str) -> list[Any]:
+    items = [html.Li(f"{p.key or t('scenario', lang)}: {p.reason}" + ("" if p.value is None else f" ({p.value})"))
+             for p in exc.problems]
+    return [t("scenario_problems", lang), html.Ul(items, id="scenario-problems")]
+
+
+def _elapsed(lang: str, stage: str, seconds: float) -> str:
+    return f"{t(stage, lang)} {format_number(seconds, lang, 1)} s"
+
+
+@callback(
+    Output(RUN_STORE, "data"), Output("run-message", "children"),
+    Input("run-button", "n_clicks"),
+    State("scenario-select", "value"), State({"type": "knob", "key": ALL}, "value"),
+    State({"type": "knob", "key": ALL}, "id"), State("value-of-money", "value"), State("allocation-lang", "data"),
+    background=True,
+    running=[(Output("run-button", "disabled"), True, False), (Output("cancel-button", "disabled"), False, True)],
+    progress=[Output("run-progress", "children")],
+    progress_default=[""],
+    cancel=[Input("cancel-button", "n_clicks")],
+    prevent_initial_call=True,
+)
+def run(set_progress: Callable[[str], None], _clicks: int | None, key: str | None, values: list[Any],
+        ids: list[dict[str, str]], value_of_money: list[str] | None, lang: str | None) -> tuple[Any, Any]:
+    """Solve in this background process and store the run; progress every half second."""
+    lang = language(lang)
+    user = require_in_job("run")  # the guard refused a forged request already; this is the write's own check
+    db_url = job_identity().get("db_url")
+    try:
+        base = services.scenario_for(unit_of_work(db_url), key or "", scenario_folder())
+        scenario = scenario_with_changes(base, form_changes({i["key"]: v for i, v in zip(ids, values,
+                                                                                          strict=True)}))
+    except ScenarioError as exc:
+        return dash.no_update, html.Div(_problems(exc, lang), style=ERROR)
+    outcome: dict[str, Any] = {}
+
+    def solve() -> None:
+        try:
+            outcome["run"] = services.run_allocation(unit_of_work(db_url), scenario, by=user,
+                                                     marginal_values=bool(value_of_money))
+        except ScenarioError as exc:  # the scenario does not fit the data (an unknown line, a missing level)
+            outcome["problem"] = exc
+        except Exception as exc:  # shown to the planner, never a blank page
+            outcome["error"] = exc
+
+    started = time.perf_counter()
+    worker = threading.Thread(target=solve, daemon=True)
+    worker.start()
+    while worker.is_alive():
+        set_progress(_elapsed(lang, "solving", time.perf_counter() - started))
+        worker.join(0.5)
+    if "problem" in outcome:
+        return dash.no_update, html.Div(_problems(outcome["problem"], lang), style=ERROR)
+    if "error" in outcome:
+        return dash.no_update, html.Div(f"{t('run_failed', lang)}: {outcome['error']}", style=ERROR)
+    stored = outcome["run"]
+    seconds = format_number(time.perf_counter() - started, lang, 1)
+    message = t("run_done", lang).format(run=stored.run_id, status=t(f"status_{stored.result.status}", lang),
+                                         seconds=seconds)
+    return stored.run_id, html.Span(message, id="run-done")
+
+
+@callback(Output("run-message", "children", allow_duplicate=True), Input("cancel-button", "n_clicks"),
+          State("allocation-lang", "data"), prevent_initial_call=True)
+def cancelled(_clicks: int | None, lang: str | None) -> str:
+    return t("run_cancelled", language(lang))
+
+
+def _search(lang: str, key: str | None, run_id: int | None) -> str:
+    return f"?lang={lang}" + (f"&scenario={key}" if key else "") + (f"&run={run_id}" if run_id else "")
+
+
+@callback(Output("allocation-url", "search", allow_duplicate=True), Input("scenario-select", "value"),
+          State(RUN_STORE, "data"), State("allocation-lang", "data"), prevent_initial_call=True)
+def remember_scenario(key: str | None, run_id: int | None, lang: str | None) -> str:
+    return _search(language(lang), key, run_id)
+
+
+@callback(Output("run-result", "children"), Output("allocation-url", "search"),
+          Input(RUN_STORE, "data"), State("scenario-select", "value"), State("allocation-lang", "data"))
+def show(run_id: int | None, key: str | None, lang: str | None) -> tuple[Any, str]:
+    lang = language(lang)
+    search = _search(lang, key, run_id)
+    if not run_id:
+        return html.P(t("no_run_yet", lang), id="run-empty"), search
+    try:
+        stored, view = services.allocation_view(unit_of_work(), int(run_id))
+    except UnknownRun:
+        return html.P(t("unknown_run", lang).format(run=run_id), style=ERROR, id="run-empty"), search
+    return render_run(stored, view, lang), search
+
+
+def _target_value(target: str, value: float | None, lang: str) -> str:
+    """A target's bound or achievement as people write it: a share in per cent, a count with decimals as needed."""
+    if value is None or value != value:
+        return ""
+    if target in SHARE_TARGETS:
+        return f"{format_number(float(value) * 100, lang, 1)} %"
+    return format_number(float(value), lang, 2)
+
+
+def render_run(stored: Any, view: Any, lang: str) -> html.Div:
+    """One stored run for a committee: summary cards, targets, money per line and region, baselines, plans."""
+    document = stored.result
+    funded = view.plans[view.plans["funded"]]
+    rest = view.plans[~view.plans["funded"]]
+    met = int(view.targets["met"].fillna(False).astype(bool).sum())
+    cards = html.Div([
+        card(t("status", lang), t(f"status_{stored.status}", lang), "result-status"),
+        card(t("funded_plans", lang), format_number(len(funded), lang, 0), "result-funded-plans"),
+        card(t("funded_money", lang), format_money(int(funded["total_vnd"].fillna(0).sum()), lang),
+             "result-funded-vnd"),
+        card(t("total_benefit", lang), format_number(document.get("total_benefit") or 0, lang, 2), "result-benefit"),
+        card(t("targets_met", lang), f"{met} / {len(view.targets)}", "result-targets-met"),
+    ], style={"display": "flex", "flexWrap": "wrap", "gap": "0.75rem"})
+    when = stored.created_at.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M")
+    notes: list[Any] = [html.P(t("run_heading", lang).format(run=stored.id, scenario=stored.scenario_name,
+                                                             by=stored.created_by, at=when), id="result-heading")]
+    if not view.same_data:
+        notes.append(html.P(t("run_other_data", lang), style={"color": "#8a5a00"}))
+    for warning in document.get("warnings", []):
+        notes.append(html.P(str(warning), style={"color": "#8a5a00"}))
+    for diagnosis in document.get("diagnosis", []):
+        notes.append(html.P(str(diagnosis.get("message", diagnosis)) if isinstance(diagnosis, dict)
+                            else str(diagnosis), style=ERROR))
+    links = html.P([dcc.Link(t("compare_this_run", lang), href=f"/compare?lang={lang}&runs={stored.id}"), " · ",
+                    dcc.Link(t("frontier_this_run", lang), href=f"/frontier?lang={lang}&run={stored.id}"), " · ",
+                    dcc.Link(t("adopt_this_run", lang), href=f"/decisions?lang={lang}")])
+    line_columns = [Column(f"line:{code}", name, "money", 150) for code, name in zip(view.lines["line"],
+                                                                                      view.lines["name"],
+                                                                                      strict=True)]
+    plan_columns = [Column("plan_code", t("plan", lang), width=90), Column("product", t("product", lang), width=200,
+                                                                           flex=2),
+                    Column("organization", t("organization", lang), width=200, flex=2),
+                    Column("region", t("region", lang), width=130), Column("purpose", t("purpose", lang), width=130)]
+    funded_rows = [{**row, "purpose": t(f"purpose_{row['purpose']}", lang)} for row in funded.to_dict("records")]
+    rest_rows = [{**row, "purpose": t(f"purpose_{row['purpose']}", lang), "reason": t(f"reason_{row['reason']}", lang)}
+                 for row in rest.to_dict("records")]
+    targets = [{"target": display_name(row["target"], lang),
+                **{end: _target_value(row["target"], row[end], lang) for end in ("min", "max", "achieved")},
+                "met": "" if row["met"] is None else t("yes" if row["met"] else "no", lang)}
+               for row in view.targets.to_dict("records")]
+    return html.Div([
+        *notes, cards, links,
+        html.H3(t("targets_form", lang)),
+        grid("result-targets", [Column("target", t("target", lang), width=220, flex=2),
+                                Column("min", t("target_min", lang)),
+                                Column("max", t("target_max", lang)),
+                                Column("achieved", t("achieved", lang)),
+                                Column("met", t("met", lang), width=80)], targets, lang),
+        html.H3(t("funded_plans_title", lang)),
+        grid("funded-table", [*plan_columns, Column("total_vnd", t("funded_money", lang), "money", 150),
+                              *line_columns, Column("benefit", t("benefit", lang), "number", 100),
+                              Column("success_probability", t("success_probability", lang), "percent", 100, digits=0),
+                              Column("explanation", t("explanation", lang), width=320, flex=3)],
+             funded_rows, lang, height="420px", csv_name=f"run-{stored.id}-funded.csv"),
+        html.H3(t("money_by_line", lang)),
+        grid("result-lines", [Column("name", t("budget_line", lang), width=220, flex=2),
+                              Column("available", t("available", lang), "money", 150),
+                              Column("used", t("used", lang), "money", 150),
+                              Column("left", t("left", lang), "money", 150),
+                              Column("value_of_one_more_billion", t("value_of_money", lang), "number", 140),
+                              Column("value_of_money_status", t("value_of_money_status", lang), width=140)],
+             [{**row, "value_of_money_status": t(f"vom_{row['value_of_money_status']}", lang)}
+              for row in view.lines.to_dict("records")], lang),
+        html.H3(t("money_by_region", lang)),
+        grid("result-regions", [Column("name", t("region", lang), width=160, flex=2),
+                                Column("eligible_plans", t("eligible_plans", lang), "number", digits=0),
+                                Column("requested_vnd", t("requested", lang), "money", 150),
+                                Column("funded_plans", t("funded_plans", lang), "number", digits=0),
+                                Column("amount_vnd", t("funded_money", lang), "money", 150),
+                                Column("share", t("share", lang), "percent", digits=1)],
+             view.regions.to_dict("records"), lang, height="360px"),
+        html.H3(t("baselines", lang)),
+        html.P(t("baselines_hint", lang)),
+        grid("result-baselines", [Column("method", t("method", lang), width=220, flex=2),
+                                  Column("objective", t("objective", lang), "number"),
+                                  Column("total_benefit", t("total_benefit", lang), "number"),
+                                  Column("funded_plans", t("funded_plans", lang), "number", digits=0),
+                                  Column("targets_met", t("targets_met", lang), "number", digits=0),
+                                  Column("rule_violations", t("rule_violations", lang), "number", digits=0)],
+             [{**row, "method": t(f"method_{row['method']}", lang)} for row in view.baselines.to_dict("records")],
+             lang),
+        html.H3(t("not_funded_title", lang)),
+        grid("unfunded-table", [*plan_columns, Column("reason", t("reason", lang), width=180),
+                                Column("explanation", t("explanation", lang), width=360, flex=3)],
+             rest_rows, lang, height="420px", csv_name=f"run-{stored.id}-not-funded.csv"),
+    ], id="run-view")

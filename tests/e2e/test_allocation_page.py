@@ -1,0 +1,92 @@
+"""Allocation in the browser: a planner runs the baseline scenario in the background and reads its funded plans;
+a viewer sees the run button disabled and the server refuses a forged run."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from chainplan import services
+from models.uow import SqlAlchemyUnitOfWork
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _funded_count(page: Any) -> int:
+    return int(page.evaluate("document.querySelectorAll('#funded-table .ag-center-cols-container .ag-row').length"))
+
+
+def test_a_planner_runs_the_baseline_and_sees_its_funded_plans(browser: Any, live_url: str,
+                                                               live_db: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    sign_in(page, live_url, "planner")
+    before = {r["run_id"] for r in services.runs_overview(SqlAlchemyUnitOfWork(live_db))}
+    page.goto(live_url + "/allocation?lang=en&scenario=file:baseline-2020.yaml")
+    page.wait_for_function("document.querySelector('#scenario-form input[type=text]')?.value === 'baseline-2020'")
+    assert not page.is_disabled("#run-button")
+    page.click("#run-button")
+    page.wait_for_selector("#run-done", timeout=60_000)
+    page.wait_for_selector("#funded-table .ag-center-cols-container .ag-row")
+    after = services.runs_overview(SqlAlchemyUnitOfWork(live_db))
+    new = [r for r in after if r["run_id"] not in before]
+    assert len(new) == 1 and new[0]["created_by"] == "planner" and new[0]["scenario"] == "baseline-2020"
+    stored = services.stored_run(SqlAlchemyUnitOfWork(live_db), new[0]["run_id"])
+    assert f"run={new[0]['run_id']}" in page.url
+    # The cards show the stored run's own figures: the number of funded plans and every funded VND.
+    funded = stored.result["funded_plans"]
+    assert page.inner_text("#result-funded-plans") == str(len(funded))
+    total = sum(int(p["total_vnd"]) for p in funded)
+    assert page.inner_text("#result-funded-vnd") == f"{total:,} VND"
+    # Names, not codes: the first funded plan's product is shown by its name.
+    name = services.load_dataset(SqlAlchemyUnitOfWork(live_db)).products.set_index("code").loc[
+        funded[0]["product_code"], "name"]
+    page.wait_for_function(f"document.querySelector('#funded-table').innerText.includes({json.dumps(name)})")
+    assert "Ranked by appraisal score" in page.inner_text("#result-baselines")
+    # A reload shows the same stored run from the URL.
+    page.reload()
+    page.wait_for_selector("#funded-table")
+    page.locator("#funded-table").scroll_into_view_if_needed()  # AG Grid shows rows once the grid is in view
+    page.wait_for_selector("#funded-table .ag-center-cols-container .ag-row")
+    assert page.inner_text("#result-funded-plans") == str(len(funded))
+    assert errors == []
+    context.close()
+
+
+def test_a_bad_knob_is_reported_by_key_and_nothing_is_stored(browser: Any, live_url: str, live_db: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_url, "planner")
+    before = len(services.runs_overview(SqlAlchemyUnitOfWork(live_db)))
+    page.goto(live_url + "/allocation?lang=en&scenario=file:baseline-2020.yaml")
+    page.wait_for_function("document.querySelector('#scenario-form input[type=text]')?.value === 'baseline-2020'")
+    page.fill("input[id*='min_grant_vnd']", "lots")
+    page.click("#run-button")
+    page.wait_for_selector("#scenario-problems")
+    assert "min_grant_vnd" in page.inner_text("#scenario-problems")
+    assert len(services.runs_overview(SqlAlchemyUnitOfWork(live_db))) == before
+    context.close()
+
+
+def test_a_viewer_cannot_run_even_by_a_forged_request(browser: Any, live_url: str, live_db: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_url, "viewer")
+    page.goto(live_url + "/allocation")
+    page.wait_for_selector("#scenario-form")
+    assert page.is_disabled("#run-button") and "Chỉ cán bộ kế hoạch" in page.inner_text("#run-not-allowed")
+    before = len(services.runs_overview(SqlAlchemyUnitOfWork(live_db)))
+    body = {"output": "..allocation-run.data...run-message.children..", "outputs": [],
+            "changedPropIds": ["run-button.n_clicks"],
+            "inputs": [{"id": "run-button", "property": "n_clicks", "value": 1}],
+            "state": [{"id": "scenario-select", "property": "value", "value": "file:baseline-2020.yaml"}]}
+    response = page.request.post(live_url + "/_dash-update-component", data=json.dumps(body),
+                                 headers={"Content-Type": "application/json"})
+    assert response.status == 403 and "may not run" in response.text()
+    assert len(services.runs_overview(SqlAlchemyUnitOfWork(live_db))) == before
+    context.close()
