@@ -37,6 +37,7 @@ class Appraisal:
     score: float | None
     appraised_on: dt.date | None
     appraiser: str
+    note: str = ""
 
 
 class AppraisalRefused(ValueError):
@@ -68,6 +69,9 @@ def check_appraisal(dataset: Dataset, appraisal: Appraisal, *, today: dt.date | 
     when = appraisal.appraised_on or today
     if when > today:
         raise AppraisalRefused("appraised_on", "future_date", f"{when.isoformat()} is in the future")
+    note = appraisal.note.strip()
+    if len(note) > 2000 or control_character(note, allow_line_breaks=True):
+        raise AppraisalRefused("note", "bad_note", "at most 2,000 characters, without control characters")
     name = appraisal.appraiser.strip()
     if not name or control_character(name):
         raise AppraisalRefused("appraiser", "no_appraiser", "say who appraised the plan")
@@ -78,7 +82,7 @@ def check_appraisal(dataset: Dataset, appraisal: Appraisal, *, today: dt.date | 
             raise AppraisalRefused("stage", "district_first",
                                    "the district appraisal must be passed before the province appraises the plan")
     return replace(appraisal, plan_code=code, score=None if score is None else float(score), appraised_on=when,
-                   appraiser=name)
+                   appraiser=name, note=note)
 
 
 def apply_appraisal(dataset: Dataset, appraisal: Appraisal) -> Dataset:
@@ -95,7 +99,8 @@ def apply_appraisal(dataset: Dataset, appraisal: Appraisal) -> Dataset:
     """
     records = dataset.to_records()
     row: dict[str, object] = {"plan_code": appraisal.plan_code, "stage": appraisal.stage, "status": appraisal.status,
-           "score": appraisal.score, "appraised_on": appraisal.appraised_on, "appraiser": appraisal.appraiser}
+           "score": appraisal.score, "appraised_on": appraisal.appraised_on, "appraiser": appraisal.appraiser,
+                              "note": appraisal.note}
     kept = [r for r in records["appraisals"]
             if (r["plan_code"], r["stage"]) != (appraisal.plan_code, appraisal.stage)]
     at = next((i for i, r in enumerate(records["appraisals"])

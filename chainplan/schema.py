@@ -276,6 +276,8 @@ _SHEET_LIST: tuple[Sheet, ...] = (
             _c("score", "number", "Appraisal score (0-100)", "Điểm thẩm định (0-100)", minimum=0, maximum=100),
             _c("appraised_on", "date", "Date of the appraisal (YYYY-MM-DD)", "Ngày thẩm định (YYYY-MM-DD)"),
             _c("appraiser", "text", "Who appraised", "Người/cơ quan thẩm định", default=""),
+            _c("note", "text", "Remarks of the appraisal (optional; an addition to the contract)",
+               "Nhận xét thẩm định (không bắt buộc)", default=""),
         ),
         key=("plan_code", "stage"),
         help_en="Appraisals of plans, one per plan and stage.",
@@ -310,5 +312,6 @@ VIETNAMESE_HEADERS: dict[str, dict[str, str]] = {
               "excludes_plans": "kế hoạch loại trừ"},
     "plan_requests": {"plan_code": "mã kế hoạch", "budget_line_code": "mã nguồn vốn", "amount_vnd": "số tiền"},
     "appraisals": {"plan_code": "mã kế hoạch", "stage": "cấp thẩm định", "status": "kết quả", "score": "điểm",
-                   "appraised_on": "ngày thẩm định", "appraiser": "người thẩm định"},
+                   "appraised_on": "ngày thẩm định", "appraiser": "người thẩm định",
+                   "note": "nhận xét"},
 }

@@ -148,4 +148,5 @@ class SqlAlchemyRepository:
         row.score = appraisal.score
         row.appraised_on = appraisal.appraised_on
         row.appraiser = appraisal.appraiser
+        row.note = appraisal.note
         self.session.flush()

@@ -160,6 +160,7 @@ class AppraisalRow(Base):
     score: Mapped[float | None] = mapped_column(Float)
     appraised_on: Mapped[dt.date | None] = mapped_column(Date)
     appraiser: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class AllocationRunRow(Base):

@@ -16,6 +16,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots
 PAGES = {
     "overview": ("/", "#card-districts"),
     "chains": ("/chains?tier=provincial&product=SP002", "#chain-graph canvas"),
+    "plans": ("/plans?scenario=file:baseline-2020.yaml", "#plans-table .ag-row"),
+    "allocation": ("/allocation?run=1", "#funded-table .ag-row"),
     "compare": ("/compare?runs=1,2", "#compare-cost .ag-row"),
     "decisions": ("/decisions", "#runs-table .ag-row"),
     "users": ("/users", "#users-table"),
@@ -34,9 +36,12 @@ def test_every_page_in_both_languages_fits_the_screen(browser: Any, live_url: st
     separator = {True: "&", False: "?"}
     for name, (path, ready) in PAGES.items():
         page.goto(f"{live_url}{path}{separator['?' in path]}lang={lang}")
-        page.wait_for_selector(ready)
-        page.wait_for_timeout(300)  # let the grid and the graph settle before the picture
+        page.wait_for_selector(ready, state="attached")
+        # AG Grid draws rows only for grids in view: a window as tall as the page shows every grid in the picture.
+        page.set_viewport_size({"width": width, "height": min(page.evaluate("document.body.scrollHeight"), 12000)})
+        page.wait_for_timeout(500)  # let the grids and the graph settle before the picture
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{lang}-{width}.png"), full_page=True)
+        page.set_viewport_size({"width": width, "height": 900})
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= width, f"{name} ({lang}) is {overflow} px wide on a {width} px screen"
     assert errors == []

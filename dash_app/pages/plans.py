@@ -1,0 +1,222 @@
+"""Plans and appraisals: every production plan, where it stands in appraisal, whether a scenario could fund it;
+a planner records an appraisal or imports a workbook (all or nothing, every problem shown)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+from flask_login import current_user
+
+from chainplan import services
+from chainplan.appraisal import Appraisal, AppraisalRefused
+from chainplan.dataset import DatasetError
+from chainplan.money import format_number
+from chainplan.scenario import Scenario, ScenarioError
+from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
+from chainplan.users import allowed
+from dash_app.auth import current_role, require, writes
+from dash_app.components import Column, dropdown, grid, header
+from dash_app.i18n import language, t
+from dash_app.state import scenario_folder, unit_of_work
+
+dash.register_page(__name__, path="/plans", name="Plans", title="chainplan")
+
+APPRAISAL_FEEDBACK = writes("appraisal-feedback", "appraise")
+UPLOAD_REPORT = writes("upload-report", "import")
+#: The largest workbook the page accepts (the importer has its own ceilings on rows and values).
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+FIELD = {"display": "flex", "flexDirection": "column", "flex": "1 1 160px", "margin": "0.25rem 0"}
+ROW = {"display": "flex", "flexWrap": "wrap", "gap": "0.75rem", "alignItems": "flex-end"}
+ERROR = {"color": "#b00020"}
+
+
+def _scenario_options(lang: str) -> list[dict[str, Any]]:
+    options = [{"label": t("default_rules", lang), "value": ""}]
+    for choice in services.scenario_choices(unit_of_work(), scenario_folder()):
+        label = (f"{choice.name} ({t('scenario_file', lang)})" if choice.run_id is None
+                 else f"{t('run', lang)} {choice.run_id} — {choice.name}")
+        options.append({"label": label, "value": choice.key})
+    return options
+
+
+def _scenario(key: str | None) -> Scenario:
+    if not key:
+        return Scenario(name="default")
+    return services.scenario_for(unit_of_work(), key, scenario_folder())
+
+
+def _state(status: str | None, lang: str) -> str:
+    return t(status, lang) if status else t("not_appraised", lang)
+
+
+def _rows(key: str | None, lang: str) -> tuple[list[Column], list[dict[str, Any]]]:
+    register = services.plans_register(unit_of_work(), _scenario(key))
+    dataset_lines = [c.removeprefix("line:") for c in register.columns if c.startswith("line:")]
+    names = services.load_dataset(unit_of_work()).budget_lines.set_index("code")["name"].to_dict()
+    columns = [Column("plan_code", t("plan", lang), width=90), Column("product", t("product", lang), width=200, flex=2),
+               Column("organization", t("organization", lang), width=200, flex=2),
+               Column("region", t("region", lang), width=130), Column("purpose", t("purpose", lang), width=130),
+               Column("requested_vnd", t("requested", lang), "money", 150),
+               *[Column(f"line:{line}", str(names.get(line, line)), "money", 150) for line in dataset_lines],
+               *[Column(f"appraisal:{stage}", t(f"appraisal_at_{stage}", lang), width=120)
+                 for stage in APPRAISAL_STAGES],
+               Column("score", t("score", lang), "number", 90, digits=1),
+               Column("eligible", t("eligible", lang), width=100),
+               Column("reasons", t("why_not_eligible", lang), width=300, flex=3)]
+    rows = []
+    for record in register.to_dict("records"):
+        row = {**record, "purpose": t(f"purpose_{record['purpose']}", lang),
+               "eligible": t("yes" if record["eligible"] else "no", lang), "reasons": "; ".join(record["reasons"]),
+               "score": None if record["score"] != record["score"] else record["score"]}
+        for stage in APPRAISAL_STAGES:
+            row[f"appraisal:{stage}"] = _state(record[f"appraisal:{stage}"], lang)
+        rows.append(row)
+    return columns, rows
+
+
+def _plan_options() -> list[dict[str, str]]:
+    data = services.load_dataset(unit_of_work())
+    products = data.products.set_index("code")["name"].to_dict()
+    return [{"label": f"{code} — {products.get(product, product)}", "value": code}
+            for code, product in zip(data.plans["code"], data.plans["product_code"], strict=True)]
+
+
+def layout(lang: str | None = None, scenario: str | None = None, **_query: str) -> html.Div:
+    lang = language(lang)
+    may_appraise = allowed(current_role(), "appraise")
+    may_import = allowed(current_role(), "import")
+    options = _scenario_options(lang)
+    chosen = scenario if scenario in {o["value"] for o in options} else ""
+    off = not may_appraise
+    return html.Div([
+        header(lang, "/plans", {"scenario": chosen} if chosen else {}),
+        dcc.Location(id="plans-url", refresh=False),
+        dcc.Store(id="plans-lang", data=lang),
+        html.H2(t("plans", lang)),
+        html.Label([t("eligibility_under", lang), dropdown(lang, options, chosen, "plans-scenario",
+                                                          clearable=False)],
+                   style={"display": "block", "maxWidth": "560px"}),
+        html.Div(id="plans-summary", style={"margin": "0.5rem 0"}),
+        html.Div(id="plans-panel"),
+        html.H2(t("record_appraisal", lang)),
+        None if may_appraise else html.P(t("appraise_only_planner", lang), id="appraise-not-allowed"),
+        html.Div([
+            html.Label([t("plan", lang), dropdown(lang, _plan_options(), None, "appraisal-plan", disabled=off)],
+                       style={**FIELD, "flex": "2 1 260px"}),
+            html.Label([t("stage", lang), dropdown(lang, [{"label": t(f"stage_{s}", lang), "value": s}
+                                                          for s in APPRAISAL_STAGES], "district", "appraisal-stage",
+                                                   clearable=False, disabled=off)], style=FIELD),
+            html.Label([t("result", lang), dropdown(lang, [{"label": t(s, lang), "value": s}
+                                                           for s in APPRAISAL_STATUSES], "passed", "appraisal-status",
+                                                    clearable=False, disabled=off)], style=FIELD),
+            html.Label([t("score_0_100", lang), dcc.Input(id="appraisal-score", type="number", min=0, max=100,
+                                                          step="any", disabled=off)], style=FIELD),
+            html.Label([t("appraised_on", lang), dcc.Input(id="appraisal-date", type="date", disabled=off,
+                                                           value=dt.date.today().isoformat())], style=FIELD),
+        ], style=ROW),
+        html.Label([t("appraisal_note", lang), dcc.Textarea(id="appraisal-note", disabled=off,
+                                                            style={"width": "100%", "minHeight": "3rem"})],
+                   style={**FIELD, "display": "flex"}),
+        html.Button(t("save_appraisal", lang), id="appraisal-save", disabled=off),
+        html.P(id=APPRAISAL_FEEDBACK, role="status"),
+        html.H2(t("import_workbook", lang)),
+        html.P(t("import_hint", lang)),
+        None if may_import else html.P(t("import_only_planner", lang), id="import-not-allowed"),
+        dcc.Upload(html.Div([t("upload_drop", lang), " ", html.A(t("upload_pick", lang))]), id="plans-upload",
+                   accept=".xlsx", max_size=MAX_UPLOAD_BYTES, disabled=not may_import,
+                   style={"border": "2px dashed #9ab", "borderRadius": "8px", "padding": "1.25rem",
+                          "textAlign": "center", "cursor": "pointer" if may_import else "not-allowed",
+                          "color": "#234" if may_import else "#999"}),
+        html.Div(id=UPLOAD_REPORT, role="status", style={"margin": "0.75rem 0"}),
+    ])
+
+
+@callback(Output("plans-panel", "children"), Output("plans-summary", "children"), Output("plans-url", "search"),
+          Input("plans-scenario", "value"), Input(APPRAISAL_FEEDBACK, "children"), Input(UPLOAD_REPORT, "children"),
+          State("plans-lang", "data"))
+def show(key: str | None, _saved: Any, _imported: Any, lang: str | None) -> tuple[Any, Any, str]:
+    lang = language(lang)
+    search = f"?lang={lang}" + (f"&scenario={key}" if key else "")
+    try:
+        columns, rows = _rows(key, lang)
+    except ScenarioError as exc:
+        problems = "; ".join(f"{p.key}: {p.reason}" for p in exc.problems)
+        return html.P(f"{t('scenario_problems', lang)} {problems}", style=ERROR), "", search
+    eligible = sum(1 for row in rows if row["eligible"] == t("yes", lang))
+    summary = t("plans_summary", lang).format(plans=format_number(len(rows), lang, 0),
+                                              eligible=format_number(eligible, lang, 0))
+    return (grid("plans-table", columns, rows, lang, height="520px", csv_name="plans.csv"),
+            html.Span(summary, id="plans-count"), search)
+
+
+@callback(Output(APPRAISAL_FEEDBACK, "children"), Input("appraisal-save", "n_clicks"),
+          State("appraisal-plan", "value"), State("appraisal-stage", "value"), State("appraisal-status", "value"),
+          State("appraisal-score", "value"), State("appraisal-date", "value"), State("appraisal-note", "value"),
+          State("plans-lang", "data"), prevent_initial_call=True)
+def save(_clicks: int | None, plan: str | None, stage: str | None, status: str | None, score: float | None,
+         when: str | None, note: str | None, lang: str | None) -> Any:
+    lang = language(lang)
+    require("appraise")  # the guard refused a forged request already; this is the write's own check
+    if not plan:
+        return html.Span(t("pick_plan", lang), style=ERROR)
+    try:
+        day = dt.date.fromisoformat(when) if when else None
+    except ValueError:
+        return html.Span(t("appraisal_refused_bad_date", lang), style=ERROR)
+    try:
+        stored = services.record_appraisal(unit_of_work(), Appraisal(
+            plan, stage or "", status or "", score, day, str(current_user.id), note or ""))
+    except AppraisalRefused as exc:
+        return html.Span(t(f"appraisal_refused_{exc.code}", lang), style=ERROR, id="appraisal-refused")
+    return html.Span(t("appraisal_saved", lang).format(plan=stored.plan_code, stage=t(f"stage_{stored.stage}", lang),
+                                                       status=t(stored.status, lang)), id="appraisal-saved")
+
+
+def _problem_rows(exc: DatasetError) -> list[dict[str, Any]]:
+    return [{"sheet": p.sheet or "", "row": p.row, "column": p.column or getattr(p, "key", "") or "",
+             "value": "" if p.value is None else str(p.value), "reason": p.reason} for p in exc.problems]
+
+
+@callback(Output(UPLOAD_REPORT, "children"), Input("plans-upload", "contents"), State("plans-upload", "filename"),
+          State("plans-lang", "data"), prevent_initial_call=True)
+def upload(contents: str | None, filename: str | None, lang: str | None) -> Any:
+    lang = language(lang)
+    require("import")
+    if not contents:
+        return dash.no_update
+    name = Path(filename or "upload.xlsx").name
+    if not name.lower().endswith(".xlsx"):
+        return html.P(t("upload_not_xlsx", lang).format(name=name), style=ERROR, id="upload-refused")
+    try:
+        payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (IndexError, binascii.Error):
+        return html.P(t("upload_unreadable", lang).format(name=name), style=ERROR, id="upload-refused")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(payload)
+        try:
+            report = services.import_dataset(path, unit_of_work())
+        except DatasetError as exc:
+            # Nothing was written: the importer checks everything before it replaces anything.
+            heading = t("upload_problems", lang).format(name=name, count=format_number(len(exc.problems), lang, 0))
+            return html.Div([
+                html.P(heading, style=ERROR, id="upload-refused"),
+                grid("upload-problems", [Column("sheet", t("sheet", lang), width=130),
+                                         Column("row", t("row", lang), "number", 70, digits=0),
+                                         Column("column", t("column", lang), width=150),
+                                         Column("value", t("value", lang), width=150),
+                                         Column("reason", t("reason", lang), width=320, flex=3)],
+                     _problem_rows(exc), lang, height="320px", csv_name="import-problems.csv"),
+            ])
+    counts = ", ".join(f"{t(sheet, lang)}: {format_number(n, lang, 0)}" for sheet, n in report.after.items()
+                       if sheet in ("organizations", "products", "plans", "appraisals"))
+    warnings = [html.Li(w) for w in report.warnings]
+    return html.Div([html.P(t("upload_done", lang).format(name=name, counts=counts), id="upload-done"),
+                     html.Ul(warnings) if warnings else None])
