@@ -146,7 +146,9 @@ def compare_runs(runs: Sequence[StoredRun]) -> Comparison:
         for decision in result.get("decisions", []):
             explanation_rows.append({"plan_code": decision["plan_code"], "run_id": run.id,
                                      "funded": decision["funded"], "reason": decision["reason"],
-                                     "explanation": decision["explanation"]})
+                                     "explanation": decision["explanation"],
+                                     # Runs stored before the Vietnamese sentences existed keep their English one.
+                                     "explanation_vi": decision.get("explanation_vi") or decision["explanation"]})
     plan_rows = [funded_in[code] for code in sorted(funded_in)]
     return Comparison(
         runs=pd.DataFrame(run_rows), plans=pd.DataFrame(plan_rows, columns=[
@@ -156,7 +158,7 @@ def compare_runs(runs: Sequence[StoredRun]) -> Comparison:
         targets=pd.DataFrame(target_rows, columns=["target", "run_id", "achieved", "min", "max", "met"]),
         cost_per_outcome=pd.DataFrame(cost_rows, columns=["outcome", "run_id", "units", "vnd_per_unit"]),
         explanations=pd.DataFrame(explanation_rows, columns=["plan_code", "run_id", "funded", "reason",
-                                                             "explanation"]),
+                                                             "explanation", "explanation_vi"]),
         warnings=_warnings(runs),
     )
 

@@ -4,7 +4,8 @@ scenario could fund it.
 Columns of :func:`plan_register`: ``plan_code``, ``product``, ``product_code``, ``organization``, ``region``
 (names), ``purpose``, ``requested_vnd`` (all lines), one ``line:<code>`` column of VND per budget line,
 one ``appraisal:<stage>`` column per stage (``pending`` / ``passed`` / ``failed``, or ``None`` when not appraised
-at that stage), ``score`` (the furthest stage's score), ``eligible`` and ``reasons`` (why not, as a list).
+at that stage), ``score`` (the furthest stage's score), ``eligible`` and ``reasons`` (why not, as a list, in the
+language asked for).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from chainplan.schema import APPRAISAL_STAGES
 __all__ = ["plan_register"]
 
 
-def plan_register(dataset: Dataset, scenario: Scenario) -> pd.DataFrame:
-    """One row per plan, in the order of the ``plans`` sheet; eligibility under ``scenario``.
+def plan_register(dataset: Dataset, scenario: Scenario, *, lang: str = "en") -> pd.DataFrame:
+    """One row per plan, in the order of the ``plans`` sheet; eligibility under ``scenario``, reasons in ``lang``.
 
     Examples
     --------
@@ -61,7 +62,7 @@ def plan_register(dataset: Dataset, scenario: Scenario) -> pd.DataFrame:
     scored = appraisals.dropna(subset=["score"]).assign(rank=lambda f: f["stage"].map(order))
     furthest = scored.sort_values("rank").drop_duplicates("plan_code", keep="last").set_index("plan_code")["score"]
     register["score"] = furthest.reindex(codes).to_numpy(dtype=float)
-    reasons = eligibility_reasons(dataset, scenario).reindex(codes)
+    reasons = eligibility_reasons(dataset, scenario, lang=lang).reindex(codes)
     register["reasons"] = [list(r) if isinstance(r, list) else [] for r in reasons]
     register["eligible"] = register["reasons"].map(lambda r: not r).astype(bool)
     return register

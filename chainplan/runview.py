@@ -7,7 +7,7 @@ joins the document with the names of the data stored now. A code the current dat
 Frames:
 
 - ``plans``: every plan the run decided on, funded first: ``plan_code``, ``product``, ``organization``, ``region``,
-  ``purpose``, ``funded``, ``reason`` (a code), ``explanation``, ``total_vnd``, ``benefit``,
+  ``purpose``, ``funded``, ``reason`` (a code), ``explanation`` and ``explanation_vi``, ``total_vnd``, ``benefit``,
   ``success_probability``, and one ``line:<code>`` column of VND per budget line (0 where the plan asks nothing);
 - ``lines``: ``line``, ``name``, ``available``, ``used``, ``left``, ``value_of_one_more_billion``,
   ``value_of_money_upper``, ``value_of_money_status``;
@@ -109,12 +109,15 @@ def _plans(document: Mapping[str, Any], names: Names, line_codes: list[str]) -> 
             "region": names.region(region), "purpose": names.plan_purpose.get(code, ""),
             "funded": bool(decision.get("funded")), "reason": decision.get("reason", ""),
             "explanation": decision.get("explanation", ""),
+            # Runs stored before the Vietnamese sentences existed keep their English one.
+            "explanation_vi": decision.get("explanation_vi") or decision.get("explanation", ""),
             "total_vnd": int(entry["total_vnd"]) if "total_vnd" in entry else None,
             "benefit": entry.get("benefit"), "success_probability": entry.get("success_probability"),
             **{f"line:{line}": int(amounts.get(line, 0)) for line in line_codes},
         })
     columns = ["plan_code", "product", "organization", "region", "purpose", "funded", "reason", "explanation",
-               "total_vnd", "benefit", "success_probability", *(f"line:{line}" for line in line_codes)]
+               "explanation_vi", "total_vnd", "benefit", "success_probability",
+               *(f"line:{line}" for line in line_codes)]
     frame = pd.DataFrame(rows, columns=columns)
     if frame.empty:
         return frame

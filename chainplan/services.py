@@ -580,9 +580,9 @@ def record_appraisal(uow: UnitOfWork, appraisal: Appraisal) -> Appraisal:
     return checked
 
 
-def plans_register(uow: UnitOfWork, scenario: Scenario) -> Any:
+def plans_register(uow: UnitOfWork, scenario: Scenario, *, lang: str = "en") -> Any:
     """Every plan with names, requests per line, appraisal states and eligibility under ``scenario``."""
-    return plan_register(load_dataset(uow), scenario)
+    return plan_register(load_dataset(uow), scenario, lang=lang)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from chainplan.allocation.wording import eligibility_sentence
 from chainplan.chains import ChainNetwork, Gap, gaps_closed_by_plan
 from chainplan.dataset import Dataset, InputProblem, region_ancestors, region_at_level
 from chainplan.money import scale_vnd
@@ -134,25 +135,26 @@ def _available(ds: Dataset, scenario: Scenario) -> pd.DataFrame:
     return lines
 
 
-def eligibility_reasons(ds: Dataset, scenario: Scenario, totals: pd.Series | None = None) -> pd.Series:
+def eligibility_reasons(ds: Dataset, scenario: Scenario, totals: pd.Series | None = None, *,
+                        lang: str = "en") -> pd.Series:
     """Reasons a plan may not be funded at all (empty list = eligible), before the optimisation, per plan code.
 
     In this order: each required appraisal stage (missing, pending, failed), each request on a line reserved for
     another region, the minimum grant, then a required plan that is itself not eligible. ``totals`` is each plan's
-    total request in VND (computed from ``plan_requests`` when not given).
+    total request in VND (computed from ``plan_requests`` when not given); ``lang`` is ``en`` or ``vi``.
     """
     if totals is None:
         totals = ds.plan_requests.groupby("plan_code")["amount_vnd"].sum()
     codes = ds.plans["code"]
-    found: list[pd.DataFrame] = []  # columns: plan, order, reason
+    found: list[pd.DataFrame] = []  # columns: plan, order, code, params
     states = ds.appraisals.drop_duplicates(["plan_code", "stage"]).set_index(["plan_code", "stage"])["status"]
     for order, stage in enumerate(scenario.required_appraisals):
         state = pd.Series(states.xs(stage, level="stage"), dtype=object).reindex(codes) if len(states) else \
             pd.Series(None, index=codes, dtype=object)
-        reason = state.map({"pending": f"{stage} appraisal still pending", "failed": f"failed the {stage} appraisal"})
-        reason = reason.where(state.notna(), f"not appraised at {stage} level")
-        reason = reason[reason.notna()]
-        found.append(pd.DataFrame({"plan": reason.index, "order": order, "reason": reason.to_numpy()}))
+        why = state.map({"pending": "pending", "failed": "failed"}).where(state.notna(), "not_appraised")
+        why = why[why.notna()]
+        found.append(pd.DataFrame({"plan": why.index, "order": order, "code": why.to_numpy(),
+                                   "params": [{"stage": stage}] * len(why)}))
     # Requests on a line reserved for a region the plan's organization is not in.
     ancestors = region_ancestors(ds.regions)
     pairs = pd.DataFrame([(region, above) for region, chain in ancestors.items() for above in chain],
@@ -169,25 +171,29 @@ def eligibility_reasons(ds: Dataset, scenario: Scenario, totals: pd.Series | Non
         outside = requests[inside.isna().to_numpy()]
         found.append(pd.DataFrame({
             "plan": outside["plan_code"].to_numpy(), "order": len(scenario.required_appraisals),
-            "reason": ("asks for line " + outside["budget_line_code"] + ", which is reserved for region "
-                       + outside["reserved"]).to_numpy()}))
+            "code": "reserved_line",
+            "params": [{"line": line, "region": region}
+                       for line, region in zip(outside["budget_line_code"], outside["reserved"], strict=True)]}))
     total = totals.reindex(codes, fill_value=0)
     small = total[total < scenario.min_grant_vnd]
     found.append(pd.DataFrame({
-        "plan": small.index, "order": len(scenario.required_appraisals) + 1,
-        "reason": [f"asks for {int(v):,} VND in all, below the minimum grant of {scenario.min_grant_vnd:,} VND"
-                   for v in small.to_numpy()]}))
+        "plan": small.index, "order": len(scenario.required_appraisals) + 1, "code": "below_min_grant",
+        "params": [{"total": int(v), "minimum": scenario.min_grant_vnd} for v in small.to_numpy()]}))
     table = pd.concat(found, ignore_index=True)
-    grouped = table.sort_values("order", kind="stable").groupby("plan", sort=False)["reason"].agg(list).to_dict()
+    table["sentence"] = [eligibility_sentence(code, params, lang)
+                         for code, params in zip(table["code"], table["params"], strict=True)]
+    grouped = table.sort_values("order", kind="stable").groupby("plan", sort=False)["sentence"].agg(list).to_dict()
     reasons: dict[str, list[str]] = {code: list(grouped.get(code, ())) for code in codes}
     # A plan that needs an ineligible plan cannot be funded either (repeat until nothing changes: chains).
     requires = {code: needed for code, needed in zip(codes, ds.plans["requires_plan"], strict=True) if needed}
+    flagged: set[str] = set()
     changed = True
     while changed:
         changed = False
         for code, needed in requires.items():
-            if reasons.get(needed) and not any(r.startswith("needs plan") for r in reasons[code]):
-                reasons[code].append(f"needs plan {needed}, which is not eligible")
+            if reasons.get(needed) and code not in flagged:
+                reasons[code].append(eligibility_sentence("needs_ineligible", {"need": needed}, lang))
+                flagged.add(code)
                 changed = True
     return pd.Series(reasons, dtype=object)
 
@@ -214,6 +220,7 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     gaps_closed = gaps_closed_by_plan(network, with_links) if len(with_links) else {}
     outcomes = plan_outcomes(ds, network, gaps_closed)
     reasons = eligibility_reasons(ds, scenario, totals)
+    reasons_vi = eligibility_reasons(ds, scenario, totals, lang="vi")
     plans = ds.plans.set_index("code")
     org_region = dict(zip(ds.organizations["code"], ds.organizations["region_code"], strict=True))
     to_level = region_at_level(ds.regions, scenario.region_level)
@@ -237,6 +244,7 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     frame["requires_plan"] = plans["requires_plan"]
     frame["excludes_plans"] = plans["excludes_plans"]
     frame["ineligible_reasons"] = reasons.reindex(plans.index)
+    frame["ineligible_reasons_vi"] = reasons_vi.reindex(plans.index)
     frame["eligible"] = frame["ineligible_reasons"].map(lambda r: not r).astype(bool)
     frame = frame.join(outcomes)
     frame["value"] = sum(weights[name] * outcomes[name] for name in OUTCOMES)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
+from chainplan.allocation.wording import LANGS, counts_phrase, decision_sentence, gap_phrase, rank_phrase
 from chainplan.money import format_vnd
 
 __all__ = ["benefit_per_vnd_rank", "explain_decisions"]
@@ -34,31 +35,32 @@ def _joined(pairs: pd.DataFrame, key: str, value: str, index: pd.Index) -> pd.Se
 
 
 def _shortfalls(inp: AllocationInput, budget: pd.DataFrame) -> pd.Series:
-    """Per plan: 'X VND more on line L and …' for the lines its requests do not fit in what is left ('' if none)."""
+    """Per plan: ``[(amount as written, line), …]`` for the lines its requests do not fit in what is left."""
     matrix = inp.request_matrix
     left = budget.set_index("line")["left"].reindex(matrix.columns, fill_value=0)
     requested = matrix.to_numpy(dtype=object)
     remaining = left.to_numpy(dtype=object)
     rows, cols = np.nonzero(matrix.to_numpy() > left.to_numpy()[None, :])
-    texts: dict[str, list[str]] = {}
+    gaps: dict[str, list[tuple[str, str]]] = {}
     lines = matrix.columns
     for r, c in zip(rows, cols, strict=True):
         gap = int(requested[r, c]) - int(remaining[c])
-        texts.setdefault(matrix.index[r], []).append(f"{format_vnd(gap)} more on line {lines[c]}")
-    return pd.Series({code: " and ".join(parts) for code, parts in texts.items()}, dtype=object).reindex(
-        inp.plans.index, fill_value="")
+        gaps.setdefault(matrix.index[r], []).append((format_vnd(gap), str(lines[c])))
+    empty: list[tuple[str, str]] = []
+    return pd.Series([gaps.get(code, empty) for code in inp.plans.index], index=inp.plans.index, dtype=object)
 
 
 def _counts_toward(plans: pd.DataFrame) -> pd.Series:
-    """Per plan: the targets it counts toward, joined by commas."""
+    """Per plan: the targets it counts toward (a list of target codes)."""
     flags = pd.DataFrame({target: plans[outcome] > 0 for target, outcome in TARGET_OUTCOMES.items()},
                          index=plans.index)
     names = np.array(list(TARGET_OUTCOMES), dtype=object)
-    return pd.Series([", ".join(names[row]) for row in flags.to_numpy()], index=plans.index, dtype=object)
+    return pd.Series([list(names[row]) for row in flags.to_numpy()], index=plans.index, dtype=object)
 
 
 def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.DataFrame) -> pd.DataFrame:
-    """One row per plan: ``plan_code``, ``funded``, ``reason`` (a code) and ``explanation`` (a sentence).
+    """One row per plan: ``plan_code``, ``funded``, ``reason`` (a code), ``explanation`` (a sentence in English)
+    and ``explanation_vi`` (the same sentence in Vietnamese).
 
     Reasons are tried in this order: funded, not_eligible / below_min_grant, excluded_by, needs_plan,
     one_plan_per_product, region_cap, region_share, no_benefit, value_for_money, other_rules. The region
@@ -69,7 +71,8 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
     index = plans.index
     chosen = index.isin(list(funded))
     rank = benefit_per_vnd_rank(inp)
-    ranking = ("its benefit per VND ranks " + rank.astype(str) + f" of {len(rank)}").reindex(index, fill_value="")
+    ranked = rank.reindex(index)
+    of = len(rank)
 
     # Who excludes whom, both ways; which funded plan took the product.
     exclusions = plans["excludes_plans"].explode().dropna()
@@ -102,7 +105,7 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
         in_level & (scenario.max_region_share < 1) & (total_funded + cost > 0)
         & (share_after > scenario.max_region_share + 1e-9),
         (plans["benefit"] <= 0).to_numpy(),
-        (short != "").to_numpy(),
+        short.map(bool).to_numpy(dtype=bool),
     ]
     reasons = ["funded", "not_eligible", "excluded_by", "needs_plan", "one_plan_per_product", "region_cap",
                "region_share", "no_benefit", "value_for_money"]
@@ -112,35 +115,22 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
     reason[(reason == "not_eligible") & below_min] = "below_min_grant"
 
     toward = _counts_toward(plans)
-    sentences = []
-    for _code, why, row_rank, benefit, total, product, region, rival, need, other, gap, counts, reasons_list in zip(
-            index, reason, ranking, plans["benefit"], plans["total_request"], plans["product_code"],
-            plans["region"], rivals, needed, sibling, short, toward, ineligible, strict=True):
-        if why == "funded":
-            extra = f"; counts toward {counts}" if counts else ""
-            sentences.append(f"Funded: {format_vnd(total)} for an expected benefit of {benefit:.2f} "
-                             f"({row_rank}){extra}.")
-        elif why in ("not_eligible", "below_min_grant"):
-            sentences.append("Not eligible: " + "; ".join(reasons_list) + ".")
-        elif why == "excluded_by":
-            sentences.append(f"Excluded by plan {rival}, which is funded (they cannot both be).")
-        elif why == "needs_plan":
-            sentences.append(f"Needs plan {need}, which is not funded.")
-        elif why == "one_plan_per_product":
-            sentences.append(f"Plan {other} for the same product {product} is funded; the scenario funds one plan "
-                             "per product.")
-        elif why == "region_cap":
-            sentences.append(f"Region {region} already has {cap} funded plan(s), the most the scenario allows.")
-        elif why == "region_share":
-            sentences.append(f"Funding it would give region {region} more than {scenario.max_region_share:.0%} of "
-                             "the money funded.")
-        elif why == "no_benefit":
-            sentences.append("Its expected benefit is 0 under this scenario's weights, so it adds nothing to the "
-                             "goals.")
-        elif why == "value_for_money":
-            sentences.append(f"Lost on value for money: it would need {gap}; {row_rank}.")
-        else:
-            sentences.append("Money is left on its lines, but funding it would lower the objective under the "
-                             f"scenario's targets or regional shares; {row_rank}.")
+    sentences: dict[str, list[str]] = {lang: [] for lang in LANGS}
+    share = f"{scenario.max_region_share:.0%}"
+    for why, row_rank, benefit, total, product, region, rival, need, other, gap, counts, en, vi in zip(
+            reason, ranked, plans["benefit"], plans["total_request"], plans["product_code"], plans["region"],
+            rivals, needed, sibling, short, toward, ineligible, plans["ineligible_reasons_vi"], strict=True):
+        position = None if row_rank != row_rank else int(row_rank)
+        for lang in LANGS:
+            params: dict[str, object] = {"rank": rank_phrase(position, of, lang)}
+            if why == "funded":
+                params.update(total=format_vnd(total), benefit=f"{benefit:.2f}", counts=counts_phrase(counts, lang))
+            elif why in ("not_eligible", "below_min_grant"):
+                params["reasons"] = "; ".join(vi if lang == "vi" else en)
+            else:
+                params.update(rival=rival, need=need, other=other, product=product, region=region, cap=cap,
+                              share=share, gap=gap_phrase(gap, lang))
+            template = "not_eligible" if why == "below_min_grant" else why
+            sentences[lang].append(decision_sentence(template, params, lang))
     return pd.DataFrame({"plan_code": index.to_numpy(dtype=object), "funded": chosen, "reason": reason.to_numpy(),
-                         "explanation": sentences})
+                         "explanation": sentences["en"], "explanation_vi": sentences["vi"]})

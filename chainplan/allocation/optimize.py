@@ -15,6 +15,7 @@ from chainplan.allocation.model import VND_UNIT, AllocationModel, build_model
 from chainplan.allocation.results import AllocationResult, assemble_result
 from chainplan.allocation.solve import SolveOutcome, solve_relaxation, solve_verified
 from chainplan.allocation.targets import target_attainment
+from chainplan.allocation.wording import LANGS, decision_sentence
 from chainplan.chains import ChainNetwork
 from chainplan.dataset import Dataset
 from chainplan.scenario import Scenario
@@ -25,15 +26,19 @@ METHODS = ("milp", *BASELINES)
 ONE_BILLION = 1_000_000_000
 
 
-def _unfunded_decisions(inp: AllocationInput, sentence: str, reason: str) -> pd.DataFrame:
+def _unfunded_decisions(inp: AllocationInput, why: dict[str, str], reason: str) -> pd.DataFrame:
+    """Every plan unfunded: the eligible ones for ``why`` (per language), the others for their own reasons."""
+    nothing = {lang: decision_sentence("nothing_funded", {"why": why[lang]}, lang) for lang in LANGS}
     rows = []
-    for code, eligible, why in zip(inp.plans.index, inp.plans["eligible"], inp.plans["ineligible_reasons"],
-                                   strict=True):
+    for code, eligible, en, vi in zip(inp.plans.index, inp.plans["eligible"], inp.plans["ineligible_reasons"],
+                                      inp.plans["ineligible_reasons_vi"], strict=True):
         if eligible:
-            rows.append((code, False, reason, sentence))
+            rows.append((code, False, reason, nothing["en"], nothing["vi"]))
         else:
-            rows.append((code, False, "not_eligible", "Not eligible: " + "; ".join(why) + "."))
-    return pd.DataFrame(rows, columns=["plan_code", "funded", "reason", "explanation"])
+            rows.append((code, False, "not_eligible",
+                         decision_sentence("not_eligible", {"reasons": "; ".join(en)}, "en"),
+                         decision_sentence("not_eligible", {"reasons": "; ".join(vi)}, "vi")))
+    return pd.DataFrame(rows, columns=["plan_code", "funded", "reason", "explanation", "explanation_vi"])
 
 
 def _nothing_to_fund(inp: AllocationInput, solver: str) -> AllocationResult:
@@ -44,9 +49,10 @@ def _nothing_to_fund(inp: AllocationInput, solver: str) -> AllocationResult:
         diagnosis = [{"rule": "target_min", "subject": row["target"], "amount": float(row["shortfall"]),
                       "unit": "expected count", "explanation": f"No plan is eligible, so target {row['target']} "
                       f"cannot be met (short by {float(row['shortfall']):g})."} for row in unmet.to_dict("records")]
-        sentence = "Nothing is funded: no plan is eligible and the hard targets cannot be met."
+        why = {"en": "no plan is eligible and the hard targets cannot be met",
+               "vi": "không kế hoạch nào đủ điều kiện và không thể đạt các chỉ tiêu bắt buộc"}
         return assemble_result(inp, [], method="milp", status="infeasible", objective=None, solver=solver,
-                               decisions=_unfunded_decisions(inp, sentence, "infeasible"), diagnosis=diagnosis,
+                               decisions=_unfunded_decisions(inp, why, "infeasible"), diagnosis=diagnosis,
                                message="no eligible plan")
     return assemble_result(inp, [], method="milp", status="optimal", solver=solver, gap=0.0,
                            message="no eligible plan: nothing to fund")
@@ -185,14 +191,15 @@ def optimise(
                                "solver_notes": list(outcome.notes), "robust": robust_note}
     if outcome.status == "infeasible":
         diagnosis = diagnose_infeasibility(inp, solver=solver, time_limit_s=scenario.time_limit_s)
-        sentence = "Nothing is funded: the scenario is infeasible (no allocation meets every hard target and rule)."
+        why = {"en": "the scenario is infeasible (no allocation meets every hard target and rule)",
+               "vi": "kịch bản không khả thi (không cách phân bổ nào đáp ứng mọi chỉ tiêu bắt buộc và quy tắc)"}
         return assemble_result(inp, [], method="milp", status="infeasible", objective=None,
-                               decisions=_unfunded_decisions(inp, sentence, "infeasible"), diagnosis=diagnosis,
+                               decisions=_unfunded_decisions(inp, why, "infeasible"), diagnosis=diagnosis,
                                **details)
     if outcome.objective is None:
-        sentence = f"Nothing is funded: {outcome.message}."
+        why = {"en": outcome.message, "vi": f"bộ giải không tìm được lời giải ({outcome.message})"}
         return assemble_result(inp, [], method="milp", status=outcome.status, objective=None,
-                               decisions=_unfunded_decisions(inp, sentence, "no_solution"), **details)
+                               decisions=_unfunded_decisions(inp, why, "no_solution"), **details)
     result = assemble_result(inp, outcome.funded, method="milp", status=outcome.status,
                              objective=outcome.objective, **details)
     result.warnings += [r.sentence() for r in outcome.repairs] + [f"{note}." for note in outcome.notes]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from chainplan.allocation.wording import TARGET_NAMES
 from chainplan.compare import Comparison
 from chainplan.money import format_money, format_number
 
@@ -47,18 +48,6 @@ _WORDS: dict[str, tuple[str, str]] = {
                                                                         "Comparison of funding options"),
     "warnings": ("Lưu ý", "Warnings"), "yes": ("có", "yes"), "no": ("không", "no"),
 }
-#: Targets and outcomes by name, as a committee reads them.
-_NAMES: dict[str, tuple[str, str]] = {
-    "new_products": ("Sản phẩm mới", "New products"), "new_organizations": ("Tổ chức kinh tế mới",
-                                                                              "New organizations"),
-    "supermarket_entries": ("Sản phẩm mới vào siêu thị", "New supermarket entries"),
-    "rated_3_to_5_stars": ("Sản phẩm đạt 3-5 sao", "Products rated 3-5 stars"),
-    "national_5_star": ("Sản phẩm 5 sao quốc gia", "National 5-star products"),
-    "safe_food_chain": ("Sản phẩm trong chuỗi thực phẩm an toàn", "Products in a safe-food chain"),
-    "e_stamp_share": ("Tỷ lệ sản phẩm có tem điện tử", "Share of products with an e-stamp"),
-    "e_stamps": ("Sản phẩm có tem điện tử mới", "New e-stamps"),
-    "gaps_closed": ("Điểm nghẽn chuỗi được khắc phục", "Supply-chain gaps closed"),
-}
 _STATUSES: dict[str, tuple[str, str]] = {
     "optimal": ("tối ưu", "optimal"), "feasible": ("khả thi", "feasible"),
     "time_limit": ("dừng do hết thời gian", "stopped at the time limit"),
@@ -74,7 +63,14 @@ def _word(key: str, lang: str) -> str:
     return vi if lang == "vi" else en
 
 
-def _views(comparison: Comparison) -> dict[str, pd.DataFrame]:
+def _explanations(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The explanations in the pack's language (one ``explanation`` column)."""
+    if lang == "vi":
+        frame = frame.assign(explanation=frame["explanation_vi"])
+    return frame.drop(columns=["explanation_vi"])
+
+
+def _views(comparison: Comparison, lang: str) -> dict[str, pd.DataFrame]:
     summary = comparison.runs[["run_id", "scenario", "status", "objective", "total_benefit", "funded_plans",
                                "funded_vnd", "targets_met", "regions_funded", "gini", "largest_region_share",
                                "created_by", "created_at"]]
@@ -82,11 +78,11 @@ def _views(comparison: Comparison) -> dict[str, pd.DataFrame]:
         lambda ids: ", ".join(str(i) for i in ids)))
     return {"summary": summary, "targets": comparison.targets, "plans": plans, "lines": comparison.lines,
             "regions": comparison.regions, "cost_per_outcome": comparison.cost_per_outcome,
-            "explanations": comparison.explanations}
+            "explanations": _explanations(comparison.explanations, lang)}
 
 
 def _name(code: str, lang: str) -> str:
-    vi, en = _NAMES.get(code) or _STATUSES.get(code) or (code, code)
+    vi, en = TARGET_NAMES.get(code) or _STATUSES.get(code) or (code, code)
     return vi if lang == "vi" else en
 
 
@@ -127,7 +123,7 @@ def write_pack_workbook(comparison: Comparison, path: str | os.PathLike[str], *,
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for key, frame in _views(comparison).items():
+    for key, frame in _views(comparison, lang).items():
         sheet = workbook.create_sheet(_word(key, lang)[:31])
         sheet.append([_word(str(c), lang) for c in frame.columns])
         for cell in sheet[1]:
@@ -206,7 +202,7 @@ def write_pack_report(comparison: Comparison, path: str | os.PathLike[str], *, l
     config = {"displayModeBar": False, "staticPlot": True}
     charts = money.to_html(full_html=False, include_plotlyjs=True, config=config) + chart.to_html(
         full_html=False, include_plotlyjs=False, config=config)
-    views = _views(comparison)
+    views = _views(comparison, lang)
     side_by_side = comparison.targets.pivot_table(index="target", columns="run_id", values="achieved",
                                                   aggfunc="first", sort=False)
     bounds = comparison.targets.drop_duplicates("target").set_index("target")[["min", "max"]]

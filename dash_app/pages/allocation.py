@@ -351,9 +351,11 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
                                                                            flex=2),
                     Column("organization", t("organization", lang), width=200, flex=2),
                     Column("region", t("region", lang), width=130), Column("purpose", t("purpose", lang), width=130)]
-    funded_rows = [{**row, "purpose": t(f"purpose_{row['purpose']}", lang)} for row in funded.to_dict("records")]
-    rest_rows = [{**row, "purpose": t(f"purpose_{row['purpose']}", lang), "reason": t(f"reason_{row['reason']}", lang)}
-                 for row in rest.to_dict("records")]
+    said = "explanation_vi" if lang == "vi" else "explanation"
+    funded_rows = [{**row, "purpose": t(f"purpose_{row['purpose']}", lang), "explanation": row[said]}
+                   for row in funded.to_dict("records")]
+    rest_rows = [{**row, "purpose": t(f"purpose_{row['purpose']}", lang), "reason": t(f"reason_{row['reason']}", lang),
+                  "explanation": row[said]} for row in rest.to_dict("records")]
     targets = [{"target": display_name(row["target"], lang),
                 **{end: _target_value(row["target"], row[end], lang) for end in ("min", "max", "achieved")},
                 "met": "" if row["met"] is None else t("yes" if row["met"] else "no", lang)}

@@ -57,7 +57,7 @@ def _state(status: str | None, lang: str) -> str:
 
 
 def _rows(key: str | None, lang: str) -> tuple[list[Column], list[dict[str, Any]]]:
-    register = services.plans_register(unit_of_work(), _scenario(key))
+    register = services.plans_register(unit_of_work(), _scenario(key), lang=lang)
     dataset_lines = [c.removeprefix("line:") for c in register.columns if c.startswith("line:")]
     names = services.load_dataset(unit_of_work()).budget_lines.set_index("code")["name"].to_dict()
     columns = [Column("plan_code", t("plan", lang), width=90), Column("product", t("product", lang), width=200, flex=2),
