@@ -11,12 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from chainplan.allocation.wording import target_name
 from chainplan.chains import Gap
 from chainplan.money import format_number
 from chainplan.schema import SUPERMARKET_KINDS
 from dash_app.i18n import t
 
-__all__ = ["ROLE_COLUMNS", "chain_elements", "chain_stylesheet", "format_number", "gap_rows"]
+__all__ = ["ROLE_COLUMNS", "chain_elements", "chain_stylesheet", "format_number", "frontier_figure", "gap_rows",
+           "risk_figure", "risk_rows"]
 
 #: Left to right: where an organization stands in the chain.
 ROLE_COLUMNS = ("producer", "processor", "distributor", "retailer")
@@ -97,3 +102,78 @@ def gap_rows(gaps: Iterable[Gap], product_names: Mapping[str, str], lang: str) -
         "severity_rank": order.get(g.severity, 3),
         "detail": g.detail_vi if lang == "vi" and g.detail_vi else g.detail,
     } for g in gaps]
+
+
+def _separators(lang: str) -> str:
+    return ",." if lang == "vi" else ".,"
+
+
+def attainment(achieved: float | None, minimum: float | None) -> float | None:
+    """Achievement as a per cent of the target's minimum (``None`` without a positive minimum).
+
+    Examples
+    --------
+    >>> attainment(25, 50), attainment(3, None), attainment(None, 10)
+    (50.0, None, None)
+    """
+    if achieved is None or not minimum or minimum <= 0:
+        return None
+    return 100.0 * float(achieved) / float(minimum)
+
+
+def frontier_figure(points: Sequence[Mapping[str, Any]], minimums: Mapping[str, float | None], lang: str) -> go.Figure:
+    """Benefit (top) and each target's attainment of its minimum (bottom) against the total budget in billions.
+
+    ``points`` are the frontier's points (``budget_vnd``, ``total_benefit``, ``targets``); ``minimums`` each
+    target's minimum in the scenario. A dotted line marks 100 % (the minimum met).
+    """
+    billions = [p["budget_vnd"] / 1e9 for p in points]
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                           subplot_titles=(t("frontier_benefit", lang), t("frontier_attainment", lang)))
+    figure.add_trace(go.Scatter(x=billions, y=[p["total_benefit"] for p in points], mode="lines+markers",
+                                name=t("total_benefit", lang), line={"color": "#2a6f97"}), row=1, col=1)
+    for target, minimum in minimums.items():
+        values = [attainment(p["targets"].get(target), minimum) for p in points]
+        if all(v is None for v in values):
+            continue
+        figure.add_trace(go.Scatter(x=billions, y=values, mode="lines+markers", name=target_name(target, lang)),
+                         row=2, col=1)
+    figure.add_hline(y=100, line_dash="dot", line_color="#555", row=2, col=1)
+    figure.update_xaxes(title_text=t("budget_billions", lang), row=2, col=1)
+    figure.update_yaxes(title_text=t("benefit", lang), row=1, col=1)
+    figure.update_yaxes(title_text="%", row=2, col=1)
+    figure.update_layout(height=640, margin={"l": 60, "r": 20, "t": 40, "b": 40}, separators=_separators(lang),
+                         legend={"orientation": "h", "y": -0.15}, hovermode="x unified")
+    return figure
+
+
+def risk_rows(risk: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+    """One row per target of a Monte Carlo summary, with names and the chance of meeting the minimum."""
+    return [{"target": target_name(row["target"], lang), "min": row.get("min"), "max": row.get("max"),
+             "mean": row["mean"], "p10": row["p10"], "p50": row["p50"], "p90": row["p90"],
+             "prob_met": row["prob_met"]} for row in risk["targets"]]
+
+
+def risk_figure(risk: Mapping[str, Any], lang: str) -> go.Figure:
+    """Each target's P10-P90 band and median as a per cent of its minimum; 100 % is the minimum met.
+
+    Targets without a minimum are left out (there is nothing to attain).
+    """
+    rows = [row for row in risk["targets"] if row.get("min")]
+    names = [target_name(row["target"], lang) for row in rows]
+    median = [attainment(row["p50"], row["min"]) for row in rows]
+    low = [attainment(row["p10"], row["min"]) for row in rows]
+    high = [attainment(row["p90"], row["min"]) for row in rows]
+    figure = go.Figure(go.Scatter(
+        x=median, y=names, mode="markers", marker={"size": 11, "color": "#2a6f97"}, name="P50",
+        error_x={"type": "data", "symmetric": False, "array": [h - m for h, m in zip(high, median, strict=True)],
+                 "arrayminus": [m - lo for m, lo in zip(median, low, strict=True)], "thickness": 6, "width": 0,
+                 "color": "rgba(42,111,151,0.35)"},
+        customdata=[[format_number(row["prob_met"] * 100, lang, 1)] for row in rows],
+        hovertemplate="%{y}: P50 %{x:.1f} % — " + t("chance_met", lang) + " %{customdata[0]} %<extra></extra>"))
+    figure.add_vline(x=100, line_dash="dot", line_color="#555")
+    figure.update_layout(title=t("risk_bands", lang), height=120 + 48 * max(1, len(rows)),
+                         margin={"l": 10, "r": 20, "t": 50, "b": 40}, separators=_separators(lang),
+                         xaxis={"title": t("percent_of_minimum", lang), "rangemode": "tozero"},
+                         yaxis={"automargin": True, "autorange": "reversed"}, showlegend=False)
+    return figure

@@ -220,6 +220,50 @@ TEXT: dict[str, dict[str, str]] = {
     "row": {"vi": "Dòng", "en": "Row"},
     "column": {"vi": "Cột", "en": "Column"},
     "value": {"vi": "Giá trị", "en": "Value"},
+    # Frontier and risk
+    "frontier_title": {"vi": "Đường biên ngân sách", "en": "Budget frontier"},
+    "frontier_intro": {"vi": "Tối ưu lại kịch bản ở từng mức ngân sách (mỗi mức là một lần giải đầy đủ, kiểm tra "
+                       "đến từng đồng): lợi ích và mức đạt chỉ tiêu theo tổng ngân sách.",
+                       "en": "The scenario re-optimised at each budget level (each a full solve, checked to the "
+                       "VND): benefit and target attainment against the total budget."},
+    "frontier_only_planner": {"vi": "Chỉ cán bộ kế hoạch được tính đường biên (mỗi điểm là một lần giải); bạn xem "
+                              "được phân tích rủi ro bên dưới.",
+                              "en": "Only planners compute a frontier (each point is a solve); you can use the risk "
+                              "analysis below."},
+    "frontier_from": {"vi": "Từ (% ngân sách)", "en": "From (% of budget)"},
+    "frontier_to": {"vi": "Đến (% ngân sách)", "en": "To (% of budget)"},
+    "frontier_steps": {"vi": "Số mức", "en": "Levels"},
+    "frontier_button": {"vi": "Tính đường biên", "en": "Compute the frontier"},
+    "frontier_progress": {"vi": "Đã giải {done}/{total} mức ngân sách…", "en": "Solved {done} of {total} levels…"},
+    "frontier_done": {"vi": "Đã tính {points} mức ngân sách.", "en": "Computed {points} budget levels."},
+    "frontier_bad_range": {"vi": "Cần mức từ, mức đến và số mức từ 2 đến {most}.",
+                           "en": "Give a from, a to, and 2 to {most} levels."},
+    "frontier_empty": {"vi": "Chọn kịch bản và khoảng ngân sách rồi bấm Tính đường biên.",
+                       "en": "Choose a scenario and a budget range, then compute the frontier."},
+    "frontier_benefit": {"vi": "Tổng lợi ích kỳ vọng", "en": "Expected benefit"},
+    "frontier_attainment": {"vi": "Mức đạt so với chỉ tiêu tối thiểu (%)", "en": "Attainment of each minimum (%)"},
+    "budget_billions": {"vi": "Tổng ngân sách (tỷ đồng)", "en": "Total budget (billion VND)"},
+    "budget_scale_short": {"vi": "Mức ngân sách", "en": "Budget level"},
+    "reachable_title": {"vi": "Ngân sách cần để đạt từng chỉ tiêu", "en": "Budget at which each target is met"},
+    "reachable_from": {"vi": "đạt từ {money}", "en": "met from {money}"},
+    "not_reachable": {"vi": "không đạt trong khoảng này", "en": "not met in this range"},
+    "risk_title": {"vi": "Rủi ro của một phương án", "en": "Risk of a stored run"},
+    "risk_intro": {"vi": "Mỗi kế hoạch được hỗ trợ thành công với xác suất của nó (mô phỏng Monte Carlo có hạt "
+                   "giống cố định): dải P10–P90 của từng chỉ tiêu và khả năng đạt mức tối thiểu.",
+                   "en": "Each funded plan succeeds with its own probability (seeded Monte Carlo): each target's "
+                   "P10–P90 band and the chance of meeting its minimum."},
+    "risk_draws": {"vi": "Số lần mô phỏng", "en": "Draws"},
+    "risk_seed": {"vi": "Hạt giống", "en": "Seed"},
+    "risk_no_runs": {"vi": "Chưa có phương án nào được lưu.", "en": "No run is stored yet."},
+    "risk_bad_draws": {"vi": "Số lần mô phỏng từ 100 đến {most}, hạt giống không âm.",
+                       "en": "Draws from 100 to {most}, and a seed of 0 or more."},
+    "risk_bands": {"vi": "Dải P10–P90 và trung vị, % so với chỉ tiêu tối thiểu",
+                   "en": "P10–P90 band and median, % of each minimum"},
+    "risk_benefit": {"vi": "Lợi ích: P10 {p10}, P50 {p50}, P90 {p90} ({draws} lần mô phỏng).",
+                     "en": "Benefit: P10 {p10}, P50 {p50}, P90 {p90} ({draws} draws)."},
+    "percent_of_minimum": {"vi": "% so với mức tối thiểu", "en": "% of the minimum"},
+    "chance_met": {"vi": "Khả năng đạt", "en": "Chance met"},
+    "mean": {"vi": "Trung bình", "en": "Mean"},
     # Allocation
     "allocation": {"vi": "Phân bổ vốn", "en": "Allocation"},
     "allocation_intro": {"vi": "Chọn một kịch bản, điều chỉnh các tham số chính rồi chạy: phương án được lưu lại "

@@ -43,3 +43,33 @@ def test_numbers_and_language() -> None:
     assert format_number(18360.4, "vi", 0) == "18.360" and format_number(0.5, "en") == "0.5"
     assert language("En") == "en" and language("xx") == "vi"
     assert grid_locale("vi")["noRowsToShow"] == "Không có dòng nào" and grid_locale("en") == {}
+
+
+def test_the_frontier_figure_plots_each_targets_attainment_of_its_minimum() -> None:
+    from dash_app.figures import frontier_figure
+
+    points = [{"budget_vnd": 10_000_000_000, "total_benefit": 100.0,
+               "targets": {"new_products": 20, "e_stamp_share": 0.5}},
+              {"budget_vnd": 20_000_000_000, "total_benefit": 150.0,
+               "targets": {"new_products": 40, "e_stamp_share": 0.9}}]
+    figure = frontier_figure(points, {"new_products": 40, "e_stamp_share": 0.9, "national_5_star": None}, "vi")
+    by_name = {trace.name: trace for trace in figure.data}
+    assert list(by_name["Sản phẩm mới"].x) == [10.0, 20.0]  # billions of VND
+    assert list(by_name["Sản phẩm mới"].y) == [50.0, 100.0]
+    assert [round(v, 6) for v in by_name["Tỷ lệ sản phẩm có tem điện tử"].y] == [55.555556, 100.0]
+    assert "Sản phẩm 5 sao quốc gia" not in by_name  # no minimum: nothing to attain
+    assert figure.layout.separators == ",."
+
+
+def test_the_risk_figure_draws_p10_to_p90_bands_around_the_median() -> None:
+    from dash_app.figures import risk_figure, risk_rows
+
+    risk = {"targets": [
+        {"target": "new_products", "mean": 24.0, "p10": 20.0, "p50": 25.0, "p90": 30.0, "prob_met": 0.0, "min": 50.0,
+         "max": None},
+        {"target": "gaps_closed", "mean": 1.0, "p10": 0.0, "p50": 1.0, "p90": 2.0, "prob_met": 1.0, "min": None,
+         "max": None}]}
+    trace = risk_figure(risk, "en").data[0]
+    assert list(trace.y) == ["New products"] and list(trace.x) == [50.0]
+    assert list(trace.error_x.array) == [10.0] and list(trace.error_x.arrayminus) == [10.0]
+    assert [row["target"] for row in risk_rows(risk, "vi")] == ["Sản phẩm mới", "Điểm nghẽn chuỗi được khắc phục"]

@@ -1,0 +1,204 @@
+"""Frontier and risk: what more or less money buys (a full, checked solve per budget level), and how sure a stored
+run's targets are when each funded plan succeeds only with its probability (seeded Monte Carlo)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+
+from chainplan import services
+from chainplan.allocation.wording import target_name
+from chainplan.decisions import UnknownRun
+from chainplan.money import format_money, format_number
+from chainplan.risk import RiskRefused
+from chainplan.scenario import ScenarioError
+from chainplan.sweep import SweepRefused
+from chainplan.users import allowed
+from dash_app.auth import current_role, job_identity, require_in_job, writes
+from dash_app.components import Column, dropdown, grid, header
+from dash_app.figures import frontier_figure, risk_figure, risk_rows
+from dash_app.i18n import language, t
+from dash_app.state import scenario_folder, unit_of_work
+
+dash.register_page(__name__, path="/frontier", name="Frontier", title="chainplan")
+
+FRONTIER_STORE = writes("frontier-result", "run")
+#: The most draws a page may ask for: 100,000 take about a third of a second.
+MAX_DRAWS = 100_000
+MAX_STEPS = 41
+FIELD = {"display": "flex", "flexDirection": "column", "flex": "1 1 150px", "margin": "0.25rem 0"}
+ROW = {"display": "flex", "flexWrap": "wrap", "gap": "0.75rem", "alignItems": "flex-end"}
+ERROR = {"color": "#b00020"}
+CHART = {"displayModeBar": False}
+
+
+def _scenario_options(lang: str) -> list[dict[str, Any]]:
+    options = []
+    for choice in services.scenario_choices(unit_of_work(), scenario_folder()):
+        label = (f"{choice.name} ({t('scenario_file', lang)})" if choice.run_id is None
+                 else f"{t('run', lang)} {choice.run_id} — {choice.name}")
+        options.append({"label": label, "value": choice.key})
+    return options
+
+
+def _run_options(lang: str) -> list[dict[str, Any]]:
+    options = []
+    for run in services.runs_overview(unit_of_work()):
+        status = t("status_" + run["status"], lang)
+        options.append({"label": f"{t('run', lang)} {run['run_id']} — {run['scenario']} ({status})",
+                        "value": run["run_id"]})
+    return options
+
+
+def layout(lang: str | None = None, scenario: str | None = None, run: str | None = None, **_query: str
+           ) -> html.Div:
+    lang = language(lang)
+    may_run = allowed(current_role(), "run")
+    scenarios = _scenario_options(lang)
+    keys = [o["value"] for o in scenarios]
+    chosen = scenario if scenario in keys else ("file:baseline-2020.yaml" if "file:baseline-2020.yaml" in keys
+                                                else (keys[0] if keys else None))
+    runs = _run_options(lang)
+    run_id = int(run) if run and run.isdigit() and int(run) in {o["value"] for o in runs} else (
+        runs[0]["value"] if runs else None)
+    query = {k: str(v) for k, v in (("scenario", chosen), ("run", run_id)) if v is not None}
+    return html.Div([
+        header(lang, "/frontier", query),
+        dcc.Location(id="frontier-url", refresh=False),
+        dcc.Store(id="frontier-lang", data=lang),
+        dcc.Store(id=FRONTIER_STORE),
+        html.H2(t("frontier_title", lang)),
+        html.P(t("frontier_intro", lang)),
+        None if may_run else html.P(t("frontier_only_planner", lang), id="frontier-not-allowed"),
+        html.Div([
+            html.Label([t("scenario", lang), dropdown(lang, scenarios, chosen, "frontier-scenario", clearable=False)],
+                       style={**FIELD, "flex": "3 1 300px"}),
+            html.Label([t("frontier_from", lang), dcc.Input(id="frontier-from", type="number", value=50, min=0,
+                                                            step=5, disabled=not may_run)], style=FIELD),
+            html.Label([t("frontier_to", lang), dcc.Input(id="frontier-to", type="number", value=150, min=0, step=5,
+                                                          disabled=not may_run)], style=FIELD),
+            html.Label([t("frontier_steps", lang), dcc.Input(id="frontier-steps", type="number", value=11, min=2,
+                                                             max=MAX_STEPS, step=1, disabled=not may_run)],
+                       style=FIELD),
+        ], style=ROW),
+        html.Div([html.Button(t("frontier_button", lang), id="frontier-button", disabled=not may_run),
+                  html.Button(t("cancel_button", lang), id="frontier-cancel", disabled=True)],
+                 style={"display": "flex", "gap": "0.5rem", "margin": "0.75rem 0"}),
+        html.Div([html.Span(id="frontier-progress"), html.Div(id="frontier-message")], id="frontier-status",
+                 role="status"),
+        html.Div(id="frontier-panel"),
+        html.H2(t("risk_title", lang)),
+        html.P(t("risk_intro", lang)),
+        html.Div([
+            html.Label([t("run", lang), dropdown(lang, runs, run_id, "risk-run", clearable=False)],
+                       style={**FIELD, "flex": "3 1 300px"}),
+            html.Label([t("risk_draws", lang), dcc.Input(id="risk-draws", type="number", value=10_000, min=100,
+                                                         max=MAX_DRAWS, step=100)], style=FIELD),
+            html.Label([t("risk_seed", lang), dcc.Input(id="risk-seed", type="number", value=0, min=0, step=1)],
+                       style=FIELD),
+        ], style=ROW),
+        html.Div(id="risk-panel"),
+    ])
+
+
+@callback(
+    Output(FRONTIER_STORE, "data"), Output("frontier-message", "children"),
+    Input("frontier-button", "n_clicks"),
+    State("frontier-scenario", "value"), State("frontier-from", "value"), State("frontier-to", "value"),
+    State("frontier-steps", "value"), State("frontier-lang", "data"),
+    background=True,
+    running=[(Output("frontier-button", "disabled"), True, False),
+             (Output("frontier-cancel", "disabled"), False, True)],
+    progress=[Output("frontier-progress", "children")], progress_default=[""],
+    cancel=[Input("frontier-cancel", "n_clicks")],
+    prevent_initial_call=True,
+)
+def compute_frontier(set_progress: Callable[[str], None], _clicks: int | None, key: str | None,
+                     start: float | None, stop: float | None, steps: int | None, lang: str | None
+                     ) -> tuple[Any, Any]:
+    """Each budget level is a full solve, checked in whole VND; a process pool uses both cores."""
+    lang = language(lang)
+    require_in_job("run")
+    db_url = job_identity().get("db_url")
+    if start is None or stop is None or steps is None or not 2 <= int(steps) <= MAX_STEPS:
+        return dash.no_update, html.Span(t("frontier_bad_range", lang).format(most=MAX_STEPS), style=ERROR)
+    try:
+        scenario = services.scenario_for(unit_of_work(db_url), key or "", scenario_folder())
+
+        def progress(done: int, total: int) -> None:
+            set_progress(t("frontier_progress", lang).format(done=done, total=total))
+
+        result = services.budget_frontier(unit_of_work(db_url), scenario, start=float(start) / 100,
+                                          stop=float(stop) / 100, steps=int(steps), progress=progress)
+    except (ScenarioError, SweepRefused) as exc:
+        return dash.no_update, html.Span(str(exc), style=ERROR)
+    minimums = {name: (bound or {}).get("min") for name, bound in scenario.targets.model_dump().items()}
+    return {"points": result.points, "reachable_at": result.reachable_at, "minimums": minimums,
+            "scenario": scenario.name}, html.Span(t("frontier_done", lang).format(points=len(result.points)),
+                                                  id="frontier-done")
+
+
+@callback(Output("frontier-panel", "children"), Input(FRONTIER_STORE, "data"), State("frontier-lang", "data"))
+def show_frontier(data: dict[str, Any] | None, lang: str | None) -> Any:
+    lang = language(lang)
+    if not data:
+        return html.P(t("frontier_empty", lang), id="frontier-empty")
+    points = data["points"]
+    rows = [{"budget_scale": p["budget_scale"], "budget_vnd": p["budget_vnd"], "status": t(f"status_{p['status']}",
+                                                                                            lang),
+             "total_benefit": p["total_benefit"], "funded_plans": p["funded_plans"], "funded_vnd": p["funded_vnd"],
+             "targets_met": sum(1 for met in p["targets_met"].values() if met)} for p in points]
+    reach = [html.Li(f"{target_name(name, lang)}: " + (
+        t("reachable_from", lang).format(money=format_money(_budget_at(points, scale), lang))
+        if scale is not None else t("not_reachable", lang))) for name, scale in data["reachable_at"].items()]
+    return html.Div([
+        dcc.Graph(id="frontier-graph", figure=frontier_figure(points, data["minimums"], lang), config=CHART),
+        html.H3(t("reachable_title", lang)), html.Ul(reach, id="frontier-reachable"),
+        grid("frontier-table", [Column("budget_scale", t("budget_scale_short", lang), "percent", 90, digits=0),
+                                Column("budget_vnd", t("budget", lang), "money", 160),
+                                Column("status", t("status", lang), width=110),
+                                Column("total_benefit", t("total_benefit", lang), "number", 120),
+                                Column("funded_plans", t("funded_plans", lang), "number", 100, digits=0),
+                                Column("funded_vnd", t("funded_money", lang), "money", 160),
+                                Column("targets_met", t("targets_met", lang), "number", 100, digits=0)],
+             rows, lang, csv_name=f"frontier-{data['scenario']}.csv"),
+    ])
+
+
+def _budget_at(points: list[dict[str, Any]], scale: float) -> int:
+    return next(int(p["budget_vnd"]) for p in points if p["budget_scale"] == scale)
+
+
+@callback(Output("risk-panel", "children"), Output("frontier-url", "search"),
+          Input("risk-run", "value"), Input("risk-draws", "value"), Input("risk-seed", "value"),
+          State("frontier-scenario", "value"), State("frontier-lang", "data"))
+def show_risk(run_id: int | None, draws: int | None, seed: int | None, key: str | None, lang: str | None
+              ) -> tuple[Any, str]:
+    lang = language(lang)
+    search = f"?lang={lang}" + (f"&scenario={key}" if key else "") + (f"&run={run_id}" if run_id else "")
+    if not run_id:
+        return html.P(t("risk_no_runs", lang), id="risk-empty"), search
+    if draws is None or not 100 <= int(draws) <= MAX_DRAWS or seed is None or int(seed) < 0:
+        return html.P(t("risk_bad_draws", lang).format(most=format_number(MAX_DRAWS, lang, 0)), style=ERROR,
+                      id="risk-empty"), search
+    try:
+        risk = services.run_risk(unit_of_work(), int(run_id), draws=int(draws), seed=int(seed), workers=1)
+    except (RiskRefused, UnknownRun) as exc:
+        return html.P(str(exc), style=ERROR, id="risk-empty"), search
+    benefit = risk["benefit"]
+    summary = t("risk_benefit", lang).format(
+        p10=format_number(benefit["p10"], lang, 1), p50=format_number(benefit["p50"], lang, 1),
+        p90=format_number(benefit["p90"], lang, 1), draws=format_number(risk["draws"], lang, 0))
+    return html.Div([
+        dcc.Graph(id="risk-graph", figure=risk_figure(risk, lang), config=CHART),
+        html.P(summary, id="risk-benefit"),
+        grid("risk-table", [Column("target", t("target", lang), width=220, flex=2),
+                            Column("min", t("target_min", lang), "number", 90),
+                            Column("p10", "P10", "number", 80), Column("p50", "P50", "number", 80),
+                            Column("p90", "P90", "number", 80), Column("mean", t("mean", lang), "number", 90),
+                            Column("prob_met", t("chance_met", lang), "percent", 110, digits=1)],
+             risk_rows(risk, lang), lang),
+    ]), search
