@@ -32,7 +32,7 @@ from chainplan.chains import (
 )
 from chainplan.compare import CompareRefused, Comparison, compare_runs
 from chainplan.dataset import Dataset, InputProblem
-from chainplan.decisions import DecisionRefused, UnknownRun, adoption_entries, decision_states
+from chainplan.decisions import DecisionRefused, UnknownRun, adopted_run, adoption_entries, decision_states
 from chainplan.demo import build_demo_dataset
 from chainplan.io import read_input, write_dataset, write_template
 from chainplan.io.pack import LANGUAGES, write_pack_report, write_pack_workbook
@@ -45,6 +45,7 @@ from chainplan.scenario import Scenario, ScenarioError, load_scenario
 from chainplan.summary import summarize
 from chainplan.sweep import Frontier, Progress, Sensitivity, budget_scales, frontier, run_tasks, sensitivity
 from chainplan.users import ROLES, UserRefused, check_password, check_user_name
+from chainplan.yeartargets import year_targets as target_table
 
 __all__ = [
     "AllocationRun",
@@ -52,6 +53,7 @@ __all__ = [
     "ImportReport",
     "OutputNotWritable",
     "ScenarioChoice",
+    "YearTargets",
     "allocation_view",
     "chain_gaps",
     "chain_trace",
@@ -80,6 +82,7 @@ __all__ = [
     "stored_runs",
     "weight_sensitivity",
     "write_demo_workbook",
+    "year_targets",
 ]
 
 
@@ -629,3 +632,35 @@ def allocation_view(uow: UnitOfWork, run_id: int) -> tuple[StoredRun, Allocation
     dataset = load_dataset(uow)
     document = {**run.result, "dataset_fingerprint": run.dataset_fingerprint}
     return run, _allocation_view(document, dataset, fingerprint=dataset.fingerprint())
+
+
+@dataclass(frozen=True)
+class YearTargets:
+    """The year's targets: which year, the adopted run (``None`` before a decision), whose targets, the table."""
+
+    year: int
+    run_id: int | None
+    scenario: str
+    table: Any
+
+
+def year_targets(uow: UnitOfWork, folder: str | os.PathLike[str] | None, year: int | None = None) -> YearTargets:
+    """Today, with the adopted decision, and the target, for ``year`` (default: the latest year with a decision,
+    else this year). The targets are the adopted run's; before a decision, the seed document's
+    (``baseline-2020.yaml`` in ``folder``)."""
+    with uow:
+        log = uow.repository.list_audit()
+    years = [entry.year for entry in log if entry.action == "adopt" and entry.year is not None]
+    chosen = year if year is not None else (max(years) if years else dt.date.today().year)
+    run_id = adopted_run(log, chosen)
+    document: dict[str, Any] | None = None
+    if run_id is not None:
+        run = stored_run(uow, run_id)
+        scenario = Scenario.model_validate({k: v for k, v in run.scenario.items() if k != "extends"})
+        document = run.result
+    elif folder is not None and (Path(folder) / "baseline-2020.yaml").is_file():
+        scenario = load_scenario(Path(folder) / "baseline-2020.yaml")
+    else:
+        scenario = Scenario(name="none")
+    table = target_table(load_dataset(uow), scenario, document)
+    return YearTargets(chosen, run_id, scenario.name, table)

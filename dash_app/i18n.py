@@ -264,6 +264,22 @@ TEXT: dict[str, dict[str, str]] = {
     "percent_of_minimum": {"vi": "% so với mức tối thiểu", "en": "% of the minimum"},
     "chance_met": {"vi": "Khả năng đạt", "en": "Chance met"},
     "mean": {"vi": "Trung bình", "en": "Mean"},
+    # Year targets
+    "year_targets": {"vi": "Chỉ tiêu năm {year}", "en": "Targets for {year}"},
+    "targets_no_decision": {"vi": "Chưa có phương án được thông qua cho năm {year}; chỉ tiêu theo văn bản gốc "
+                            "(kịch bản {scenario}).",
+                            "en": "No run is adopted for {year} yet; the targets are the seed document's (scenario "
+                            "{scenario})."},
+    "targets_decision": {"vi": "Quyết định năm {year}: phương án {run} (kịch bản {scenario}); phần tăng thêm là kỳ "
+                         "vọng, mỗi kế hoạch tính theo khả năng thành công.",
+                         "en": "Decision for {year}: run {run} (scenario {scenario}); what it adds is expected, each "
+                         "plan weighted by its chance of success."},
+    "today": {"vi": "Hiện có", "en": "Today"},
+    "added_by_decision": {"vi": "Tăng thêm theo quyết định", "en": "Added by the decision"},
+    "after_decision": {"vi": "Sau quyết định", "en": "With the decision"},
+    "year_target": {"vi": "Chỉ tiêu", "en": "Target"},
+    "target_added": {"vi": "tăng thêm", "en": "add"},
+    "target_share": {"vi": "tỷ lệ", "en": "share"},
     # Allocation
     "allocation": {"vi": "Phân bổ vốn", "en": "Allocation"},
     "allocation_intro": {"vi": "Chọn một kịch bản, điều chỉnh các tham số chính rồi chạy: phương án được lưu lại "

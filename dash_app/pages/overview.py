@@ -9,9 +9,11 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from chainplan import services
-from dash_app.components import card, header, table
+from chainplan.allocation.wording import target_name
+from chainplan.money import format_number
+from dash_app.components import Column, card, grid, header, table
 from dash_app.i18n import format_vnd, language, t
-from dash_app.state import unit_of_work
+from dash_app.state import scenario_folder, unit_of_work
 
 dash.register_page(__name__, path="/", name="Overview", title="chainplan")
 
@@ -32,9 +34,53 @@ def stars_figure(summary: dict[str, Any], lang: str) -> go.Figure:
     return figure
 
 
-def layout(lang: str | None = None, **_query: str) -> html.Div:
+def _amount(value: float | None, share: bool, lang: str) -> str:
+    if value is None or value != value:
+        return "—"
+    return f"{format_number(value * 100, lang, 1)} %" if share else format_number(value, lang, 2)
+
+
+def _bound(low: float | None, high: float | None, share: bool, lang: str) -> str:
+    parts = []
+    if low is not None:
+        parts.append(f"≥ {_amount(low, share, lang)}")
+    if high is not None:
+        parts.append(f"≤ {_amount(high, share, lang)}")
+    return ", ".join(parts)
+
+
+def year_targets_section(lang: str, year: int | None) -> html.Div:
+    """The year's targets: today, with the adopted decision, the target."""
+    targets = services.year_targets(unit_of_work(), scenario_folder(), year)
+    if targets.run_id is None:
+        intro = t("targets_no_decision", lang).format(year=targets.year, scenario=targets.scenario)
+    else:
+        intro = t("targets_decision", lang).format(year=targets.year, run=targets.run_id, scenario=targets.scenario)
+    rows = []
+    for row in targets.table.to_dict("records"):
+        share = bool(row["is_share"])
+        rows.append({
+            "target": target_name(row["target"], lang), "today": _amount(row["today"], share, lang),
+            "added": "" if share else _amount(row["added"], False, lang),
+            "after": _amount(row["after"], share, lang),
+            "goal": (t("target_share", lang) if share else t("target_added", lang)) + " "
+            + _bound(row["min"], row["max"], share, lang),
+            "met": "—" if row["met"] is None else t("yes" if row["met"] else "no", lang)})
+    return html.Div([
+        html.H2(t("year_targets", lang).format(year=targets.year), style={"fontSize": "1.2rem"}),
+        html.P(intro, id="year-targets-intro"),
+        grid("year-targets", [Column("target", t("target", lang), width=220, flex=2),
+                              Column("today", t("today", lang), width=110),
+                              Column("added", t("added_by_decision", lang), width=140),
+                              Column("after", t("after_decision", lang), width=140),
+                              Column("goal", t("year_target", lang), width=170),
+                              Column("met", t("met", lang), width=80)], rows, lang),
+    ])
+
+
+def layout(lang: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
-    top = header(lang, "/")
+    top = header(lang, "/", {"year": year} if year and year.isdigit() else {})
     try:
         summary = services.dataset_summary(unit_of_work())
     except Exception as exc:  # the page must say what is wrong rather than go blank
@@ -64,6 +110,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
     )
     return html.Div([
         top, cards,
+        year_targets_section(lang, int(year) if year and year.isdigit() else None),
         html.Div([dcc.Graph(figure=tier_figure(summary, lang), id="tier-graph"),
                   dcc.Graph(figure=stars_figure(summary, lang), id="stars-graph")],
                  # Side by side on a desktop, one under the other on a phone.
