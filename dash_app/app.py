@@ -7,12 +7,33 @@ from pathlib import Path
 
 import dash
 import diskcache
-from dash import Dash, DiskcacheManager, dcc, html
+import flask
+from dash import Dash, DiskcacheManager, Input, Output, dcc, html
 
 from dash_app import auth
+from dash_app.i18n import language
 from dash_app.state import beside_database
 
 __all__ = ["create_app", "main"]
+
+
+class ChainplanDash(Dash):  # type: ignore[misc]
+    """Dash that writes the page's language into ``<html lang>`` (screen readers and translators read it)."""
+
+    def interpolate_index(self, **kwargs: object) -> str:
+        page = str(super().interpolate_index(**kwargs))
+        lang = language(flask.request.args.get("lang")) if flask.has_request_context() else "vi"
+        return page.replace("<html>", f'<html lang="{lang}">', 1)
+
+
+#: After a switch inside the app (no reload), the language in the URL is written into ``<html lang>`` too.
+SYNC_HTML_LANG = """
+function (search) {
+    var lang = (new URLSearchParams(search || "").get("lang") || "vi").trim().toLowerCase();
+    document.documentElement.lang = lang === "en" ? "en" : "vi";
+    return document.documentElement.lang;
+}
+"""
 
 
 def create_app(db_url: str | None = None) -> Dash:
@@ -22,7 +43,7 @@ def create_app(db_url: str | None = None) -> Dash:
     (``<database>.jobs``), so a page stays responsive and a solve can be cancelled.
     """
     jobs = DiskcacheManager(diskcache.Cache(str(beside_database(db_url, ".jobs"))))
-    app = Dash(
+    app = ChainplanDash(
         __name__,
         use_pages=True,
         pages_folder=str(Path(__file__).parent / "pages"),
@@ -33,9 +54,11 @@ def create_app(db_url: str | None = None) -> Dash:
     app.server.config["CHAINPLAN_DB_URL"] = db_url
     auth.install(app.server, db_url)
     app.layout = html.Div(
-        [dcc.Location(id="url"), html.Main(dash.page_container, style={"maxWidth": "1100px", "margin": "auto"})],
+        [dcc.Location(id="url"), dcc.Store(id="html-lang"),
+         html.Main(dash.page_container, style={"maxWidth": "1100px", "margin": "auto"})],
         style={"fontFamily": "system-ui, sans-serif", "padding": "1rem"},
     )
+    app.clientside_callback(SYNC_HTML_LANG, Output("html-lang", "data"), Input("url", "search"))
     return app
 
 

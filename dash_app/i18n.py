@@ -280,6 +280,10 @@ TEXT: dict[str, dict[str, str]] = {
     "year_target": {"vi": "Chỉ tiêu", "en": "Target"},
     "target_added": {"vi": "tăng thêm", "en": "add"},
     "target_share": {"vi": "tỷ lệ", "en": "share"},
+    "not_found_title": {"vi": "Không có trang này", "en": "There is no such page"},
+    "not_found_text": {"vi": "Địa chỉ này không có trong chainplan. Chọn một trang ở trên.",
+                       "en": "chainplan has no page at this address. Choose a page above."},
+    "not_found_home": {"vi": "Về trang tổng quan", "en": "Back to the overview"},
     # Allocation
     "allocation": {"vi": "Phân bổ vốn", "en": "Allocation"},
     "allocation_intro": {"vi": "Chọn một kịch bản, điều chỉnh các tham số chính rồi chạy: phương án được lưu lại "

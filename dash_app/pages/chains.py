@@ -16,7 +16,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
 from chainplan.chains import GAP_TYPES, UnknownProduct
-from dash_app.components import card, header, table
+from dash_app.components import card, dropdown, header, table
 from dash_app.figures import ROLE_COLOURS, chain_elements, chain_stylesheet, format_number, gap_rows
 from dash_app.i18n import grid_locale, language, t
 from dash_app.state import unit_of_work
@@ -77,10 +77,10 @@ def layout(lang: str | None = None, tier: str | None = None, product: str | None
         dcc.Store(id="chains-lang", data=lang),
         dcc.Store(id="chains-products", data=products),
         html.Div([
-            html.Label([t("tier", lang), dcc.Dropdown(tier_options, tier, id="tier-filter", clearable=False,
+            html.Label([t("tier", lang), dropdown(lang, tier_options, tier, "tier-filter", clearable=False,
                                                       searchable=False)], style={"flex": "1 1 200px"}),
-            html.Label([t("product", lang), dcc.Dropdown(_product_options(products, tier), product,
-                                                         id="product-filter", placeholder=t("pick_product", lang))],
+            html.Label([t("product", lang), dropdown(lang, _product_options(products, tier), product,
+                                                     "product-filter", placeholder=t("pick_product", lang))],
                        style={"flex": "2 1 280px"}),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "1rem", "margin": "1rem 0"}),
         html.Div(id="gap-cards", style={"display": "flex", "flexWrap": "wrap", "gap": "0.5rem"}),

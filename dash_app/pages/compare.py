@@ -16,7 +16,7 @@ from chainplan import services
 from chainplan.compare import MAX_RUNS, MIN_RUNS
 from chainplan.io.pack import display_name, label
 from chainplan.money import format_money, format_number
-from dash_app.components import header
+from dash_app.components import dropdown, header
 from dash_app.i18n import grid_locale, language, t
 from dash_app.state import unit_of_work
 
@@ -50,7 +50,7 @@ def layout(lang: str | None = None, runs: str | None = None, **_query: str) -> h
         dcc.Location(id="compare-url", refresh=False),
         dcc.Store(id="compare-lang", data=lang),
         html.H2(t("compare", lang)),
-        html.Label([t("compare_pick", lang), dcc.Dropdown(options, chosen, id="compare-runs", multi=True)]),
+        html.Label([t("compare_pick", lang), dropdown(lang, options, chosen, "compare-runs", multi=True)]),
         html.Div([
             html.Button(t("download_pack", lang), id="download-pack"),
             html.Button(t("download_report", lang), id="download-report"),

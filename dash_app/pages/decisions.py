@@ -14,7 +14,7 @@ from chainplan import services
 from chainplan.decisions import DecisionRefused
 from chainplan.users import allowed
 from dash_app.auth import current_role, require, writes
-from dash_app.components import header
+from dash_app.components import dropdown, header
 from dash_app.figures import format_number
 from dash_app.i18n import grid_locale, language, t
 from dash_app.state import unit_of_work
@@ -72,7 +72,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
         html.H2(t("adopt", lang)),
         html.P(t("adopt_only_committee", lang), id="adopt-not-allowed") if not committee else None,
         html.Div([
-            html.Label([t("run", lang), dcc.Dropdown(options, None, id="adopt-run", disabled=not committee,
+            html.Label([t("run", lang), dropdown(lang, options, None, "adopt-run", disabled=not committee,
                                                      placeholder=t("pick_run", lang))], style={**FIELD,
                                                                                            "flex": "2 1 260px"}),
             html.Label([t("year", lang), dcc.Input(id="adopt-year", type="number", value=dt.date.today().year,

@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 from chainplan import services
 from chainplan.users import ROLES, UserRefused, allowed
 from dash_app.auth import current_role, require, writes
-from dash_app.components import header, table
+from dash_app.components import dropdown, header, table
 from dash_app.i18n import language, t
 from dash_app.state import unit_of_work
 
@@ -44,7 +44,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                 html.H3(t("add_user", lang)),
                 html.Label([t("user_name", lang), dcc.Input(id="user-name", type="text", disabled=not admin)],
                            style=FIELD),
-                html.Label([t("role", lang), dcc.Dropdown(roles, "viewer", id="user-role", clearable=False,
+                html.Label([t("role", lang), dropdown(lang, roles, "viewer", "user-role", clearable=False,
                                                           disabled=not admin)], style=FIELD),
                 html.Label([t("password", lang), dcc.Input(id="user-password", type="password",
                                                            disabled=not admin)], style=FIELD),
@@ -52,9 +52,9 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
             ], style={"flex": "1", "minWidth": "260px"}),
             html.Section([
                 html.H3(t("change_user", lang)),
-                html.Label([t("user_name", lang), dcc.Dropdown(names, None, id="change-name", disabled=not admin)],
+                html.Label([t("user_name", lang), dropdown(lang, names, None, "change-name", disabled=not admin)],
                            style=FIELD),
-                html.Label([t("role", lang), dcc.Dropdown(roles, None, id="change-role", disabled=not admin)],
+                html.Label([t("role", lang), dropdown(lang, roles, None, "change-role", disabled=not admin)],
                            style=FIELD),
                 dcc.Checklist([{"label": t("may_sign_in", lang), "value": "active"}], ["active"],
                               id="change-active", inputStyle={"marginRight": "0.4rem"}),

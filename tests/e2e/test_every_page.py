@@ -47,3 +47,28 @@ def test_every_page_in_both_languages_fits_the_screen(browser: Any, live_url: st
         assert overflow <= width, f"{name} ({lang}) is {overflow} px wide on a {width} px screen"
     assert errors == []
     context.close()
+
+
+def test_an_unknown_address_gets_a_page_in_its_language_and_html_lang_follows(browser: Any, live_url: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    sign_in(page, live_url, "viewer")
+    page.goto(live_url + "/no-such-page?lang=EN")
+    page.wait_for_selector("#not-found")
+    assert page.inner_text("#not-found") == "There is no such page"
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.is_visible("#nav-overview")
+    page.goto(live_url + "/no-such-page")
+    page.wait_for_selector("#not-found")
+    assert page.inner_text("#not-found") == "Không có trang này"
+    assert page.evaluate("document.documentElement.lang") == "vi"
+    page.click("#language-switch")  # a switch inside the app, without a reload
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    # The dropdowns' own texts are in the page's language.
+    page.goto(live_url + "/compare?lang=vi")
+    page.click("#compare-runs")
+    page.get_by_placeholder("Tìm kiếm").wait_for()
+    assert errors == []
+    context.close()

@@ -1,0 +1,21 @@
+"""The page for an address chainplan does not have, in the page's language, with the navigation."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from dash_app.components import header
+from dash_app.i18n import language, t
+
+dash.register_page(__name__, path="/404", name="Not found", title="chainplan")
+
+
+def layout(lang: str | None = None, **_query: str) -> html.Div:
+    lang = language(lang)
+    return html.Div([
+        header(lang, "/404"),
+        html.H2(t("not_found_title", lang), id="not-found"),
+        html.P(t("not_found_text", lang)),
+        dcc.Link(t("not_found_home", lang), href=f"/?lang={lang}"),
+    ])
