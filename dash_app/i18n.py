@@ -284,6 +284,8 @@ TEXT: dict[str, dict[str, str]] = {
     "not_found_text": {"vi": "Địa chỉ này không có trong chainplan. Chọn một trang ở trên.",
                        "en": "chainplan has no page at this address. Choose a page above."},
     "not_found_home": {"vi": "Về trang tổng quan", "en": "Back to the overview"},
+    "cost_per_outcome_hint": {"vi": "Số đồng hỗ trợ cho mỗi đơn vị kết quả kỳ vọng của từng phương án.",
+                              "en": "VND funded per expected unit of each outcome, per run."},
     # Allocation
     "allocation": {"vi": "Phân bổ vốn", "en": "Allocation"},
     "allocation_intro": {"vi": "Chọn một kịch bản, điều chỉnh các tham số chính rồi chạy: phương án được lưu lại "

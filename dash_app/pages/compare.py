@@ -8,21 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import dash
-import dash_ag_grid as dag
-import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
 from chainplan.compare import MAX_RUNS, MIN_RUNS
 from chainplan.io.pack import display_name, label
-from chainplan.money import format_money, format_number
-from dash_app.components import dropdown, header
-from dash_app.i18n import grid_locale, language, t
+from chainplan.runview import names_of
+from dash_app.components import Column, dropdown, grid, header
+from dash_app.i18n import language, t
 from dash_app.state import unit_of_work
 
 dash.register_page(__name__, path="/compare", name="Compare", title="chainplan")
 
-MONEY = {"funded_vnd", "amount_vnd", "available", "used", "vnd_per_unit"}
 
 
 def _run_options(lang: str) -> list[dict[str, Any]]:
@@ -60,41 +57,6 @@ def layout(lang: str | None = None, runs: str | None = None, **_query: str) -> h
     ])
 
 
-def _grid(grid_id: str, frame: pd.DataFrame, lang: str, height: str = "auto", *,
-          money: set[str] | None = None) -> dag.AgGrid:
-    money_columns = MONEY | (money or set())
-    columns = []
-    for column in frame.columns:
-        wide = str(column) in money_columns or str(column) in ("scenario", "target", "outcome")
-        definition: dict[str, Any] = {"field": str(column), "headerName": label(str(column), lang),
-                                      "filter": "agTextColumnFilter", "flex": 2 if str(column) in ("target", "outcome")
-                                      else 1, "minWidth": 170 if wide else 100}
-        columns.append(definition)
-    rows = []
-    for record in frame.to_dict("records"):
-        row = {}
-        for key, value in record.items():
-            if key in ("target", "outcome", "status"):
-                value = display_name(str(value), lang)
-            elif key in money_columns and value is not None and value == value:
-                value = format_money(float(value), lang)
-            elif isinstance(value, float):
-                value = None if value != value else format_number(value, lang, 3)
-            elif isinstance(value, bool):
-                value = t("yes" if value else "no", lang)
-            elif isinstance(value, list):
-                value = ", ".join(map(str, value))
-            row[str(key)] = value
-        rows.append(row)
-    style = {"width": "100%", "height": height} if height != "auto" else {"width": "100%"}
-    options: dict[str, Any] = {"localeText": grid_locale(lang)}
-    if height == "auto":
-        options["domLayout"] = "autoHeight"
-    return dag.AgGrid(id=grid_id, columnDefs=columns, rowData=rows, dashGridOptions=options, style=style,
-                      defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True,
-                                     "autoHeaderHeight": True}, className="ag-theme-alpine")
-
-
 @callback(Output("compare-panel", "children"), Output("compare-url", "search"),
           Input("compare-runs", "value"), State("compare-lang", "data"))
 def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str]:
@@ -106,26 +68,65 @@ def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str]:
     if len(ids) > MAX_RUNS:
         return html.P(t("compare_too_many", lang), id="compare-empty", style={"color": "#b00020"}), search
     comparison = services.compare(unit_of_work(), ids)
-    summary = comparison.runs[["run_id", "scenario", "status", "objective", "total_benefit", "funded_plans",
-                               "funded_vnd", "targets_met", "regions_funded", "gini", "largest_region_share"]]
-    targets = comparison.targets.pivot_table(index="target", columns="run_id", values="achieved", aggfunc="first",
-                                             sort=False)
-    targets.columns = [f"{t('run', lang)} {c}" for c in targets.columns]
-    targets = comparison.targets.drop_duplicates("target").set_index("target")[["min", "max"]].join(targets) \
-        .reset_index()
+    names = names_of(services.load_dataset(unit_of_work()))
+    run_label = {i: f"{t('run', lang)} {i}" for i in ids}
+    summary = [{**row, "status": display_name(str(row["status"]), lang)}
+               for row in comparison.runs.to_dict("records")]
+    targets: dict[str, dict[str, Any]] = {}
+    for row in comparison.targets.to_dict("records"):
+        entry = targets.setdefault(row["target"], {"target": display_name(row["target"], lang),
+                                                   "min": _plain(row["min"]), "max": _plain(row["max"])})
+        entry[f"run:{row['run_id']}"] = _plain(row["achieved"])
     differing = comparison.plans[comparison.plans["funded_in"].map(len) < len(ids)]
-    cost = comparison.cost_per_outcome.pivot_table(index="outcome", columns="run_id", values="vnd_per_unit",
-                                                   aggfunc="first", sort=False)
-    cost.columns = [f"{t('run', lang)} {c}" for c in cost.columns]
+    plans = [{"plan_code": row["plan_code"], "product": names.product(row["product_code"]),
+              "organization": names.organization(names.plan_organization.get(row["plan_code"])),
+              "region": names.region(row["region_code"]), "amount_vnd": row["amount_vnd"],
+              "funded_in": ", ".join(run_label.get(i, str(i)) for i in row["funded_in"])}
+             for row in differing.to_dict("records")]
+    cost: dict[str, dict[str, Any]] = {}
+    for row in comparison.cost_per_outcome.to_dict("records"):
+        entry = cost.setdefault(row["outcome"], {"outcome": display_name(row["outcome"], lang)})
+        entry[f"run:{row['run_id']}"] = _plain(row["vnd_per_unit"])
+    per_run = [Column(f"run:{i}", run_label[i], "number", 110) for i in ids]
     warnings = [html.P(w, style={"color": "#8a5a00"}) for w in comparison.warnings]
     return html.Div([
         *warnings,
-        html.H3(label("summary", lang)), _grid("compare-summary", summary, lang),
-        html.H3(label("targets", lang)), _grid("compare-targets", targets, lang),
-        html.H3(t("plans_differ", lang)), _grid("compare-plans", differing, lang, "300px"),
+        html.H3(label("summary", lang)),
+        grid("compare-summary", [Column("run_id", label("run_id", lang), "number", 80, digits=0),
+                                 Column("scenario", label("scenario", lang), width=150, flex=2),
+                                 Column("status", label("status", lang), width=100),
+                                 Column("total_benefit", label("total_benefit", lang), "number", 110),
+                                 Column("funded_plans", label("funded_plans", lang), "number", 100, digits=0),
+                                 Column("funded_vnd", label("funded_vnd", lang), "money", 170),
+                                 Column("targets_met", label("targets_met", lang), "number", 90, digits=0),
+                                 Column("regions_funded", label("regions_funded", lang), "number", 100, digits=0),
+                                 Column("gini", label("gini", lang), "number", 90, digits=3),
+                                 Column("largest_region_share", label("largest_region_share", lang), "percent",
+                                        110, digits=1)], summary, lang),
+        html.H3(label("targets", lang)),
+        grid("compare-targets", [Column("target", label("target", lang), width=220, flex=2),
+                                 Column("min", label("min", lang), "number", 80),
+                                 Column("max", label("max", lang), "number", 80), *per_run],
+             list(targets.values()), lang),
+        html.H3(t("plans_differ", lang)),
+        grid("compare-plans", [Column("plan_code", t("plan", lang), width=90),
+                               Column("product", t("product", lang), width=200, flex=2),
+                               Column("organization", t("organization", lang), width=200, flex=2),
+                               Column("region", t("region", lang), width=130),
+                               Column("amount_vnd", label("amount_vnd", lang), "money", 160),
+                               Column("funded_in", label("funded_in", lang), width=140)],
+             plans, lang, height="320px", csv_name=f"compare-{'-'.join(map(str, ids))}-plans.csv"),
         html.H3(label("cost_per_outcome", lang)),
-        _grid("compare-cost", cost.reset_index(), lang, money=set(cost.columns)),
+        html.P(t("cost_per_outcome_hint", lang)),
+        grid("compare-cost", [Column("outcome", label("outcome", lang), width=220, flex=2),
+                              *[Column(c.field, c.header, "money", 150) for c in per_run]],
+             list(cost.values()), lang),
     ]), search
+
+
+def _plain(value: Any) -> Any:
+    """A frame's value for a grid cell: ``None`` for a missing number (NaN)."""
+    return None if isinstance(value, float) and value != value else value
 
 
 def _download(ids: list[int] | None, lang: str | None, suffix: str) -> Any:

@@ -10,8 +10,11 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_compare_two_runs_and_download_the_pack(page: Any, live_url: str, tmp_path: Path) -> None:
+def test_compare_two_runs_and_download_the_pack(page: Any, live_url: str, live_db: str, tmp_path: Path) -> None:
     from openpyxl import load_workbook
+
+    from chainplan import services
+    from models.uow import SqlAlchemyUnitOfWork
 
     page.goto(live_url + "/compare?lang=en")
     page.wait_for_selector("#compare-empty")
@@ -23,6 +26,14 @@ def test_compare_two_runs_and_download_the_pack(page: Any, live_url: str, tmp_pa
                            "document.querySelector('#compare-summary').innerText.includes('concentrate')")
     page.wait_for_function("document.querySelector('#compare-targets').innerText.includes('New products')")
     assert "runs=" in page.url
+    # Plans funded in one option and not the other, by name: the first such plan's product as people know it.
+    ids = [int(i) for i in page.url.split("runs=")[1].split("&")[0].split(",")]
+    comparison = services.compare(SqlAlchemyUnitOfWork(live_db), ids)
+    differing = comparison.plans[comparison.plans["funded_in"].map(len) < 2]
+    products = services.load_dataset(SqlAlchemyUnitOfWork(live_db)).products.set_index("code")["name"]
+    name = products[differing.iloc[0]["product_code"]]  # the grid keeps the comparison's order
+    page.locator("#compare-plans").scroll_into_view_if_needed()
+    page.get_by_text(name).first.wait_for()
     with page.expect_download() as download:
         page.click("#download-pack")
     saved = tmp_path / download.value.suggested_filename
