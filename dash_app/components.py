@@ -60,7 +60,8 @@ def table(header_cells: Sequence[str], rows: Sequence[Sequence[object]], test_id
 
 @dataclass(frozen=True)
 class Column:
-    """One grid column: ``kind`` is ``text``, ``money`` (whole VND), ``number`` or ``percent`` (a share 0-1)."""
+    """One grid column: ``kind`` is ``text``, ``money`` (whole VND), ``number``, ``percent`` (a share 0-1) or
+    ``id`` (a run id or a year: sorted as a number, written without thousands separators)."""
 
     field: str
     header: str
@@ -73,7 +74,9 @@ class Column:
 def _column_definition(column: Column, lang: str) -> dict[str, Any]:
     definition: dict[str, Any] = {"field": column.field, "headerName": column.header, "flex": column.flex,
                                   "minWidth": column.width, "filter": "agTextColumnFilter"}
-    if column.kind in ("money", "number", "percent"):
+    if column.kind == "id":
+        definition.update(filter="agNumberColumnFilter")
+    elif column.kind in ("money", "number", "percent"):
         # The cell keeps the number, so sorting and filtering are numeric; the formatter writes it for people.
         function = {"money": f"chainplanMoney(params.value, '{lang}')",
                     "number": f"chainplanNumber(params.value, '{lang}', {column.digits})",

@@ -92,7 +92,7 @@ def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str]:
     return html.Div([
         *warnings,
         html.H3(label("summary", lang)),
-        grid("compare-summary", [Column("run_id", label("run_id", lang), "number", 80, digits=0),
+        grid("compare-summary", [Column("run_id", label("run_id", lang), "id", 80),
                                  Column("scenario", label("scenario", lang), width=150, flex=2),
                                  Column("status", label("status", lang), width=100),
                                  Column("total_benefit", label("total_benefit", lang), "number", 110),

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 import dash
-import dash_ag_grid as dag
 from dash import Input, Output, State, callback, dcc, html
 from flask_login import current_user
 
@@ -14,9 +13,9 @@ from chainplan import services
 from chainplan.decisions import DecisionRefused
 from chainplan.users import allowed
 from dash_app.auth import current_role, require, writes
-from dash_app.components import dropdown, header
+from dash_app.components import Column, dropdown, grid, header
 from dash_app.figures import format_number
-from dash_app.i18n import grid_locale, language, t
+from dash_app.i18n import language, t
 from dash_app.state import unit_of_work
 
 dash.register_page(__name__, path="/decisions", name="Decisions", title="chainplan")
@@ -46,15 +45,15 @@ def _audit_rows(lang: str) -> list[dict[str, Any]]:
             for e in services.audit_log(unit_of_work())]
 
 
-def _grid(grid_id: str, keys: list[str], rows: list[dict[str, Any]], lang: str, height: str) -> dag.AgGrid:
-    widths = {"created_at": 150, "at": 150, "scenario": 130, "note": 180}  # a date or a name must not be cut
-    columns = [{"field": key, "headerName": t(key, lang), "filter": "agTextColumnFilter", "flex": 1,
-                "minWidth": widths.get(key, 100)} for key in keys]
-    return dag.AgGrid(id=grid_id, columnDefs=columns, rowData=rows,
-                      defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True,
-                                     "autoHeaderHeight": True},
-                      dashGridOptions={"localeText": grid_locale(lang)}, className="ag-theme-alpine",
-                      style={"height": height, "width": "100%"})
+#: A date or a name must not be cut.
+WIDTHS = {"created_at": 150, "at": 150, "scenario": 130, "note": 180}
+KINDS = {"run": "id", "year": "id", "funded_plans": "number"}
+
+
+def _grid(grid_id: str, keys: list[str], rows: list[dict[str, Any]], lang: str, height: str) -> Any:
+    columns = [Column(key, t(key, lang), KINDS.get(key, "text"), WIDTHS.get(key, 100), digits=0)
+               for key in keys]
+    return grid(grid_id, columns, rows, lang, height=height)
 
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:

@@ -10,9 +10,9 @@ from dash import dcc, html
 
 from chainplan import services
 from chainplan.allocation.wording import target_name
-from chainplan.money import format_number
+from chainplan.money import format_money, format_number
 from dash_app.components import Column, card, grid, header, table
-from dash_app.i18n import format_vnd, language, t
+from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 
 dash.register_page(__name__, path="/", name="Overview", title="chainplan")
@@ -92,8 +92,8 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
         card(t("organizations", lang), str(summary["counts"]["organizations"]), "card-organizations"),
         card(t("products", lang), str(summary["counts"]["products"]), "card-products"),
         card(t("plans", lang), str(summary["counts"]["plans"]), "card-plans"),
-        card(t("budget", lang), format_vnd(summary["budget_available_vnd"]), "card-budget"),
-        card(t("requested", lang), format_vnd(summary["requested_vnd"]), "card-requested"),
+        card(t("budget", lang), format_money(summary["budget_available_vnd"], lang), "card-budget"),
+        card(t("requested", lang), format_money(summary["requested_vnd"], lang), "card-requested"),
     ], style={"display": "flex", "flexWrap": "wrap", "gap": "0.75rem"})
     appraisals = table(
         [t("stage", lang), t("pending", lang), t("passed", lang), t("failed", lang)],
@@ -102,12 +102,12 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
          if sum(s.values())],
         "appraisal-table",
     )
-    regions = table(
-        [t("region", lang), t("organizations", lang), t("products", lang), t("plans", lang), t("requested", lang)],
-        [[r["name"], r["organizations"], r["products"], r["plans"], format_vnd(r["requested_vnd"])]
-         for r in summary["by_region"]],
-        "region-table",
-    )
+    regions = grid("region-table", [Column("name", t("region", lang), width=150, flex=2),
+                                    Column("organizations", t("organizations", lang), "number", 100, digits=0),
+                                    Column("products", t("products", lang), "number", 100, digits=0),
+                                    Column("plans", t("plans", lang), "number", 100, digits=0),
+                                    Column("requested_vnd", t("requested", lang), "money", 170)],
+                   summary["by_region"], lang)
     return html.Div([
         top, cards,
         year_targets_section(lang, int(year) if year and year.isdigit() else None),

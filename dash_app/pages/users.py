@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 from chainplan import services
 from chainplan.users import ROLES, UserRefused, allowed
 from dash_app.auth import current_role, require, writes
-from dash_app.components import dropdown, header, table
+from dash_app.components import Column, dropdown, grid, header
 from dash_app.i18n import language, t
 from dash_app.state import unit_of_work
 
@@ -20,12 +20,15 @@ FEEDBACK = writes("users-feedback", "manage_users")
 FIELD = {"display": "block", "margin": "0.5rem 0"}
 
 
-def _users_table(lang: str) -> html.Table:
-    rows = [[u.name, t(f"role_{u.role}", lang), t("active" if u.active else "disabled", lang),
-             u.created_at.strftime("%d/%m/%Y" if lang == "vi" else "%Y-%m-%d")]
+def _users_table(lang: str) -> Any:
+    rows = [{"name": u.name, "role": t(f"role_{u.role}", lang), "active": t("active" if u.active else "disabled", lang),
+             "created_at": u.created_at.strftime("%d/%m/%Y" if lang == "vi" else "%Y-%m-%d")}
             for u in services.list_users(unit_of_work())]
-    return table([t("user_name", lang), t("role", lang), t("may_sign_in", lang), t("created_at", lang)], rows,
-                 "users-table")
+    return grid("users-table", [Column("name", t("user_name", lang), width=140, flex=2),
+                                Column("role", t("role", lang), width=140),
+                                Column("active", t("may_sign_in", lang), width=140),
+                                Column("created_at", t("created_at", lang), width=120)], rows, lang,
+                height="auto" if len(rows) <= 15 else "420px")
 
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:

@@ -19,8 +19,9 @@ def test_compare_two_runs_and_download_the_pack(page: Any, live_url: str, live_d
     page.goto(live_url + "/compare?lang=en")
     page.wait_for_selector("#compare-empty")
     page.click("#compare-runs")
-    page.get_by_role("option").filter(has_text="baseline-2020").click()
-    page.get_by_role("option").filter(has_text="concentrate").click()  # a multi-select stays open
+    # The session's server stores runs 1 (baseline-2020) and 2 (concentrate) first; other tests add more.
+    page.get_by_role("option").filter(has_text="Run 1 — baseline-2020").click()
+    page.get_by_role("option").filter(has_text="Run 2 — concentrate").click()  # a multi-select stays open
     page.keyboard.press("Escape")
     page.wait_for_function("document.querySelector('#compare-summary') && "
                            "document.querySelector('#compare-summary').innerText.includes('concentrate')")

@@ -70,7 +70,7 @@ def test_a_viewer_sees_disabled_controls_and_the_server_refuses_a_forged_write(v
                                         headers={"Content-Type": "application/json"})
     assert response.status == 403 and "may not manage_users" in response.text()
     viewer_page.reload()
-    viewer_page.wait_for_selector("#users-table")
+    viewer_page.wait_for_function("document.querySelector('#users-table')?.innerText.includes('admin')")
     assert "intruder" not in viewer_page.inner_text("#users-table")
 
 
@@ -83,7 +83,7 @@ def test_an_admin_adds_a_user_who_can_then_sign_in(page: Any, live_url: str, bro
     page.get_by_role("option", name="Committee").click()
     page.click("#user-add")
     page.wait_for_function("document.querySelector('#users-feedback').innerText.includes('User added: lan')")
-    assert "Committee" in page.inner_text("#users-table")
+    page.wait_for_function("document.querySelector('#users-table').innerText.includes('Committee')")
     context = browser.new_context()
     other = context.new_page()
     sign_in(other, live_url, "lan", "another good password")

@@ -19,7 +19,7 @@ def test_overview_shows_the_demo_in_vietnamese_then_english(page: Any, live_url:
     assert "₫" in page.inner_text("#card-budget")
     page.click("#language-switch")
     page.wait_for_function("document.body.innerText.includes('District-level units')")
-    assert "Vân Đồn" in page.inner_text("#region-table")
+    page.wait_for_function("document.querySelector('#region-table').innerText.includes('Vân Đồn')")
     assert page.errors == []
 
 
