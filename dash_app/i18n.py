@@ -361,6 +361,7 @@ TEXT: dict[str, dict[str, str]] = {
     "success_probability": {"vi": "Khả năng thành công", "en": "Chance of success"},
     "explanation": {"vi": "Giải thích", "en": "Explanation"},
     "reason": {"vi": "Lý do", "en": "Reason"},
+    "money_tab": {"vi": "Kinh phí theo nguồn và địa bàn", "en": "Money per line and region"},
     "money_by_line": {"vi": "Kinh phí theo nguồn vốn", "en": "Money per budget line"},
     "money_by_region": {"vi": "Kinh phí theo địa bàn", "en": "Money per region"},
     "budget_line": {"vi": "Nguồn vốn", "en": "Budget line"},

@@ -22,7 +22,7 @@ from chainplan.money import format_money, format_number
 from chainplan.scenario import Scenario, ScenarioError, scenario_with_changes
 from chainplan.users import allowed
 from dash_app.auth import current_role, job_identity, require_in_job, writes
-from dash_app.components import Column, card, dropdown, grid, header
+from dash_app.components import Column, card, dropdown, grid, header, table
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 
@@ -55,14 +55,14 @@ def _choices(lang: str) -> list[dict[str, Any]]:
     return options
 
 
-def _number_field(key: str, label: str, *, step: float | str = "any", minimum: float | None = 0,
-                  maximum: float | None = None, disabled: bool = False) -> html.Label:
-    return html.Label([label, dcc.Input(id=_knob(key), type="number", step=step, min=minimum, max=maximum,
-                                        disabled=disabled, debounce=True)], style=FIELD)
-
-
-def _form(lang: str, may_run: bool) -> html.Div:
+def _form(lang: str, may_run: bool, values: dict[str, Any]) -> html.Div:
     off = not may_run
+
+    def _number_field(key: str, label: str, *, step: float | str = "any", maximum: float | None = None,
+                      disabled: bool = False) -> html.Label:
+        return html.Label([label, dcc.Input(id=_knob(key), type="number", step=step, min=0, max=maximum,
+                                            disabled=disabled, debounce=True, value=values.get(key))], style=FIELD)
+
     weights = [_number_field(f"weights.{name}", t(f"weight_{name}", lang), disabled=off) for name in WEIGHTS]
     targets = []
     for name in TARGETS:
@@ -74,11 +74,13 @@ def _form(lang: str, may_run: bool) -> html.Div:
         ], style=ROW))
     return html.Div([
         html.Div([
-            html.Label([t("scenario_name", lang), dcc.Input(id=_knob("name"), type="text", disabled=off)],
+            html.Label([t("scenario_name", lang), dcc.Input(id=_knob("name"), type="text", disabled=off,
+                                                                 value=values.get("name"))],
                        style={**FIELD, "flex": "2 1 240px"}),
             _number_field("budget_scale", t("budget_scale", lang), step=0.05, disabled=off),
             html.Label([t("min_grant", lang), dcc.Input(id=_knob("min_grant_vnd"), type="text", disabled=off,
-                                                        inputMode="numeric")], style=FIELD),
+                                                        inputMode="numeric", value=values.get("min_grant_vnd"))],
+                       style=FIELD),
         ], style=ROW),
         html.Fieldset([
             html.Legend(t("regional_rules", lang)),
@@ -86,24 +88,28 @@ def _form(lang: str, may_run: bool) -> html.Div:
                 html.Label([t("region_level", lang), dropdown(lang, [
                     {"label": t(f"stage_{level}", lang), "value": level} for level in ("commune", "district",
                                                                                         "province")],
-                    "district", _knob("region_level"), clearable=False, disabled=off)], style=FIELD),
+                    values.get("region_level", "district"), _knob("region_level"), clearable=False, disabled=off)],
+                    style=FIELD),
                 _number_field("max_plans_per_region", t("max_plans_per_region", lang), step=1, disabled=off),
                 _number_field("min_region_share", t("min_region_share", lang), maximum=100, disabled=off),
                 _number_field("max_region_share", t("max_region_share", lang), maximum=100, disabled=off),
             ], style=ROW),
-            dcc.Checklist([{"label": t("one_plan_per_product", lang), "value": "yes"}], [], id=_knob(
-                "one_plan_per_product"), inputStyle={"marginRight": "0.4rem"}),
+            dcc.Checklist([{"label": t("one_plan_per_product", lang), "value": "yes"}],
+                          values.get("one_plan_per_product", []), id=_knob("one_plan_per_product"),
+                          inputStyle={"marginRight": "0.4rem"}),
         ]),
         html.Details([html.Summary(t("weights", lang)), html.Div(weights, style=ROW)]),
         html.Details([html.Summary(t("targets_form", lang)), html.P(t("targets_hint", lang)), *targets,
                       html.Div([
                           html.Label([t("target_mode", lang), dcc.RadioItems(
                               [{"label": t("target_mode_soft", lang), "value": "soft"},
-                               {"label": t("target_mode_hard", lang), "value": "hard"}], "soft",
+                               {"label": t("target_mode_hard", lang), "value": "hard"}],
+                              values.get("target_mode", "soft"),
                               id=_knob("target_mode"), inline=True, inputStyle={"margin": "0 0.3rem 0 0.8rem"})],
                                      style=FIELD)], style=ROW)], open=True),
         html.Details([html.Summary(t("solver_settings", lang)), html.Div([
-            html.Label([t("solver", lang), dcc.RadioItems(["highs", "cbc"], "highs", id=_knob("solver"), inline=True,
+            html.Label([t("solver", lang), dcc.RadioItems(["highs", "cbc"], values.get("solver", "highs"),
+                                                           id=_knob("solver"), inline=True,
                                                            inputStyle={"margin": "0 0.3rem 0 0.8rem"})],
                        style=FIELD),
             _number_field("time_limit_s", t("time_limit", lang), disabled=off),
@@ -123,6 +129,8 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
                                                 else (keys[0] if keys else None))
     run_id = int(run) if run and run.isdigit() else None
     query = {k: v for k, v in (("scenario", chosen), ("run", run_id)) if v is not None}
+    # The chosen scenario's values and the run are rendered here, not by the first callbacks: one round trip less.
+    values, description = _scenario_values(chosen, lang)
     return html.Div([
         header(lang, "/allocation", {k: str(v) for k, v in query.items()}),
         dcc.Location(id="allocation-url", refresh=False),
@@ -133,8 +141,8 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
         None if may_run else html.P(t("run_only_planner", lang), id="run-not-allowed"),
         html.Label([t("scenario", lang), dropdown(lang, options, chosen, "scenario-select", clearable=False)],
                    style={"display": "block", "maxWidth": "560px"}),
-        html.Div(id="scenario-description", style={"color": "#555", "margin": "0.25rem 0 0.75rem"}),
-        _form(lang, may_run),
+        html.Div(description, id="scenario-description", style={"color": "#555", "margin": "0.25rem 0 0.75rem"}),
+        _form(lang, may_run, values),
         html.Div([
             html.Button(t("run_button", lang), id="run-button", disabled=not may_run,
                         style={"fontWeight": 600}),
@@ -142,7 +150,7 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
         ], style={"display": "flex", "gap": "0.5rem", "margin": "0.75rem 0"}),
         html.Div([html.Span(id="run-progress"), html.Div(id="run-message")], id="run-status", role="status",
                  **{"aria-live": "polite"}),
-        html.Div(id="run-result"),
+        html.Div(_run_panel(run_id, lang), id="run-result"),
     ])
 
 
@@ -153,18 +161,25 @@ def _percent(value: float | None) -> float | None:
 @callback(
     Output({"type": "knob", "key": ALL}, "value"), Output("scenario-description", "children"),
     Input("scenario-select", "value"), State({"type": "knob", "key": ALL}, "id"), State("allocation-lang", "data"),
+    prevent_initial_call=True,
 )
 def fill_form(key: str | None, ids: list[dict[str, str]], lang: str | None) -> tuple[list[Any], Any]:
-    """The form shows the chosen scenario's values."""
-    lang = language(lang)
+    """The form shows the newly chosen scenario's values."""
+    values, description = _scenario_values(key, language(lang))
+    if not values:
+        return [dash.no_update] * len(ids), description
+    return [values.get(item["key"]) for item in ids], description
+
+
+def _scenario_values(key: str | None, lang: str) -> tuple[dict[str, Any], Any]:
+    """The form's values for the scenario ``key`` names and its description (or the problems reading it)."""
     if not key:
-        return [dash.no_update] * len(ids), ""
+        return {}, ""
     try:
         scenario = services.scenario_for(unit_of_work(), key, scenario_folder())
     except ScenarioError as exc:
-        return [dash.no_update] * len(ids), html.Span(_problems(exc, lang), style=ERROR)
-    values = _form_values(scenario)
-    return [values.get(item["key"]) for item in ids], scenario.description
+        return {}, html.Span(_problems(exc, lang), style=ERROR)
+    return _form_values(scenario), scenario.description
 
 
 def _form_values(scenario: Scenario) -> dict[str, Any]:
@@ -232,6 +247,7 @@ def _elapsed(lang: str, stage: str, seconds: float) -> str:
     State("scenario-select", "value"), State({"type": "knob", "key": ALL}, "value"),
     State({"type": "knob", "key": ALL}, "id"), State("value-of-money", "value"), State("allocation-lang", "data"),
     background=True,
+    interval=250,  # how often the page asks for progress and the result (ms): a demo solve takes half a second
     running=[(Output("run-button", "disabled"), True, False), (Output("cancel-button", "disabled"), False, True)],
     progress=[Output("run-progress", "children")],
     progress_default=[""],
@@ -295,17 +311,22 @@ def remember_scenario(key: str | None, run_id: int | None, lang: str | None) -> 
 
 
 @callback(Output("run-result", "children"), Output("allocation-url", "search"),
-          Input(RUN_STORE, "data"), State("scenario-select", "value"), State("allocation-lang", "data"))
+          Input(RUN_STORE, "data"), State("scenario-select", "value"), State("allocation-lang", "data"),
+          prevent_initial_call=True)
 def show(run_id: int | None, key: str | None, lang: str | None) -> tuple[Any, str]:
+    """A newly stored run, and its id in the URL."""
     lang = language(lang)
-    search = _search(lang, key, run_id)
+    return _run_panel(run_id, lang), _search(lang, key, run_id)
+
+
+def _run_panel(run_id: int | None, lang: str) -> Any:
     if not run_id:
-        return html.P(t("no_run_yet", lang), id="run-empty"), search
+        return html.P(t("no_run_yet", lang), id="run-empty")
     try:
         stored, view = services.allocation_view(unit_of_work(), int(run_id))
     except UnknownRun:
-        return html.P(t("unknown_run", lang).format(run=run_id), style=ERROR, id="run-empty"), search
-    return render_run(stored, view, lang), search
+        return html.P(t("unknown_run", lang).format(run=run_id), style=ERROR, id="run-empty")
+    return render_run(stored, view, lang)
 
 
 def _target_value(target: str, value: float | None, lang: str) -> str:
@@ -360,20 +381,20 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
                 **{end: _target_value(row["target"], row[end], lang) for end in ("min", "max", "achieved")},
                 "met": "" if row["met"] is None else t("yes" if row["met"] else "no", lang)}
                for row in view.targets.to_dict("records")]
-    return html.Div([
-        *notes, cards, links,
-        html.H3(t("targets_form", lang)),
-        grid("result-targets", [Column("target", t("target", lang), width=220, flex=2),
-                                Column("min", t("target_min", lang)),
-                                Column("max", t("target_max", lang)),
-                                Column("achieved", t("achieved", lang)),
-                                Column("met", t("met", lang), width=80)], targets, lang),
-        html.H3(t("funded_plans_title", lang)),
-        grid("funded-table", [*plan_columns, Column("total_vnd", t("funded_money", lang), "money", 150),
-                              *line_columns, Column("benefit", t("benefit", lang), "number", 100),
-                              Column("success_probability", t("success_probability", lang), "percent", 100, digits=0),
-                              Column("explanation", t("explanation", lang), width=320, flex=3)],
-             funded_rows, lang, height="420px", csv_name=f"run-{stored.id}-funded.csv"),
+    baselines = [[t(f"method_{row['method']}", lang), format_number(row["objective"] or 0, lang, 2),
+                  format_number(row["total_benefit"] or 0, lang, 2), format_number(row["funded_plans"] or 0, lang, 0),
+                  format_number(row["targets_met"] or 0, lang, 0), format_number(row["rule_violations"], lang, 0)]
+                 for row in view.baselines.to_dict("records")]
+    funded_grid = grid("funded-table", [
+        *plan_columns, Column("total_vnd", t("funded_money", lang), "money", 150), *line_columns,
+        Column("benefit", t("benefit", lang), "number", 100),
+        Column("success_probability", t("success_probability", lang), "percent", 100, digits=0),
+        Column("explanation", t("explanation", lang), width=320, flex=3)],
+        funded_rows, lang, height="420px", csv_name=f"run-{stored.id}-funded.csv")
+    unfunded_grid = grid("unfunded-table", [*plan_columns, Column("reason", t("reason", lang), width=180),
+                                            Column("explanation", t("explanation", lang), width=360, flex=3)],
+                         rest_rows, lang, height="420px", csv_name=f"run-{stored.id}-not-funded.csv")
+    money = html.Div([
         html.H3(t("money_by_line", lang)),
         grid("result-lines", [Column("name", t("budget_line", lang), width=220, flex=2),
                               Column("available", t("available", lang), "money", 150),
@@ -391,18 +412,23 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
                                 Column("amount_vnd", t("funded_money", lang), "money", 150),
                                 Column("share", t("share", lang), "percent", digits=1)],
              view.regions.to_dict("records"), lang, height="360px"),
+    ])
+    # Tabs: only the open tab's grid is drawn, so a run opens quickly; the rest draws when its tab is chosen.
+    return html.Div([
+        *notes, cards, links,
+        html.H3(t("targets_form", lang)),
+        table([t("target", lang), t("target_min", lang), t("target_max", lang), t("achieved", lang), t("met", lang)],
+              [[row["target"], row["min"], row["max"], row["achieved"], row["met"]] for row in targets],
+              "result-targets"),
         html.H3(t("baselines", lang)),
         html.P(t("baselines_hint", lang)),
-        grid("result-baselines", [Column("method", t("method", lang), width=220, flex=2),
-                                  Column("objective", t("objective", lang), "number"),
-                                  Column("total_benefit", t("total_benefit", lang), "number"),
-                                  Column("funded_plans", t("funded_plans", lang), "number", digits=0),
-                                  Column("targets_met", t("targets_met", lang), "number", digits=0),
-                                  Column("rule_violations", t("rule_violations", lang), "number", digits=0)],
-             [{**row, "method": t(f"method_{row['method']}", lang)} for row in view.baselines.to_dict("records")],
-             lang),
-        html.H3(t("not_funded_title", lang)),
-        grid("unfunded-table", [*plan_columns, Column("reason", t("reason", lang), width=180),
-                                Column("explanation", t("explanation", lang), width=360, flex=3)],
-             rest_rows, lang, height="420px", csv_name=f"run-{stored.id}-not-funded.csv"),
+        table([t("method", lang), t("objective", lang), t("total_benefit", lang), t("funded_plans", lang),
+               t("targets_met", lang), t("rule_violations", lang)], baselines, "result-baselines"),
+        dcc.Tabs([
+            dcc.Tab(funded_grid, label=f"{t('funded_plans_title', lang)} ({format_number(len(funded), lang, 0)})",
+                    value="funded", id="tab-funded"),
+            dcc.Tab(unfunded_grid, label=f"{t('not_funded_title', lang)} ({format_number(len(rest), lang, 0)})",
+                    value="unfunded", id="tab-unfunded"),
+            dcc.Tab(money, label=t("money_tab", lang), value="money", id="tab-money"),
+        ], value="funded", id="result-tabs"),
     ], id="run-view")

@@ -105,3 +105,10 @@ def page(browser: Any, live_url: str) -> Iterator[Any]:
 @pytest.fixture
 def viewer_page(browser: Any, live_url: str) -> Iterator[Any]:
     yield from _page_as(browser, live_url, "viewer")
+
+
+def grid_ready(tab: Any, grid: str) -> None:
+    """Wait until the AG Grid ``grid`` (a selector) shows rows: AG Grid draws rows only once the grid is in view."""
+    tab.wait_for_selector(grid, state="attached")
+    tab.locator(grid).scroll_into_view_if_needed()
+    tab.wait_for_selector(f"{grid} .ag-center-cols-container .ag-row")

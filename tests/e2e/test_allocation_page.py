@@ -10,7 +10,7 @@ import pytest
 
 from chainplan import services
 from models.uow import SqlAlchemyUnitOfWork
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import grid_ready, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def test_a_planner_runs_the_baseline_and_sees_its_funded_plans(browser: Any, liv
     assert not page.is_disabled("#run-button")
     page.click("#run-button")
     page.wait_for_selector("#run-done", timeout=60_000)
-    page.wait_for_selector("#funded-table .ag-center-cols-container .ag-row")
+    grid_ready(page, "#funded-table")
     after = services.runs_overview(SqlAlchemyUnitOfWork(live_db))
     new = [r for r in after if r["run_id"] not in before]
     assert len(new) == 1 and new[0]["created_by"] == "planner" and new[0]["scenario"] == "baseline-2020"
@@ -48,11 +48,16 @@ def test_a_planner_runs_the_baseline_and_sees_its_funded_plans(browser: Any, liv
         funded[0]["product_code"], "name"]
     page.wait_for_function(f"document.querySelector('#funded-table').innerText.includes({json.dumps(name)})")
     assert "Ranked by appraisal score" in page.inner_text("#result-baselines")
+    # Every plan not funded says why, in the page's language.
+    unfunded = next(d for d in stored.result["decisions"] if not d["funded"])
+    page.click("#tab-unfunded")
+    grid_ready(page, "#unfunded-table")
+    page.wait_for_function("document.querySelector('#unfunded-table').innerText.includes("
+                           f"{json.dumps(unfunded['explanation'][:40])})")
+    page.click("#tab-funded")
     # A reload shows the same stored run from the URL.
     page.reload()
-    page.wait_for_selector("#funded-table")
-    page.locator("#funded-table").scroll_into_view_if_needed()  # AG Grid shows rows once the grid is in view
-    page.wait_for_selector("#funded-table .ag-center-cols-container .ag-row")
+    grid_ready(page, "#funded-table")
     assert page.inner_text("#result-funded-plans") == str(len(funded))
     assert errors == []
     context.close()
