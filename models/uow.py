@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from functools import cache
 
 from sqlalchemy import Engine, create_engine
@@ -34,17 +35,18 @@ def engine_for(url: str) -> Engine:
     """One engine per URL per process, its schema upgraded to the newest migration."""
     engine = create_engine(_normalise(url), future=True)
     upgrade(engine)
-    _ENGINES.append(engine)
+    _ENGINES.add(engine)
     return engine
 
 
-_ENGINES: list[Engine] = []
+#: Every engine of this process (weakly: a cleared cache lets its engines go).
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _forget_inherited_connections() -> None:
     # A forked child (a background solve) must not use the parent's pooled connections: two processes on one
     # PostgreSQL socket corrupt both sessions. SQLAlchemy's documented remedy: dispose without closing them.
-    for engine in _ENGINES:
+    for engine in list(_ENGINES):
         engine.dispose(close=False)
 
 

@@ -19,22 +19,17 @@ from chainplan import services
 from chainplan.decisions import UnknownRun
 from chainplan.io.pack import display_name
 from chainplan.money import format_money, format_number
-from chainplan.scenario import Scenario, ScenarioError, scenario_with_changes
+from chainplan.scenario import ScenarioError, scenario_with_changes
 from chainplan.users import allowed
 from dash_app.auth import current_role, job_identity, require_in_job, writes
 from dash_app.components import Column, card, dropdown, grid, header, table
+from dash_app.forms import SHARE_TARGETS, TARGETS, WEIGHTS, form_changes, form_values
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 
 dash.register_page(__name__, path="/allocation", name="Allocation", title="chainplan")
 
 RUN_STORE = writes("allocation-run", "run")
-WEIGHTS = ("score_gain", "star_upgrade", "new_product", "new_organization", "supermarket_entry", "national_5_star",
-           "safe_food_chain", "e_stamp", "gap_closed", "priority_points")
-TARGETS = ("new_products", "new_organizations", "supermarket_entries", "rated_3_to_5_stars", "national_5_star",
-           "safe_food_chain", "e_stamp_share")
-#: Targets that are shares (0-1); the form shows them in per cent.
-SHARE_TARGETS = {"e_stamp_share"}
 FIELD = {"display": "flex", "flexDirection": "column", "flex": "1 1 170px", "margin": "0.25rem 0"}
 ROW = {"display": "flex", "flexWrap": "wrap", "gap": "0.75rem", "alignItems": "flex-end"}
 ERROR = {"color": "#b00020"}
@@ -154,10 +149,6 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
     ])
 
 
-def _percent(value: float | None) -> float | None:
-    return None if value is None else round(float(value) * 100, 6)
-
-
 @callback(
     Output({"type": "knob", "key": ALL}, "value"), Output("scenario-description", "children"),
     Input("scenario-select", "value"), State({"type": "knob", "key": ALL}, "id"), State("allocation-lang", "data"),
@@ -179,56 +170,7 @@ def _scenario_values(key: str | None, lang: str) -> tuple[dict[str, Any], Any]:
         scenario = services.scenario_for(unit_of_work(), key, scenario_folder())
     except ScenarioError as exc:
         return {}, html.Span(_problems(exc, lang), style=ERROR)
-    return _form_values(scenario), scenario.description
-
-
-def _form_values(scenario: Scenario) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "name": scenario.name, "budget_scale": scenario.budget_scale,
-        "min_grant_vnd": format_money(scenario.min_grant_vnd, "vi").removesuffix(" ₫"),
-        "region_level": scenario.region_level, "max_plans_per_region": scenario.max_plans_per_region,
-        "min_region_share": _percent(scenario.min_region_share), "max_region_share": _percent(
-            scenario.max_region_share),
-        "one_plan_per_product": ["yes"] if scenario.one_plan_per_product else [],
-        "target_mode": scenario.target_mode, "solver": scenario.solver, "time_limit_s": scenario.time_limit_s,
-    }
-    for name in WEIGHTS:
-        values[f"weights.{name}"] = getattr(scenario.weights, name)
-    for name in TARGETS:
-        bound = getattr(scenario.targets, name)
-        for end in ("min", "max"):
-            value = getattr(bound, end) if bound is not None else None
-            values[f"targets.{name}.{end}"] = _percent(value) if name in SHARE_TARGETS else value
-    return values
-
-
-def form_changes(values: dict[str, Any]) -> dict[str, Any]:
-    """The form's values as scenario keys (per cent back to shares; blank bounds remove a target's end)."""
-    changes: dict[str, Any] = {"weights": {}, "targets": {}}
-    for key, value in values.items():
-        if key.startswith("weights."):
-            if value is not None:
-                changes["weights"][key.split(".", 1)[1]] = value
-        elif key.startswith("targets."):
-            _, name, end = key.split(".")
-            share = name in SHARE_TARGETS
-            bound = changes["targets"].setdefault(name, {"min": None, "max": None})
-            bound[end] = None if value is None else (value / 100 if share else value)
-        elif key in ("min_region_share", "max_region_share"):
-            if value is not None:
-                changes[key] = value / 100
-        elif key == "one_plan_per_product":
-            changes[key] = bool(value)
-        elif key == "min_grant_vnd":
-            changes[key] = value if value not in (None, "") else 0
-        elif key == "name":
-            if value:
-                changes[key] = str(value).strip()
-        elif key == "max_plans_per_region" or value is not None:  # a blank cap means no cap
-            changes[key] = value
-    changes["targets"] = {name: (None if bound["min"] is None and bound["max"] is None else bound)
-                          for name, bound in changes["targets"].items()}
-    return changes
+    return form_values(scenario), scenario.description
 
 
 def _problems(exc: ScenarioError, lang: str) -> list[Any]:

@@ -1,0 +1,54 @@
+"""The frames pages read: a run with names (codes when the data no longer has them), the plan register, and the
+year's targets (today + what the decision adds = with the decision)."""
+
+from __future__ import annotations
+
+from chainplan.allocation import allocate
+from chainplan.dataset import Dataset
+from chainplan.register import plan_register
+from chainplan.runview import allocation_view
+from chainplan.scenario import Bound, Scenario, ShareBound, Targets
+from chainplan.yeartargets import target_today, year_targets
+
+
+def test_a_run_view_names_everything_and_adds_up(demo: Dataset) -> None:
+    result = allocate(demo, Scenario(name="view")).as_dict()
+    view = allocation_view(result, demo, fingerprint=demo.fingerprint())
+    funded = view.plans[view.plans["funded"]]
+    assert len(funded) == len(result["funded_plans"]) and len(view.plans) == len(demo.plans)
+    # Every funded VND once, per line and in all.
+    for line in result["budget"]:
+        assert int(funded[f"line:{line}"].sum()) == result["budget"][line]["used"]
+    assert int(funded["total_vnd"].sum()) == sum(p["total_vnd"] for p in result["funded_plans"])
+    products = dict(zip(demo.products["code"], demo.products["name"], strict=True))
+    first = result["funded_plans"][0]
+    assert products[first["product_code"]] in set(funded["product"])
+    assert view.same_data is True
+    # On other data: the codes the data no longer has are shown as codes, and the view says it is other data.
+    other = Dataset.from_records({"plans": [], "products": []})
+    elsewhere = allocation_view({**result, "dataset_fingerprint": "x"}, other, fingerprint=other.fingerprint())
+    assert elsewhere.same_data is False
+    assert first["product_code"] in set(elsewhere.plans["product"])
+
+
+def test_the_register_counts_every_request_once(demo: Dataset) -> None:
+    register = plan_register(demo, Scenario(name="r"), lang="vi")
+    lines = [c for c in register.columns if c.startswith("line:")]
+    assert (register[lines].sum(axis=1) == register["requested_vnd"]).all()
+    assert register.loc[~register["eligible"], "reasons"].map(len).gt(0).all()
+    assert register.loc[register["eligible"], "reasons"].map(len).eq(0).all()
+
+
+def test_year_targets_today_plus_the_decision(demo: Dataset) -> None:
+    scenario = Scenario(name="y", targets=Targets(new_products=Bound(min=5), e_stamp_share=ShareBound(min=0.9)))
+    result = allocate(demo, scenario).as_dict()
+    table = year_targets(demo, scenario, result).set_index("target")
+    today = target_today(demo)
+    added = result["targets"]["new_products"]["achieved"]
+    assert table.loc["new_products", "today"] == today["new_products"] == len(demo.products)
+    assert table.loc["new_products", "after"] == today["new_products"] + added
+    assert table.loc["new_products", "met"] == result["targets"]["new_products"]["met"]
+    assert table.loc["e_stamp_share", "after"] == result["targets"]["e_stamp_share"]["achieved"]
+    assert list(table.index) == ["new_products", "e_stamp_share"]  # only the targets the scenario sets
+    before = year_targets(demo, scenario, None)
+    assert before["met"].isna().all() and before["added"].isna().all()
