@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from dash_app.i18n import grid_locale, t
 
-__all__ = ["Column", "card", "dropdown", "grid", "header", "table"]
+__all__ = ["Column", "card", "dropdown", "grid", "header", "scenario_options", "table"]
 
 PAGES = (("/", "overview"), ("/chains", "chains"), ("/plans", "plans"), ("/allocation", "allocation"),
          ("/compare", "compare"), ("/frontier", "frontier"), ("/decisions", "decisions"), ("/users", "users"))
@@ -115,3 +115,16 @@ def dropdown(lang: str, options: Sequence[Any], value: Any, component_id: Any, *
               "no_options_found": t("dropdown_no_options", lang)}
     kwargs.setdefault("placeholder", t("dropdown_placeholder", lang))
     return dcc.Dropdown(options, value, id=component_id, labels=labels, **kwargs)
+
+
+def scenario_options(lang: str) -> list[dict[str, Any]]:
+    """The scenarios a planner can start from: the shipped files, then every stored run's scenario."""
+    from chainplan import services
+    from dash_app.state import scenario_folder, unit_of_work
+
+    options = []
+    for choice in services.scenario_choices(unit_of_work(), scenario_folder()):
+        label = (f"{choice.name} ({t('scenario_file', lang)})" if choice.run_id is None
+                 else f"{t('run', lang)} {choice.run_id} — {choice.name}")
+        options.append({"label": label, "value": choice.key})
+    return options

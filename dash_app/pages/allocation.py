@@ -22,7 +22,7 @@ from chainplan.money import format_money, format_number
 from chainplan.scenario import ScenarioError, scenario_with_changes
 from chainplan.users import allowed
 from dash_app.auth import current_role, job_identity, require_in_job, writes
-from dash_app.components import Column, card, dropdown, grid, header, table
+from dash_app.components import Column, card, dropdown, grid, header, scenario_options, table
 from dash_app.forms import SHARE_TARGETS, TARGETS, WEIGHTS, form_changes, form_values
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
@@ -37,17 +37,6 @@ ERROR = {"color": "#b00020"}
 
 def _knob(key: str) -> dict[str, str]:
     return {"type": "knob", "key": key}
-
-
-def _choices(lang: str) -> list[dict[str, Any]]:
-    options = []
-    for choice in services.scenario_choices(unit_of_work(), scenario_folder()):
-        if choice.run_id is None:
-            label = f"{choice.name} ({t('scenario_file', lang)})"
-        else:
-            label = f"{t('run', lang)} {choice.run_id} — {choice.name}"
-        options.append({"label": label, "value": choice.key})
-    return options
 
 
 def _form(lang: str, may_run: bool, values: dict[str, Any]) -> html.Div:
@@ -118,7 +107,7 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
            ) -> html.Div:
     lang = language(lang)
     may_run = allowed(current_role(), "run")
-    options = _choices(lang)
+    options = scenario_options(lang)
     keys = [o["value"] for o in options]
     chosen = scenario if scenario in keys else ("file:baseline-2020.yaml" if "file:baseline-2020.yaml" in keys
                                                 else (keys[0] if keys else None))

@@ -18,7 +18,7 @@ from chainplan.scenario import ScenarioError
 from chainplan.sweep import SweepRefused
 from chainplan.users import allowed
 from dash_app.auth import current_role, job_identity, require_in_job, writes
-from dash_app.components import Column, dropdown, grid, header, table
+from dash_app.components import Column, dropdown, grid, header, scenario_options, table
 from dash_app.figures import frontier_figure, risk_figure, risk_rows
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
@@ -35,15 +35,6 @@ ERROR = {"color": "#b00020"}
 CHART = {"displayModeBar": False}
 
 
-def _scenario_options(lang: str) -> list[dict[str, Any]]:
-    options = []
-    for choice in services.scenario_choices(unit_of_work(), scenario_folder()):
-        label = (f"{choice.name} ({t('scenario_file', lang)})" if choice.run_id is None
-                 else f"{t('run', lang)} {choice.run_id} — {choice.name}")
-        options.append({"label": label, "value": choice.key})
-    return options
-
-
 def _run_options(lang: str) -> list[dict[str, Any]]:
     options = []
     for run in services.runs_overview(unit_of_work()):
@@ -57,7 +48,7 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
            ) -> html.Div:
     lang = language(lang)
     may_run = allowed(current_role(), "run")
-    scenarios = _scenario_options(lang)
+    scenarios = scenario_options(lang)
     keys = [o["value"] for o in scenarios]
     chosen = scenario if scenario in keys else ("file:baseline-2020.yaml" if "file:baseline-2020.yaml" in keys
                                                 else (keys[0] if keys else None))

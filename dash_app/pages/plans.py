@@ -22,7 +22,7 @@ from chainplan.scenario import Scenario, ScenarioError
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.users import allowed
 from dash_app.auth import current_role, require, writes
-from dash_app.components import Column, dropdown, grid, header
+from dash_app.components import Column, dropdown, grid, header, scenario_options
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 
@@ -38,12 +38,7 @@ ERROR = {"color": "#b00020"}
 
 
 def _scenario_options(lang: str) -> list[dict[str, Any]]:
-    options = [{"label": t("default_rules", lang), "value": ""}]
-    for choice in services.scenario_choices(unit_of_work(), scenario_folder()):
-        label = (f"{choice.name} ({t('scenario_file', lang)})" if choice.run_id is None
-                 else f"{t('run', lang)} {choice.run_id} — {choice.name}")
-        options.append({"label": label, "value": choice.key})
-    return options
+    return [{"label": t("default_rules", lang), "value": ""}, *scenario_options(lang)]
 
 
 def _scenario(key: str | None) -> Scenario:

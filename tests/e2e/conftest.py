@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +114,17 @@ def grid_ready(tab: Any, grid: str) -> None:
     tab.wait_for_selector(grid, state="attached")
     tab.locator(grid).scroll_into_view_if_needed()
     tab.wait_for_selector(f"{grid} .ag-center-cols-container .ag-row")
+
+
+@contextmanager
+def signed_in(browser: Any, live_url: str, name: str) -> Iterator[Any]:
+    """A fresh tab signed in as ``name``; console and page errors are collected in ``tab.errors``."""
+    yield from _page_as(browser, live_url, name)
+
+
+def forge(tab: Any, live_url: str, output: str, **body: Any) -> Any:
+    """Post a callback request for ``output`` (``"..a.children...b.data.."``) the way a script would, bypassing the
+    page; returns the response. The server must refuse it for a role without the output's action."""
+    payload = {"output": output, "outputs": [], "changedPropIds": [], "inputs": [], "state": [], **body}
+    return tab.request.post(live_url + "/_dash-update-component", data=json.dumps(payload),
+                            headers={"Content-Type": "application/json"})

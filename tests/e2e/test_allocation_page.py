@@ -10,7 +10,7 @@ import pytest
 
 from chainplan import services
 from models.uow import SqlAlchemyUnitOfWork
-from tests.e2e.conftest import grid_ready, sign_in
+from tests.e2e.conftest import forge, grid_ready, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +21,11 @@ def _funded_count(page: Any) -> int:
 
 def test_a_planner_runs_the_baseline_and_sees_its_funded_plans(browser: Any, live_url: str,
                                                                live_db: str) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    sign_in(page, live_url, "planner")
+    with signed_in(browser, live_url, "planner") as page:
+        _run_the_baseline(page, live_url, live_db)
+
+
+def _run_the_baseline(page: Any, live_url: str, live_db: str) -> None:
     before = {r["run_id"] for r in services.runs_overview(SqlAlchemyUnitOfWork(live_db))}
     page.goto(live_url + "/allocation?lang=en&scenario=file:baseline-2020.yaml")
     page.wait_for_function("document.querySelector('#scenario-form input[type=text]')?.value === 'baseline-2020'")
@@ -59,14 +59,15 @@ def test_a_planner_runs_the_baseline_and_sees_its_funded_plans(browser: Any, liv
     page.reload()
     grid_ready(page, "#funded-table")
     assert page.inner_text("#result-funded-plans") == str(len(funded))
-    assert errors == []
-    context.close()
+    assert page.errors == []
 
 
 def test_a_bad_knob_is_reported_by_key_and_nothing_is_stored(browser: Any, live_url: str, live_db: str) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    sign_in(page, live_url, "planner")
+    with signed_in(browser, live_url, "planner") as page:
+        _refuse_a_bad_knob(page, live_url, live_db)
+
+
+def _refuse_a_bad_knob(page: Any, live_url: str, live_db: str) -> None:
     before = len(services.runs_overview(SqlAlchemyUnitOfWork(live_db)))
     page.goto(live_url + "/allocation?lang=en&scenario=file:baseline-2020.yaml")
     page.wait_for_function("document.querySelector('#scenario-form input[type=text]')?.value === 'baseline-2020'")
@@ -75,23 +76,17 @@ def test_a_bad_knob_is_reported_by_key_and_nothing_is_stored(browser: Any, live_
     page.wait_for_selector("#scenario-problems")
     assert "min_grant_vnd" in page.inner_text("#scenario-problems")
     assert len(services.runs_overview(SqlAlchemyUnitOfWork(live_db))) == before
-    context.close()
 
 
-def test_a_viewer_cannot_run_even_by_a_forged_request(browser: Any, live_url: str, live_db: str) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    sign_in(page, live_url, "viewer")
-    page.goto(live_url + "/allocation")
-    page.wait_for_selector("#scenario-form")
-    assert page.is_disabled("#run-button") and "Chỉ cán bộ kế hoạch" in page.inner_text("#run-not-allowed")
+def test_a_viewer_cannot_run_even_by_a_forged_request(viewer_page: Any, live_url: str, live_db: str) -> None:
+    viewer_page.goto(live_url + "/allocation")
+    viewer_page.wait_for_selector("#scenario-form")
+    assert viewer_page.is_disabled("#run-button")
+    assert "Chỉ cán bộ kế hoạch" in viewer_page.inner_text("#run-not-allowed")
     before = len(services.runs_overview(SqlAlchemyUnitOfWork(live_db)))
-    body = {"output": "..allocation-run.data...run-message.children..", "outputs": [],
-            "changedPropIds": ["run-button.n_clicks"],
-            "inputs": [{"id": "run-button", "property": "n_clicks", "value": 1}],
-            "state": [{"id": "scenario-select", "property": "value", "value": "file:baseline-2020.yaml"}]}
-    response = page.request.post(live_url + "/_dash-update-component", data=json.dumps(body),
-                                 headers={"Content-Type": "application/json"})
+    response = forge(viewer_page, live_url, "..allocation-run.data...run-message.children..",
+                     changedPropIds=["run-button.n_clicks"],
+                     inputs=[{"id": "run-button", "property": "n_clicks", "value": 1}],
+                     state=[{"id": "scenario-select", "property": "value", "value": "file:baseline-2020.yaml"}])
     assert response.status == 403 and "may not run" in response.text()
     assert len(services.runs_overview(SqlAlchemyUnitOfWork(live_db))) == before
-    context.close()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import forge, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -45,15 +44,13 @@ def test_a_planner_cannot_adopt_even_by_a_forged_request(browser: Any, live_url:
     page.goto(live_url + "/decisions")
     page.wait_for_selector("#runs-table .ag-row")
     assert page.is_disabled("#adopt-button") and "Chỉ Ban Chỉ đạo" in page.inner_text("#adopt-not-allowed")
-    body = {"output": "..adopt-feedback.children...runs-table.rowData...audit-panel.children..",
-            "outputs": [], "changedPropIds": ["adopt-button.n_clicks"],
-            "inputs": [{"id": "adopt-button", "property": "n_clicks", "value": 1}],
-            "state": [{"id": "adopt-run", "property": "value", "value": 1},
-                      {"id": "adopt-year", "property": "value", "value": 2030},
-                      {"id": "adopt-note", "property": "value", "value": "forged"},
-                      {"id": "decisions-lang", "property": "data", "value": "vi"}]}
-    response = page.request.post(live_url + "/_dash-update-component", data=json.dumps(body),
-                                 headers={"Content-Type": "application/json"})
+    response = forge(page, live_url, "..adopt-feedback.children...runs-table.rowData...audit-panel.children..",
+                     changedPropIds=["adopt-button.n_clicks"],
+                     inputs=[{"id": "adopt-button", "property": "n_clicks", "value": 1}],
+                     state=[{"id": "adopt-run", "property": "value", "value": 1},
+                            {"id": "adopt-year", "property": "value", "value": 2030},
+                            {"id": "adopt-note", "property": "value", "value": "forged"},
+                            {"id": "decisions-lang", "property": "data", "value": "vi"}])
     assert response.status == 403 and "may not adopt" in response.text()
     page.reload()
     page.wait_for_selector("#audit-panel")

@@ -11,17 +11,17 @@ import pytest
 from chainplan import services
 from chainplan.money import format_number
 from models.uow import SqlAlchemyUnitOfWork
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import forge, signed_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_planner_computes_a_frontier(browser: Any, live_url: str, live_db: str) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    sign_in(page, live_url, "planner")
+    with signed_in(browser, live_url, "planner") as page:
+        _compute_a_frontier(page, live_url, live_db)
+
+
+def _compute_a_frontier(page: Any, live_url: str, live_db: str) -> None:
     page.goto(live_url + "/frontier?lang=en&scenario=file:baseline-2020.yaml")
     page.wait_for_selector("#frontier-empty")
     page.fill("#frontier-from", "80")
@@ -36,22 +36,15 @@ def test_a_planner_computes_a_frontier(browser: Any, live_url: str, live_db: str
     for point in expected.points:
         money = f"{point['budget_vnd']:,} VND"
         page.wait_for_function(f"document.querySelector('#frontier-table').innerText.includes({json.dumps(money)})")
-    assert errors == []
-    context.close()
+    assert page.errors == []
 
 
-def test_risk_of_a_stored_run_matches_the_service(browser: Any, live_url: str, live_db: str) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    sign_in(page, live_url, "viewer")
-    page.goto(live_url + "/frontier?lang=vi&run=1")
-    page.wait_for_selector("#risk-benefit")
+def test_risk_of_a_stored_run_matches_the_service(viewer_page: Any, live_url: str, live_db: str) -> None:
+    viewer_page.goto(live_url + "/frontier?lang=vi&run=1")
+    viewer_page.wait_for_selector("#risk-benefit")
     risk = services.run_risk(SqlAlchemyUnitOfWork(live_db), 1, draws=10_000, seed=0, workers=1)
-    assert f"P50 {format_number(risk['benefit']['p50'], 'vi', 1)}" in page.inner_text("#risk-benefit")
-    assert page.is_disabled("#frontier-button")
-    body = {"output": "..frontier-result.data...frontier-message.children..", "outputs": [],
-            "changedPropIds": ["frontier-button.n_clicks"], "inputs": [], "state": []}
-    response = page.request.post(live_url + "/_dash-update-component", data=json.dumps(body),
-                                 headers={"Content-Type": "application/json"})
+    assert f"P50 {format_number(risk['benefit']['p50'], 'vi', 1)}" in viewer_page.inner_text("#risk-benefit")
+    assert viewer_page.is_disabled("#frontier-button")
+    response = forge(viewer_page, live_url, "..frontier-result.data...frontier-message.children..")
     assert response.status == 403 and "may not run" in response.text()
-    context.close()
+    assert viewer_page.errors == []

@@ -11,16 +11,14 @@ import pytest
 from chainplan import services
 from chainplan.money import format_number
 from models.uow import SqlAlchemyUnitOfWork
-from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
-def test_targets_today_with_the_adopted_decision_and_the_target(browser: Any, live_url: str, live_db: str) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    sign_in(page, live_url, "viewer")
+def test_targets_today_with_the_adopted_decision_and_the_target(viewer_page: Any, live_url: str, live_db: str
+                                                                 ) -> None:
+    page = viewer_page
     page.goto(live_url + "/?lang=en&year=2040")
     page.wait_for_selector("#year-targets")
     assert "No run is adopted for 2040" in page.inner_text("#year-targets-intro")
@@ -33,4 +31,4 @@ def test_targets_today_with_the_adopted_decision_and_the_target(browser: Any, li
     assert f"run {run.run_id}" in page.inner_text("#year-targets-intro")
     added = format_number(run.document["targets"]["new_products"]["achieved"], "en", 2)
     page.wait_for_function(f"document.querySelector('#year-targets').innerText.includes('{added}')")
-    context.close()
+    assert page.errors == []

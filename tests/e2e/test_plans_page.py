@@ -3,7 +3,6 @@ refused with every problem listed and nothing written."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 
 from chainplan import services
 from models.uow import SqlAlchemyUnitOfWork
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import forge, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,13 +20,9 @@ def _ready(page: Any) -> None:
     page.wait_for_function("document.querySelector('#plans-table').innerText.includes('KH0')")
 
 
-def test_the_register_shows_every_plan_with_names_and_eligibility(browser: Any, live_url: str, live_db: str
+def test_the_register_shows_every_plan_with_names_and_eligibility(viewer_page: Any, live_url: str, live_db: str
                                                                    ) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    sign_in(page, live_url, "viewer")
+    page = viewer_page
     page.goto(live_url + "/plans?lang=en&scenario=file:baseline-2020.yaml")
     _ready(page)
     data = services.load_dataset(SqlAlchemyUnitOfWork(live_db))
@@ -39,15 +34,16 @@ def test_the_register_shows_every_plan_with_names_and_eligibility(browser: Any, 
     assert first_product in page.inner_text("#plans-table")
     # A viewer reads but cannot record or import.
     assert page.is_disabled("#appraisal-save") and "Only planners" in page.inner_text("#appraise-not-allowed")
-    assert errors == []
-    context.close()
+    assert page.errors == []
 
 
 def test_a_planner_records_an_appraisal_and_a_refused_one_says_why(browser: Any, live_url: str, live_db: str
                                                                     ) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    sign_in(page, live_url, "planner")
+    with signed_in(browser, live_url, "planner") as page:
+        _record_appraisals(page, live_url, live_db)
+
+
+def _record_appraisals(page: Any, live_url: str, live_db: str) -> None:
     page.goto(live_url + "/plans?lang=en")
     _ready(page)
     data = services.load_dataset(SqlAlchemyUnitOfWork(live_db))
@@ -81,7 +77,6 @@ def test_a_planner_records_an_appraisal_and_a_refused_one_says_why(browser: Any,
     row = stored[(stored["plan_code"] == target) & (stored["stage"] == "province")].iloc[0]
     assert (row["status"], row["score"], row["appraiser"], row["note"]) == (
         "failed", 42.5, "planner", "Thiếu hồ sơ an toàn thực phẩm")
-    context.close()
 
 
 def test_a_bad_workbook_shows_its_problems_and_writes_nothing(browser: Any, live_url: str, live_db: str,
@@ -96,32 +91,26 @@ def test_a_bad_workbook_shows_its_problems_and_writes_nothing(browser: Any, live
     bad = tmp_path / "ke-hoach-loi.xlsx"
     book.save(bad)
     before = services.load_dataset(SqlAlchemyUnitOfWork(live_db)).fingerprint()
-    context = browser.new_context()
-    page = context.new_page()
-    sign_in(page, live_url, "planner")
-    page.goto(live_url + "/plans?lang=en")
-    _ready(page)
+    with signed_in(browser, live_url, "planner") as page:
+        page.goto(live_url + "/plans?lang=en")
+        _ready(page)
+        _upload_a_bad_workbook(page, bad)
+    assert services.load_dataset(SqlAlchemyUnitOfWork(live_db)).fingerprint() == before
+
+
+def _upload_a_bad_workbook(page: Any, bad: Path) -> None:
     page.set_input_files("#plans-upload input[type=file]", str(bad))
     page.wait_for_selector("#upload-refused")
     assert "ke-hoach-loi.xlsx" in page.inner_text("#upload-refused")
     assert "nothing was written" in page.inner_text("#upload-refused")
     page.wait_for_function("document.querySelector('#upload-problems').innerText.includes('NO-SUCH-LINE')")
     page.wait_for_function("document.querySelector('#upload-problems').innerText.includes('nhiều tiền')")
-    assert services.load_dataset(SqlAlchemyUnitOfWork(live_db)).fingerprint() == before
-    context.close()
 
 
-def test_a_viewer_cannot_import_or_appraise_by_a_forged_request(browser: Any, live_url: str) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    sign_in(page, live_url, "viewer")
-    page.goto(live_url + "/plans")
-    _ready(page)
+def test_a_viewer_cannot_import_or_appraise_by_a_forged_request(viewer_page: Any, live_url: str) -> None:
+    viewer_page.goto(live_url + "/plans")
+    _ready(viewer_page)
     for output, message in (("appraisal-feedback.children", "may not appraise"),
                             ("upload-report.children", "may not import")):
-        body = {"output": output, "outputs": {"id": output.split(".")[0], "property": "children"},
-                "changedPropIds": [], "inputs": [], "state": []}
-        response = page.request.post(live_url + "/_dash-update-component", data=json.dumps(body),
-                                     headers={"Content-Type": "application/json"})
+        response = forge(viewer_page, live_url, output)
         assert response.status == 403 and message in response.text()
-    context.close()
