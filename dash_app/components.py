@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from dash_app.i18n import grid_locale, t
 
-__all__ = ["Column", "card", "dropdown", "grid", "header", "scenario_options", "table"]
+__all__ = ["Column", "card", "chosen_scenario", "dropdown", "grid", "header", "scenario_options", "table"]
 
 PAGES = (("/", "overview"), ("/chains", "chains"), ("/plans", "plans"), ("/allocation", "allocation"),
          ("/compare", "compare"), ("/frontier", "frontier"), ("/decisions", "decisions"), ("/users", "users"))
@@ -128,3 +128,15 @@ def scenario_options(lang: str) -> list[dict[str, Any]]:
                  else f"{t('run', lang)} {choice.run_id} — {choice.name}")
         options.append({"label": label, "value": choice.key})
     return options
+
+
+#: The scenario a page starts from when the URL names none: the seed document's.
+DEFAULT_SCENARIO = "file:baseline-2020.yaml"
+
+
+def chosen_scenario(options: Sequence[Mapping[str, Any]], asked: str | None) -> str | None:
+    """The scenario the URL asks for when it is one of ``options``, else the seed document's, else the first."""
+    keys = [option["value"] for option in options]
+    if asked in keys:
+        return asked
+    return DEFAULT_SCENARIO if DEFAULT_SCENARIO in keys else (keys[0] if keys else None)

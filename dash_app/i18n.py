@@ -280,6 +280,7 @@ TEXT: dict[str, dict[str, str]] = {
     "year_target": {"vi": "Chỉ tiêu", "en": "Target"},
     "target_added": {"vi": "tăng thêm", "en": "add"},
     "target_share": {"vi": "tỷ lệ", "en": "share"},
+    "all_regions": {"vi": "Mọi địa bàn", "en": "Every region"},
     "not_found_title": {"vi": "Không có trang này", "en": "There is no such page"},
     "not_found_text": {"vi": "Địa chỉ này không có trong chainplan. Chọn một trang ở trên.",
                        "en": "chainplan has no page at this address. Choose a page above."},

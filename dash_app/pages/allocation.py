@@ -22,7 +22,7 @@ from chainplan.money import format_money, format_number
 from chainplan.scenario import ScenarioError, scenario_with_changes
 from chainplan.users import allowed
 from dash_app.auth import current_role, job_identity, require_in_job, writes
-from dash_app.components import Column, card, dropdown, grid, header, scenario_options, table
+from dash_app.components import Column, card, chosen_scenario, dropdown, grid, header, scenario_options, table
 from dash_app.forms import SHARE_TARGETS, TARGETS, WEIGHTS, form_changes, form_values
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
@@ -108,9 +108,7 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
     lang = language(lang)
     may_run = allowed(current_role(), "run")
     options = scenario_options(lang)
-    keys = [o["value"] for o in options]
-    chosen = scenario if scenario in keys else ("file:baseline-2020.yaml" if "file:baseline-2020.yaml" in keys
-                                                else (keys[0] if keys else None))
+    chosen = chosen_scenario(options, scenario)
     run_id = int(run) if run and run.isdigit() else None
     query = {k: v for k, v in (("scenario", chosen), ("run", run_id)) if v is not None}
     # The chosen scenario's values and the run are rendered here, not by the first callbacks: one round trip less.

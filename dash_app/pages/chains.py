@@ -1,7 +1,7 @@
 """Supply chains: the gap report (AG Grid), and a product's chain as a graph with its paths, flows and fixes.
 
-The selection lives in the URL (``?tier=national&product=SP002``): a reload, a shared link and the language switch
-keep it. The product list follows the tier.
+The selection lives in the URL (``?tier=national&region=HL&product=SP002``): a reload, a shared link and the
+language switch keep it. The product list follows the tier and the region.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
 from chainplan.chains import GAP_TYPES, UnknownProduct
+from chainplan.dataset import region_at_level
 from dash_app.components import card, dropdown, header, table
 from dash_app.figures import ROLE_COLOURS, chain_elements, chain_stylesheet, format_number, gap_rows
 from dash_app.i18n import grid_locale, language, t
@@ -26,15 +27,25 @@ dash.register_page(__name__, path="/chains", name="Chains", title="chainplan")
 TIERS = ("national", "provincial", "district", "none")
 
 
-def _products() -> list[dict[str, str]]:
+def _products_and_regions() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Every product with its tier and district (or town), and the districts by name."""
     dataset = services.load_dataset(unit_of_work())
-    return [{"code": c, "name": n, "tier": tier} for c, n, tier in
-            zip(dataset.products["code"], dataset.products["name"], dataset.products["chain_tier"], strict=True)]
+    to_district = region_at_level(dataset.regions, "district")
+    products = [{"code": c, "name": n, "tier": tier, "region": to_district.get(r) or r} for c, n, tier, r in
+                zip(dataset.products["code"], dataset.products["name"], dataset.products["chain_tier"],
+                    dataset.products["region_code"], strict=True)]
+    districts = dataset.regions[dataset.regions["level"] == "district"]
+    regions = [{"label": name, "value": code} for code, name in
+               sorted(zip(districts["code"], districts["name"], strict=True), key=lambda pair: pair[1])]
+    return products, regions
 
 
-def _product_options(products: list[dict[str, str]], tier: str) -> list[dict[str, str]]:
-    return [{"label": f"{p['name']} ({p['code']})", "value": p["code"]} for p in products
-            if tier == "all" or p["tier"] == tier]
+def _chosen(products: list[dict[str, str]], tier: str, region: str | None) -> list[dict[str, str]]:
+    return [p for p in products if (tier == "all" or p["tier"] == tier) and (not region or p["region"] == region)]
+
+
+def _product_options(products: list[dict[str, str]], tier: str, region: str | None = None) -> list[dict[str, str]]:
+    return [{"label": f"{p['name']} ({p['code']})", "value": p["code"]} for p in _chosen(products, tier, region)]
 
 
 def _columns(lang: str) -> list[dict[str, Any]]:
@@ -58,17 +69,18 @@ def _legend(lang: str) -> html.Div:
     return html.Div(items, id="chain-legend", style={"fontSize": "0.85rem", "margin": "0.25rem 0"})
 
 
-def layout(lang: str | None = None, tier: str | None = None, product: str | None = None, **_query: str
-           ) -> html.Div:
+def layout(lang: str | None = None, tier: str | None = None, product: str | None = None, region: str | None = None,
+           **_query: str) -> html.Div:
     lang = language(lang)
     tier = tier if tier in (*TIERS, "all") else "national"
     try:
-        products = _products()
+        products, regions = _products_and_regions()
     except Exception as exc:  # the page must say what is wrong rather than go blank
         return html.Div([header(lang, "/chains"), html.P(f"{t('db_error', lang)}: {exc}", id="chains-error")])
     known = {p["code"] for p in products}
     product = product if product in known else None
-    query = {k: v for k, v in (("tier", tier), ("product", product)) if v}
+    region = region if region in {r["value"] for r in regions} else None
+    query = {k: v for k, v in (("tier", tier), ("region", region), ("product", product)) if v}
     tier_options = [{"label": t("all", lang), "value": "all"}] + [
         {"label": t(f"tier_{name}", lang), "value": name} for name in TIERS]
     return html.Div([
@@ -79,7 +91,10 @@ def layout(lang: str | None = None, tier: str | None = None, product: str | None
         html.Div([
             html.Label([t("tier", lang), dropdown(lang, tier_options, tier, "tier-filter", clearable=False,
                                                       searchable=False)], style={"flex": "1 1 200px"}),
-            html.Label([t("product", lang), dropdown(lang, _product_options(products, tier), product,
+            html.Label([t("region", lang), dropdown(lang, regions, region, "region-filter",
+                                                    placeholder=t("all_regions", lang))],
+                       style={"flex": "1 1 200px"}),
+            html.Label([t("product", lang), dropdown(lang, _product_options(products, tier, region), product,
                                                      "product-filter", placeholder=t("pick_product", lang))],
                        style={"flex": "2 1 280px"}),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "1rem", "margin": "1rem 0"}),
@@ -101,19 +116,21 @@ def layout(lang: str | None = None, tier: str | None = None, product: str | None
 
 
 @callback(Output("product-filter", "options"), Output("product-filter", "value"),
-          Input("tier-filter", "value"), State("product-filter", "value"), State("chains-products", "data"),
-          State("chains-lang", "data"), prevent_initial_call=True)
-def follow_tier(tier: str, product: str | None, products: list[dict[str, str]], _lang: str) -> tuple[Any, Any]:
-    options = _product_options(products, tier or "all")
+          Input("tier-filter", "value"), Input("region-filter", "value"), State("product-filter", "value"),
+          State("chains-products", "data"), prevent_initial_call=True)
+def follow_tier(tier: str, region: str | None, product: str | None, products: list[dict[str, str]]
+                ) -> tuple[Any, Any]:
+    options = _product_options(products, tier or "all", region)
     keep = product if any(o["value"] == product for o in options) else None
     return options, keep
 
 
 @callback(Output("chains-url", "search"), Output("language-switch", "href"),
-          Input("tier-filter", "value"), Input("product-filter", "value"), State("chains-lang", "data"))
-def keep_in_url(tier: str | None, product: str | None, lang: str | None) -> tuple[str, str]:
+          Input("tier-filter", "value"), Input("region-filter", "value"), Input("product-filter", "value"),
+          State("chains-lang", "data"))
+def keep_in_url(tier: str | None, region: str | None, product: str | None, lang: str | None) -> tuple[str, str]:
     lang = language(lang)
-    query = {k: v for k, v in (("tier", tier), ("product", product)) if v}
+    query = {k: v for k, v in (("tier", tier), ("region", region), ("product", product)) if v}
     other = "en" if lang == "vi" else "vi"
     return "?" + urlencode({"lang": lang, **query}), "/chains?" + urlencode({"lang": other, **query})
 
@@ -125,11 +142,11 @@ def export_gaps(_clicks: int | None) -> bool:
 
 @callback(
     Output("gap-cards", "children"), Output("gap-table", "rowData"), Output("product-panel", "children"),
-    Input("tier-filter", "value"), Input("product-filter", "value"), State("chains-products", "data"),
-    State("chains-lang", "data"),
+    Input("tier-filter", "value"), Input("region-filter", "value"), Input("product-filter", "value"),
+    State("chains-products", "data"), State("chains-lang", "data"),
 )
-def show_chains(tier: str | None, product: str | None, products: list[dict[str, str]], lang: str | None
-                ) -> tuple[Any, Any, Any]:
+def show_chains(tier: str | None, region: str | None, product: str | None, products: list[dict[str, str]],
+                lang: str | None) -> tuple[Any, Any, Any]:
     lang = language(lang)
     names = {p["code"]: p["name"] for p in products}
     if product:
@@ -141,6 +158,9 @@ def show_chains(tier: str | None, product: str | None, products: list[dict[str, 
         panel = _product_panel(view, lang)
     else:
         gaps = services.chain_gaps(unit_of_work(), tier=None if tier in (None, "all") else tier)
+        if region:
+            inside = {p["code"] for p in _chosen(products, tier or "all", region)}
+            gaps = [gap for gap in gaps if gap.product_code in inside]
         panel = html.P(t("pick_product", lang), id="trace-empty")
     cards = [card(t(kind, lang), str(sum(g.type == kind for g in gaps)), f"gap-count-{kind}") for kind in GAP_TYPES]
     return cards, gap_rows(gaps, names, lang), panel

@@ -18,7 +18,7 @@ from chainplan.scenario import ScenarioError
 from chainplan.sweep import SweepRefused
 from chainplan.users import allowed
 from dash_app.auth import current_role, job_identity, require_in_job, writes
-from dash_app.components import Column, dropdown, grid, header, scenario_options, table
+from dash_app.components import Column, chosen_scenario, dropdown, grid, header, scenario_options, table
 from dash_app.figures import frontier_figure, risk_figure, risk_rows
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
@@ -49,9 +49,7 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
     lang = language(lang)
     may_run = allowed(current_role(), "run")
     scenarios = scenario_options(lang)
-    keys = [o["value"] for o in scenarios]
-    chosen = scenario if scenario in keys else ("file:baseline-2020.yaml" if "file:baseline-2020.yaml" in keys
-                                                else (keys[0] if keys else None))
+    chosen = chosen_scenario(scenarios, scenario)
     runs = _run_options(lang)
     run_id = int(run) if run and run.isdigit() and int(run) in {o["value"] for o in runs} else (
         runs[0]["value"] if runs else None)

@@ -56,3 +56,24 @@ def test_chains_page_grid_graph_and_selection_in_the_url(page: Any, live_url: st
     page.click("#nav-overview")
     page.wait_for_selector("#card-districts")
     assert page.errors == []
+
+
+def test_chains_page_filters_by_region(page: Any, live_url: str, live_db: str) -> None:
+    from chainplan import services
+    from chainplan.dataset import region_at_level
+    from models.uow import SqlAlchemyUnitOfWork
+
+    data = services.load_dataset(SqlAlchemyUnitOfWork(live_db))
+    district = region_at_level(data.regions, "district")
+    in_region = {str(code) for code, region in zip(data.products["code"], data.products["region_code"], strict=True)
+                 if district.get(region) == "HL"}
+    gaps = [g for g in services.chain_gaps(SqlAlchemyUnitOfWork(live_db)) if g.product_code in in_region]
+    page.goto(live_url + "/chains?lang=en&tier=all&region=HL")
+    page.wait_for_function("location.search.includes('region=HL')")
+    expected = sum(g.type == "single_point_of_failure" for g in gaps)
+    page.wait_for_function("document.querySelector('#gap-count-single_point_of_failure')?.innerText === "
+                           f"'{expected}'")
+    page.click("#product-filter")
+    offered = page.get_by_role("option").all_inner_texts()
+    assert offered and all(text.rsplit("(", 1)[1].rstrip(")") in in_region for text in offered)
+    assert page.errors == []
