@@ -33,7 +33,7 @@ from chainplan.chains.flow import max_flow_to
 from chainplan.chains.graph import ChainNetwork, is_supermarket
 from chainplan.dataset import parse_requirement
 
-__all__ = ["GAP_TYPES", "Gap", "find_gaps", "gap_report", "gaps_frame", "requirements_missing"]
+__all__ = ["GAP_TYPES", "Gap", "find_gaps", "gap_report", "gaps_frame", "requirement_phrase", "requirements_missing"]
 
 GAP_TYPES = (
     "no_supermarket_path", "missing_processing", "capacity_shortfall", "single_point_of_failure",
@@ -76,6 +76,28 @@ class Gap:
 
 def _is_key_chain(G: nx.MultiDiGraph) -> bool:
     return G.graph.get("chain_tier", "none") != "none"
+
+
+_REQUIREMENTS: dict[str, tuple[str, str]] = {
+    "e_stamp": ("tem điện tử truy xuất nguồn gốc", "an e-stamp"),
+    "barcode": ("mã vạch", "a barcode"),
+    "safe_food_chain": ("chứng nhận chuỗi thực phẩm an toàn", "a safe-food chain certificate"),
+}
+
+
+def requirement_phrase(token: str, lang: str) -> str:
+    """A channel requirement as a manager reads it, not as the workbook writes it.
+
+    Examples
+    --------
+    >>> requirement_phrase("min_stars:3", "vi"), requirement_phrase("e_stamp", "en")
+    ('tối thiểu 3 sao OCOP', 'an e-stamp')
+    """
+    if token.startswith("min_stars:"):
+        stars = token.split(":", 1)[1]
+        return f"tối thiểu {stars} sao OCOP" if lang == "vi" else f"at least {stars} OCOP stars"
+    vi, en = _REQUIREMENTS.get(token, (token, token))
+    return vi if lang == "vi" else en
 
 
 def requirements_missing(product: dict[str, Any], requires: Iterable[str]) -> list[str]:
@@ -290,9 +312,10 @@ def find_gaps(
         if missing:
             demanded = demand.get(channel, 0) > 0
             gap("compliance_gap", "high" if demanded else "medium",
-                (f"{_name(G, channel)} requires {', '.join(missing)}, which the product lacks"
-                 f"{' (the channel demands it)' if demanded else ''}.",
-                 f"{_name(G, channel)} yêu cầu {', '.join(missing)}, sản phẩm chưa đáp ứng"
+                (f"{_name(G, channel)} requires {', '.join(requirement_phrase(m, 'en') for m in missing)}, which "
+                 f"the product lacks{' (the channel demands it)' if demanded else ''}.",
+                 f"{_name(G, channel)} yêu cầu {', '.join(requirement_phrase(m, 'vi') for m in missing)}, sản phẩm "
+                 "chưa đáp ứng"
                  f"{' (kênh này có nhu cầu mua)' if demanded else ''}."),
                 [channel], sorted((u, v) for u, v in G.in_edges(channel)))
 

@@ -145,7 +145,7 @@ def test_compliance_gap_lists_what_the_product_lacks() -> None:
                   requires={"GO": ["barcode", "e_stamp", "min_stars:3"], "MM": ["barcode"]}, stars=2, e_stamp=True)
     [gap] = [g for g in gaps_of(net) if g.type == "compliance_gap"]
     assert gap == Gap("SP", "compliance_gap", "high",
-                      "GO requires barcode, min_stars:3, which the product lacks (the channel demands it).",
+                      "GO requires a barcode, at least 3 OCOP stars, which the product lacks (the channel demands it).",
                       ("GO",), (("D", "GO"),))
 
 
