@@ -20,8 +20,11 @@ from chainplan.money import format_number
 from chainplan.schema import SUPERMARKET_KINDS
 from dash_app.i18n import t
 
-__all__ = ["ROLE_COLUMNS", "chain_elements", "chain_stylesheet", "format_number", "frontier_figure", "gap_rows",
-           "risk_figure", "risk_rows"]
+__all__ = ["ROLE_COLUMNS", "SIMPLE_CHART", "chain_elements", "chain_stylesheet", "format_number", "frontier_figure",
+           "gap_rows", "risk_figure", "risk_rows", "stars_figure", "tier_figure"]
+
+#: A simple bar chart needs no zoom toolbar.
+SIMPLE_CHART = {"displayModeBar": False}
 
 #: Left to right: where an organization stands in the chain.
 ROLE_COLUMNS = ("producer", "processor", "distributor", "retailer")
@@ -176,4 +179,22 @@ def risk_figure(risk: Mapping[str, Any], lang: str) -> go.Figure:
                          margin={"l": 10, "r": 20, "t": 50, "b": 40}, separators=_separators(lang),
                          xaxis={"title": t("percent_of_minimum", lang), "rangemode": "tozero"},
                          yaxis={"automargin": True, "autorange": "reversed"}, showlegend=False)
+    return figure
+
+
+def tier_figure(summary: dict[str, Any], lang: str) -> go.Figure:
+    """Bar chart of chain products by tier (a pure function of the summary)."""
+    tiers = ["district", "provincial", "national"]
+    figure = go.Figure(go.Bar(x=[t(f"tier_{k}", lang) for k in tiers],
+                              y=[summary["products_by_tier"][k] for k in tiers], marker_color="#2a7f62"))
+    figure.update_layout(title=t("tiers", lang), height=300, margin={"l": 40, "r": 10, "t": 40, "b": 30},
+                         separators=_separators(lang))
+    return figure
+
+
+def stars_figure(summary: dict[str, Any], lang: str) -> go.Figure:
+    stars = summary["products_by_stars"]
+    figure = go.Figure(go.Bar(x=[f"{k}★" for k in stars], y=list(stars.values()), marker_color="#c8a200"))
+    figure.update_layout(title=t("stars", lang), height=300, margin={"l": 40, "r": 10, "t": 40, "b": 30},
+                         separators=_separators(lang))
     return figure

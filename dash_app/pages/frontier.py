@@ -19,7 +19,7 @@ from chainplan.sweep import SweepRefused
 from chainplan.users import allowed
 from dash_app.auth import current_role, job_identity, require_in_job, writes
 from dash_app.components import Column, chosen_scenario, dropdown, grid, header, scenario_options, table
-from dash_app.figures import frontier_figure, risk_figure, risk_rows
+from dash_app.figures import SIMPLE_CHART, frontier_figure, risk_figure, risk_rows
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 
@@ -32,7 +32,7 @@ MAX_STEPS = 41
 FIELD = {"display": "flex", "flexDirection": "column", "flex": "1 1 150px", "margin": "0.25rem 0"}
 ROW = {"display": "flex", "flexWrap": "wrap", "gap": "0.75rem", "alignItems": "flex-end"}
 ERROR = {"color": "#b00020"}
-CHART = {"displayModeBar": False}
+
 
 
 def _run_options(lang: str) -> list[dict[str, Any]]:
@@ -145,7 +145,7 @@ def show_frontier(data: dict[str, Any] | None, lang: str | None) -> Any:
         t("reachable_from", lang).format(money=format_money(_budget_at(points, scale), lang))
         if scale is not None else t("not_reachable", lang))) for name, scale in data["reachable_at"].items()]
     return html.Div([
-        dcc.Graph(id="frontier-graph", figure=frontier_figure(points, data["minimums"], lang), config=CHART),
+        dcc.Graph(id="frontier-graph", figure=frontier_figure(points, data["minimums"], lang), config=SIMPLE_CHART),
         html.H3(t("reachable_title", lang)), html.Ul(reach, id="frontier-reachable"),
         grid("frontier-table", [Column("budget_scale", t("budget_scale_short", lang), "percent", 90, digits=0),
                                 Column("budget_vnd", t("budget", lang), "money", 160),
@@ -183,7 +183,7 @@ def show_risk(run_id: int | None, draws: int | None, seed: int | None, key: str 
         p10=format_number(benefit["p10"], lang, 1), p50=format_number(benefit["p50"], lang, 1),
         p90=format_number(benefit["p90"], lang, 1), draws=format_number(risk["draws"], lang, 0))
     return html.Div([
-        dcc.Graph(id="risk-graph", figure=risk_figure(risk, lang), config=CHART),
+        dcc.Graph(id="risk-graph", figure=risk_figure(risk, lang), config=SIMPLE_CHART),
         html.P(summary, id="risk-benefit"),
         # At most seven targets: a plain table (an AG Grid costs a fifth of a second to draw).
         table([t("target", lang), t("target_min", lang), "P10", "P50", "P90", t("mean", lang), t("chance_met", lang)],

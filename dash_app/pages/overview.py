@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import dash
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from chainplan import services
 from chainplan.allocation.wording import target_name
 from chainplan.money import format_money, format_number
 from dash_app.components import Column, card, grid, header, table
+from dash_app.figures import SIMPLE_CHART, stars_figure, tier_figure
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 
 dash.register_page(__name__, path="/", name="Overview", title="chainplan")
-
-
-def tier_figure(summary: dict[str, Any], lang: str) -> go.Figure:
-    """Bar chart of chain products by tier (a pure function of the summary)."""
-    tiers = ["district", "provincial", "national"]
-    figure = go.Figure(go.Bar(x=[t(f"tier_{k}", lang) for k in tiers],
-                              y=[summary["products_by_tier"][k] for k in tiers], marker_color="#2a7f62"))
-    figure.update_layout(title=t("tiers", lang), height=300, margin={"l": 40, "r": 10, "t": 40, "b": 30})
-    return figure
-
-
-def stars_figure(summary: dict[str, Any], lang: str) -> go.Figure:
-    stars = summary["products_by_stars"]
-    figure = go.Figure(go.Bar(x=[f"{k}★" for k in stars], y=list(stars.values()), marker_color="#c8a200"))
-    figure.update_layout(title=t("stars", lang), height=300, margin={"l": 40, "r": 10, "t": 40, "b": 30})
-    return figure
 
 
 def _amount(value: float | None, share: bool, lang: str) -> str:
@@ -109,8 +91,8 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
     return html.Div([
         top, cards,
         year_targets_section(lang, int(year) if year and year.isdigit() else None),
-        html.Div([dcc.Graph(figure=tier_figure(summary, lang), id="tier-graph"),
-                  dcc.Graph(figure=stars_figure(summary, lang), id="stars-graph")],
+        html.Div([dcc.Graph(figure=tier_figure(summary, lang), id="tier-graph", config=SIMPLE_CHART),
+                  dcc.Graph(figure=stars_figure(summary, lang), id="stars-graph", config=SIMPLE_CHART)],
                  # Side by side on a desktop, one under the other on a phone.
                  style={"display": "grid", "gridTemplateColumns": "repeat(auto-fit, minmax(320px, 1fr))",
                         "gap": "1rem"}),

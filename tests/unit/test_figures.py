@@ -73,3 +73,15 @@ def test_the_risk_figure_draws_p10_to_p90_bands_around_the_median() -> None:
     assert list(trace.y) == ["New products"] and list(trace.x) == [50.0]
     assert list(trace.error_x.array) == [10.0] and list(trace.error_x.arrayminus) == [10.0]
     assert [row["target"] for row in risk_rows(risk, "vi")] == ["Sản phẩm mới", "Điểm nghẽn chuỗi được khắc phục"]
+
+
+def test_overview_bars_count_products_by_tier_and_star_in_the_pages_language() -> None:
+    from dash_app.figures import stars_figure, tier_figure
+
+    summary = {"products_by_tier": {"district": 31, "provincial": 12, "national": 6, "none": 40},
+               "products_by_stars": {"0": 5, "3": 20, "4": 7, "5": 1}}
+    tiers = tier_figure(summary, "vi").data[0]
+    assert list(tiers.x) == ["Cấp huyện", "Cấp tỉnh", "Hướng quốc gia"] and list(tiers.y) == [31, 12, 6]
+    stars = stars_figure(summary, "en")
+    assert list(stars.data[0].x) == ["0★", "3★", "4★", "5★"] and list(stars.data[0].y) == [5, 20, 7, 1]
+    assert stars.layout.separators == ".,"
