@@ -86,11 +86,12 @@ def _column_definition(column: Column, lang: str) -> dict[str, Any]:
 
 
 def grid(grid_id: str, columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], lang: str, *,
-         height: str = "auto", csv_name: str | None = None) -> dag.AgGrid:
+         height: str = "auto", csv_name: str | None = None, row_id: str | None = None) -> dag.AgGrid:
     """A virtualised, sortable, filterable AG Grid in the page's language.
 
     ``height="auto"`` grows with its rows (for a handful); a fixed height scrolls inside (for hundreds or
-    thousands). ``csv_name`` names the file of the grid's CSV export.
+    thousands). ``csv_name`` names the file of the grid's CSV export. ``row_id`` names the field that identifies a
+    row (a clicked cell then reports it as ``rowId``).
     """
     options: dict[str, Any] = {"localeText": grid_locale(lang), "enableCellTextSelection": True}
     style: dict[str, str] = {"width": "100%"}
@@ -101,6 +102,8 @@ def grid(grid_id: str, columns: Sequence[Column], rows: Sequence[Mapping[str, An
     extra: dict[str, Any] = {}
     if csv_name:
         extra["csvExportParams"] = {"fileName": csv_name}
+    if row_id:
+        extra["getRowId"] = f"params.data.{row_id}"
     return dag.AgGrid(id=grid_id, columnDefs=[_column_definition(c, lang) for c in columns], rowData=list(rows),
                       defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True,
                                      "autoHeaderHeight": True},

@@ -177,6 +177,8 @@ TEXT: dict[str, dict[str, str]] = {
     "score": {"vi": "Điểm", "en": "Score"},
     "eligible": {"vi": "Đủ điều kiện", "en": "Eligible"},
     "why_not_eligible": {"vi": "Lý do chưa đủ điều kiện", "en": "Why not eligible"},
+    "appraisal_hint": {"vi": "Chọn kế hoạch trong danh sách hoặc bấm vào một dòng của bảng trên.",
+                       "en": "Choose the plan in the list, or click its row in the table above."},
     "record_appraisal": {"vi": "Ghi kết quả thẩm định", "en": "Record an appraisal"},
     "appraise_only_planner": {"vi": "Chỉ cán bộ kế hoạch được ghi kết quả thẩm định; bạn chỉ xem được.",
                               "en": "Only planners record appraisals; you can look."},

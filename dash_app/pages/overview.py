@@ -24,9 +24,9 @@ def _amount(value: float | None, share: bool, lang: str) -> str:
 
 def _bound(low: float | None, high: float | None, share: bool, lang: str) -> str:
     parts = []
-    if low is not None:
+    if low is not None and low == low:  # a bound the scenario leaves open is None, or NaN in a frame
         parts.append(f"≥ {_amount(low, share, lang)}")
-    if high is not None:
+    if high is not None and high == high:
         parts.append(f"≤ {_amount(high, share, lang)}")
     return ", ".join(parts)
 

@@ -101,6 +101,7 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
         html.Div(id="plans-summary", style={"margin": "0.5rem 0"}),
         html.Div(id="plans-panel"),
         html.H2(t("record_appraisal", lang)),
+        html.P(t("appraisal_hint", lang)),
         None if may_appraise else html.P(t("appraise_only_planner", lang), id="appraise-not-allowed"),
         html.Div([
             html.Label([t("plan", lang), dropdown(lang, _plan_options(), None, "appraisal-plan", disabled=off)],
@@ -147,8 +148,14 @@ def show(key: str | None, _saved: Any, _imported: Any, lang: str | None) -> tupl
     eligible = sum(1 for row in rows if row["eligible"] == t("yes", lang))
     summary = t("plans_summary", lang).format(plans=format_number(len(rows), lang, 0),
                                               eligible=format_number(eligible, lang, 0))
-    return (grid("plans-table", columns, rows, lang, height="520px", csv_name="plans.csv"),
+    return (grid("plans-table", columns, rows, lang, height="520px", csv_name="plans.csv", row_id="plan_code"),
             html.Span(summary, id="plans-count"), search)
+
+
+@callback(Output("appraisal-plan", "value"), Input("plans-table", "cellClicked"), prevent_initial_call=True)
+def pick_clicked_plan(cell: dict[str, Any] | None) -> Any:
+    """Clicking a plan in the register picks it for the appraisal form."""
+    return cell["rowId"] if cell and cell.get("rowId") else dash.no_update
 
 
 @callback(Output(APPRAISAL_FEEDBACK, "children"), Input("appraisal-save", "n_clicks"),

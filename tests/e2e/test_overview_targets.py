@@ -31,4 +31,5 @@ def test_targets_today_with_the_adopted_decision_and_the_target(viewer_page: Any
     assert f"run {run.run_id}" in page.inner_text("#year-targets-intro")
     added = format_number(run.document["targets"]["new_products"]["achieved"], "en", 2)
     page.wait_for_function(f"document.querySelector('#year-targets').innerText.includes('{added}')")
+    assert "add ≥ 50" in page.inner_text("#year-targets") and "—" not in page.inner_text("#year-targets")
     assert page.errors == []

@@ -67,6 +67,10 @@ def _record_appraisals(page: Any, live_url: str, live_db: str) -> None:
     page.wait_for_selector("#appraisal-refused")
     assert "district appraisal must be passed" in page.inner_text("#appraisal-refused")
 
+    # Clicking the plan's row in the register picks it for the form.
+    page.locator("#plans-table .ag-center-cols-container .ag-row").first.locator("[col-id=plan_code]").click()
+    first = str(data.plans["code"].iloc[0])
+    page.wait_for_function(f"document.querySelector('#appraisal-plan').innerText.includes('{first} —')")
     choose("#appraisal-plan", target)
     choose("#appraisal-status", "Failed")
     page.fill("#appraisal-score", "42.5")
