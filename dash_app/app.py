@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 import dash
+import dash_bootstrap_components as dbc
 import diskcache
 import flask
 from dash import Dash, DiskcacheManager, Input, Output, dcc, html
@@ -53,10 +54,10 @@ def create_app(db_url: str | None = None) -> Dash:
     )
     app.server.config["CHAINPLAN_DB_URL"] = db_url
     auth.install(app.server, db_url)
-    app.layout = html.Div(
-        [dcc.Location(id="url"), dcc.Store(id="html-lang"),
-         html.Main(dash.page_container, style={"maxWidth": "1100px", "margin": "auto"})],
-        style={"fontFamily": "system-ui, sans-serif", "padding": "1rem"},
+    # One theme: Bootstrap 5 (served from assets/, no CDN) through dash-bootstrap-components, and chainplan.css.
+    app.layout = dbc.Container(
+        [dcc.Location(id="url"), dcc.Store(id="html-lang"), html.Main(dash.page_container)],
+        fluid="lg", className="py-3",
     )
     app.clientside_callback(SYNC_HTML_LANG, Output("html-lang", "data"), Input("url", "search"))
     return app

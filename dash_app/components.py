@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dash_app.i18n import grid_locale, t
@@ -16,7 +17,6 @@ __all__ = ["Column", "card", "chosen_scenario", "dropdown", "grid", "header", "s
 
 PAGES = (("/", "overview"), ("/chains", "chains"), ("/plans", "plans"), ("/allocation", "allocation"),
          ("/compare", "compare"), ("/frontier", "frontier"), ("/decisions", "decisions"), ("/users", "users"))
-CELL = {"padding": "4px 10px", "borderBottom": "1px solid #eee", "textAlign": "left", "verticalAlign": "top"}
 
 
 def header(lang: str, path: str, query: Mapping[str, str] | None = None) -> html.Header:
@@ -41,20 +41,20 @@ def header(lang: str, path: str, query: Mapping[str, str] | None = None) -> html
     ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "center", "flexWrap": "wrap"})
 
 
-def card(label: str, value: str, test_id: str) -> html.Div:
-    return html.Div(
-        [html.Div(label, style={"fontSize": "0.85rem", "color": "#555"}),
+def card(label: str, value: str, test_id: str) -> dbc.Card:
+    """A figure with its label, as a Bootstrap card."""
+    return dbc.Card(dbc.CardBody(
+        [html.Div(label, className="text-muted small"),
          html.Div(value, id=test_id, style={"fontSize": "1.6rem", "fontWeight": 600})],
-        style={"border": "1px solid #ddd", "borderRadius": "8px", "padding": "0.75rem 1rem", "minWidth": "160px"},
-    )
+        style={"padding": "0.6rem 1rem"}), style={"minWidth": "160px"})
 
 
 def table(header_cells: Sequence[str], rows: Sequence[Sequence[object]], test_id: str) -> html.Div:
     """A small table; on a narrow screen it scrolls inside its own box instead of widening the page."""
     return html.Div(html.Table(
-        [html.Thead(html.Tr([html.Th(h, style=CELL) for h in header_cells])),
-         html.Tbody([html.Tr([html.Td("" if v is None else str(v), style=CELL) for v in row]) for row in rows])],
-        id=test_id, style={"borderCollapse": "collapse", "margin": "0.5rem 0"},
+        [html.Thead(html.Tr([html.Th(h) for h in header_cells])),
+         html.Tbody([html.Tr([html.Td("" if v is None else str(v)) for v in row]) for row in rows])],
+        id=test_id, className="table table-sm table-striped align-top", style={"width": "auto", "margin": "0.5rem 0"},
     ), style={"overflowX": "auto", "maxWidth": "100%"})
 
 

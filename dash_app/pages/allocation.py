@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, dcc, html
 
 from chainplan import services
@@ -126,9 +127,9 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
         html.Div(description, id="scenario-description", style={"color": "#555", "margin": "0.25rem 0 0.75rem"}),
         _form(lang, may_run, values),
         html.Div([
-            html.Button(t("run_button", lang), id="run-button", disabled=not may_run,
+            dbc.Button(t("run_button", lang), id="run-button", disabled=not may_run,
                         style={"fontWeight": 600}),
-            html.Button(t("cancel_button", lang), id="cancel-button", disabled=True),
+            dbc.Button(t("cancel_button", lang), id="cancel-button", disabled=True, color="secondary", outline=True),
         ], style={"display": "flex", "gap": "0.5rem", "margin": "0.75rem 0"}),
         html.Div([html.Span(id="run-progress"), html.Div(id="run-message")], id="run-status", role="status",
                  **{"aria-live": "polite"}),

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
 from dash import Input, Output, State, callback, dcc, html
 
@@ -101,7 +102,7 @@ def layout(lang: str | None = None, tier: str | None = None, product: str | None
         html.Div(id="gap-cards", style={"display": "flex", "flexWrap": "wrap", "gap": "0.5rem"}),
         html.Div([
             html.H2(t("gaps_found", lang), style={"fontSize": "1.2rem", "flex": "1"}),
-            html.Button(t("export_csv", lang), id="gap-export"),
+            dbc.Button(t("export_csv", lang), id="gap-export", color="secondary", outline=True, size="sm"),
         ], style={"display": "flex", "alignItems": "center", "gap": "1rem"}),
         dag.AgGrid(
             id="gap-table", columnDefs=_columns(lang), rowData=[], defaultColDef={"sortable": True,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
@@ -50,8 +51,8 @@ def layout(lang: str | None = None, runs: str | None = None, **_query: str) -> h
         html.H2(t("compare", lang)),
         html.Label([t("compare_pick", lang), dropdown(lang, options, chosen, "compare-runs", multi=True)]),
         html.Div([
-            html.Button(t("download_pack", lang), id="download-pack"),
-            html.Button(t("download_report", lang), id="download-report"),
+            dbc.Button(t("download_pack", lang), id="download-pack"),
+            dbc.Button(t("download_report", lang), id="download-report"),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "0.5rem", "margin": "0.75rem 0"}),
         dcc.Download(id="pack-file"), dcc.Download(id="report-file"),
         html.Div(id="compare-panel"),

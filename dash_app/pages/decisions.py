@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 from flask_login import current_user
 
@@ -79,7 +80,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
             html.Label([t("note", lang), dcc.Input(id="adopt-note", type="text", disabled=not committee)],
                        style={**FIELD, "flex": "2 1 260px"}),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "1rem"}),
-        html.Button(t("adopt_button", lang), id="adopt-button", disabled=not committee),
+        dbc.Button(t("adopt_button", lang), id="adopt-button", disabled=not committee),
         html.P(id=FEEDBACK, role="status"),
         html.H2(t("audit", lang)),
         html.Div(_grid("audit-table", ["at", "action", "run", "year", "by", "note"], _audit_rows(lang), lang,

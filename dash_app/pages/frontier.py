@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
@@ -73,8 +74,9 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
                                                              max=MAX_STEPS, step=1, disabled=not may_run)],
                        style=FIELD),
         ], style=ROW),
-        html.Div([html.Button(t("frontier_button", lang), id="frontier-button", disabled=not may_run),
-                  html.Button(t("cancel_button", lang), id="frontier-cancel", disabled=True)],
+        html.Div([dbc.Button(t("frontier_button", lang), id="frontier-button", disabled=not may_run),
+                  dbc.Button(t("cancel_button", lang), id="frontier-cancel", disabled=True, color="secondary",
+                             outline=True)],
                  style={"display": "flex", "gap": "0.5rem", "margin": "0.75rem 0"}),
         html.Div([html.Span(id="frontier-progress"), html.Div(id="frontier-message")], id="frontier-status",
                  role="status"),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 from flask_login import current_user
 
@@ -94,6 +95,8 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
         header(lang, "/plans", {"scenario": chosen} if chosen else {}),
         dcc.Location(id="plans-url", refresh=False),
         dcc.Store(id="plans-lang", data=lang),
+        # Bumped when an appraisal is saved or a workbook imported: the register is drawn again only then.
+        dcc.Store(id="plans-version", data=0),
         html.H2(t("plans", lang)),
         html.Label([t("eligibility_under", lang), dropdown(lang, options, chosen, "plans-scenario",
                                                           clearable=False)],
@@ -120,7 +123,7 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
         html.Label([t("appraisal_note", lang), dcc.Textarea(id="appraisal-note", disabled=off,
                                                             style={"width": "100%", "minHeight": "3rem"})],
                    style={**FIELD, "display": "flex"}),
-        html.Button(t("save_appraisal", lang), id="appraisal-save", disabled=off),
+        dbc.Button(t("save_appraisal", lang), id="appraisal-save", disabled=off),
         html.P(id=APPRAISAL_FEEDBACK, role="status"),
         html.H2(t("import_workbook", lang)),
         html.P(t("import_hint", lang)),
@@ -135,9 +138,8 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
 
 
 @callback(Output("plans-panel", "children"), Output("plans-summary", "children"), Output("plans-url", "search"),
-          Input("plans-scenario", "value"), Input(APPRAISAL_FEEDBACK, "children"), Input(UPLOAD_REPORT, "children"),
-          State("plans-lang", "data"))
-def show(key: str | None, _saved: Any, _imported: Any, lang: str | None) -> tuple[Any, Any, str]:
+          Input("plans-scenario", "value"), Input("plans-version", "data"), State("plans-lang", "data"))
+def show(key: str | None, _version: int | None, lang: str | None) -> tuple[Any, Any, str]:
     lang = language(lang)
     search = f"?lang={lang}" + (f"&scenario={key}" if key else "")
     try:
@@ -158,27 +160,29 @@ def pick_clicked_plan(cell: dict[str, Any] | None) -> Any:
     return cell["rowId"] if cell and cell.get("rowId") else dash.no_update
 
 
-@callback(Output(APPRAISAL_FEEDBACK, "children"), Input("appraisal-save", "n_clicks"),
+@callback(Output(APPRAISAL_FEEDBACK, "children"), Output("plans-version", "data", allow_duplicate=True),
+          Input("appraisal-save", "n_clicks"),
           State("appraisal-plan", "value"), State("appraisal-stage", "value"), State("appraisal-status", "value"),
           State("appraisal-score", "value"), State("appraisal-date", "value"), State("appraisal-note", "value"),
-          State("plans-lang", "data"), prevent_initial_call=True)
+          State("plans-version", "data"), State("plans-lang", "data"), prevent_initial_call=True)
 def save(_clicks: int | None, plan: str | None, stage: str | None, status: str | None, score: float | None,
-         when: str | None, note: str | None, lang: str | None) -> Any:
+         when: str | None, note: str | None, version: int | None, lang: str | None) -> tuple[Any, Any]:
     lang = language(lang)
     require("appraise")  # the guard refused a forged request already; this is the write's own check
     if not plan:
-        return html.Span(t("pick_plan", lang), style=ERROR)
+        return html.Span(t("pick_plan", lang), style=ERROR), dash.no_update
     try:
         day = dt.date.fromisoformat(when) if when else None
     except ValueError:
-        return html.Span(t("appraisal_refused_bad_date", lang), style=ERROR)
+        return html.Span(t("appraisal_refused_bad_date", lang), style=ERROR), dash.no_update
     try:
         stored = services.record_appraisal(unit_of_work(), Appraisal(
             plan, stage or "", status or "", score, day, str(current_user.id), note or ""))
     except AppraisalRefused as exc:
-        return html.Span(t(f"appraisal_refused_{exc.code}", lang), style=ERROR, id="appraisal-refused")
-    return html.Span(t("appraisal_saved", lang).format(plan=stored.plan_code, stage=t(f"stage_{stored.stage}", lang),
-                                                       status=t(stored.status, lang)), id="appraisal-saved")
+        return html.Span(t(f"appraisal_refused_{exc.code}", lang), style=ERROR, id="appraisal-refused"), dash.no_update
+    saved = t("appraisal_saved", lang).format(plan=stored.plan_code, stage=t(f"stage_{stored.stage}", lang),
+                                              status=t(stored.status, lang))
+    return html.Span(saved, id="appraisal-saved"), (version or 0) + 1
 
 
 def _problem_rows(exc: DatasetError) -> list[dict[str, Any]]:
@@ -186,13 +190,19 @@ def _problem_rows(exc: DatasetError) -> list[dict[str, Any]]:
              "value": "" if p.value is None else str(p.value), "reason": p.reason} for p in exc.problems]
 
 
-@callback(Output(UPLOAD_REPORT, "children"), Input("plans-upload", "contents"), State("plans-upload", "filename"),
+@callback(Output(UPLOAD_REPORT, "children"), Output("plans-version", "data", allow_duplicate=True),
+          Input("plans-upload", "contents"), State("plans-upload", "filename"), State("plans-version", "data"),
           State("plans-lang", "data"), prevent_initial_call=True)
-def upload(contents: str | None, filename: str | None, lang: str | None) -> Any:
+def upload(contents: str | None, filename: str | None, version: int | None, lang: str | None) -> tuple[Any, Any]:
     lang = language(lang)
     require("import")
     if not contents:
-        return dash.no_update
+        return dash.no_update, dash.no_update
+    report = _import(contents, filename, lang)
+    return report, ((version or 0) + 1) if getattr(report, "id", None) == "upload-done-panel" else dash.no_update
+
+
+def _import(contents: str, filename: str | None, lang: str) -> Any:
     name = Path(filename or "upload.xlsx").name
     if not name.lower().endswith(".xlsx"):
         return html.P(t("upload_not_xlsx", lang).format(name=name), style=ERROR, id="upload-refused")
@@ -221,4 +231,4 @@ def upload(contents: str | None, filename: str | None, lang: str | None) -> Any:
                        if sheet in ("organizations", "products", "plans", "appraisals"))
     warnings = [html.Li(w) for w in report.warnings]
     return html.Div([html.P(t("upload_done", lang).format(name=name, counts=counts), id="upload-done"),
-                     html.Ul(warnings) if warnings else None])
+                     html.Ul(warnings) if warnings else None], id="upload-done-panel")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
@@ -51,7 +52,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                                                           disabled=not admin)], style=FIELD),
                 html.Label([t("password", lang), dcc.Input(id="user-password", type="password",
                                                            disabled=not admin)], style=FIELD),
-                html.Button(t("add_user", lang), id="user-add", disabled=not admin),
+                dbc.Button(t("add_user", lang), id="user-add", disabled=not admin),
             ], style={"flex": "1", "minWidth": "260px"}),
             html.Section([
                 html.H3(t("change_user", lang)),
@@ -61,7 +62,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                            style=FIELD),
                 dcc.Checklist([{"label": t("may_sign_in", lang), "value": "active"}], ["active"],
                               id="change-active", inputStyle={"marginRight": "0.4rem"}),
-                html.Button(t("save", lang), id="user-change", disabled=not admin),
+                dbc.Button(t("save", lang), id="user-change", disabled=not admin),
             ], style={"flex": "1", "minWidth": "260px"}),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "2rem"}),
         html.P(id=FEEDBACK, role="status"),
