@@ -64,15 +64,20 @@ def main() -> None:
         page.click("#login-submit")
         page.wait_for_selector("#signed-in-user")
         pages: dict[str, float] = {}
+        first_visit: dict[str, float] = {}
         for path, ready in PAGES.items():
             times = []
-            for _ in range(3):
+            for _ in range(4):
                 started = time.perf_counter()
                 page.goto(url + path)
                 page.wait_for_selector(ready, state="attached")
                 times.append(time.perf_counter() - started)
-            pages[path] = round(statistics.median(times), 3)
+            # The first visit also fetches and compiles the page's scripts (plotly, AG Grid) once per browser
+            # session: reported on its own; the figure is the median of the three visits after it.
+            first_visit[path] = round(times[0], 3)
+            pages[path] = round(statistics.median(times[1:]), 3)
         figures["time_to_content_s"] = pages
+        figures["first_visit_s"] = first_visit
         all_tiers = []
         for _ in range(3):
             page.goto(url + "/chains?lang=en")
