@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["LANGS", "STAGE_NAMES", "TARGET_NAMES", "decision_sentence", "eligibility_sentence", "target_name"]
+__all__ = ["LANGS", "STAGE_NAMES", "TARGET_NAMES", "counts_phrase", "decision_sentence", "eligibility_sentence",
+           "gap_phrase", "rank_phrase", "target_name"]
 
 LANGS = ("en", "vi")
 
