@@ -13,7 +13,7 @@ from dash import dcc, html
 
 from dash_app.i18n import grid_locale, t
 
-__all__ = ["Column", "card", "chosen_scenario", "dropdown", "grid", "header", "scenario_options", "table"]
+__all__ = ["Column", "bar_chart", "card", "chosen_scenario", "dropdown", "grid", "header", "scenario_options", "table"]
 
 PAGES = (("/", "overview"), ("/chains", "chains"), ("/plans", "plans"), ("/allocation", "allocation"),
          ("/compare", "compare"), ("/frontier", "frontier"), ("/decisions", "decisions"), ("/users", "users"))
@@ -143,3 +143,18 @@ def chosen_scenario(options: Sequence[Mapping[str, Any]], asked: str | None) -> 
     if asked in keys:
         return asked
     return DEFAULT_SCENARIO if DEFAULT_SCENARIO in keys else (keys[0] if keys else None)
+
+
+def bar_chart(title: str, rows: Sequence[Mapping[str, Any]], lang: str, chart_id: str, colour: str) -> html.Figure:
+    """A simple horizontal bar chart in HTML: a label, a bar, the number (readable by a screen reader, and light:
+    the landing page does not load plotly for two bar charts)."""
+    from chainplan.money import format_number
+
+    lines = [html.Div([
+        html.Span(row["label"], style={"flex": "0 0 9rem"}),
+        html.Div(html.Div(style={"width": f"{100 * row['share']:.1f}%", "background": colour, "height": "1.1rem",
+                                 "borderRadius": "3px"}), style={"flex": "1 1 auto", "background": "#eef2f5"}),
+        html.Span(format_number(row["value"], lang, 0), style={"flex": "0 0 3rem", "textAlign": "right"}),
+    ], style={"display": "flex", "alignItems": "center", "gap": "0.5rem", "margin": "0.3rem 0"}) for row in rows]
+    return html.Figure([html.Figcaption(title, style={"fontWeight": 600, "marginBottom": "0.4rem"}), *lines],
+                       id=chart_id, style={"margin": "0.5rem 0"})

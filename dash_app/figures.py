@@ -20,8 +20,8 @@ from chainplan.money import format_number
 from chainplan.schema import SUPERMARKET_KINDS
 from dash_app.i18n import t
 
-__all__ = ["ROLE_COLUMNS", "SIMPLE_CHART", "chain_elements", "chain_stylesheet", "format_number", "frontier_figure",
-           "gap_rows", "risk_figure", "risk_rows", "stars_figure", "tier_figure"]
+__all__ = ["ROLE_COLUMNS", "SIMPLE_CHART", "bars", "chain_elements", "chain_stylesheet", "format_number",
+           "frontier_figure", "gap_rows", "risk_figure", "risk_rows", "star_bars", "tier_bars"]
 
 #: A simple bar chart needs no zoom toolbar.
 SIMPLE_CHART = {"displayModeBar": False}
@@ -182,19 +182,24 @@ def risk_figure(risk: Mapping[str, Any], lang: str) -> go.Figure:
     return figure
 
 
-def tier_figure(summary: dict[str, Any], lang: str) -> go.Figure:
-    """Bar chart of chain products by tier (a pure function of the summary)."""
-    tiers = ["district", "provincial", "national"]
-    figure = go.Figure(go.Bar(x=[t(f"tier_{k}", lang) for k in tiers],
-                              y=[summary["products_by_tier"][k] for k in tiers], marker_color="#2a7f62"))
-    figure.update_layout(title=t("tiers", lang), height=300, margin={"l": 40, "r": 10, "t": 40, "b": 30},
-                         separators=_separators(lang))
-    return figure
+def bars(items: Sequence[tuple[str, float]]) -> list[dict[str, Any]]:
+    """Rows of a simple bar chart: each item's ``label``, ``value`` and ``share`` of the largest (0-1).
+
+    Examples
+    --------
+    >>> [row["share"] for row in bars([("a", 30), ("b", 15), ("c", 0)])]
+    [1.0, 0.5, 0.0]
+    """
+    largest = max((value for _, value in items), default=0)
+    return [{"label": label, "value": value, "share": (value / largest) if largest else 0.0} for label, value in items]
 
 
-def stars_figure(summary: dict[str, Any], lang: str) -> go.Figure:
-    stars = summary["products_by_stars"]
-    figure = go.Figure(go.Bar(x=[f"{k}★" for k in stars], y=list(stars.values()), marker_color="#c8a200"))
-    figure.update_layout(title=t("stars", lang), height=300, margin={"l": 40, "r": 10, "t": 40, "b": 30},
-                         separators=_separators(lang))
-    return figure
+def tier_bars(summary: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Key-chain products by tier, district first."""
+    tiers = ("district", "provincial", "national")
+    return bars([(t(f"tier_{tier}", lang), summary["products_by_tier"][tier]) for tier in tiers])
+
+
+def star_bars(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Products by OCOP stars, 0★ to 5★."""
+    return bars([(f"{stars}★", count) for stars, count in summary["products_by_stars"].items()])

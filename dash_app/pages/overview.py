@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from chainplan import services
 from chainplan.allocation.wording import target_name
 from chainplan.money import format_money, format_number
-from dash_app.components import Column, card, grid, header, table
-from dash_app.figures import SIMPLE_CHART, stars_figure, tier_figure
+from dash_app.components import Column, bar_chart, card, grid, header, table
+from dash_app.figures import star_bars, tier_bars
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 
@@ -91,8 +91,8 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
     return html.Div([
         top, cards,
         year_targets_section(lang, int(year) if year and year.isdigit() else None),
-        html.Div([dcc.Graph(figure=tier_figure(summary, lang), id="tier-graph", config=SIMPLE_CHART),
-                  dcc.Graph(figure=stars_figure(summary, lang), id="stars-graph", config=SIMPLE_CHART)],
+        html.Div([bar_chart(t("tiers", lang), tier_bars(summary, lang), lang, "tier-graph", "#2a7f62"),
+                  bar_chart(t("stars", lang), star_bars(summary), lang, "stars-graph", "#c8a200")],
                  # Side by side on a desktop, one under the other on a phone.
                  style={"display": "grid", "gridTemplateColumns": "repeat(auto-fit, minmax(320px, 1fr))",
                         "gap": "1rem"}),

@@ -76,12 +76,11 @@ def test_the_risk_figure_draws_p10_to_p90_bands_around_the_median() -> None:
 
 
 def test_overview_bars_count_products_by_tier_and_star_in_the_pages_language() -> None:
-    from dash_app.figures import stars_figure, tier_figure
+    from dash_app.figures import star_bars, tier_bars
 
     summary = {"products_by_tier": {"district": 31, "provincial": 12, "national": 6, "none": 40},
                "products_by_stars": {"0": 5, "3": 20, "4": 7, "5": 1}}
-    tiers = tier_figure(summary, "vi").data[0]
-    assert list(tiers.x) == ["Cấp huyện", "Cấp tỉnh", "Hướng quốc gia"] and list(tiers.y) == [31, 12, 6]
-    stars = stars_figure(summary, "en")
-    assert list(stars.data[0].x) == ["0★", "3★", "4★", "5★"] and list(stars.data[0].y) == [5, 20, 7, 1]
-    assert stars.layout.separators == ".,"
+    tiers = tier_bars(summary, "vi")
+    assert [(r["label"], r["value"]) for r in tiers] == [("Cấp huyện", 31), ("Cấp tỉnh", 12), ("Hướng quốc gia", 6)]
+    assert tiers[0]["share"] == 1.0 and abs(tiers[2]["share"] - 6 / 31) < 1e-12
+    assert [(r["label"], r["value"]) for r in star_bars(summary)] == [("0★", 5), ("3★", 20), ("4★", 7), ("5★", 1)]
