@@ -36,7 +36,7 @@ PAGES = {
     "/users": "#users-table .ag-row",
     "/plans": "#plans-table .ag-row",
     "/allocation?run=1": "#funded-table .ag-row",
-    "/frontier?run=1": "#risk-graph .main-svg",
+    "/frontier?run=1": "#risk-benefit",
 }
 
 

@@ -13,7 +13,8 @@ from dash import dcc, html
 
 from dash_app.i18n import grid_locale, t
 
-__all__ = ["Column", "bar_chart", "card", "chosen_scenario", "dropdown", "grid", "header", "scenario_options", "table"]
+__all__ = ["Column", "band_chart", "bar_chart", "card", "chosen_scenario", "dropdown", "grid", "header",
+           "scenario_options", "table"]
 
 PAGES = (("/", "overview"), ("/chains", "chains"), ("/plans", "plans"), ("/allocation", "allocation"),
          ("/compare", "compare"), ("/frontier", "frontier"), ("/decisions", "decisions"), ("/users", "users"))
@@ -156,5 +157,38 @@ def bar_chart(title: str, rows: Sequence[Mapping[str, Any]], lang: str, chart_id
                                  "borderRadius": "3px"}), style={"flex": "1 1 auto", "background": "#eef2f5"}),
         html.Span(format_number(row["value"], lang, 0), style={"flex": "0 0 3rem", "textAlign": "right"}),
     ], style={"display": "flex", "alignItems": "center", "gap": "0.5rem", "margin": "0.3rem 0"}) for row in rows]
+    return html.Figure([html.Figcaption(title, style={"fontWeight": 600, "marginBottom": "0.4rem"}), *lines],
+                       id=chart_id, style={"margin": "0.5rem 0"})
+
+
+def band_chart(title: str, rows: Sequence[Mapping[str, Any]], lang: str, chart_id: str) -> html.Figure:
+    """Bands in HTML: per row a P10-P90 band and a P50 dot on a per-cent scale, a dotted line at 100 % (the minimum
+    met), and the chance of meeting it in words. ``rows`` come from :func:`dash_app.figures.risk_bands`."""
+    from chainplan.money import format_number
+
+    scale = max([120.0, *(float(r["high"]) * 1.05 for r in rows if r["high"] is not None)])
+
+    def at(value: float | None) -> str:
+        return f"{100 * max(0.0, float(value or 0)) / scale:.2f}%"
+
+    lines = []
+    for row in rows:
+        low, mid, high = row["low"] or 0.0, row["mid"] or 0.0, row["high"] or 0.0
+        track = html.Div([
+            html.Div(style={"position": "absolute", "left": at(low), "width": f"{100 * (high - low) / scale:.2f}%",
+                            "top": "0.3rem", "height": "0.6rem", "background": "rgba(42,111,151,0.35)",
+                            "borderRadius": "3px"}),
+            html.Div(style={"position": "absolute", "left": f"calc({at(mid)} - 5px)", "top": "0.35rem",
+                            "width": "10px", "height": "10px", "borderRadius": "50%", "background": "#2a6f97"}),
+            html.Div(style={"position": "absolute", "left": at(100), "top": 0, "bottom": 0,
+                            "borderLeft": "2px dotted #555"}),
+        ], style={"position": "relative", "flex": "1 1 8rem", "height": "1.2rem", "background": "#eef2f5",
+                  "borderRadius": "3px"})
+        summary = (f"P50 {format_number(mid, lang, 0)} % · {t('chance_met', lang).lower()} "
+                   f"{format_number(row['prob_met'] * 100, lang, 0)} %")
+        lines.append(html.Div([html.Span(row["label"], style={"flex": "1 1 11rem"}), track,
+                               html.Span(summary, style={"flex": "1 1 10rem", "fontSize": "0.85rem"})],
+                              style={"display": "flex", "flexWrap": "wrap", "alignItems": "center", "gap": "0.5rem",
+                                     "margin": "0.35rem 0"}))
     return html.Figure([html.Figcaption(title, style={"fontWeight": 600, "marginBottom": "0.4rem"}), *lines],
                        id=chart_id, style={"margin": "0.5rem 0"})

@@ -21,7 +21,7 @@ from chainplan.schema import SUPERMARKET_KINDS
 from dash_app.i18n import t
 
 __all__ = ["ROLE_COLUMNS", "SIMPLE_CHART", "bars", "chain_elements", "chain_stylesheet", "format_number",
-           "frontier_figure", "gap_rows", "risk_figure", "risk_rows", "star_bars", "tier_bars"]
+           "frontier_figure", "gap_rows", "risk_bands", "risk_rows", "star_bars", "tier_bars"]
 
 #: A simple bar chart needs no zoom toolbar.
 SIMPLE_CHART = {"displayModeBar": False}
@@ -157,29 +157,19 @@ def risk_rows(risk: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
              "prob_met": row["prob_met"]} for row in risk["targets"]]
 
 
-def risk_figure(risk: Mapping[str, Any], lang: str) -> go.Figure:
-    """Each target's P10-P90 band and median as a per cent of its minimum; 100 % is the minimum met.
+def risk_bands(risk: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Each target's P10, P50 and P90 as a per cent of its minimum, with the chance of meeting it.
 
     Targets without a minimum are left out (there is nothing to attain).
     """
-    rows = [row for row in risk["targets"] if row.get("min")]
-    names = [target_name(row["target"], lang) for row in rows]
-    median = [attainment(row["p50"], row["min"]) for row in rows]
-    low = [attainment(row["p10"], row["min"]) for row in rows]
-    high = [attainment(row["p90"], row["min"]) for row in rows]
-    figure = go.Figure(go.Scatter(
-        x=median, y=names, mode="markers", marker={"size": 11, "color": "#2a6f97"}, name="P50",
-        error_x={"type": "data", "symmetric": False, "array": [h - m for h, m in zip(high, median, strict=True)],
-                 "arrayminus": [m - lo for m, lo in zip(median, low, strict=True)], "thickness": 6, "width": 0,
-                 "color": "rgba(42,111,151,0.35)"},
-        customdata=[[format_number(row["prob_met"] * 100, lang, 1)] for row in rows],
-        hovertemplate="%{y}: P50 %{x:.1f} % — " + t("chance_met", lang) + " %{customdata[0]} %<extra></extra>"))
-    figure.add_vline(x=100, line_dash="dot", line_color="#555")
-    figure.update_layout(title=t("risk_bands", lang), height=120 + 48 * max(1, len(rows)),
-                         margin={"l": 10, "r": 20, "t": 50, "b": 40}, separators=_separators(lang),
-                         xaxis={"title": t("percent_of_minimum", lang), "rangemode": "tozero"},
-                         yaxis={"automargin": True, "autorange": "reversed"}, showlegend=False)
-    return figure
+    rows = []
+    for row in risk["targets"]:
+        if not row.get("min"):
+            continue
+        rows.append({"label": target_name(row["target"], lang), "low": attainment(row["p10"], row["min"]),
+                     "mid": attainment(row["p50"], row["min"]), "high": attainment(row["p90"], row["min"]),
+                     "prob_met": row["prob_met"]})
+    return rows
 
 
 def bars(items: Sequence[tuple[str, float]]) -> list[dict[str, Any]]:

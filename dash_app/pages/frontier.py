@@ -19,8 +19,8 @@ from chainplan.scenario import ScenarioError
 from chainplan.sweep import SweepRefused
 from chainplan.users import allowed
 from dash_app.auth import current_role, job_identity, require_in_job, writes
-from dash_app.components import Column, chosen_scenario, dropdown, grid, header, scenario_options, table
-from dash_app.figures import SIMPLE_CHART, frontier_figure, risk_figure, risk_rows
+from dash_app.components import Column, band_chart, chosen_scenario, dropdown, grid, header, scenario_options, table
+from dash_app.figures import SIMPLE_CHART, frontier_figure, risk_bands, risk_rows
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 
@@ -185,7 +185,8 @@ def show_risk(run_id: int | None, draws: int | None, seed: int | None, key: str 
         p10=format_number(benefit["p10"], lang, 1), p50=format_number(benefit["p50"], lang, 1),
         p90=format_number(benefit["p90"], lang, 1), draws=format_number(risk["draws"], lang, 0))
     return html.Div([
-        dcc.Graph(id="risk-graph", figure=risk_figure(risk, lang), config=SIMPLE_CHART),
+        # Bands in HTML: the page opens without plotly, which loads only when a frontier is computed.
+        band_chart(t("risk_bands", lang), risk_bands(risk, lang), lang, "risk-graph"),
         html.P(summary, id="risk-benefit"),
         # At most seven targets: a plain table (an AG Grid costs a fifth of a second to draw).
         table([t("target", lang), t("target_min", lang), "P10", "P50", "P90", t("mean", lang), t("chance_met", lang)],

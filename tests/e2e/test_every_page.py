@@ -18,7 +18,7 @@ PAGES = {
     "chains": ("/chains?tier=provincial&product=SP002", "#chain-graph canvas"),
     "plans": ("/plans?scenario=file:baseline-2020.yaml", "#plans-table .ag-row"),
     "allocation": ("/allocation?run=1", "#funded-table .ag-row"),
-    "frontier": ("/frontier?run=1", "#risk-graph .main-svg"),
+    "frontier": ("/frontier?run=1", "#risk-benefit"),
     "compare": ("/compare?runs=1,2", "#compare-cost .ag-row"),
     "decisions": ("/decisions", "#runs-table .ag-row"),
     "users": ("/users", "#users-table"),

@@ -61,17 +61,16 @@ def test_the_frontier_figure_plots_each_targets_attainment_of_its_minimum() -> N
     assert figure.layout.separators == ",."
 
 
-def test_the_risk_figure_draws_p10_to_p90_bands_around_the_median() -> None:
-    from dash_app.figures import risk_figure, risk_rows
+def test_risk_bands_are_each_targets_p10_p50_p90_as_a_share_of_its_minimum() -> None:
+    from dash_app.figures import risk_bands, risk_rows
 
     risk = {"targets": [
         {"target": "new_products", "mean": 24.0, "p10": 20.0, "p50": 25.0, "p90": 30.0, "prob_met": 0.0, "min": 50.0,
          "max": None},
         {"target": "gaps_closed", "mean": 1.0, "p10": 0.0, "p50": 1.0, "p90": 2.0, "prob_met": 1.0, "min": None,
          "max": None}]}
-    trace = risk_figure(risk, "en").data[0]
-    assert list(trace.y) == ["New products"] and list(trace.x) == [50.0]
-    assert list(trace.error_x.array) == [10.0] and list(trace.error_x.arrayminus) == [10.0]
+    [band] = risk_bands(risk, "en")  # no minimum: nothing to attain, no band
+    assert band == {"label": "New products", "low": 40.0, "mid": 50.0, "high": 60.0, "prob_met": 0.0}
     assert [row["target"] for row in risk_rows(risk, "vi")] == ["Sản phẩm mới", "Điểm nghẽn chuỗi được khắc phục"]
 
 
