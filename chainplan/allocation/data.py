@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
@@ -143,6 +144,19 @@ def eligibility_reasons(ds: Dataset, scenario: Scenario, totals: pd.Series | Non
     another region, the minimum grant, then a required plan that is itself not eligible. ``totals`` is each plan's
     total request in VND (computed from ``plan_requests`` when not given); ``lang`` is ``en`` or ``vi``.
     """
+    return _in_words(_ineligibility(ds, scenario, totals), lang)
+
+
+def _in_words(reasons: dict[str, list[tuple[str, dict[str, Any]]]], lang: str) -> pd.Series:
+    """The reasons of :func:`_ineligibility` as sentences in ``lang``."""
+    return pd.Series({plan: [eligibility_sentence(code, params, lang) for code, params in found]
+                      for plan, found in reasons.items()}, dtype=object)
+
+
+def _ineligibility(ds: Dataset, scenario: Scenario, totals: pd.Series | None
+                   ) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """Per plan code, each reason it is not eligible as ``(code, parameters)``, in the order of
+    :func:`eligibility_reasons`; computed once and written in either language."""
     if totals is None:
         totals = ds.plan_requests.groupby("plan_code")["amount_vnd"].sum()
     codes = ds.plans["code"]
@@ -180,10 +194,9 @@ def eligibility_reasons(ds: Dataset, scenario: Scenario, totals: pd.Series | Non
         "plan": small.index, "order": len(scenario.required_appraisals) + 1, "code": "below_min_grant",
         "params": [{"total": int(v), "minimum": scenario.min_grant_vnd} for v in small.to_numpy()]}))
     table = pd.concat(found, ignore_index=True)
-    table["sentence"] = [eligibility_sentence(code, params, lang)
-                         for code, params in zip(table["code"], table["params"], strict=True)]
-    grouped = table.sort_values("order", kind="stable").groupby("plan", sort=False)["sentence"].agg(list).to_dict()
-    reasons: dict[str, list[str]] = {code: list(grouped.get(code, ())) for code in codes}
+    table["reason"] = list(zip(table["code"], table["params"], strict=True))
+    grouped = table.sort_values("order", kind="stable").groupby("plan", sort=False)["reason"].agg(list).to_dict()
+    reasons: dict[str, list[tuple[str, dict[str, Any]]]] = {code: list(grouped.get(code, ())) for code in codes}
     # A plan that needs an ineligible plan cannot be funded either (repeat until nothing changes: chains).
     requires = {code: needed for code, needed in zip(codes, ds.plans["requires_plan"], strict=True) if needed}
     flagged: set[str] = set()
@@ -192,10 +205,10 @@ def eligibility_reasons(ds: Dataset, scenario: Scenario, totals: pd.Series | Non
         changed = False
         for code, needed in requires.items():
             if reasons.get(needed) and code not in flagged:
-                reasons[code].append(eligibility_sentence("needs_ineligible", {"need": needed}, lang))
+                reasons[code].append(("needs_ineligible", {"need": needed}))
                 flagged.add(code)
                 changed = True
-    return pd.Series(reasons, dtype=object)
+    return reasons
 
 
 def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = None) -> AllocationInput:
@@ -219,8 +232,8 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     with_links = ds.plans[ds.plans["new_links"].map(len) > 0]
     gaps_closed = gaps_closed_by_plan(network, with_links) if len(with_links) else {}
     outcomes = plan_outcomes(ds, network, gaps_closed)
-    reasons = eligibility_reasons(ds, scenario, totals)
-    reasons_vi = eligibility_reasons(ds, scenario, totals, lang="vi")
+    found = _ineligibility(ds, scenario, totals)  # once; written in both languages below
+    reasons, reasons_vi = _in_words(found, "en"), _in_words(found, "vi")
     plans = ds.plans.set_index("code")
     org_region = dict(zip(ds.organizations["code"], ds.organizations["region_code"], strict=True))
     to_level = region_at_level(ds.regions, scenario.region_level)
