@@ -621,9 +621,13 @@ def scenario_for(uow: UnitOfWork, key: str, folder: str | os.PathLike[str] | Non
         with uow:
             run = uow.repository.get_run(int(value))
         if run is not None:
-            document = {k: v for k, v in run.scenario.items() if k != "extends"}
-            return Scenario.model_validate(document)
+            return _scenario_as_run(run)
     raise ScenarioError([InputProblem(None, None, None, key, "no such scenario file or stored run", key="scenario")])
+
+
+def _scenario_as_run(run: StoredRun) -> Scenario:
+    """The scenario a stored run was computed with (its ``extends`` was already followed when it ran)."""
+    return Scenario.model_validate({key: value for key, value in run.scenario.items() if key != "extends"})
 
 
 def allocation_view(uow: UnitOfWork, run_id: int) -> tuple[StoredRun, AllocationView]:
@@ -656,7 +660,7 @@ def year_targets(uow: UnitOfWork, folder: str | os.PathLike[str] | None, year: i
     document: dict[str, Any] | None = None
     if run_id is not None:
         run = stored_run(uow, run_id)
-        scenario = Scenario.model_validate({k: v for k, v in run.scenario.items() if k != "extends"})
+        scenario = _scenario_as_run(run)
         document = run.result
     elif folder is not None and (Path(folder) / "baseline-2020.yaml").is_file():
         scenario = load_scenario(Path(folder) / "baseline-2020.yaml")

@@ -11,7 +11,10 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from chainplan import services
+from chainplan.money import format_number
 from dash_app.i18n import grid_locale, t
+from dash_app.state import scenario_folder, unit_of_work
 
 __all__ = ["Column", "band_chart", "bar_chart", "card", "chosen_scenario", "dropdown", "grid", "header",
            "scenario_options", "table"]
@@ -123,9 +126,6 @@ def dropdown(lang: str, options: Sequence[Any], value: Any, component_id: Any, *
 
 def scenario_options(lang: str) -> list[dict[str, Any]]:
     """The scenarios a planner can start from: the shipped files, then every stored run's scenario."""
-    from chainplan import services
-    from dash_app.state import scenario_folder, unit_of_work
-
     options = []
     for choice in services.scenario_choices(unit_of_work(), scenario_folder()):
         label = (f"{choice.name} ({t('scenario_file', lang)})" if choice.run_id is None
@@ -149,8 +149,6 @@ def chosen_scenario(options: Sequence[Mapping[str, Any]], asked: str | None) -> 
 def bar_chart(title: str, rows: Sequence[Mapping[str, Any]], lang: str, chart_id: str, colour: str) -> html.Figure:
     """A simple horizontal bar chart in HTML: a label, a bar, the number (readable by a screen reader, and light:
     the landing page does not load plotly for two bar charts)."""
-    from chainplan.money import format_number
-
     lines = [html.Div([
         html.Span(row["label"], style={"flex": "0 0 9rem"}),
         html.Div(html.Div(style={"width": f"{100 * row['share']:.1f}%", "background": colour, "height": "1.1rem",
@@ -164,8 +162,6 @@ def bar_chart(title: str, rows: Sequence[Mapping[str, Any]], lang: str, chart_id
 def band_chart(title: str, rows: Sequence[Mapping[str, Any]], lang: str, chart_id: str) -> html.Figure:
     """Bands in HTML: per row a P10-P90 band and a P50 dot on a per-cent scale, a dotted line at 100 % (the minimum
     met), and the chance of meeting it in words. ``rows`` come from :func:`dash_app.figures.risk_bands`."""
-    from chainplan.money import format_number
-
     scale = max([120.0, *(float(r["high"]) * 1.05 for r in rows if r["high"] is not None)])
 
     def at(value: float | None) -> str:

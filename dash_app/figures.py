@@ -21,7 +21,8 @@ from chainplan.schema import SUPERMARKET_KINDS
 from dash_app.i18n import t
 
 __all__ = ["ROLE_COLUMNS", "SIMPLE_CHART", "bars", "chain_elements", "chain_stylesheet", "format_number",
-           "frontier_figure", "gap_rows", "risk_bands", "risk_rows", "star_bars", "tier_bars"]
+           "frontier_figure", "gap_rows", "risk_bands", "risk_rows", "star_bars", "target_amount",
+           "tier_bars"]
 
 #: A simple bar chart needs no zoom toolbar.
 SIMPLE_CHART = {"displayModeBar": False}
@@ -109,6 +110,20 @@ def gap_rows(gaps: Iterable[Gap], product_names: Mapping[str, str], lang: str) -
 
 def _separators(lang: str) -> str:
     return ",." if lang == "vi" else ".,"
+
+
+def target_amount(value: float | None, lang: str, *, share: bool = False, missing: str = "") -> str:
+    """A target's bound or achievement as people write it: a share in per cent, a count with up to two decimals;
+    ``missing`` for none (``None``, or NaN from a frame).
+
+    Examples
+    --------
+    >>> target_amount(0.625, "vi", share=True), target_amount(25.78, "en"), target_amount(None, "en", missing="—")
+    ('62,5 %', '25.78', '—')
+    """
+    if value is None or value != value:
+        return missing
+    return f"{format_number(float(value) * 100, lang, 1)} %" if share else format_number(float(value), lang, 2)
 
 
 def attainment(achieved: float | None, minimum: float | None) -> float | None:

@@ -24,6 +24,7 @@ from chainplan.scenario import ScenarioError, scenario_with_changes
 from chainplan.users import allowed
 from dash_app.auth import current_role, job_identity, require_in_job, writes
 from dash_app.components import Column, card, chosen_scenario, dropdown, grid, header, scenario_options, table
+from dash_app.figures import target_amount
 from dash_app.forms import SHARE_TARGETS, TARGETS, WEIGHTS, form_changes, form_values
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
@@ -259,15 +260,6 @@ def _run_panel(run_id: int | None, lang: str) -> Any:
     return render_run(stored, view, lang)
 
 
-def _target_value(target: str, value: float | None, lang: str) -> str:
-    """A target's bound or achievement as people write it: a share in per cent, a count with decimals as needed."""
-    if value is None or value != value:
-        return ""
-    if target in SHARE_TARGETS:
-        return f"{format_number(float(value) * 100, lang, 1)} %"
-    return format_number(float(value), lang, 2)
-
-
 def render_run(stored: Any, view: Any, lang: str) -> html.Div:
     """One stored run for a committee: summary cards, targets, money per line and region, baselines, plans."""
     document = stored.result
@@ -308,7 +300,8 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
     rest_rows = [{**row, "purpose": t(f"purpose_{row['purpose']}", lang), "reason": t(f"reason_{row['reason']}", lang),
                   "explanation": row[said]} for row in rest.to_dict("records")]
     targets = [{"target": display_name(row["target"], lang),
-                **{end: _target_value(row["target"], row[end], lang) for end in ("min", "max", "achieved")},
+                **{end: target_amount(row[end], lang, share=row["target"] in SHARE_TARGETS)
+                   for end in ("min", "max", "achieved")},
                 "met": "" if row["met"] is None else t("yes" if row["met"] else "no", lang)}
                for row in view.targets.to_dict("records")]
     baselines = [[t(f"method_{row['method']}", lang), format_number(row["objective"] or 0, lang, 2),

@@ -17,6 +17,7 @@ from chainplan.io.pack import display_name, label
 from chainplan.money import format_money, format_number
 from chainplan.runview import names_of
 from dash_app.components import Column, dropdown, grid, header, table
+from dash_app.figures import target_amount
 from dash_app.i18n import language, t
 from dash_app.state import unit_of_work
 
@@ -122,7 +123,7 @@ SUMMARY = ("run_id", "scenario", "status", "total_benefit", "funded_plans", "fun
 
 
 def _count(value: Any, lang: str) -> str:
-    return "" if value is None or value != value else format_number(float(value), lang, 2)
+    return target_amount(value, lang)
 
 
 def _summary_cell(key: str, row: dict[str, Any], lang: str) -> str:

@@ -7,9 +7,9 @@ from dash import html
 
 from chainplan import services
 from chainplan.allocation.wording import target_name
-from chainplan.money import format_money, format_number
+from chainplan.money import format_money
 from dash_app.components import Column, bar_chart, card, grid, header, table
-from dash_app.figures import star_bars, tier_bars
+from dash_app.figures import star_bars, target_amount, tier_bars
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 
@@ -17,9 +17,7 @@ dash.register_page(__name__, path="/", name="Overview", title="chainplan")
 
 
 def _amount(value: float | None, share: bool, lang: str) -> str:
-    if value is None or value != value:
-        return "—"
-    return f"{format_number(value * 100, lang, 1)} %" if share else format_number(value, lang, 2)
+    return target_amount(value, lang, share=share, missing="—")
 
 
 def _bound(low: float | None, high: float | None, share: bool, lang: str) -> str:

@@ -19,6 +19,7 @@ from chainplan import services
 from chainplan.appraisal import Appraisal, AppraisalRefused
 from chainplan.dataset import DatasetError
 from chainplan.money import format_number
+from chainplan.register import plan_register
 from chainplan.scenario import Scenario, ScenarioError
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.users import allowed
@@ -53,9 +54,10 @@ def _state(status: str | None, lang: str) -> str:
 
 
 def _rows(key: str | None, lang: str) -> tuple[list[Column], list[dict[str, Any]]]:
-    register = services.plans_register(unit_of_work(), _scenario(key), lang=lang)
+    dataset = services.load_dataset(unit_of_work())  # once: the register and the line names both read it
+    register = plan_register(dataset, _scenario(key), lang=lang)
     dataset_lines = [c.removeprefix("line:") for c in register.columns if c.startswith("line:")]
-    names = services.load_dataset(unit_of_work()).budget_lines.set_index("code")["name"].to_dict()
+    names = dataset.budget_lines.set_index("code")["name"].to_dict()
     columns = [Column("plan_code", t("plan", lang), width=90), Column("product", t("product", lang), width=200, flex=2),
                Column("organization", t("organization", lang), width=200, flex=2),
                Column("region", t("region", lang), width=130), Column("purpose", t("purpose", lang), width=130),
