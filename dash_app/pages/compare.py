@@ -18,6 +18,7 @@ from chainplan.money import format_money, format_number
 from chainplan.runview import names_of
 from dash_app.components import Column, dropdown, grid, header, table
 from dash_app.figures import target_amount
+from dash_app.forms import SHARE_TARGETS
 from dash_app.i18n import language, t
 from dash_app.state import unit_of_work
 
@@ -78,6 +79,7 @@ def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str]:
     targets: dict[str, dict[str, Any]] = {}
     for row in comparison.targets.to_dict("records"):
         entry = targets.setdefault(row["target"], {"target": display_name(row["target"], lang),
+                                                   "share": row["target"] in SHARE_TARGETS,
                                                    "min": _plain(row["min"]), "max": _plain(row["max"])})
         entry[f"run:{row['run_id']}"] = _plain(row["achieved"])
     differing = comparison.plans[comparison.plans["funded_in"].map(len) < len(ids)]
@@ -100,7 +102,8 @@ def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str]:
               [[_summary_cell(key, row, lang) for key in SUMMARY] for row in summary], "compare-summary"),
         html.H3(label("targets", lang)),
         table([label("target", lang), label("min", lang), label("max", lang), *(run_label[i] for i in ids)],
-              [[row["target"], *(_count(row.get(key), lang) for key in ("min", "max", *(f"run:{i}" for i in ids)))]
+              [[row["target"], *(target_amount(row.get(key), lang, share=row["share"])
+                                 for key in ("min", "max", *(f"run:{i}" for i in ids)))]
                for row in targets.values()], "compare-targets"),
         html.H3(t("plans_differ", lang)),
         grid("compare-plans", [Column("plan_code", t("plan", lang), width=90),
@@ -120,10 +123,6 @@ def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str]:
 
 SUMMARY = ("run_id", "scenario", "status", "total_benefit", "funded_plans", "funded_vnd", "targets_met",
            "regions_funded", "gini", "largest_region_share")
-
-
-def _count(value: Any, lang: str) -> str:
-    return target_amount(value, lang)
 
 
 def _summary_cell(key: str, row: dict[str, Any], lang: str) -> str:
