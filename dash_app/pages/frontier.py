@@ -115,7 +115,8 @@ def compute_frontier(set_progress: Callable[[str], None], _clicks: int | None, k
     lang = language(lang)
     require_in_job("run")
     db_url = job_identity().get("db_url")
-    if start is None or stop is None or steps is None or not 2 <= int(steps) <= MAX_STEPS:
+    if (start is None or stop is None or steps is None or not 2 <= int(steps) <= MAX_STEPS
+            or not 0 <= float(start) <= float(stop)):  # said here in the page's words, not the CLI's
         return dash.no_update, html.Span(t("frontier_bad_range", lang).format(most=MAX_STEPS), style=ERROR)
     try:
         scenario = services.scenario_for(unit_of_work(db_url), key or "", scenario_folder())

@@ -24,6 +24,9 @@ def test_a_planner_computes_a_frontier(browser: Any, live_url: str, live_db: str
 def _compute_a_frontier(page: Any, live_url: str, live_db: str) -> None:
     page.goto(live_url + "/frontier?lang=en&scenario=file:baseline-2020.yaml")
     page.wait_for_selector("#frontier-empty")
+    page.fill("#frontier-from", "160")  # above the "to" (150): refused in words before any solve
+    page.click("#frontier-button")
+    page.wait_for_function("document.querySelector('#frontier-message').innerText.includes('no larger than')")
     page.fill("#frontier-from", "80")
     page.fill("#frontier-to", "120")
     page.fill("#frontier-steps", "3")
