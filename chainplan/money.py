@@ -21,6 +21,8 @@ import math
 import re
 from fractions import Fraction
 
+from chainplan.wording.numbers import format_money, format_number  # one home for numbers people read
+
 __all__ = ["MAX_VND", "MoneyError", "exact_decimal", "format_money", "format_number", "format_vnd", "parse_vnd",
            "scale_vnd"]
 
@@ -83,21 +85,3 @@ def scale_vnd(amount: int, factor: float) -> int:
 def format_vnd(amount: int | float) -> str:
     """Whole VND with Vietnamese thousands separators: ``1.500.000.000 VND``."""
     return f"{round(amount):,}".replace(",", ".") + " VND"
-
-
-def format_number(value: float, lang: str, decimals: int = 1) -> str:
-    """A number for people: thousands grouped, at most ``decimals`` decimals, no trailing zeros; Vietnamese
-    writes ``1.234,5`` and English ``1,234.5``.
-
-    Examples
-    --------
-    >>> format_number(1234567.5, "vi"), format_number(1234567.5, "en"), format_number(2000, "vi", 0)
-    ('1.234.567,5', '1,234,567.5', '2.000')
-    """
-    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:,.0f}"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".") if lang == "vi" else text
-
-
-def format_money(amount: float, lang: str) -> str:
-    """Whole VND for a page or a report: ``1.500.000.000 ₫`` in Vietnamese, ``1,500,000,000 VND`` in English."""
-    return format_number(round(amount), lang, 0) + (" ₫" if lang == "vi" else " VND")

@@ -13,6 +13,7 @@ from dash import dcc, html
 
 from chainplan import services
 from chainplan.money import format_number
+from chainplan.wording import term
 from dash_app.i18n import grid_locale, t
 from dash_app.state import scenario_folder, unit_of_work
 
@@ -34,7 +35,7 @@ def header(lang: str, path: str, query: Mapping[str, str] | None = None) -> html
 
     who: list[object] = []
     if current_user.is_authenticated:
-        who = [html.Span(f"{t('signed_in_as', lang)} {current_user.id} ({t('role_' + current_user.role, lang)})",
+        who = [html.Span(f"{t('signed_in_as', lang)} {current_user.id} ({term('user_role', current_user.role, lang)})",
                          id="signed-in-user", style={"marginRight": "1rem", "color": "#555"}),
                html.A(t("sign_out", lang), href=f"/logout?lang={lang}", id="sign-out",
                       style={"marginRight": "1rem"})]

@@ -18,6 +18,7 @@ from chainplan.allocation.wording import target_name
 from chainplan.chains import Gap
 from chainplan.money import format_number
 from chainplan.schema import SUPERMARKET_KINDS
+from chainplan.wording import term
 from dash_app.i18n import t
 
 __all__ = ["ROLE_COLUMNS", "SIMPLE_CHART", "bars", "chain_elements", "chain_stylesheet", "format_number",
@@ -63,7 +64,7 @@ def chain_elements(
         if organization.get("kind") in SUPERMARKET_KINDS:
             classes.append("supermarket")
         elements.append({
-            "data": {"id": organization["code"], "label": organization["name"], "role": t(f"role_{role}_org", lang)},
+            "data": {"id": organization["code"], "label": organization["name"], "role": term("org_role", role, lang)},
             "position": {"x": 60 + 260 * ROLE_COLUMNS.index(role), "y": 50 + 90 * row},
             "classes": " ".join(classes),
         })
@@ -102,7 +103,8 @@ def gap_rows(gaps: Iterable[Gap], product_names: Mapping[str, str], lang: str) -
     order = {"high": 0, "medium": 1, "low": 2}
     return [{
         "product": f"{product_names.get(g.product_code, g.product_code)} ({g.product_code})",
-        "product_code": g.product_code, "type": t(g.type, lang), "severity": t(f"severity_{g.severity}", lang),
+        "product_code": g.product_code, "type": term("gap", g.type, lang),
+        "severity": term("severity", g.severity, lang),
         "severity_rank": order.get(g.severity, 3),
         "detail": g.detail_vi if lang == "vi" and g.detail_vi else g.detail,
     } for g in gaps]
@@ -202,7 +204,7 @@ def bars(items: Sequence[tuple[str, float]]) -> list[dict[str, Any]]:
 def tier_bars(summary: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
     """Key-chain products by tier, district first."""
     tiers = ("district", "provincial", "national")
-    return bars([(t(f"tier_{tier}", lang), summary["products_by_tier"][tier]) for tier in tiers])
+    return bars([(term("tier", tier, lang), summary["products_by_tier"][tier]) for tier in tiers])
 
 
 def star_bars(summary: Mapping[str, Any]) -> list[dict[str, Any]]:

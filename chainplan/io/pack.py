@@ -14,53 +14,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from chainplan.allocation.wording import TARGET_NAMES
+from chainplan.allocation.wording import target_name, target_names
 from chainplan.compare import Comparison
-from chainplan.money import format_money, format_number
+from chainplan.wording import format_money, format_number, term, text
 
 __all__ = ["LANGUAGES", "display_name", "label", "write_pack_report", "write_pack_workbook"]
 
 LANGUAGES = ("vi", "en")
 
-#: Sheet titles and column headers in both languages.
-_WORDS: dict[str, tuple[str, str]] = {
-    "summary": ("Tổng hợp", "Summary"), "targets": ("Chỉ tiêu", "Targets"), "plans": ("Kế hoạch", "Plans"),
-    "lines": ("Nguồn vốn", "Budget lines"), "regions": ("Địa bàn", "Regions"),
-    "explanations": ("Giải trình", "Explanations"), "cost_per_outcome": ("Chi phí theo kết quả", "Cost per outcome"),
-    "run_id": ("Phương án", "Run"), "scenario": ("Kịch bản", "Scenario"), "status": ("Trạng thái", "Status"),
-    "objective": ("Giá trị mục tiêu", "Objective"), "total_benefit": ("Tổng lợi ích", "Total benefit"),
-    "funded_plans": ("Số kế hoạch được hỗ trợ", "Plans funded"), "funded_vnd": ("Kinh phí hỗ trợ (đồng)",
-                                                                                 "Funded (VND)"),
-    "targets_met": ("Chỉ tiêu đạt", "Targets met"), "regions_funded": ("Số địa bàn được hỗ trợ", "Regions funded"),
-    "gini": ("Hệ số Gini theo địa bàn", "Gini over regions"),
-    "largest_region_share": ("Tỷ trọng địa bàn lớn nhất", "Largest region share"),
-    "created_by": ("Người chạy", "Run by"), "created_at": ("Thời điểm", "Run at"),
-    "target": ("Chỉ tiêu", "Target"), "achieved": ("Đạt được", "Achieved"), "min": ("Tối thiểu", "Min"),
-    "max": ("Tối đa", "Max"), "met": ("Đạt", "Met"), "plan_code": ("Mã kế hoạch", "Plan"),
-    "funded_in": ("Được hỗ trợ ở phương án", "Funded in runs"), "amount_vnd": ("Số tiền (đồng)", "Amount (VND)"),
-    "product_code": ("Mã sản phẩm", "Product"), "region_code": ("Địa bàn", "Region"),
-    "line": ("Nguồn vốn", "Budget line"), "name": ("Tên", "Name"), "available": ("Được bố trí (đồng)",
-                                                                            "Available (VND)"),
-    "used": ("Đã phân bổ (đồng)", "Used (VND)"), "reason": ("Lý do", "Reason"),
-    "explanation": ("Giải thích", "Explanation"), "funded": ("Được hỗ trợ", "Funded"),
-    "outcome": ("Kết quả", "Outcome"), "units": ("Số lượng kỳ vọng", "Expected units"),
-    "vnd_per_unit": ("Đồng cho mỗi đơn vị kết quả", "VND per unit"), "title": ("So sánh phương án phân bổ vốn",
-                                                                        "Comparison of funding options"),
-    "warnings": ("Lưu ý", "Warnings"), "yes": ("có", "yes"), "no": ("không", "no"),
-}
-_STATUSES: dict[str, tuple[str, str]] = {
-    "optimal": ("tối ưu", "optimal"), "feasible": ("khả thi", "feasible"),
-    "time_limit": ("dừng do hết thời gian", "stopped at the time limit"),
-    "infeasible": ("không khả thi", "infeasible"), "error": ("lỗi bộ giải", "solver error"),
-}
 _NAMED_COLUMNS = {"target", "outcome", "status"}
 _MONEY_COLUMNS = {"funded_vnd", "amount_vnd", "available", "used", "vnd_per_unit"}
 _VND_FORMAT = '#,##0 "₫"'
 
 
 def _word(key: str, lang: str) -> str:
-    vi, en = _WORDS.get(key, (key, key))
-    return vi if lang == "vi" else en
+    if key in ("yes", "no"):
+        return term("yes_no", key, lang)
+    found = text(f"column.{key}", lang)
+    return text(f"sheet.{key}", lang) if found == f"column.{key}" else found
 
 
 def _explanations(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -82,8 +53,9 @@ def _views(comparison: Comparison, lang: str) -> dict[str, pd.DataFrame]:
 
 
 def _name(code: str, lang: str) -> str:
-    vi, en = TARGET_NAMES.get(code) or _STATUSES.get(code) or (code, code)
-    return vi if lang == "vi" else en
+    if code in target_names(lang):
+        return target_name(code, lang)
+    return term("status", code, lang)
 
 
 def _when(value: str, lang: str) -> str:

@@ -22,6 +22,7 @@ from chainplan.io.pack import display_name
 from chainplan.money import format_money, format_number
 from chainplan.scenario import ScenarioError, scenario_with_changes
 from chainplan.users import allowed
+from chainplan.wording import term, text
 from dash_app.auth import current_role, job_identity, require_in_job, writes
 from dash_app.components import Column, card, chosen_scenario, dropdown, grid, header, scenario_options, table
 from dash_app.figures import target_amount
@@ -49,7 +50,7 @@ def _form(lang: str, may_run: bool, values: dict[str, Any]) -> html.Div:
         return html.Label([label, dcc.Input(id=_knob(key), type="number", step=step, min=0, max=maximum,
                                             disabled=disabled, debounce=True, value=values.get(key))], style=FIELD)
 
-    weights = [_number_field(f"weights.{name}", t(f"weight_{name}", lang), disabled=off) for name in WEIGHTS]
+    weights = [_number_field(f"weights.{name}", term("weight", name, lang), disabled=off) for name in WEIGHTS]
     targets = []
     for name in TARGETS:
         unit = " (%)" if name in SHARE_TARGETS else ""
@@ -72,7 +73,7 @@ def _form(lang: str, may_run: bool, values: dict[str, Any]) -> html.Div:
             html.Legend(t("regional_rules", lang)),
             html.Div([
                 html.Label([t("region_level", lang), dropdown(lang, [
-                    {"label": t(f"stage_{level}", lang), "value": level} for level in ("commune", "district",
+                    {"label": term("stage_level", level, lang), "value": level} for level in ("commune", "district",
                                                                                         "province")],
                     values.get("region_level", "district"), _knob("region_level"), clearable=False, disabled=off)],
                     style=FIELD),
@@ -220,7 +221,7 @@ def run(set_progress: Callable[[str], None], _clicks: int | None, key: str | Non
         return dash.no_update, html.Div(f"{t('run_failed', lang)}: {outcome['error']}", style=ERROR)
     stored = outcome["run"]
     seconds = format_number(time.perf_counter() - started, lang, 1)
-    message = t("run_done", lang).format(run=stored.run_id, status=t(f"status_{stored.result.status}", lang),
+    message = t("run_done", lang).format(run=stored.run_id, status=term("status", stored.result.status, lang),
                                          seconds=seconds)
     return stored.run_id, html.Span(message, id="run-done")
 
@@ -256,7 +257,7 @@ def _run_panel(run_id: int | None, lang: str) -> Any:
     try:
         stored, view = services.allocation_view(unit_of_work(), int(run_id))
     except UnknownRun:
-        return html.P(t("unknown_run", lang).format(run=run_id), style=ERROR, id="run-empty")
+        return html.P(text("error.run.unknown", lang, run=run_id), style=ERROR, id="run-empty")
     return render_run(stored, view, lang)
 
 
@@ -267,7 +268,7 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
     rest = view.plans[~view.plans["funded"]]
     met = int(view.targets["met"].fillna(False).astype(bool).sum())
     cards = html.Div([
-        card(t("status", lang), t(f"status_{stored.status}", lang), "result-status"),
+        card(t("status", lang), term("status", stored.status, lang), "result-status"),
         card(t("funded_plans", lang), format_number(len(funded), lang, 0), "result-funded-plans"),
         card(t("funded_money", lang), format_money(int(funded["total_vnd"].fillna(0).sum()), lang),
              "result-funded-vnd"),
@@ -295,16 +296,17 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
                     Column("organization", t("organization", lang), width=200, flex=2),
                     Column("region", t("region", lang), width=130), Column("purpose", t("purpose", lang), width=130)]
     said = "explanation_vi" if lang == "vi" else "explanation"
-    funded_rows = [{**row, "purpose": t(f"purpose_{row['purpose']}", lang), "explanation": row[said]}
+    funded_rows = [{**row, "purpose": term("purpose", row['purpose'], lang), "explanation": row[said]}
                    for row in funded.to_dict("records")]
-    rest_rows = [{**row, "purpose": t(f"purpose_{row['purpose']}", lang), "reason": t(f"reason_{row['reason']}", lang),
+    rest_rows = [{**row, "purpose": term("purpose", row["purpose"], lang),
+                  "reason": term("reason", row["reason"], lang),
                   "explanation": row[said]} for row in rest.to_dict("records")]
     targets = [{"target": display_name(row["target"], lang),
                 **{end: target_amount(row[end], lang, share=row["target"] in SHARE_TARGETS)
                    for end in ("min", "max", "achieved")},
-                "met": "" if row["met"] is None else t("yes" if row["met"] else "no", lang)}
+                "met": "" if row["met"] is None else term("yes_no", "yes" if row["met"] else "no", lang)}
                for row in view.targets.to_dict("records")]
-    baselines = [[t(f"method_{row['method']}", lang), format_number(row["objective"] or 0, lang, 2),
+    baselines = [[term("method", row['method'], lang), format_number(row["objective"] or 0, lang, 2),
                   format_number(row["total_benefit"] or 0, lang, 2), format_number(row["funded_plans"] or 0, lang, 0),
                   format_number(row["targets_met"] or 0, lang, 0), format_number(row["rule_violations"], lang, 0)]
                  for row in view.baselines.to_dict("records")]
@@ -325,7 +327,7 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
                               Column("left", t("left", lang), "money", 150),
                               Column("value_of_one_more_billion", t("value_of_money", lang), "number", 140),
                               Column("value_of_money_status", t("value_of_money_status", lang), width=140)],
-             [{**row, "value_of_money_status": t(f"vom_{row['value_of_money_status']}", lang)}
+             [{**row, "value_of_money_status": term("vom", row['value_of_money_status'], lang)}
               for row in view.lines.to_dict("records")], lang),
         html.H3(t("money_by_region", lang)),
         grid("result-regions", [Column("name", t("region", lang), width=160, flex=2),

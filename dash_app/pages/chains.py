@@ -18,6 +18,7 @@ from dash import Input, Output, State, callback, dcc, html
 from chainplan import services
 from chainplan.chains import GAP_TYPES, UnknownProduct
 from chainplan.dataset import region_at_level
+from chainplan.wording import term
 from dash_app.components import card, dropdown, header, table
 from dash_app.figures import ROLE_COLOURS, chain_elements, chain_stylesheet, format_number, gap_rows
 from dash_app.i18n import grid_locale, language, t
@@ -64,7 +65,7 @@ def _columns(lang: str) -> list[dict[str, Any]]:
 def _legend(lang: str) -> html.Div:
     swatch = {"display": "inline-block", "width": "12px", "height": "12px", "marginRight": "4px",
               "verticalAlign": "middle", "borderRadius": "50%"}
-    items = [html.Span([html.Span(style={**swatch, "background": colour}), t(f"role_{role}_org", lang)],
+    items = [html.Span([html.Span(style={**swatch, "background": colour}), term("org_role", role, lang)],
                        style={"marginRight": "1rem"}) for role, colour in ROLE_COLOURS.items()]
     items.append(html.Span([html.Span(style={**swatch, "border": "3px solid #c1121f"}), t("legend_gap", lang)]))
     return html.Div(items, id="chain-legend", style={"fontSize": "0.85rem", "margin": "0.25rem 0"})
@@ -83,7 +84,7 @@ def layout(lang: str | None = None, tier: str | None = None, product: str | None
     region = region if region in {r["value"] for r in regions} else None
     query = {k: v for k, v in (("tier", tier), ("region", region), ("product", product)) if v}
     tier_options = [{"label": t("all", lang), "value": "all"}] + [
-        {"label": t(f"tier_{name}", lang), "value": name} for name in TIERS]
+        {"label": term("tier", name, lang), "value": name} for name in TIERS]
     return html.Div([
         header(lang, "/chains", query),
         dcc.Location(id="chains-url", refresh=False),
@@ -188,7 +189,7 @@ def _product_panel(view: services.ChainView, lang: str) -> html.Div:
                   f"{format_number(trace.demand, lang, 0)} {unit}".strip(), id="trace-flow")
     who = view.names
     fixes = [[t(c.gap_type, lang), who.get(c.from_code, c.from_code), who.get(c.to_code, c.to_code),
-              t(f"proximity_{c.proximity}", lang), f"{format_number(c.spare_capacity, lang, 0)} {unit}".strip()]
+              term("proximity", c.proximity, lang), f"{format_number(c.spare_capacity, lang, 0)} {unit}".strip()]
              for c in view.candidates]
     candidates = (table([t("gap_type", lang), t("from", lang), t("to", lang), t("proximity", lang),
                          t("spare_capacity", lang)], fixes, "candidate-rows") if fixes

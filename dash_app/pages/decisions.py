@@ -13,6 +13,7 @@ from flask_login import current_user
 from chainplan import services
 from chainplan.decisions import DecisionRefused
 from chainplan.users import allowed
+from chainplan.wording import term, text
 from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header
 from dash_app.figures import format_number
@@ -33,16 +34,16 @@ def _when(value: str, lang: str) -> str:
 def _run_rows(lang: str) -> list[dict[str, Any]]:
     return [{
         "run": r["run_id"], "scenario": r["scenario"], "created_at": _when(r["created_at"], lang),
-        "run_by": r["created_by"], "status": t(f"status_{r['status']}", lang),
+        "run_by": r["created_by"], "status": term("status", r['status'], lang),
         "objective": None if r["objective"] is None else format_number(r["objective"], lang, 2),
         "funded_plans": r["funded_plans"], "data": r["dataset_fingerprint"][:12],
-        "decision": t(f"decision_{r['decision']}", lang) if r["decision"] else "",
+        "decision": term("decision", r['decision'], lang) if r["decision"] else "",
     } for r in services.runs_overview(unit_of_work())]
 
 
 def _audit_rows(lang: str) -> list[dict[str, Any]]:
     return [{"at": e.at.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M"),
-             "action": t(f"action_{e.action}", lang), "run": e.run_id, "year": e.year, "by": e.by, "note": e.note}
+             "action": term("action", e.action, lang), "run": e.run_id, "year": e.year, "by": e.by, "note": e.note}
             for e in services.audit_log(unit_of_work())]
 
 
@@ -103,7 +104,8 @@ def adopt(_clicks: int | None, run_id: int | None, year: int | None, note: str |
     try:
         services.adopt_run(unit_of_work(), int(run_id), by=str(current_user.id), note=note or "", year=chosen_year)
     except DecisionRefused as exc:
-        return html.Span(t(f"refused_{exc.code}", lang), style={"color": "#b00020"}), dash.no_update, dash.no_update
+        refusal = html.Span(text(f"error.decision.{exc.code}", lang), style={"color": "#b00020"})
+        return refusal, dash.no_update, dash.no_update
     audit = _grid("audit-table", ["at", "action", "run", "year", "by", "note"], _audit_rows(lang), lang, "260px")
     message = t("adopted_ok", lang).format(run=run_id, year=chosen_year)
     return message, _run_rows(lang), audit

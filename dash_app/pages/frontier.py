@@ -18,6 +18,7 @@ from chainplan.risk import RiskRefused
 from chainplan.scenario import ScenarioError
 from chainplan.sweep import SweepRefused
 from chainplan.users import allowed
+from chainplan.wording import term
 from dash_app.auth import current_role, job_identity, require_in_job, writes
 from dash_app.components import Column, band_chart, chosen_scenario, dropdown, grid, header, scenario_options, table
 from dash_app.figures import SIMPLE_CHART, frontier_figure, risk_bands, risk_rows
@@ -39,7 +40,7 @@ ERROR = {"color": "#b00020"}
 def _run_options(lang: str) -> list[dict[str, Any]]:
     options = []
     for run in services.runs_overview(unit_of_work()):
-        status = t("status_" + run["status"], lang)
+        status = term("status", run["status"], lang)
         options.append({"label": f"{t('run', lang)} {run['run_id']} — {run['scenario']} ({status})",
                         "value": run["run_id"]})
     return options
@@ -140,7 +141,7 @@ def show_frontier(data: dict[str, Any] | None, lang: str | None) -> Any:
     if not data:
         return html.P(t("frontier_empty", lang), id="frontier-empty")
     points = data["points"]
-    rows = [{"budget_scale": p["budget_scale"], "budget_vnd": p["budget_vnd"], "status": t(f"status_{p['status']}",
+    rows = [{"budget_scale": p["budget_scale"], "budget_vnd": p["budget_vnd"], "status": term("status", p['status'],
                                                                                             lang),
              "total_benefit": p["total_benefit"], "funded_plans": p["funded_plans"], "funded_vnd": p["funded_vnd"],
              "targets_met": sum(1 for met in p["targets_met"].values() if met)} for p in points]

@@ -8,6 +8,7 @@ from dash import html
 from chainplan import services
 from chainplan.allocation.wording import target_name
 from chainplan.money import format_money
+from chainplan.wording import term
 from dash_app.components import Column, bar_chart, card, grid, header, table
 from dash_app.figures import star_bars, target_amount, tier_bars
 from dash_app.i18n import language, t
@@ -45,7 +46,7 @@ def year_targets_section(lang: str, year: int | None) -> html.Div:
             "after": _amount(row["after"], share, lang),
             "goal": (t("target_share", lang) if share else t("target_added", lang)) + " "
             + _bound(row["min"], row["max"], share, lang),
-            "met": "—" if row["met"] is None else t("yes" if row["met"] else "no", lang)})
+            "met": "—" if row["met"] is None else term("yes_no", "yes" if row["met"] else "no", lang)})
     return html.Div([
         html.H2(t("year_targets", lang).format(year=targets.year), style={"fontSize": "1.2rem"}),
         html.P(intro, id="year-targets-intro"),
@@ -74,8 +75,8 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
         card(t("requested", lang), format_money(summary["requested_vnd"], lang), "card-requested"),
     ], style={"display": "flex", "flexWrap": "wrap", "gap": "0.75rem"})
     appraisals = table(
-        [t("stage", lang), t("pending", lang), t("passed", lang), t("failed", lang)],
-        [[t(f"stage_{stage}", lang), s["pending"], s["passed"], s["failed"]]
+        [t("stage", lang), *(term("appraisal_status", status, lang) for status in ("pending", "passed", "failed"))],
+        [[term("stage_level", stage, lang), s["pending"], s["passed"], s["failed"]]
          for stage, s in summary["appraisals"].items()
          if sum(s.values())],
         "appraisal-table",

@@ -23,6 +23,7 @@ from chainplan.register import plan_register
 from chainplan.scenario import Scenario, ScenarioError
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.users import allowed
+from chainplan.wording import term, text
 from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header, scenario_options
 from dash_app.i18n import language, t
@@ -63,15 +64,16 @@ def _rows(key: str | None, lang: str) -> tuple[list[Column], list[dict[str, Any]
                Column("region", t("region", lang), width=130), Column("purpose", t("purpose", lang), width=130),
                Column("requested_vnd", t("requested", lang), "money", 150),
                *[Column(f"line:{line}", str(names.get(line, line)), "money", 150) for line in dataset_lines],
-               *[Column(f"appraisal:{stage}", t(f"appraisal_at_{stage}", lang), width=120)
+               *[Column(f"appraisal:{stage}", term("appraisal_stage", stage, lang), width=120)
                  for stage in APPRAISAL_STAGES],
                Column("score", t("score", lang), "number", 90, digits=1),
                Column("eligible", t("eligible", lang), width=100),
                Column("reasons", t("why_not_eligible", lang), width=300, flex=3)]
     rows = []
     for record in register.to_dict("records"):
-        row = {**record, "purpose": t(f"purpose_{record['purpose']}", lang),
-               "eligible": t("yes" if record["eligible"] else "no", lang), "reasons": "; ".join(record["reasons"]),
+        row = {**record, "purpose": term("purpose", record['purpose'], lang),
+               "eligible": term("yes_no", "yes" if record["eligible"] else "no", lang),
+               "reasons": "; ".join(record["reasons"]),
                "score": None if record["score"] != record["score"] else record["score"]}
         for stage in APPRAISAL_STAGES:
             row[f"appraisal:{stage}"] = _state(record[f"appraisal:{stage}"], lang)
@@ -111,7 +113,7 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
         html.Div([
             html.Label([t("plan", lang), dropdown(lang, _plan_options(), None, "appraisal-plan", disabled=off)],
                        style={**FIELD, "flex": "2 1 260px"}),
-            html.Label([t("stage", lang), dropdown(lang, [{"label": t(f"stage_{s}", lang), "value": s}
+            html.Label([t("stage", lang), dropdown(lang, [{"label": term("stage_level", s, lang), "value": s}
                                                           for s in APPRAISAL_STAGES], "district", "appraisal-stage",
                                                    clearable=False, disabled=off)], style=FIELD),
             html.Label([t("result", lang), dropdown(lang, [{"label": t(s, lang), "value": s}
@@ -149,7 +151,7 @@ def show(key: str | None, _version: int | None, lang: str | None) -> tuple[Any, 
     except ScenarioError as exc:
         problems = "; ".join(f"{p.key}: {p.reason}" for p in exc.problems)
         return html.P(f"{t('scenario_problems', lang)} {problems}", style=ERROR), "", search
-    eligible = sum(1 for row in rows if row["eligible"] == t("yes", lang))
+    eligible = sum(1 for row in rows if row["eligible"] == term("yes_no", "yes", lang))
     summary = t("plans_summary", lang).format(plans=format_number(len(rows), lang, 0),
                                               eligible=format_number(eligible, lang, 0))
     return (grid("plans-table", columns, rows, lang, height="520px", csv_name="plans.csv", row_id="plan_code"),
@@ -176,13 +178,13 @@ def save(_clicks: int | None, plan: str | None, stage: str | None, status: str |
     try:
         day = dt.date.fromisoformat(when) if when else None
     except ValueError:
-        return html.Span(t("appraisal_refused_bad_date", lang), style=ERROR), dash.no_update
+        return html.Span(text("error.appraisal.bad_date", lang), style=ERROR), dash.no_update
     try:
         stored = services.record_appraisal(unit_of_work(), Appraisal(
             plan, stage or "", status or "", score, day, str(current_user.id), note or ""))
     except AppraisalRefused as exc:
-        return html.Span(t(f"appraisal_refused_{exc.code}", lang), style=ERROR, id="appraisal-refused"), dash.no_update
-    saved = t("appraisal_saved", lang).format(plan=stored.plan_code, stage=t(f"stage_{stored.stage}", lang),
+        return html.Span(text(f"error.appraisal.{exc.code}", lang), style=ERROR, id="appraisal-refused"), dash.no_update
+    saved = t("appraisal_saved", lang).format(plan=stored.plan_code, stage=term("stage_level", stored.stage, lang),
                                               status=t(stored.status, lang))
     return html.Span(saved, id="appraisal-saved"), (version or 0) + 1
 

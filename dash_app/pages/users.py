@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
 from chainplan.users import ROLES, UserRefused, allowed
+from chainplan.wording import term
 from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header
 from dash_app.i18n import language, t
@@ -22,20 +23,21 @@ FIELD = {"display": "block", "margin": "0.5rem 0"}
 
 
 def _users_table(lang: str) -> Any:
-    rows = [{"name": u.name, "role": t(f"role_{u.role}", lang), "active": t("active" if u.active else "disabled", lang),
+    rows = [{"name": u.name, "role": term("user_role", u.role, lang),
+             "active": t("active" if u.active else "disabled", lang),
              "created_at": u.created_at.strftime("%d/%m/%Y" if lang == "vi" else "%Y-%m-%d")}
             for u in services.list_users(unit_of_work())]
     return grid("users-table", [Column("name", t("user_name", lang), width=140, flex=2),
                                 Column("role", t("role", lang), width=140),
                                 Column("active", t("may_sign_in", lang), width=140),
-                                Column("created_at", t("created_at", lang), width=120)], rows, lang,
+                                Column("created_at", t("user_created", lang), width=120)], rows, lang,
                 height="auto" if len(rows) <= 15 else "420px")
 
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
     admin = allowed(current_role(), "manage_users")
-    roles = [{"label": t(f"role_{role}", lang), "value": role} for role in ROLES]
+    roles = [{"label": term("user_role", role, lang), "value": role} for role in ROLES]
     names = [{"label": u.name, "value": u.name} for u in services.list_users(unit_of_work())]
     return html.Div([
         header(lang, "/users"),

@@ -42,5 +42,5 @@ def test_money_in_a_reason_is_written_the_way_each_language_writes_it() -> None:
     params = {"total": 1_234_567, "minimum": 2_000_000}
     assert eligibility_sentence("below_min_grant", params, "en").startswith("asks for 1,234,567 VND")
     assert eligibility_sentence("below_min_grant", params, "vi") == (
-        "tổng đề nghị 1.234.567 đồng, dưới mức hỗ trợ tối thiểu 2.000.000 đồng")
+        "tổng đề nghị 1.234.567 ₫, dưới mức hỗ trợ tối thiểu 2.000.000 ₫")
     assert decision_sentence("region_cap", {"region": "HL", "cap": 3}, "vi").startswith("Địa bàn HL đã có 3")
