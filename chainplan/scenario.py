@@ -134,6 +134,10 @@ class Scenario(_Strict):
 
     name: str = Field(min_length=1)
     description: str = ""
+    #: What a Vietnamese reader sees; ``name`` stays the scenario's one key in every language. A scenario that
+    #: extends another does not inherit these (its own name would otherwise read as its base's).
+    name_vi: str = ""
+    description_vi: str = ""
     extends: str | None = None
     required_appraisals: list[Stage] = Field(default_factory=lambda: list(_DEFAULT_STAGES))
     budget_lines: dict[str, int] = Field(default_factory=dict)
@@ -170,6 +174,20 @@ class Scenario(_Strict):
         if not math.isfinite(value):
             raise ValueError("must be a finite number")
         return value
+
+    def title(self, lang: str) -> str:
+        """The scenario's name in ``lang`` (its ``name`` when there is no Vietnamese one).
+
+        Examples
+        --------
+        >>> Scenario(name="equity", name_vi="Công bằng vùng").title("vi"), Scenario(name="equity").title("vi")
+        ('Công bằng vùng', 'equity')
+        """
+        return self.name_vi if lang == "vi" and self.name_vi else self.name
+
+    def summary(self, lang: str) -> str:
+        """The scenario's description in ``lang`` (the English one when there is no Vietnamese one)."""
+        return self.description_vi if lang == "vi" and self.description_vi else self.description
 
     @property
     def has_regional_rules(self) -> bool:
@@ -293,7 +311,15 @@ def _read(path: Path, chain: tuple[Path, ...], money_problems: list[InputProblem
     if "name" not in document:
         reason = "a scenario that extends another needs a name of its own"
         raise ScenarioError([InputProblem(None, None, None, None, reason, source, key="name")])
-    return _merge(base, document)
+    return _merge(_own_titles(base, document), document)
+
+
+def _own_titles(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``base`` without its Vietnamese name and description when ``override`` renames the scenario."""
+    if "name" in override and override["name"] != base.get("name"):
+        return {k: v for k, v in base.items() if k not in ("name_vi", "description_vi")
+                or k in override}
+    return base
 
 
 def scenario_from_mapping(document: dict[str, Any], source: str | None = None) -> Scenario:
@@ -350,7 +376,8 @@ def scenario_with_changes(base: Scenario, changes: dict[str, Any], source: str =
     ...
     """
     money_problems: list[InputProblem] = []
-    document = _merge(base.model_dump(exclude={"extends"}), _read_money(dict(changes), source, money_problems))
+    changes = _read_money(dict(changes), source, money_problems)
+    document = _merge(_own_titles(base.model_dump(exclude={"extends"}), changes), changes)
     targets = document.get("targets")
     if isinstance(targets, dict):
         document["targets"] = {key: bound for key, bound in targets.items() if bound is not None}
