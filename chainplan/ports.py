@@ -148,3 +148,7 @@ class Storage(Protocol):
     def upgrade(self, url: str | None) -> str:
         """Create or upgrade the schema behind ``url``; return the URL it used."""
         ...
+
+    def url(self, explicit: str | None) -> str:
+        """The URL a unit of work on ``explicit`` uses (``None``: the configured default); nothing is opened."""
+        ...

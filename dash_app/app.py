@@ -1,4 +1,9 @@
-"""The Dash application: ``chainplan-ui`` (``make run``) serves it on 127.0.0.1."""
+"""The Dash application: ``chainplan-ui`` (``make run``) serves it on 127.0.0.1.
+
+This is the web app's one wiring module: :func:`create_app` hands the SQLAlchemy storage (the same
+:class:`chainplan.ports.Storage` the command line runs on) to :mod:`dash_app.state`; nothing else in ``dash_app``
+imports ``models``.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,11 @@ import diskcache
 import flask
 from dash import Dash, DiskcacheManager, Input, Output, dcc, html
 
+from chainplan.ports import Storage
 from dash_app import auth
 from dash_app.i18n import language
-from dash_app.state import beside_database
+from dash_app.state import beside_database, use_storage
+from models.storage import SqlAlchemyStorage
 
 __all__ = ["create_app", "main"]
 
@@ -37,12 +44,14 @@ function (search) {
 """
 
 
-def create_app(db_url: str | None = None) -> Dash:
-    """Build the app; pages read the database named by ``db_url`` (default: ``CHAINPLAN_DB_URL``).
+def create_app(db_url: str | None = None, *, storage: Storage | None = None) -> Dash:
+    """Build the app; pages read the database named by ``db_url`` (default: ``CHAINPLAN_DB_URL``) in ``storage``
+    (default: SQLAlchemy, whose forked background solves drop the connections they inherit).
 
     Solves run as background callbacks in their own process, their state in a disk cache beside the database
     (``<database>.jobs``), so a page stays responsive and a solve can be cancelled.
     """
+    use_storage(storage if storage is not None else SqlAlchemyStorage())
     jobs = DiskcacheManager(diskcache.Cache(str(beside_database(db_url, ".jobs"))))
     app = ChainplanDash(
         __name__,

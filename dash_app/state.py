@@ -1,4 +1,9 @@
-"""The unit of work for the current request's database, and the folders the app keeps beside it."""
+"""The storage the app works on, the unit of work for the current request's database, and the folders beside it.
+
+Pages know storage only through :class:`chainplan.ports.Storage`, as the command line does; the entry point
+(:func:`dash_app.app.create_app`) wires one in with :func:`use_storage`. The storage is a module value, not the Flask
+configuration, because a background solve runs in a forked process without the app's context and inherits it.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,40 @@ from pathlib import Path
 
 import flask
 
-from models.uow import SqlAlchemyUnitOfWork, database_url
+from chainplan.ports import Storage, UnitOfWork
 
-__all__ = ["beside_database", "database", "scenario_folder", "unit_of_work"]
+__all__ = ["beside_database", "database", "scenario_folder", "storage", "unit_of_work", "use_storage"]
+
+_storage: Storage | None = None
+
+
+def use_storage(storage: Storage) -> None:
+    """Set the storage the pages work on (the entry point does, once: :func:`dash_app.app.create_app`)."""
+    global _storage
+    _storage = storage
+
+
+def storage() -> Storage:
+    """The storage the entry point wired in."""
+    if _storage is None:
+        raise RuntimeError("no storage: start the web app through dash_app.app.create_app")
+    return _storage
 
 
 def database() -> str:
     """The URL of the database this app serves (from the running app's configuration)."""
-    return database_url(flask.current_app.config.get("CHAINPLAN_DB_URL"))
+    return storage().url(flask.current_app.config.get("CHAINPLAN_DB_URL"))
 
 
-def unit_of_work(db_url: str | None = None) -> SqlAlchemyUnitOfWork:
+def unit_of_work(db_url: str | None = None) -> UnitOfWork:
     """A unit of work on ``db_url``, else on the app's database (inside a request)."""
-    return SqlAlchemyUnitOfWork(db_url or database())
+    return storage().unit_of_work(db_url or database())
 
 
 def beside_database(db_url: str | None, suffix: str) -> Path:
     """A path kept beside the SQLite database file (``chainplan.db`` + ``suffix``), or in the working folder for a
     server database such as PostgreSQL."""
-    url = database_url(db_url)
+    url = storage().url(db_url)
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         return Path(url.removeprefix("sqlite:///") + suffix)
     return Path(f"chainplan{suffix}")

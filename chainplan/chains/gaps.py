@@ -162,6 +162,214 @@ def _spof(G: nx.MultiDiGraph, producer: str, chains: list[str]) -> tuple[list[st
     return list(reversed(nodes)), list(reversed(edges))
 
 
+@dataclass(frozen=True)
+class _ChainFacts:
+    """What every detector reads of one product's graph, worked out once per :func:`find_gaps` call."""
+
+    G: nx.MultiDiGraph
+    product_code: str
+    producer: str
+    product: dict[str, Any]
+    demand: dict[str, float]
+    requirements: dict[str, list[str]]
+    key_chain: bool
+    #: The producer's own links, ``(producer, buyer, data)``.
+    out_edges: list[tuple[str, str, dict[str, Any]]]
+    #: Every organization the producer's goods reach.
+    reachable: set[str]
+    #: Supermarket chains reached, and the other retail channels reached.
+    chains_reached: list[str]
+    others_reached: list[str]
+
+    @classmethod
+    def of(cls, G: nx.MultiDiGraph) -> _ChainFacts:
+        """The facts of ``G`` (see :func:`find_gaps` for what ``G.graph`` holds)."""
+        producer = G.graph["producer"]
+        out_edges = [(u, v, d) for u, v, d in G.out_edges(producer, data=True)] if producer in G else []
+        reachable = nx.descendants(G, producer) if producer in G else set()
+        chains_reached = sorted(n for n in reachable if is_supermarket(G.nodes[n]))
+        others_reached = sorted(n for n in reachable if G.nodes[n].get("role") == "retailer"
+                                and not is_supermarket(G.nodes[n]))
+        return cls(G, G.graph["product_code"], producer, G.graph.get("product", {}), G.graph.get("demand", {}),
+                   G.graph.get("requirements", {}), _is_key_chain(G), out_edges, reachable, chains_reached,
+                   others_reached)
+
+    def gap(self, kind: str, severity: str, detail: tuple[str, str], nodes: Iterable[str] = (),
+            edges: Iterable[tuple[str, str]] = (), **measures: float) -> Gap:
+        """A gap of this product; ``detail`` is the sentence in English and in Vietnamese."""
+        english, vietnamese = detail
+        return Gap(self.product_code, kind, severity, english, tuple(nodes), tuple(edges), measures, vietnamese)
+
+
+def _unlinked_producer(chain: _ChainFacts) -> list[Gap]:
+    """A key-chain product whose producer has no link at all: nobody buys or processes it."""
+    G, producer = chain.G, chain.producer
+    if chain.out_edges or not chain.key_chain:
+        return []
+    return [chain.gap(
+        "unlinked_producer", "high",
+        (f"Producer {_name(G, producer)} has no link for this key-chain product: nobody buys or processes it.",
+         f"Chủ thể {_name(G, producer)} chưa có liên kết nào cho sản phẩm chuỗi chủ lực này: chưa ai thu mua "
+         "hay chế biến."),
+        [producer])]
+
+
+def _no_supermarket_path(chain: _ChainFacts) -> list[Gap]:
+    """No path from the producer to any supermarket chain; the sentence names where the product goes instead and
+    which chains want it."""
+    G, producer, demand = chain.G, chain.producer, chain.demand
+    if chain.chains_reached:
+        return []
+    others_reached = chain.others_reached
+    others = ", ".join(_name(G, n) for n in others_reached)
+    also = f" It is sold only through {others}." if others_reached else " It reaches no retail channel at all."
+    also_vi = f" Sản phẩm chỉ bán qua {others}." if others_reached else " Sản phẩm chưa đến kênh bán lẻ nào."
+    wanted = sorted(r for r in demand if r in G and is_supermarket(G.nodes[r]) and demand[r] > 0)
+    if wanted:
+        buyers = ", ".join(_name(G, r) for r in wanted)
+        also += f" Demanded by {buyers}."
+        also_vi += f" {buyers} có nhu cầu mua."
+    return [chain.gap(
+        "no_supermarket_path", "high" if chain.key_chain else "medium",
+        (f"No path from {_name(G, producer)} to any supermarket chain.{also}",
+         f"Không có đường nào từ {_name(G, producer)} đến chuỗi siêu thị.{also_vi}"),
+        [producer, *others_reached])]
+
+
+def _missing_processing(chain: _ChainFacts) -> list[Gap]:
+    """A product that must be processed, but no path to a retail channel passes a processor."""
+    G, producer, reachable, out_edges = chain.G, chain.producer, chain.reachable, chain.out_edges
+    if not chain.product.get("needs_processing"):
+        return []
+    # A producer with no link at all has no processor either: both gaps are named, each for what it is.
+    retailers = {n for n in reachable if G.nodes[n].get("role") == "retailer"}
+    processed = any(
+        G.nodes[n].get("role") == "processor" and nx.descendants(G, n) & retailers
+        for n in reachable
+    )
+    if not processed and out_edges:
+        return [chain.gap(
+            "missing_processing", "high",
+            ("The product must be processed, but no path to a retail channel passes a processor; "
+             f"{_name(G, producer)} sells it raw.",
+             "Sản phẩm cần qua chế biến nhưng không đường nào đến kênh bán lẻ đi qua cơ sở chế biến; "
+             f"{_name(G, producer)} đang bán sản phẩm thô."),
+            [producer], [(u, v) for u, v, _ in out_edges])]
+    if not processed:
+        return [chain.gap(
+            "missing_processing", "high",
+            ("The product must be processed, but no processor is linked: "
+             f"{_name(G, producer)} has no link for it at all.",
+             "Sản phẩm cần qua chế biến nhưng chưa có cơ sở chế biến nào liên kết: "
+             f"{_name(G, producer)} chưa có liên kết nào cho sản phẩm này."),
+            [producer])]
+    return []
+
+
+def _capacity_shortfall(chain: _ChainFacts, *, capacity: str) -> list[Gap]:
+    """The chains reached demand more a year than the chain's links (``capacity`` attribute) and the producer's
+    output can deliver; the sentence names the bottleneck."""
+    G, product, demand, reachable = chain.G, chain.product, chain.demand, chain.reachable
+    wanted_chains = {r: amount for r, amount in demand.items()
+                     if amount > 0 and r in G and is_supermarket(G.nodes[r])}
+    total_demand = sum(wanted_chains.values())
+    if not (total_demand > 0 and chain.chains_reached):  # reaching no chain at all is reported as no_supermarket_path
+        return []
+    result = max_flow_to(G, wanted_chains, capacity=capacity)
+    if not result.value < total_demand - _TOLERANCE:
+        return []
+    unmet = total_demand - result.value
+    share = unmet / total_demand
+    severity = "high" if share >= 0.5 else "medium" if share >= 0.2 else "low"
+    unreached = sorted(r for r in wanted_chains if r not in reachable)
+    parts = [f"The chains demand {total_demand:,.0f} a year; the chain can deliver {result.value:,.0f} "
+             f"({share:.0%} unmet)."]
+    parts_vi = [f"Các chuỗi cần {_vi_number(total_demand)} mỗi năm; chuỗi cung ứng chỉ đáp ứng được "
+                f"{_vi_number(result.value)} ({_vi_share(share)} chưa đáp ứng)."]
+    if result.cut_edges:
+        # Names first, as in every other gap sentence; the codes stay in brackets for the CLI and exports.
+        cut = "; ".join(f"{_name(G, u)} → {_name(G, v)}" for u, v in result.cut_edges)
+        parts.append(f"Bottleneck: {cut}.")
+        parts_vi.append(f"Nút thắt: {cut}.")
+    if result.output_limited:
+        output = float(product.get("annual_output", 0) or 0)
+        parts.append(f"The producer's output ({output:,.0f}) is part of the limit.")
+        parts_vi.append(f"Sản lượng của chủ thể ({_vi_number(output)}) là một phần giới hạn.")
+    if unreached:
+        unreached_names = ", ".join(_name(G, r) for r in unreached)
+        parts.append(f"Not reached at all: {unreached_names}.")
+        parts_vi.append(f"Chưa đến được: {unreached_names}.")
+    return [chain.gap("capacity_shortfall", severity, (" ".join(parts), " ".join(parts_vi)),
+                      sorted({n for e in result.cut_edges for n in e}), result.cut_edges, demand=total_demand,
+                      max_flow=result.value, unmet_share=share)]
+
+
+def _single_point_of_failure(chain: _ChainFacts) -> list[Gap]:
+    """Each organization, then each link, that every path from the producer to the chains reached passes."""
+    G = chain.G
+    if not chain.chains_reached:
+        return []
+    nodes, edges = _spof(G, chain.producer, chain.chains_reached)
+    severity = "high" if chain.key_chain else "medium"
+    gaps = [chain.gap(
+        "single_point_of_failure", severity,
+        (f"Every path to the supermarket chains passes {_name(G, node)}: if it stops, the product leaves "
+         "the shelves.",
+         f"Mọi đường đến chuỗi siêu thị đều đi qua {_name(G, node)}: nếu đơn vị này dừng, sản phẩm rời "
+         "khỏi kệ hàng."),
+        [node]) for node in nodes]
+    gaps += [chain.gap(
+        "single_point_of_failure", severity,
+        (f"Every path to the supermarket chains uses the link {u} -> {v}.",
+         f"Mọi đường đến chuỗi siêu thị đều dùng liên kết {u} -> {v}."), [], [(u, v)]) for u, v in edges]
+    return gaps
+
+
+def _buyer_concentration(chain: _ChainFacts, *, volume: str, concentration_threshold: float) -> list[Gap]:
+    """One buyer takes ``concentration_threshold`` or more of the volume (``volume`` attribute) the producer
+    sells."""
+    G, producer = chain.G, chain.producer
+    sold: dict[str, float] = {}
+    for _u, v, data in chain.out_edges:
+        sold[v] = sold.get(v, 0.0) + float(data.get(volume, 0.0))
+    total_sold = sum(sold.values())
+    if not total_sold > 0:
+        return []
+    shares = {buyer: amount / total_sold for buyer, amount in sold.items()}
+    hhi = sum(s * s for s in shares.values())
+    buyer, top = max(sorted(shares.items()), key=lambda item: item[1])
+    if not top >= concentration_threshold:
+        return []
+    return [chain.gap(
+        "buyer_concentration", "high" if top >= 0.9 else "medium",
+        (f"{_name(G, buyer)} takes {top:.0%} of the volume {_name(G, producer)} sells "
+         f"(Herfindahl index {hhi:.2f}; threshold {concentration_threshold:.0%}).",
+         f"{_name(G, buyer)} mua {_vi_share(top)} khối lượng {_name(G, producer)} bán ra "
+         f"(chỉ số Herfindahl {hhi:.2f}; ngưỡng {_vi_share(concentration_threshold)})."),
+        [buyer], [(producer, buyer)], share=top, herfindahl=hhi)]
+
+
+def _compliance_gap(chain: _ChainFacts) -> list[Gap]:
+    """Each retail channel the product reaches or is demanded by whose requirements the product does not meet."""
+    G, product, demand = chain.G, chain.product, chain.demand
+    channels = sorted({*(n for n in chain.reachable if G.nodes[n].get("role") == "retailer"),
+                       *(r for r, amount in demand.items() if amount > 0 and r in G)})
+    gaps = []
+    for channel in channels:
+        missing = requirements_missing(product, chain.requirements.get(channel, ()))
+        if missing:
+            demanded = demand.get(channel, 0) > 0
+            gaps.append(chain.gap(
+                "compliance_gap", "high" if demanded else "medium",
+                (f"{_name(G, channel)} requires {', '.join(requirement_phrase(m, 'en') for m in missing)}, which "
+                 f"the product lacks{' (the channel demands it)' if demanded else ''}.",
+                 f"{_name(G, channel)} yêu cầu {', '.join(requirement_phrase(m, 'vi') for m in missing)}, sản phẩm "
+                 "chưa đáp ứng"
+                 f"{' (kênh này có nhu cầu mua)' if demanded else ''}."),
+                [channel], sorted((u, v) for u, v in G.in_edges(channel))))
+    return gaps
+
+
 def find_gaps(
     G: nx.MultiDiGraph,
     *,
@@ -181,144 +389,16 @@ def find_gaps(
     concentration_threshold
         Share of the producer's sold volume that one buyer may take before it is reported (default 70 %).
     """
-    product_code = G.graph["product_code"]
-    producer = G.graph["producer"]
-    product = G.graph.get("product", {})
-    demand: dict[str, float] = G.graph.get("demand", {})
-    requirements: dict[str, list[str]] = G.graph.get("requirements", {})
-    key_chain = _is_key_chain(G)
-    gaps: list[Gap] = []
-
-    def gap(kind: str, severity: str, detail: tuple[str, str], nodes: Iterable[str] = (),
-            edges: Iterable[tuple[str, str]] = (), **measures: float) -> None:
-        english, vietnamese = detail
-        gaps.append(Gap(product_code, kind, severity, english, tuple(nodes), tuple(edges), measures, vietnamese))
-
-    out_edges = [(u, v, d) for u, v, d in G.out_edges(producer, data=True)] if producer in G else []
-    reachable = nx.descendants(G, producer) if producer in G else set()
-    chains_reached = sorted(n for n in reachable if is_supermarket(G.nodes[n]))
-    others_reached = sorted(n for n in reachable if G.nodes[n].get("role") == "retailer"
-                            and not is_supermarket(G.nodes[n]))
-
-    if not out_edges and key_chain:
-        gap("unlinked_producer", "high",
-            (f"Producer {_name(G, producer)} has no link for this key-chain product: nobody buys or processes it.",
-             f"Chủ thể {_name(G, producer)} chưa có liên kết nào cho sản phẩm chuỗi chủ lực này: chưa ai thu mua "
-             "hay chế biến."),
-            [producer])
-
-    if not chains_reached:
-        others = ", ".join(_name(G, n) for n in others_reached)
-        also = f" It is sold only through {others}." if others_reached else " It reaches no retail channel at all."
-        also_vi = f" Sản phẩm chỉ bán qua {others}." if others_reached else " Sản phẩm chưa đến kênh bán lẻ nào."
-        wanted = sorted(r for r in demand if r in G and is_supermarket(G.nodes[r]) and demand[r] > 0)
-        if wanted:
-            buyers = ", ".join(_name(G, r) for r in wanted)
-            also += f" Demanded by {buyers}."
-            also_vi += f" {buyers} có nhu cầu mua."
-        gap("no_supermarket_path", "high" if key_chain else "medium",
-            (f"No path from {_name(G, producer)} to any supermarket chain.{also}",
-             f"Không có đường nào từ {_name(G, producer)} đến chuỗi siêu thị.{also_vi}"),
-            [producer, *others_reached])
-
-    if product.get("needs_processing"):
-        # A producer with no link at all has no processor either: both gaps are named, each for what it is.
-        retailers = {n for n in reachable if G.nodes[n].get("role") == "retailer"}
-        processed = any(
-            G.nodes[n].get("role") == "processor" and nx.descendants(G, n) & retailers
-            for n in reachable
-        )
-        if not processed and out_edges:
-            gap("missing_processing", "high",
-                ("The product must be processed, but no path to a retail channel passes a processor; "
-                 f"{_name(G, producer)} sells it raw.",
-                 "Sản phẩm cần qua chế biến nhưng không đường nào đến kênh bán lẻ đi qua cơ sở chế biến; "
-                 f"{_name(G, producer)} đang bán sản phẩm thô."),
-                [producer], [(u, v) for u, v, _ in out_edges])
-        elif not processed:
-            gap("missing_processing", "high",
-                ("The product must be processed, but no processor is linked: "
-                 f"{_name(G, producer)} has no link for it at all.",
-                 "Sản phẩm cần qua chế biến nhưng chưa có cơ sở chế biến nào liên kết: "
-                 f"{_name(G, producer)} chưa có liên kết nào cho sản phẩm này."),
-                [producer])
-
-    wanted_chains = {r: amount for r, amount in demand.items()
-                     if amount > 0 and r in G and is_supermarket(G.nodes[r])}
-    total_demand = sum(wanted_chains.values())
-    if total_demand > 0 and chains_reached:  # reaching no chain at all is reported as no_supermarket_path
-        result = max_flow_to(G, wanted_chains, capacity=capacity)
-        if result.value < total_demand - _TOLERANCE:
-            unmet = total_demand - result.value
-            share = unmet / total_demand
-            severity = "high" if share >= 0.5 else "medium" if share >= 0.2 else "low"
-            unreached = sorted(r for r in wanted_chains if r not in reachable)
-            parts = [f"The chains demand {total_demand:,.0f} a year; the chain can deliver {result.value:,.0f} "
-                     f"({share:.0%} unmet)."]
-            parts_vi = [f"Các chuỗi cần {_vi_number(total_demand)} mỗi năm; chuỗi cung ứng chỉ đáp ứng được "
-                        f"{_vi_number(result.value)} ({_vi_share(share)} chưa đáp ứng)."]
-            if result.cut_edges:
-                # Names first, as in every other gap sentence; the codes stay in brackets for the CLI and exports.
-                cut = "; ".join(f"{_name(G, u)} → {_name(G, v)}" for u, v in result.cut_edges)
-                parts.append(f"Bottleneck: {cut}.")
-                parts_vi.append(f"Nút thắt: {cut}.")
-            if result.output_limited:
-                output = float(product.get("annual_output", 0) or 0)
-                parts.append(f"The producer's output ({output:,.0f}) is part of the limit.")
-                parts_vi.append(f"Sản lượng của chủ thể ({_vi_number(output)}) là một phần giới hạn.")
-            if unreached:
-                unreached_names = ", ".join(_name(G, r) for r in unreached)
-                parts.append(f"Not reached at all: {unreached_names}.")
-                parts_vi.append(f"Chưa đến được: {unreached_names}.")
-            gap("capacity_shortfall", severity, (" ".join(parts), " ".join(parts_vi)),
-                sorted({n for e in result.cut_edges for n in e}), result.cut_edges, demand=total_demand,
-                max_flow=result.value, unmet_share=share)
-
-    if chains_reached:
-        nodes, edges = _spof(G, producer, chains_reached)
-        severity = "high" if key_chain else "medium"
-        for node in nodes:
-            gap("single_point_of_failure", severity,
-                (f"Every path to the supermarket chains passes {_name(G, node)}: if it stops, the product leaves "
-                 "the shelves.",
-                 f"Mọi đường đến chuỗi siêu thị đều đi qua {_name(G, node)}: nếu đơn vị này dừng, sản phẩm rời "
-                 "khỏi kệ hàng."),
-                [node])
-        for u, v in edges:
-            gap("single_point_of_failure", severity,
-                (f"Every path to the supermarket chains uses the link {u} -> {v}.",
-                 f"Mọi đường đến chuỗi siêu thị đều dùng liên kết {u} -> {v}."), [], [(u, v)])
-
-    sold: dict[str, float] = {}
-    for _u, v, data in out_edges:
-        sold[v] = sold.get(v, 0.0) + float(data.get(volume, 0.0))
-    total_sold = sum(sold.values())
-    if total_sold > 0:
-        shares = {buyer: amount / total_sold for buyer, amount in sold.items()}
-        hhi = sum(s * s for s in shares.values())
-        buyer, top = max(sorted(shares.items()), key=lambda item: item[1])
-        if top >= concentration_threshold:
-            gap("buyer_concentration", "high" if top >= 0.9 else "medium",
-                (f"{_name(G, buyer)} takes {top:.0%} of the volume {_name(G, producer)} sells "
-                 f"(Herfindahl index {hhi:.2f}; threshold {concentration_threshold:.0%}).",
-                 f"{_name(G, buyer)} mua {_vi_share(top)} khối lượng {_name(G, producer)} bán ra "
-                 f"(chỉ số Herfindahl {hhi:.2f}; ngưỡng {_vi_share(concentration_threshold)})."),
-                [buyer], [(producer, buyer)], share=top, herfindahl=hhi)
-
-    channels = sorted({*(n for n in reachable if G.nodes[n].get("role") == "retailer"),
-                       *(r for r, amount in demand.items() if amount > 0 and r in G)})
-    for channel in channels:
-        missing = requirements_missing(product, requirements.get(channel, ()))
-        if missing:
-            demanded = demand.get(channel, 0) > 0
-            gap("compliance_gap", "high" if demanded else "medium",
-                (f"{_name(G, channel)} requires {', '.join(requirement_phrase(m, 'en') for m in missing)}, which "
-                 f"the product lacks{' (the channel demands it)' if demanded else ''}.",
-                 f"{_name(G, channel)} yêu cầu {', '.join(requirement_phrase(m, 'vi') for m in missing)}, sản phẩm "
-                 "chưa đáp ứng"
-                 f"{' (kênh này có nhu cầu mua)' if demanded else ''}."),
-                [channel], sorted((u, v) for u, v in G.in_edges(channel)))
-
+    chain = _ChainFacts.of(G)
+    gaps = [
+        *_unlinked_producer(chain),
+        *_no_supermarket_path(chain),
+        *_missing_processing(chain),
+        *_capacity_shortfall(chain, capacity=capacity),
+        *_single_point_of_failure(chain),
+        *_buyer_concentration(chain, volume=volume, concentration_threshold=concentration_threshold),
+        *_compliance_gap(chain),
+    ]
     order = {kind: i for i, kind in enumerate(GAP_TYPES)}
     return sorted(gaps, key=lambda g: order[g.type])
 

@@ -243,3 +243,55 @@ def test_a_producer_without_links_that_must_process_gets_both_gaps() -> None:
     [gap] = [g for g in gaps if g.type == "missing_processing"]
     assert (gap.severity, gap.nodes, gap.edges) == ("high", ("P",), ())
     assert "no processor is linked" in gap.detail
+
+
+#: One tiny chain per detector, with the one gap it must find there, worked out by hand:
+#: (detector, links (from, to, capacity, volume), network options, detector options, (severity, nodes, edges)).
+DETECTOR_CASES: list[tuple[str, list[tuple[str, str, float, float]], dict[str, Any], dict[str, Any],
+                           tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]]] = [
+    ("unlinked_producer", [], {"tier": "district"}, {}, ("high", ("P",), ())),
+    ("no_supermarket_path", [("P", "SHOP", 10, 5)], {}, {}, ("medium", ("P", "SHOP"), ())),
+    ("missing_processing", [("P", "D", 10, 5), ("D", "GO", 10, 5)], {"needs_processing": True}, {},
+     ("high", ("P",), (("P", "D"),))),
+    # 10 demanded, 4 deliverable: 60 % unmet, high; the one link is the cut.
+    ("capacity_shortfall", [("P", "GO", 4, 1)], {"demand": {"GO": 10}}, {"capacity": "capacity"},
+     ("high", ("GO", "P"), (("P", "GO"),))),
+    # D is on the only path; the links at D are not reported again.
+    ("single_point_of_failure", [("P", "D", 10, 5), ("D", "GO", 10, 5)], {}, {}, ("medium", ("D",), ())),
+    # D takes 8 of 10: 80 % ≥ 70 %, below 90 %: medium.
+    ("buyer_concentration", [("P", "D", 10, 8), ("P", "D2", 10, 2), ("D", "GO", 10, 8), ("D2", "GO", 10, 2)], {},
+     {"volume": "volume", "concentration_threshold": 0.7}, ("medium", ("D",), (("P", "D"),))),
+    ("compliance_gap", [("P", "D", 10, 5), ("P", "D2", 10, 5), ("D", "GO", 10, 5), ("D2", "GO", 10, 5)],
+     {"requires": {"GO": ["e_stamp"]}}, {}, ("medium", ("GO",), (("D", "GO"), ("D2", "GO")))),
+]
+
+
+@pytest.mark.parametrize(("kind", "links", "options", "detector_options", "expected"), DETECTOR_CASES,
+                         ids=[case[0] for case in DETECTOR_CASES])
+def test_each_detector_finds_its_gap_on_a_tiny_chain(
+    kind: str, links: list[tuple[str, str, float, float]], options: dict[str, Any], detector_options: dict[str, Any],
+    expected: tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]],
+) -> None:
+    from chainplan.chains import gaps as detectors
+
+    G = network(links, **options).product_graph("SP")
+    [gap] = getattr(detectors, f"_{kind}")(detectors._ChainFacts.of(G), **detector_options)
+    assert (gap.type, gap.severity, gap.nodes, gap.edges) == (kind, *expected)
+    assert gap.detail and gap.detail_vi
+    assert gap in [g for g in find_gaps(G) if g.type == kind]  # find_gaps reports what its detector finds
+
+
+def test_no_detector_finds_a_gap_in_a_sound_chain() -> None:
+    """Two distributors in parallel to a chain that wants what they carry: nothing to report."""
+    from chainplan.chains import gaps as detectors
+
+    links = [("P", "D", 10, 5), ("P", "D2", 10, 5), ("D", "GO", 10, 5), ("D2", "GO", 10, 5)]
+    G = network(links, demand={"GO": 10}, requires={"GO": ["barcode"]}, barcode=True).product_graph("SP")
+    chain = detectors._ChainFacts.of(G)
+    found = [*detectors._unlinked_producer(chain), *detectors._no_supermarket_path(chain),
+             *detectors._missing_processing(chain), *detectors._capacity_shortfall(chain, capacity="capacity"),
+             *detectors._single_point_of_failure(chain),
+             *detectors._buyer_concentration(chain, volume="volume", concentration_threshold=0.7),
+             *detectors._compliance_gap(chain)]
+    assert found == [] and find_gaps(G) == []
+    assert {case[0] for case in DETECTOR_CASES} == set(GAP_TYPES)

@@ -1,0 +1,91 @@
+"""Use cases: each takes plain values and a unit of work, and returns plain values or result objects.
+
+The command line and the web pages call these and nothing below them, so both behave the same. The use cases
+live in one module per family (data, chains, runs and decisions, analysis, users, plans); this package
+re-exports every one of them, so callers write ``from chainplan import services`` and ``services.NAME``.
+"""
+
+from __future__ import annotations
+
+from chainplan.services._common import OutputNotWritable, check_writable, json_document
+from chainplan.services.analysis import budget_frontier, compare, run_risk, weight_sensitivity
+from chainplan.services.chains import ChainView, chain_gaps, chain_trace, chain_view, gap_candidates, indicators
+from chainplan.services.data import (
+    ImportReport,
+    dataset_summary,
+    export_dataset,
+    import_dataset,
+    load_dataset,
+    load_demo,
+    make_template,
+    write_demo_workbook,
+)
+
+# Not a use case: the tests store hand-made datasets with it, as they did when the services were one module.
+from chainplan.services.data import _replace as _replace
+from chainplan.services.plans import (
+    ScenarioChoice,
+    YearTargets,
+    plans_register,
+    record_appraisal,
+    scenario_choices,
+    scenario_for,
+    year_targets,
+)
+from chainplan.services.runs import (
+    AllocationRun,
+    adopt_run,
+    allocation_view,
+    audit_log,
+    run_allocation,
+    run_document,
+    runs_overview,
+    stored_run,
+    stored_runs,
+)
+from chainplan.services.users import add_user, authenticate, change_user, ensure_demo_admin, list_users
+
+__all__ = [
+    "AllocationRun",
+    "ChainView",
+    "ImportReport",
+    "OutputNotWritable",
+    "ScenarioChoice",
+    "YearTargets",
+    "add_user",
+    "adopt_run",
+    "allocation_view",
+    "audit_log",
+    "authenticate",
+    "budget_frontier",
+    "chain_gaps",
+    "chain_trace",
+    "chain_view",
+    "change_user",
+    "check_writable",
+    "compare",
+    "dataset_summary",
+    "ensure_demo_admin",
+    "export_dataset",
+    "gap_candidates",
+    "import_dataset",
+    "indicators",
+    "json_document",
+    "list_users",
+    "load_dataset",
+    "load_demo",
+    "make_template",
+    "plans_register",
+    "record_appraisal",
+    "run_allocation",
+    "run_document",
+    "run_risk",
+    "runs_overview",
+    "scenario_choices",
+    "scenario_for",
+    "stored_run",
+    "stored_runs",
+    "weight_sensitivity",
+    "write_demo_workbook",
+    "year_targets",
+]

@@ -1,0 +1,73 @@
+"""Helpers the use-case families share: strict JSON documents, output checks, who is running."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "OutputNotWritable",
+    "check_writable",
+    "json_document",
+]
+
+
+class OutputNotWritable(ValueError):
+    """A file the user asked for cannot be written there; the message names the path and the reason."""
+
+
+def check_writable(path: str | os.PathLike[str], *, suffix: str) -> Path:
+    """Raise :class:`OutputNotWritable` unless ``path`` can be written, before any work is done for it."""
+    target = Path(path)
+    if target.suffix.lower() != suffix:
+        raise OutputNotWritable(f"{target}: the file must end in {suffix}")
+    if target.is_dir():
+        raise OutputNotWritable(f"{target}: is a folder, give a file name ending in {suffix}")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputNotWritable(f"{target}: the folder {folder} does not exist")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise OutputNotWritable(f"{target}: cannot write in {folder} ({exc.strerror or exc})") from None
+    if target.exists() and not os.access(target, os.W_OK):
+        raise OutputNotWritable(f"{target}: the existing file cannot be replaced (permission denied)")
+    return target
+
+
+def json_document(value: Any) -> Any:
+    """``value`` as strict JSON values: NaN and infinities become ``None`` (PostgreSQL's JSON rejects them).
+
+    The C encoder checks a whole result in a fraction of a second; only a document it refuses is walked.
+    """
+    try:
+        json.dumps(value, allow_nan=False)
+        return value
+    except (ValueError, TypeError):
+        return _json_safe(value)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _system_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (some containers)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+

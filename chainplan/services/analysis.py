@@ -1,0 +1,124 @@
+"""Use cases that analyse stored runs or scenarios: compare, budget frontier, weight sensitivity, risk."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from chainplan.compare import CompareRefused, Comparison, compare_runs
+from chainplan.decisions import UnknownRun
+from chainplan.io.pack import LANGUAGES, write_pack_report, write_pack_workbook
+from chainplan.ports import UnitOfWork
+from chainplan.risk import RiskRefused, simulate, target_bounds
+from chainplan.scenario import Scenario, load_scenario
+from chainplan.services._common import check_writable
+from chainplan.services.data import load_dataset
+from chainplan.services.runs import stored_run
+from chainplan.sweep import Frontier, Progress, Sensitivity, budget_scales, frontier, run_tasks, sensitivity
+
+__all__ = [
+    "budget_frontier",
+    "compare",
+    "run_risk",
+    "weight_sensitivity",
+]
+
+
+def compare(
+    uow: UnitOfWork,
+    run_ids: list[int],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    report: str | os.PathLike[str] | None = None,
+    lang: str = "vi",
+) -> Comparison:
+    """Compare 2 to 5 stored runs; optionally write the committee pack workbook and the printable report.
+
+    Raises :class:`~chainplan.compare.CompareRefused`, :class:`~chainplan.decisions.UnknownRun` or
+    :class:`OutputNotWritable` before anything is written.
+    """
+    if lang not in LANGUAGES:
+        raise CompareRefused(f"--lang {lang}: use one of {', '.join(LANGUAGES)}")
+    if out is not None:
+        check_writable(out, suffix=".xlsx")
+    if report is not None:
+        check_writable(report, suffix=".html")
+    with uow:
+        runs = []
+        for run_id in run_ids:
+            run = uow.repository.get_run(run_id)
+            if run is None:
+                raise UnknownRun(run_id)
+            runs.append(run)
+    comparison = compare_runs(runs)
+    if out is not None:
+        write_pack_workbook(comparison, out, lang=lang)
+    if report is not None:
+        write_pack_report(comparison, report, lang=lang)
+    return comparison
+
+
+def budget_frontier(
+    uow: UnitOfWork,
+    scenario: str | os.PathLike[str] | Scenario,
+    *,
+    start: float = 0.5,
+    stop: float = 1.5,
+    steps: int = 21,
+    workers: int | None = None,
+    dask: str | None = None,
+    progress: Progress | None = None,
+) -> Frontier:
+    """Re-optimise a scenario at each budget scale from ``start`` to ``stop`` (``steps`` points, each a full solve).
+
+    Raises :class:`~chainplan.sweep.SweepRefused` for a bad range or an unreachable Dask scheduler.
+    """
+    scales = budget_scales(start, stop, steps)
+    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return frontier(load_dataset(uow), chosen, scales, workers=workers, dask=dask, progress=progress)
+
+
+def weight_sensitivity(
+    uow: UnitOfWork,
+    scenario: str | os.PathLike[str] | Scenario,
+    *,
+    weights_range: float = 0.2,
+    samples: int = 50,
+    seed: int = 0,
+    workers: int | None = None,
+    dask: str | None = None,
+    progress: Progress | None = None,
+) -> Sensitivity:
+    """The robust core: plans funded whatever the weights within ±``weights_range``."""
+    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return sensitivity(load_dataset(uow), chosen, weights_range=weights_range, samples=samples, seed=seed,
+                       workers=workers, dask=dask, progress=progress)
+
+
+def run_risk(
+    uow: UnitOfWork,
+    run_id: int,
+    *,
+    draws: int,
+    seed: int = 0,
+    workers: int | None = None,
+    dask: str | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Monte Carlo over the success of a stored run's funded plans (seeded, the same on any number of workers)."""
+    if draws < 1:
+        raise RiskRefused("--draws must be at least 1")
+    stored = stored_run(uow, run_id)
+    plans = stored.result.get("funded_plans", [])
+    if any("success_probability" not in plan for plan in plans):
+        raise RiskRefused(f"run {run_id} was stored before runs recorded each plan's success data: run its "
+                          "scenario again and simulate the new run")
+
+    def blocks(function: Any, payload: Any, tasks: list[Any]) -> list[Any]:
+        return run_tasks(function, payload, tasks, workers=workers, dask=dask, progress=progress)
+
+    base = stored.result.get("stamp_base") or (0.0, 0.0)
+    summary = simulate(plans, target_bounds(stored.result), draws=draws, seed=seed,
+                       stamp_base=(float(base[0]), float(base[1])), run_blocks=blocks)
+    return {"run_id": run_id, "scenario": stored.scenario_name, **summary}
+

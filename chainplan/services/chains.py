@@ -1,0 +1,103 @@
+"""Use cases on supply chains: gaps, one product's chain, traces, link candidates, indicators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chainplan.chains import (
+    ChainNetwork,
+    Gap,
+    LinkCandidate,
+    ProductTrace,
+    UnknownProduct,
+    chain_indicators,
+    gap_report,
+    linkage_candidates,
+    trace_product,
+)
+from chainplan.ports import UnitOfWork
+from chainplan.services.data import load_dataset
+
+__all__ = [
+    "ChainView",
+    "chain_gaps",
+    "chain_trace",
+    "chain_view",
+    "gap_candidates",
+    "indicators",
+]
+
+
+def _network(uow: UnitOfWork) -> ChainNetwork:
+    return ChainNetwork.from_dataset(load_dataset(uow))
+
+
+def chain_gaps(
+    uow: UnitOfWork, *, product: str | None = None, tier: str | None = None, concentration_threshold: float = 0.7
+) -> list[Gap]:
+    """The gap report, for one product, one tier or every product.
+
+    Raises :class:`~chainplan.chains.UnknownProduct` for a product code that is not stored.
+    """
+    network = _network(uow)
+    if product is not None and product not in network.products:
+        raise UnknownProduct(product)
+    return gap_report(network, products=[product] if product else None, tier=tier,
+                      concentration_threshold=concentration_threshold)
+
+
+@dataclass(frozen=True)
+class ChainView:
+    """One product's chain as a manager reads it: who is in it, the links, the gaps, the paths, the fixes."""
+
+    product: dict[str, Any]
+    organizations: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    gaps: list[Gap]
+    trace: ProductTrace
+    candidates: list[LinkCandidate]
+    #: Names of every organization the page mentions, candidates' partners outside the chain included.
+    names: dict[str, str]
+
+
+def chain_view(uow: UnitOfWork, product: str, *, candidates_per_gap: int = 3) -> ChainView:
+    """Everything the chain page shows for one product, from one load of the data.
+
+    Raises :class:`~chainplan.chains.UnknownProduct`.
+    """
+    network = _network(uow)
+    G = network.product_graph(product)
+    gaps = gap_report(network, products=[product])
+    organizations = [{"code": code, "name": data.get("name") or code, "role": data.get("role"),
+                      "kind": data.get("kind"), "region_code": data.get("region_code")}
+                     for code, data in G.nodes(data=True)]
+    links = [{"from_code": u, "to_code": v, "capacity": float(d.get("capacity", 0.0)),
+              "volume": float(d.get("volume", 0.0)), "contract": bool(d.get("contract", False))}
+             for u, v, d in G.edges(data=True)]
+    record = dict(network.products[product])
+    candidates = linkage_candidates(network, gaps, limit=candidates_per_gap)
+    mentioned = {o["code"] for o in organizations} | {c.from_code for c in candidates} | {c.to_code for c in candidates}
+    names = {code: network.organizations.get(code, {}).get("name") or code for code in mentioned}
+    return ChainView(record, organizations, links, gaps, trace_product(G), candidates, names)
+
+
+def chain_trace(uow: UnitOfWork, product: str) -> ProductTrace:
+    """Every path from the product's producer to each supermarket chain, with bottlenecks and flows."""
+    return trace_product(_network(uow).product_graph(product))
+
+
+def gap_candidates(uow: UnitOfWork, *, product: str | None = None, limit: int = 5) -> list[LinkCandidate]:
+    """Ranked links that would close each gap (of one product, or of all)."""
+    network = _network(uow)
+    if product is not None and product not in network.products:
+        raise UnknownProduct(product)
+    gaps = gap_report(network, products=[product] if product else None)
+    return linkage_candidates(network, gaps, limit=limit)
+
+
+def indicators(uow: UnitOfWork) -> dict[str, Any]:
+    """Chain indicators against the committee's targets."""
+    network = _network(uow)
+    return chain_indicators(network, gap_report(network))
+

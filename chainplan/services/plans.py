@@ -1,0 +1,121 @@
+"""Use cases on production plans: appraisals, the register, scenario choices, the year's targets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chainplan.appraisal import Appraisal, check_appraisal
+from chainplan.dataset import InputProblem
+from chainplan.decisions import adopted_run
+from chainplan.ports import StoredRun, UnitOfWork
+from chainplan.register import plan_register
+from chainplan.scenario import Scenario, ScenarioError, load_scenario
+from chainplan.services.data import load_dataset
+from chainplan.services.runs import runs_overview, stored_run
+from chainplan.yeartargets import year_targets as target_table
+
+__all__ = [
+    "ScenarioChoice",
+    "YearTargets",
+    "plans_register",
+    "record_appraisal",
+    "scenario_choices",
+    "scenario_for",
+    "year_targets",
+]
+
+
+def record_appraisal(uow: UnitOfWork, appraisal: Appraisal) -> Appraisal:
+    """Check and store one appraisal (it replaces the plan's row for that stage); returns it as stored.
+
+    Raises :class:`~chainplan.appraisal.AppraisalRefused` naming the field; nothing is written then.
+    """
+    with uow:
+        checked = check_appraisal(uow.repository.load(), appraisal)
+        uow.repository.save_appraisal(checked)
+        uow.commit()
+    return checked
+
+
+def plans_register(uow: UnitOfWork, scenario: Scenario, *, lang: str = "en") -> Any:
+    """Every plan with names, requests per line, appraisal states and eligibility under ``scenario``."""
+    return plan_register(load_dataset(uow), scenario, lang=lang)
+
+
+@dataclass(frozen=True)
+class ScenarioChoice:
+    """A scenario a planner can start from: a shipped file (``file:NAME.yaml``) or a stored run's (``run:ID``)."""
+
+    key: str
+    name: str
+    run_id: int | None = None
+    created_at: str | None = None
+
+
+def scenario_choices(uow: UnitOfWork, folder: str | os.PathLike[str] | None) -> list[ScenarioChoice]:
+    """The scenario files in ``folder`` (by file name), then every stored run's scenario, newest first."""
+    choices = []
+    if folder is not None and Path(folder).is_dir():
+        choices = [ScenarioChoice(f"file:{path.name}", path.stem) for path in sorted(Path(folder).glob("*.yaml"))]
+    for run in runs_overview(uow):
+        choices.append(ScenarioChoice(f"run:{run['run_id']}", run["scenario"], run["run_id"], run["created_at"]))
+    return choices
+
+
+def scenario_for(uow: UnitOfWork, key: str, folder: str | os.PathLike[str] | None) -> Scenario:
+    """The scenario a :class:`ScenarioChoice` key names.
+
+    Raises :class:`~chainplan.scenario.ScenarioError` (a broken file, or a key that names no file or run).
+    """
+    kind, _, value = key.partition(":")
+    if kind == "file" and folder is not None and value and "/" not in value and "\\" not in value \
+            and value.endswith(".yaml") and (Path(folder) / value).is_file():
+        return load_scenario(Path(folder) / value)
+    if kind == "run" and value.isdigit():
+        with uow:
+            run = uow.repository.get_run(int(value))
+        if run is not None:
+            return _scenario_as_run(run)
+    raise ScenarioError([InputProblem(None, None, None, key, "no such scenario file or stored run", key="scenario")])
+
+
+def _scenario_as_run(run: StoredRun) -> Scenario:
+    """The scenario a stored run was computed with (its ``extends`` was already followed when it ran)."""
+    return Scenario.model_validate({key: value for key, value in run.scenario.items() if key != "extends"})
+
+
+@dataclass(frozen=True)
+class YearTargets:
+    """The year's targets: which year, the adopted run (``None`` before a decision), whose targets, the table."""
+
+    year: int
+    run_id: int | None
+    scenario: str
+    table: Any
+
+
+def year_targets(uow: UnitOfWork, folder: str | os.PathLike[str] | None, year: int | None = None) -> YearTargets:
+    """Today, with the adopted decision, and the target, for ``year`` (default: the latest year with a decision,
+    else this year). The targets are the adopted run's; before a decision, the seed document's
+    (``baseline-2020.yaml`` in ``folder``)."""
+    with uow:
+        log = uow.repository.list_audit()
+    years = [entry.year for entry in log if entry.action == "adopt" and entry.year is not None]
+    chosen = year if year is not None else (max(years) if years else dt.date.today().year)
+    run_id = adopted_run(log, chosen)
+    document: dict[str, Any] | None = None
+    if run_id is not None:
+        run = stored_run(uow, run_id)
+        scenario = _scenario_as_run(run)
+        document = run.result
+    elif folder is not None and (Path(folder) / "baseline-2020.yaml").is_file():
+        scenario = load_scenario(Path(folder) / "baseline-2020.yaml")
+    else:
+        scenario = Scenario(name="none")
+    table = target_table(load_dataset(uow), scenario, document)
+    return YearTargets(chosen, run_id, scenario.name, table)
+

@@ -1,0 +1,165 @@
+"""Use cases on allocation runs and the committee's decisions: run, store, list, read, adopt."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from chainplan.allocation import METHODS, AllocationResult, allocate
+from chainplan.allocation.solve import solver_version
+from chainplan.decisions import DecisionRefused, UnknownRun, adoption_entries, decision_states
+from chainplan.ports import AuditEntry, StoredRun, UnitOfWork
+from chainplan.runview import AllocationView
+from chainplan.runview import allocation_view as _allocation_view
+from chainplan.scenario import Scenario, load_scenario
+from chainplan.services._common import OutputNotWritable, _system_user, check_writable, json_document
+from chainplan.services.data import load_dataset
+
+__all__ = [
+    "AllocationRun",
+    "adopt_run",
+    "allocation_view",
+    "audit_log",
+    "run_allocation",
+    "run_document",
+    "runs_overview",
+    "stored_run",
+    "stored_runs",
+]
+
+
+@dataclass(frozen=True)
+class AllocationRun:
+    """An allocation result and the id under which it was stored (``None`` when not stored)."""
+
+    result: AllocationResult
+    run_id: int | None
+    dataset_fingerprint: str
+    #: The result's JSON document (as stored), built once.
+    document: dict[str, Any]
+
+
+def run_allocation(
+    uow: UnitOfWork,
+    scenario: str | os.PathLike[str] | Scenario,
+    *,
+    method: str = "milp",
+    solver: str | None = None,
+    store: bool = True,
+    out: str | os.PathLike[str] | None = None,
+    marginal_values: bool = False,
+    by: str | None = None,
+) -> AllocationRun:
+    """Run a scenario (a file or a :class:`~chainplan.scenario.Scenario`) on the stored data, store the run.
+
+    Raises :class:`~chainplan.scenario.ScenarioError` for a bad scenario (nothing is stored then).
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
+    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if out is not None:
+        check_writable(out, suffix=".xlsx")  # before solving and storing: nothing is stored for a run we cannot write
+    started = time.perf_counter()
+    dataset = load_dataset(uow)
+    fingerprint = dataset.fingerprint()
+    loaded = time.perf_counter()
+    # The solve runs outside any transaction: a minute-long solve must not hold the shared database.
+    result = allocate(dataset, chosen, method=method, solver=solver, marginal_values=marginal_values)
+    finished = time.perf_counter()
+    run_id = None
+    document = json_document(result.as_dict())
+    if store:
+        timings = {"load_s": round(loaded - started, 3), "build_s": round(result.build_time_s, 3),
+                   "solve_s": round(result.solve_time_s, 3), "allocate_s": round(finished - loaded, 3)}
+        with uow:
+            run_id = uow.repository.add_run(StoredRun(
+                scenario_name=chosen.name, scenario=json_document(chosen.model_dump()),
+                dataset_fingerprint=fingerprint, method=method, status=result.status, objective=result.objective,
+                result=document, created_by=by or _system_user(), solver=result.solver,
+                solver_version=solver_version(result.solver) if result.solver else None, timings=timings,
+            ))
+            uow.commit()
+    if out is not None:
+        try:
+            result.to_excel(out)
+        except OSError as exc:  # the disk filled up between the check and the write: name the user's path
+            raise OutputNotWritable(f"{out}: could not be written ({exc.strerror or exc})") from None
+    return AllocationRun(result, run_id, fingerprint, document)
+
+
+def stored_runs(uow: UnitOfWork) -> list[StoredRun]:
+    """Every stored allocation run, newest first."""
+    with uow:
+        return uow.repository.list_runs()
+
+
+def stored_run(uow: UnitOfWork, run_id: int) -> StoredRun:
+    """One stored run. Raises :class:`~chainplan.decisions.UnknownRun`."""
+    with uow:
+        run = uow.repository.get_run(run_id)
+    if run is None:
+        raise UnknownRun(run_id)
+    return run
+
+
+def run_document(run: StoredRun) -> dict[str, Any]:
+    """A stored run as ``allocate`` printed it, with who ran it, when, on what data and with which solver."""
+    return {**run.result, "run_id": run.id, "created_at": run.created_at.isoformat(timespec="seconds"),
+            "created_by": run.created_by, "dataset_fingerprint": run.dataset_fingerprint,
+            "solver_version": run.solver_version, "timings": run.timings, "scenario_as_run": run.scenario}
+
+
+def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every run, newest first: ``run_id, scenario, created_at, status, objective, dataset_fingerprint, decision``."""
+    with uow:
+        runs = uow.repository.list_runs()
+        states = decision_states(uow.repository.list_audit())
+    return [{"run_id": r.id, "scenario": r.scenario_name, "created_at": r.created_at.isoformat(timespec="seconds"),
+             "status": r.status, "objective": r.objective, "dataset_fingerprint": r.dataset_fingerprint,
+             "decision": states.get(r.id or 0), "method": r.method, "created_by": r.created_by,
+             "funded_plans": len(r.result.get("funded_plans", []))} for r in runs]
+
+
+def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: int | None = None) -> list[AuditEntry]:
+    """Record the committee's decision: ``run_id`` is adopted for ``year`` (default: this year).
+
+    Raises :class:`~chainplan.decisions.UnknownRun`, or :class:`~chainplan.decisions.DecisionRefused` when the run
+    was computed on other data than what is stored now, or is already the adopted decision for that year.
+    """
+    when = dt.datetime.now(dt.UTC)
+    year = year or when.year
+    with uow:
+        run = uow.repository.get_run(run_id)
+        if run is None:
+            raise UnknownRun(run_id)
+        current = uow.repository.load().fingerprint()
+        if run.dataset_fingerprint != current:
+            raise DecisionRefused(
+                f"run {run_id} was computed on other data (fingerprint {run.dataset_fingerprint[:12]}) than what is "
+                f"stored now ({current[:12]}): re-run the scenario on the current data and adopt that run",
+                "other_data")
+        if run.status not in ("optimal", "feasible", "time_limit"):
+            raise DecisionRefused(f"run {run_id} has status {run.status}: it funds nothing to adopt", "nothing_funded")
+        entries = adoption_entries(uow.repository.list_audit(), run_id=run_id, year=year, by=by, note=note, at=when)
+        for entry in entries:
+            uow.repository.add_audit(entry)
+        uow.commit()
+    return entries
+
+
+def audit_log(uow: UnitOfWork) -> list[AuditEntry]:
+    """The decision log, oldest first."""
+    with uow:
+        return uow.repository.list_audit()
+
+
+def allocation_view(uow: UnitOfWork, run_id: int) -> tuple[StoredRun, AllocationView]:
+    """A stored run and its frames with names from the data stored now. Raises :class:`UnknownRun`."""
+    run = stored_run(uow, run_id)
+    dataset = load_dataset(uow)
+    document = {**run.result, "dataset_fingerprint": run.dataset_fingerprint}
+    return run, _allocation_view(document, dataset, fingerprint=dataset.fingerprint())
+
