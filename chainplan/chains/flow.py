@@ -77,9 +77,10 @@ def max_flow_to(
     # One residual network gives the value, the flow on every link and the minimum cut.
     residual = preflow_push(D, SOURCE, SINK, capacity=capacity)
     value = float(residual.graph["flow_value"])
+    # networkx leaves links of capacity 0 out of the residual network: they carry nothing.
     flow = {
         (u, v): float(residual[u][v]["flow"]) for u, v in D.edges
-        if u != SOURCE and v != SINK and residual[u][v]["flow"] > 0
+        if u != SOURCE and v != SINK and v in residual[u] and residual[u][v]["flow"] > 0
     }
     reachable: set[Any] = {SOURCE}
     frontier = [SOURCE]

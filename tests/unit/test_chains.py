@@ -295,3 +295,17 @@ def test_no_detector_finds_a_gap_in_a_sound_chain() -> None:
              *detectors._compliance_gap(chain)]
     assert found == [] and find_gaps(G) == []
     assert {case[0] for case in DETECTOR_CASES} == set(GAP_TYPES)
+
+
+def test_a_link_of_capacity_zero_is_a_bottleneck_not_a_crash() -> None:
+    # The contract allows capacity >= 0; networkx leaves such links out of its residual network.
+    import networkx as nx
+
+    from chainplan.chains.flow import max_flow_to
+
+    G = nx.MultiDiGraph(producer="P", product={"annual_output": 0.0})
+    G.add_edge("P", "GO", capacity=0.0)
+    result = max_flow_to(G, {"GO": 5.0})
+    assert result.value == 0.0
+    assert result.flow == {}
+    assert result.cut_edges == [("P", "GO")]
