@@ -2,7 +2,8 @@
 
 Nothing is edited or deleted. Adopting a run appends ``adopt``; if another run was adopted for the same year, a
 ``supersede`` entry for that run comes first. A run's decision is ``adopted`` while it is the latest adoption of
-its year, ``superseded`` once a later adoption replaced it, and ``None`` if it was never adopted.
+its year, ``superseded`` once a later adoption replaced it, and ``None`` if it was never adopted. A run stands per
+year: adopted for 2026 and 2027, it stays adopted for 2027 when another run replaces it for 2026.
 
 Examples
 --------
@@ -11,16 +12,25 @@ Examples
 >>> log += adoption_entries(log, run_id=5, year=2026, by="Ban Chỉ đạo", note="", at=dt.datetime(2026, 12, 1))
 >>> [(e.action, e.run_id) for e in log], decision_states(log)
 ([('adopt', 3), ('supersede', 3), ('adopt', 5)], {3: 'superseded', 5: 'adopted'})
+>>> log = adoption_entries([], run_id=3, year=2026, by="BCĐ", note="", at=dt.datetime(2026, 11, 30))
+>>> log += adoption_entries(log, run_id=3, year=2027, by="BCĐ", note="", at=dt.datetime(2026, 11, 30))
+>>> log += adoption_entries(log, run_id=5, year=2026, by="BCĐ", note="", at=dt.datetime(2026, 12, 1))
+>>> decision_standing(log)[3], decision_states(log)[3]
+({2026: 'superseded', 2027: 'adopted'}, 'adopted')
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from chainplan.ports import AuditEntry
 
-__all__ = ["DecisionRefused", "UnknownRun", "adopted_run", "adoption_entries", "decision_states"]
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "DecisionRefused", "UnknownRun", "adopted_run", "adoption_entries",
+           "decision_standing", "decision_states", "overall_state", "programme_year"]
+
+#: The programme years the contract accepts (DATA_FORMAT.md: 2000–2100).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class UnknownRun(KeyError):
@@ -45,15 +55,54 @@ def adopted_run(log: Sequence[AuditEntry], year: int) -> int | None:
     return adoptions[-1] if adoptions else None
 
 
-def decision_states(log: Sequence[AuditEntry]) -> dict[int, str]:
-    """``adopted`` or ``superseded`` for every run that was ever adopted."""
-    states: dict[int, str] = {}
+def decision_standing(log: Sequence[AuditEntry]) -> dict[int, dict[int, str]]:
+    """For every run that was ever adopted, its standing per year: ``{run_id: {year: state}}``, where ``state``
+    is ``adopted`` while it is the latest adoption of that year and ``superseded`` once another replaced it."""
+    standing: dict[int, dict[int, str]] = {}
     for entry in log:
         if entry.action == "adopt":
-            states[entry.run_id] = "adopted"
+            standing.setdefault(entry.run_id, {})[entry.year] = "adopted"
         elif entry.action == "supersede":
-            states[entry.run_id] = "superseded"
-    return states
+            standing.setdefault(entry.run_id, {})[entry.year] = "superseded"
+    return standing
+
+
+def decision_states(log: Sequence[AuditEntry]) -> dict[int, str]:
+    """One word per run that was ever adopted: ``adopted`` when it stands for at least one year, ``superseded``
+    when every year it was adopted for has another run now."""
+    return {run_id: overall_state(years) for run_id, years in decision_standing(log).items()}
+
+
+def overall_state(years: Mapping[int, str]) -> str:
+    """``adopted`` when a run stands for at least one of its years, else ``superseded``."""
+    return "adopted" if "adopted" in years.values() else "superseded"
+
+
+def programme_year(value: object) -> int:
+    """A programme year as a person typed it, checked: a whole number from 2000 to 2100.
+
+    Raises
+    ------
+    DecisionRefused
+        ``bad_year`` for a blank, a fraction, text or a year out of range.
+
+    Examples
+    --------
+    >>> programme_year(" 2026 "), programme_year(2027)
+    (2026, 2027)
+    >>> programme_year("1999")
+    Traceback (most recent call last):
+    ...
+    chainplan.decisions.DecisionRefused: the year must be a whole number from 2000 to 2100 (got '1999')
+    """
+    text = str(value).strip() if value is not None else ""
+    year = int(text) if text.isdigit() else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        year = value
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise DecisionRefused(f"the year must be a whole number from {FIRST_YEAR} to {LAST_YEAR} (got {text!r})",
+                              "bad_year")
+    return year
 
 
 def adoption_entries(log: Sequence[AuditEntry], *, run_id: int, year: int, by: str, note: str,
@@ -67,6 +116,7 @@ def adoption_entries(log: Sequence[AuditEntry], *, run_id: int, year: int, by: s
     """
     if not by.strip():
         raise DecisionRefused("--by: say who decides (a name or the committee)", "no_name")
+    year = programme_year(year)
     current = adopted_run(log, year)
     if current == run_id:
         raise DecisionRefused(f"run {run_id} is already the adopted decision for {year}", "already_adopted")

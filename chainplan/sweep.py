@@ -30,6 +30,7 @@ import pandas as pd
 
 from chainplan.allocation import allocate
 from chainplan.dataset import Dataset
+from chainplan.risk import MAX_SEED
 from chainplan.scenario import Scenario
 
 __all__ = [
@@ -225,6 +226,8 @@ def sensitivity(dataset: Dataset, scenario: Scenario, *, weights_range: float = 
     """Perturb every weight within ±``weights_range`` in each of ``samples`` solves; classify the plans."""
     if samples < 1:
         raise SweepRefused("--samples must be at least 1")
+    if not 0 <= seed <= MAX_SEED:
+        raise SweepRefused(f"--seed must be a whole number from 0 to {MAX_SEED:,}")
     if not 0 <= weights_range < 1:
         raise SweepRefused(f"--weights-range {weights_range:g}: give a fraction from 0 to below 1 (0.2 = ±20 %)")
     funded = run_tasks(_sensitivity_sample, (dataset, scenario, weights_range, seed), list(range(samples)),

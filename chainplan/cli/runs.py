@@ -29,7 +29,8 @@ def runs(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
     typer.echo(render_table([{"run": r["run_id"], "created_at": r["created_at"], "scenario": r["scenario"],
                               "by": r["created_by"], "status": r["status"], "objective": r["objective"],
                               "funded": r["funded_plans"], "data": r["dataset_fingerprint"][:12],
-                              "decision": r["decision"] or ""} for r in rows]))
+                              "decision": "; ".join(f"{d['state']} {d['year']}" for d in r["decisions"])}
+                             for r in rows]))
 
 
 @runs_app.command("show")

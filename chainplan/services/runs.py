@@ -10,7 +10,14 @@ from typing import Any
 
 from chainplan.allocation import METHODS, AllocationResult, allocate
 from chainplan.allocation.solve import solver_version
-from chainplan.decisions import DecisionRefused, UnknownRun, adoption_entries, decision_states
+from chainplan.decisions import (
+    DecisionRefused,
+    UnknownRun,
+    adoption_entries,
+    decision_standing,
+    overall_state,
+    programme_year,
+)
 from chainplan.ports import AuditEntry, StoredRun, UnitOfWork
 from chainplan.runview import AllocationView
 from chainplan.runview import allocation_view as _allocation_view
@@ -113,24 +120,42 @@ def run_document(run: StoredRun) -> dict[str, Any]:
 
 
 def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
-    """Every run, newest first: ``run_id, scenario, created_at, status, objective, dataset_fingerprint, decision``."""
+    """Every run, newest first: ``run_id, scenario, year, created_at, status, objective, dataset_fingerprint,
+    decision, decisions`` (DATA_FORMAT.md), and for the pages ``scenario_title`` (``{lang: title}``), ``method``,
+    ``created_by`` and ``funded_plans`` (a count).
+
+    ``decisions`` lists the run's standing per year, oldest year first; ``decision`` sums it up: ``adopted`` when
+    the run stands for at least one year, ``superseded`` when it was adopted only for years where another run
+    replaced it, else ``None``. ``year`` is the scenario's programme year, ``None`` for a scenario without one.
+    """
     with uow:
         runs = uow.repository.list_runs()
-        states = decision_states(uow.repository.list_audit())
-    return [{"run_id": r.id, "scenario": r.scenario_name, "created_at": r.created_at.isoformat(timespec="seconds"),
-             "status": r.status, "objective": r.objective, "dataset_fingerprint": r.dataset_fingerprint,
-             "decision": states.get(r.id or 0), "method": r.method, "created_by": r.created_by,
-             "funded_plans": len(r.result.get("funded_plans", []))} for r in runs]
+        standing = decision_standing(uow.repository.list_audit())
+    rows = []
+    for r in runs:
+        years = standing.get(r.id or 0, {})
+        decisions = [{"year": year, "state": state} for year, state in sorted(years.items())]
+        decision = overall_state(years) if years else None
+        year = r.scenario.get("year")
+        titles = {"en": r.scenario_name, "vi": r.scenario.get("name_vi") or r.scenario_name}
+        rows.append({"run_id": r.id, "scenario": r.scenario_name, "year": year if isinstance(year, int) else None,
+                     "created_at": r.created_at.isoformat(timespec="seconds"), "status": r.status,
+                     "objective": r.objective, "dataset_fingerprint": r.dataset_fingerprint, "decision": decision,
+                     "decisions": decisions, "scenario_title": titles, "method": r.method,
+                     "created_by": r.created_by, "funded_plans": len(r.result.get("funded_plans", []))})
+    return rows
 
 
-def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: int | None = None) -> list[AuditEntry]:
+def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: int | str | None = None
+              ) -> list[AuditEntry]:
     """Record the committee's decision: ``run_id`` is adopted for ``year`` (default: this year).
 
     Raises :class:`~chainplan.decisions.UnknownRun`, or :class:`~chainplan.decisions.DecisionRefused` when the run
     was computed on other data than what is stored now, or is already the adopted decision for that year.
     """
     when = dt.datetime.now(dt.UTC)
-    year = year or when.year
+    # None is "this year" (the command line's default); anything a person typed is checked, a blank refused.
+    year = when.year if year is None else programme_year(year)
     with uow:
         run = uow.repository.get_run(run_id)
         if run is None:

@@ -13,7 +13,7 @@ from flask_login import current_user
 from chainplan import services
 from chainplan.decisions import DecisionRefused
 from chainplan.users import allowed
-from chainplan.wording import term, text
+from chainplan.wording import Term, term, text
 from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header
 from dash_app.figures import format_number
@@ -33,11 +33,12 @@ def _when(value: str, lang: str) -> str:
 
 def _run_rows(lang: str) -> list[dict[str, Any]]:
     return [{
-        "run": r["run_id"], "scenario": r["scenario"], "created_at": _when(r["created_at"], lang),
+        "run": r["run_id"], "scenario": r["scenario_title"][lang], "created_at": _when(r["created_at"], lang),
         "run_by": r["created_by"], "status": term("status", r['status'], lang),
         "objective": None if r["objective"] is None else format_number(r["objective"], lang, 2),
         "funded_plans": r["funded_plans"], "data": r["dataset_fingerprint"][:12],
-        "decision": term("decision", r['decision'], lang) if r["decision"] else "",
+        "decision": "; ".join(text("decision.standing", lang, state=Term("decision", d["state"]), year=str(d["year"]))
+                              for d in r["decisions"]),
     } for r in services.runs_overview(unit_of_work())]
 
 
@@ -76,8 +77,10 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
             html.Label([t("run", lang), dropdown(lang, options, None, "adopt-run", disabled=not committee,
                                                      placeholder=t("pick_run", lang))], style={**FIELD,
                                                                                            "flex": "2 1 260px"}),
-            html.Label([t("year", lang), dcc.Input(id="adopt-year", type="number", value=dt.date.today().year,
-                                                   min=2000, max=2100, disabled=not committee)], style=FIELD),
+            # Text, read on the server: a number box would send a blank for 1999 and the page would guess.
+            html.Label([t("year", lang), dcc.Input(id="adopt-year", type="text", inputMode="numeric",
+                                                   value=str(dt.date.today().year), disabled=not committee)],
+                       style=FIELD),
             html.Label([t("note", lang), dcc.Input(id="adopt-note", type="text", disabled=not committee)],
                        style={**FIELD, "flex": "2 1 260px"}),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "1rem"}),
@@ -94,18 +97,18 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
     Input("adopt-button", "n_clicks"), State("adopt-run", "value"), State("adopt-year", "value"),
     State("adopt-note", "value"), State("decisions-lang", "data"), prevent_initial_call=True,
 )
-def adopt(_clicks: int | None, run_id: int | None, year: int | None, note: str | None, lang: str | None
+def adopt(_clicks: int | None, run_id: int | None, year: str | int | None, note: str | None, lang: str | None
           ) -> tuple[Any, Any, Any]:
     lang = language(lang)
     require("adopt")  # the guard refused a forged request already; this is the write's own check
     if run_id is None:
         return html.Span(t("pick_run", lang), style={"color": "#b00020"}), dash.no_update, dash.no_update
-    chosen_year = int(year) if year else dt.date.today().year
     try:
-        services.adopt_run(unit_of_work(), int(run_id), by=str(current_user.id), note=note or "", year=chosen_year)
+        entries = services.adopt_run(unit_of_work(), int(run_id), by=str(current_user.id), note=note or "",
+                                     year="" if year is None else year)
     except DecisionRefused as exc:
         refusal = html.Span(text(f"error.decision.{exc.code}", lang), style={"color": "#b00020"})
         return refusal, dash.no_update, dash.no_update
     audit = _grid("audit-table", ["at", "action", "run", "year", "by", "note"], _audit_rows(lang), lang, "260px")
-    message = t("adopted_ok", lang).format(run=run_id, year=chosen_year)
+    message = t("adopted_ok", lang).format(run=run_id, year=entries[-1].year)
     return message, _run_rows(lang), audit

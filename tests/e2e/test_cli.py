@@ -227,8 +227,29 @@ def test_runs_lists_stored_allocations(demo_db: str, capsys: pytest.CaptureFixtu
     listed = json.loads(out)
     assert code == 0 and [r["method"] for r in listed] == ["greedy_benefit_per_vnd", "milp"]
     assert listed[0]["scenario"] == "concentrate" and listed[0]["decision"] is None
+    assert {"run_id", "scenario", "year", "created_at", "status", "objective", "dataset_fingerprint", "decision",
+            "decisions"} <= set(listed[0])
+    assert listed[0]["decisions"] == []
     from chainplan import services
     from models.uow import SqlAlchemyUnitOfWork
 
     stored = services.load_dataset(SqlAlchemyUnitOfWork(demo_db)).fingerprint()
     assert [r["dataset_fingerprint"] for r in listed] == [stored, stored]
+
+
+@pytest.mark.parametrize("args", [
+    ["risk", "1", "--draws", "100", "--seed", "-1"],
+    ["risk", "1", "--draws", "100", "--seed", str(2**32)],
+    ["risk", "1", "--draws", "0"],
+    ["risk", "1", "--draws", "1000001"],
+    ["sensitivity", str(SCENARIOS / "concentrate.yaml"), "--seed", "-1"],
+    ["sensitivity", str(SCENARIOS / "concentrate.yaml"), "--samples", "0"],
+    ["frontier", str(SCENARIOS / "concentrate.yaml"), "--steps", "0"],
+])
+def test_a_seed_or_count_out_of_range_is_bad_input(demo_db: str, capsys: pytest.CaptureFixture[str],
+                                                    args: list[str]) -> None:
+    assert cli(capsys, "--db", demo_db, "allocate", str(SCENARIOS / "concentrate.yaml"))[0] == 0
+    code, out, err = cli(capsys, "--db", demo_db, *args, "--format", "json")
+    assert code == 2, (args, out, err)
+    document = json.loads(out)  # one JSON document on standard output, nothing else
+    assert document["error"].startswith("--") and "Traceback" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -55,4 +56,25 @@ def test_a_planner_cannot_adopt_even_by_a_forged_request(browser: Any, live_url:
     page.reload()
     page.wait_for_selector("#audit-panel")
     assert "forged" not in page.inner_text("#audit-panel")
+    context.close()
+
+
+def test_a_year_outside_the_programme_is_refused_in_the_pages_language(browser: Any, live_url: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_url, "committee")
+    page.goto(live_url + "/decisions")
+    page.wait_for_selector("#runs-table .ag-row")
+    before = page.inner_text("#audit-panel")
+    page.click("#adopt-run")
+    page.get_by_role("option").first.click()
+    for typed in ("1999", "", "2101", "20,26"):
+        page.fill("#adopt-year", typed)
+        with page.expect_response(lambda response: "_dash-update-component" in response.url) as answer:
+            page.click("#adopt-button")
+        assert answer.value.status == 200
+        # Each answer is read on its own: the message of the previous refusal is still on the page.
+        assert "từ 2000 đến 2100" in json.dumps(answer.value.json(), ensure_ascii=False), typed
+        page.wait_for_function("document.querySelector('#adopt-feedback').innerText.includes('từ 2000 đến 2100')")
+    assert page.inner_text("#audit-panel") == before  # nothing was recorded
     context.close()

@@ -115,3 +115,32 @@ def test_cli_runs_show_adopt_and_audit(demo_url: str, capsys: pytest.CaptureFixt
     for args in (["runs", "show", "999"], ["adopt", "999", "--by", "x"]):
         assert main(["--db", demo_url, *args]) == 2
         assert "unknown run id 999" in capsys.readouterr().err
+
+
+def test_a_run_stands_per_year(demo_url: str) -> None:
+    # The order that misled before: adopted for 2026 and 2027, then replaced for 2026 only.
+    first, second = _run(demo_url, "baseline-2020"), _run(demo_url, "concentrate")
+    uow = SqlAlchemyUnitOfWork(demo_url)
+    services.adopt_run(uow, first, by="Ban Chỉ đạo OCOP", year=2026)
+    services.adopt_run(uow, first, by="Ban Chỉ đạo OCOP", year=2027)
+    services.adopt_run(uow, second, by="Ban Chỉ đạo OCOP", year=2026)
+    rows = {r["run_id"]: r for r in services.runs_overview(uow)}
+    assert rows[first]["decisions"] == [{"year": 2026, "state": "superseded"}, {"year": 2027, "state": "adopted"}]
+    assert rows[first]["decision"] == "adopted"
+    assert rows[second]["decisions"] == [{"year": 2026, "state": "adopted"}]
+    services.adopt_run(uow, second, by="Ban Chỉ đạo OCOP", year=2027)
+    rows = {r["run_id"]: r for r in services.runs_overview(uow)}
+    assert rows[first]["decision"] == "superseded"  # replaced for every year it was adopted for
+    assert rows[first]["decisions"] == [{"year": 2026, "state": "superseded"}, {"year": 2027, "state": "superseded"}]
+
+
+@pytest.mark.parametrize("year", ["", " ", "1999", "2101", "20.26", "hai nghìn", -1, 1999])
+def test_a_year_out_of_the_programme_is_refused_and_nothing_is_written(demo_url: str, year: object) -> None:
+    run_id = _run(demo_url, "baseline-2020")
+    uow = SqlAlchemyUnitOfWork(demo_url)
+    with pytest.raises(DecisionRefused) as refused:
+        services.adopt_run(uow, run_id, by="Ban Chỉ đạo OCOP", year=year)  # type: ignore[arg-type]
+    assert refused.value.code == "bad_year"
+    assert services.audit_log(uow) == []
+    services.adopt_run(uow, run_id, by="Ban Chỉ đạo OCOP", year="2100")  # the edge is inside
+    assert [e.year for e in services.audit_log(uow)] == [2100]
