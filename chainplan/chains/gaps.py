@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,7 @@ import pandas as pd
 from chainplan.chains.flow import max_flow_to
 from chainplan.chains.graph import ChainNetwork, is_supermarket
 from chainplan.dataset import parse_requirement
+from chainplan.wording import Joined, Number, Phrase, Share, Term, render
 
 __all__ = ["GAP_TYPES", "Gap", "find_gaps", "gap_report", "gaps_frame", "requirement_phrase", "requirements_missing"]
 
@@ -78,11 +79,11 @@ def _is_key_chain(G: nx.MultiDiGraph) -> bool:
     return G.graph.get("chain_tier", "none") != "none"
 
 
-_REQUIREMENTS: dict[str, tuple[str, str]] = {
-    "e_stamp": ("tem điện tử truy xuất nguồn gốc", "an e-stamp"),
-    "barcode": ("mã vạch", "a barcode"),
-    "safe_food_chain": ("chứng nhận chuỗi thực phẩm an toàn", "a safe-food chain certificate"),
-}
+def _requirement(token: str) -> Term | Phrase:
+    """A channel requirement as a catalogue value (``min_stars:3`` carries its number)."""
+    if token.startswith("min_stars:"):
+        return Phrase("requirement.min_stars", {"stars": token.split(":", 1)[1]})
+    return Term("requirement", token)
 
 
 def requirement_phrase(token: str, lang: str) -> str:
@@ -93,11 +94,7 @@ def requirement_phrase(token: str, lang: str) -> str:
     >>> requirement_phrase("min_stars:3", "vi"), requirement_phrase("e_stamp", "en")
     ('tối thiểu 3 sao OCOP', 'an e-stamp')
     """
-    if token.startswith("min_stars:"):
-        stars = token.split(":", 1)[1]
-        return f"tối thiểu {stars} sao OCOP" if lang == "vi" else f"at least {stars} OCOP stars"
-    vi, en = _REQUIREMENTS.get(token, (token, token))
-    return vi if lang == "vi" else en
+    return render(_requirement(token), lang)
 
 
 def requirements_missing(product: dict[str, Any], requires: Iterable[str]) -> list[str]:
@@ -117,14 +114,6 @@ def requirements_missing(product: dict[str, Any], requires: Iterable[str]) -> li
         elif not product.get(flag):
             missing.append(flag)
     return missing
-
-
-def _vi_number(value: float) -> str:
-    return f"{value:,.0f}".replace(",", ".")
-
-
-def _vi_share(value: float) -> str:
-    return f"{value:.0%}"
 
 
 def _name(G: nx.MultiDiGraph, node: str) -> str:
@@ -194,10 +183,10 @@ class _ChainFacts:
                    G.graph.get("requirements", {}), _is_key_chain(G), out_edges, reachable, chains_reached,
                    others_reached)
 
-    def gap(self, kind: str, severity: str, detail: tuple[str, str], nodes: Iterable[str] = (),
+    def gap(self, kind: str, severity: str, sentences: Sequence[Phrase], nodes: Iterable[str] = (),
             edges: Iterable[tuple[str, str]] = (), **measures: float) -> Gap:
-        """A gap of this product; ``detail`` is the sentence in English and in Vietnamese."""
-        english, vietnamese = detail
+        """A gap of this product; ``sentences`` are catalogue phrases, written in English and in Vietnamese."""
+        english, vietnamese = (" ".join(render(sentence, lang) for sentence in sentences) for lang in ("en", "vi"))
         return Gap(self.product_code, kind, severity, english, tuple(nodes), tuple(edges), measures, vietnamese)
 
 
@@ -208,9 +197,7 @@ def _unlinked_producer(chain: _ChainFacts) -> list[Gap]:
         return []
     return [chain.gap(
         "unlinked_producer", "high",
-        (f"Producer {_name(G, producer)} has no link for this key-chain product: nobody buys or processes it.",
-         f"Chủ thể {_name(G, producer)} chưa có liên kết nào cho sản phẩm chuỗi chủ lực này: chưa ai thu mua "
-         "hay chế biến."),
+        [Phrase("gap.unlinked_producer", {"producer": _name(G, producer)})],
         [producer])]
 
 
@@ -221,19 +208,16 @@ def _no_supermarket_path(chain: _ChainFacts) -> list[Gap]:
     if chain.chains_reached:
         return []
     others_reached = chain.others_reached
-    others = ", ".join(_name(G, n) for n in others_reached)
-    also = f" It is sold only through {others}." if others_reached else " It reaches no retail channel at all."
-    also_vi = f" Sản phẩm chỉ bán qua {others}." if others_reached else " Sản phẩm chưa đến kênh bán lẻ nào."
+    sentences = [Phrase("gap.no_supermarket_path", {"producer": _name(G, producer)})]
+    if others_reached:
+        sentences.append(Phrase("gap.sold_only_through", {"channels": ", ".join(_name(G, n) for n in others_reached)}))
+    else:
+        sentences.append(Phrase("gap.reaches_no_retail_channel"))
     wanted = sorted(r for r in demand if r in G and is_supermarket(G.nodes[r]) and demand[r] > 0)
     if wanted:
-        buyers = ", ".join(_name(G, r) for r in wanted)
-        also += f" Demanded by {buyers}."
-        also_vi += f" {buyers} có nhu cầu mua."
-    return [chain.gap(
-        "no_supermarket_path", "high" if chain.key_chain else "medium",
-        (f"No path from {_name(G, producer)} to any supermarket chain.{also}",
-         f"Không có đường nào từ {_name(G, producer)} đến chuỗi siêu thị.{also_vi}"),
-        [producer, *others_reached])]
+        sentences.append(Phrase("gap.demanded_by", {"buyers": ", ".join(_name(G, r) for r in wanted)}))
+    return [chain.gap("no_supermarket_path", "high" if chain.key_chain else "medium", sentences,
+                      [producer, *others_reached])]
 
 
 def _missing_processing(chain: _ChainFacts) -> list[Gap]:
@@ -250,18 +234,12 @@ def _missing_processing(chain: _ChainFacts) -> list[Gap]:
     if not processed and out_edges:
         return [chain.gap(
             "missing_processing", "high",
-            ("The product must be processed, but no path to a retail channel passes a processor; "
-             f"{_name(G, producer)} sells it raw.",
-             "Sản phẩm cần qua chế biến nhưng không đường nào đến kênh bán lẻ đi qua cơ sở chế biến; "
-             f"{_name(G, producer)} đang bán sản phẩm thô."),
+            [Phrase("gap.missing_processing_sold_raw", {"producer": _name(G, producer)})],
             [producer], [(u, v) for u, v, _ in out_edges])]
     if not processed:
         return [chain.gap(
             "missing_processing", "high",
-            ("The product must be processed, but no processor is linked: "
-             f"{_name(G, producer)} has no link for it at all.",
-             "Sản phẩm cần qua chế biến nhưng chưa có cơ sở chế biến nào liên kết: "
-             f"{_name(G, producer)} chưa có liên kết nào cho sản phẩm này."),
+            [Phrase("gap.missing_processing_unlinked", {"producer": _name(G, producer)})],
             [producer])]
     return []
 
@@ -282,24 +260,18 @@ def _capacity_shortfall(chain: _ChainFacts, *, capacity: str) -> list[Gap]:
     share = unmet / total_demand
     severity = "high" if share >= 0.5 else "medium" if share >= 0.2 else "low"
     unreached = sorted(r for r in wanted_chains if r not in reachable)
-    parts = [f"The chains demand {total_demand:,.0f} a year; the chain can deliver {result.value:,.0f} "
-             f"({share:.0%} unmet)."]
-    parts_vi = [f"Các chuỗi cần {_vi_number(total_demand)} mỗi năm; chuỗi cung ứng chỉ đáp ứng được "
-                f"{_vi_number(result.value)} ({_vi_share(share)} chưa đáp ứng)."]
+    sentences = [Phrase("gap.capacity_shortfall", {"demand": Number(total_demand, 0),
+                                                   "delivered": Number(result.value, 0), "unmet": Share(share, 0)})]
     if result.cut_edges:
         # Names first, as in every other gap sentence; the codes stay in brackets for the CLI and exports.
         cut = "; ".join(f"{_name(G, u)} → {_name(G, v)}" for u, v in result.cut_edges)
-        parts.append(f"Bottleneck: {cut}.")
-        parts_vi.append(f"Nút thắt: {cut}.")
+        sentences.append(Phrase("gap.bottleneck", {"cut": cut}))
     if result.output_limited:
         output = float(product.get("annual_output", 0) or 0)
-        parts.append(f"The producer's output ({output:,.0f}) is part of the limit.")
-        parts_vi.append(f"Sản lượng của chủ thể ({_vi_number(output)}) là một phần giới hạn.")
+        sentences.append(Phrase("gap.output_limited", {"output": Number(output, 0)}))
     if unreached:
-        unreached_names = ", ".join(_name(G, r) for r in unreached)
-        parts.append(f"Not reached at all: {unreached_names}.")
-        parts_vi.append(f"Chưa đến được: {unreached_names}.")
-    return [chain.gap("capacity_shortfall", severity, (" ".join(parts), " ".join(parts_vi)),
+        sentences.append(Phrase("gap.not_reached", {"channels": ", ".join(_name(G, r) for r in unreached)}))
+    return [chain.gap("capacity_shortfall", severity, sentences,
                       sorted({n for e in result.cut_edges for n in e}), result.cut_edges, demand=total_demand,
                       max_flow=result.value, unmet_share=share)]
 
@@ -313,15 +285,11 @@ def _single_point_of_failure(chain: _ChainFacts) -> list[Gap]:
     severity = "high" if chain.key_chain else "medium"
     gaps = [chain.gap(
         "single_point_of_failure", severity,
-        (f"Every path to the supermarket chains passes {_name(G, node)}: if it stops, the product leaves "
-         "the shelves.",
-         f"Mọi đường đến chuỗi siêu thị đều đi qua {_name(G, node)}: nếu đơn vị này dừng, sản phẩm rời "
-         "khỏi kệ hàng."),
+        [Phrase("gap.single_point_organization", {"organization": _name(G, node)})],
         [node]) for node in nodes]
     gaps += [chain.gap(
         "single_point_of_failure", severity,
-        (f"Every path to the supermarket chains uses the link {u} -> {v}.",
-         f"Mọi đường đến chuỗi siêu thị đều dùng liên kết {u} -> {v}."), [], [(u, v)]) for u, v in edges]
+        [Phrase("gap.single_point_link", {"link": f"{u} -> {v}"})], [], [(u, v)]) for u, v in edges]
     return gaps
 
 
@@ -342,10 +310,9 @@ def _buyer_concentration(chain: _ChainFacts, *, volume: str, concentration_thres
         return []
     return [chain.gap(
         "buyer_concentration", "high" if top >= 0.9 else "medium",
-        (f"{_name(G, buyer)} takes {top:.0%} of the volume {_name(G, producer)} sells "
-         f"(Herfindahl index {hhi:.2f}; threshold {concentration_threshold:.0%}).",
-         f"{_name(G, buyer)} mua {_vi_share(top)} khối lượng {_name(G, producer)} bán ra "
-         f"(chỉ số Herfindahl {hhi:.2f}; ngưỡng {_vi_share(concentration_threshold)})."),
+        [Phrase("gap.buyer_concentration", {"buyer": _name(G, buyer), "share": Share(top, 0),
+                                            "producer": _name(G, producer), "index": Number(hhi, 2),
+                                            "threshold": Share(concentration_threshold, 0)})],
         [buyer], [(producer, buyer)], share=top, herfindahl=hhi)]
 
 
@@ -361,11 +328,8 @@ def _compliance_gap(chain: _ChainFacts) -> list[Gap]:
             demanded = demand.get(channel, 0) > 0
             gaps.append(chain.gap(
                 "compliance_gap", "high" if demanded else "medium",
-                (f"{_name(G, channel)} requires {', '.join(requirement_phrase(m, 'en') for m in missing)}, which "
-                 f"the product lacks{' (the channel demands it)' if demanded else ''}.",
-                 f"{_name(G, channel)} yêu cầu {', '.join(requirement_phrase(m, 'vi') for m in missing)}, sản phẩm "
-                 "chưa đáp ứng"
-                 f"{' (kênh này có nhu cầu mua)' if demanded else ''}."),
+                [Phrase("gap.compliance_demanded" if demanded else "gap.compliance",
+                        {"channel": _name(G, channel), "missing": Joined(tuple(_requirement(m) for m in missing))})],
                 [channel], sorted((u, v) for u, v in G.in_edges(channel))))
     return gaps
 
