@@ -18,25 +18,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from chainplan.errors import ChainplanError
 from chainplan.ports import AuditEntry
 
 __all__ = ["DecisionRefused", "UnknownRun", "adopted_run", "adoption_entries", "decision_states"]
 
 
-class UnknownRun(KeyError):
-    """No stored run has this id."""
+class UnknownRun(ChainplanError, KeyError):
+    """No stored run has this id (``run_id``)."""
 
-    def __str__(self) -> str:
-        return f"unknown run id {self.args[0]!r}: `chainplan runs` lists the stored runs"
+    def __init__(self, run_id: object):
+        self.run_id = run_id
+        super().__init__("error.run.unknown", run=str(run_id))  # an id, written without thousands separators
 
 
-class DecisionRefused(ValueError):
-    """The adoption cannot be recorded; the message says why, ``code`` names the reason for a translation
-    (``no_name``, ``already_adopted``, ``other_data``, ``nothing_funded``)."""
-
-    def __init__(self, message: str, code: str = "refused"):
-        super().__init__(message)
-        self.code = code
+class DecisionRefused(ChainplanError, ValueError):
+    """The adoption cannot be recorded; ``code`` names the reason (``error.decision.no_name``,
+    ``already_adopted``, ``other_data``, ``nothing_funded``)."""
 
 
 def adopted_run(log: Sequence[AuditEntry], year: int) -> int | None:
@@ -66,10 +64,10 @@ def adoption_entries(log: Sequence[AuditEntry], *, run_id: int, year: int, by: s
         When the run is already the adopted decision for that year, or no name is given.
     """
     if not by.strip():
-        raise DecisionRefused("--by: say who decides (a name or the committee)", "no_name")
+        raise DecisionRefused("error.decision.no_name")
     current = adopted_run(log, year)
     if current == run_id:
-        raise DecisionRefused(f"run {run_id} is already the adopted decision for {year}", "already_adopted")
+        raise DecisionRefused("error.decision.already_adopted", run=str(run_id), year=str(year))
     entries = []
     if current is not None:
         entries.append(AuditEntry("supersede", current, year, by, f"superseded by run {run_id}", at))

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from chainplan.allocation.data import TARGET_OUTCOMES
+from chainplan.errors import ChainplanError
 
 __all__ = ["BLOCK", "RiskRefused", "simulate", "simulate_block", "target_bounds"]
 
@@ -30,7 +31,7 @@ BLOCK = 1_000
 _TOLERANCE = 1e-9
 
 
-class RiskRefused(ValueError):
+class RiskRefused(ChainplanError, ValueError):
     """The simulation cannot run as asked; the message says why."""
 
 
@@ -86,7 +87,7 @@ def simulate(
     """Simulate ``draws`` outcomes of the funded ``plans``; ``run_blocks(function, payload, blocks)`` may run the
     blocks elsewhere (a process pool, Dask) and must return their results in order."""
     if draws < 1:
-        raise RiskRefused("--draws must be at least 1")
+        raise RiskRefused("error.risk.draws")
     payload = (_arrays(plans), (float(stamp_base[0]), float(stamp_base[1])))
     blocks = [(seed, position, min(BLOCK, draws - start)) for position, start in enumerate(range(0, draws, BLOCK))]
     results = (run_blocks(simulate_block, payload, blocks) if run_blocks is not None

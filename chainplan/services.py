@@ -34,6 +34,7 @@ from chainplan.compare import CompareRefused, Comparison, compare_runs
 from chainplan.dataset import Dataset, InputProblem
 from chainplan.decisions import DecisionRefused, UnknownRun, adopted_run, adoption_entries, decision_states
 from chainplan.demo import build_demo_dataset
+from chainplan.errors import ChainplanError
 from chainplan.io import read_input, write_dataset, write_template
 from chainplan.io.pack import LANGUAGES, write_pack_report, write_pack_workbook
 from chainplan.ports import AuditEntry, StoredRun, UnitOfWork, User
@@ -45,6 +46,7 @@ from chainplan.scenario import Scenario, ScenarioError, load_scenario
 from chainplan.summary import summarize
 from chainplan.sweep import Frontier, Progress, Sensitivity, budget_scales, frontier, run_tasks, sensitivity
 from chainplan.users import ROLES, UserRefused, check_password, check_user_name
+from chainplan.wording import Joined, Term
 from chainplan.yeartargets import year_targets as target_table
 
 __all__ = [
@@ -224,7 +226,7 @@ def indicators(uow: UnitOfWork) -> dict[str, Any]:
     return chain_indicators(network, gap_report(network))
 
 
-class OutputNotWritable(ValueError):
+class OutputNotWritable(ChainplanError, ValueError):
     """A file the user asked for cannot be written there; the message names the path and the reason."""
 
 
@@ -232,19 +234,20 @@ def check_writable(path: str | os.PathLike[str], *, suffix: str) -> Path:
     """Raise :class:`OutputNotWritable` unless ``path`` can be written, before any work is done for it."""
     target = Path(path)
     if target.suffix.lower() != suffix:
-        raise OutputNotWritable(f"{target}: the file must end in {suffix}")
+        raise OutputNotWritable("error.output.wrong_suffix", path=str(target), suffix=suffix)
     if target.is_dir():
-        raise OutputNotWritable(f"{target}: is a folder, give a file name ending in {suffix}")
+        raise OutputNotWritable("error.output.is_folder", path=str(target), suffix=suffix)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputNotWritable(f"{target}: the folder {folder} does not exist")
+        raise OutputNotWritable("error.output.no_folder", path=str(target), folder=str(folder))
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
-        raise OutputNotWritable(f"{target}: cannot write in {folder} ({exc.strerror or exc})") from None
+        raise OutputNotWritable("error.output.cannot_write_in", path=str(target), folder=str(folder),
+                                detail=exc.strerror or str(exc)) from None
     if target.exists() and not os.access(target, os.W_OK):
-        raise OutputNotWritable(f"{target}: the existing file cannot be replaced (permission denied)")
+        raise OutputNotWritable("error.output.read_only", path=str(target))
     return target
 
 
@@ -327,7 +330,8 @@ def run_allocation(
         try:
             result.to_excel(out)
         except OSError as exc:  # the disk filled up between the check and the write: name the user's path
-            raise OutputNotWritable(f"{out}: could not be written ({exc.strerror or exc})") from None
+            raise OutputNotWritable("error.output.write_failed", path=str(out),
+                                    detail=exc.strerror or str(exc)) from None
     return AllocationRun(result, run_id, fingerprint, document)
 
 
@@ -385,12 +389,10 @@ def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: in
             raise UnknownRun(run_id)
         current = uow.repository.load().fingerprint()
         if run.dataset_fingerprint != current:
-            raise DecisionRefused(
-                f"run {run_id} was computed on other data (fingerprint {run.dataset_fingerprint[:12]}) than what is "
-                f"stored now ({current[:12]}): re-run the scenario on the current data and adopt that run",
-                "other_data")
+            raise DecisionRefused("error.decision.other_data", run=str(run_id), stored=run.dataset_fingerprint[:12],
+                                  current=current[:12])
         if run.status not in ("optimal", "feasible", "time_limit"):
-            raise DecisionRefused(f"run {run_id} has status {run.status}: it funds nothing to adopt", "nothing_funded")
+            raise DecisionRefused("error.decision.nothing_funded", run=str(run_id), status=Term("status", run.status))
         entries = adoption_entries(uow.repository.list_audit(), run_id=run_id, year=year, by=by, note=note, at=when)
         for entry in entries:
             uow.repository.add_audit(entry)
@@ -412,7 +414,7 @@ def compare(
     :class:`OutputNotWritable` before anything is written.
     """
     if lang not in LANGUAGES:
-        raise CompareRefused(f"--lang {lang}: use one of {', '.join(LANGUAGES)}")
+        raise CompareRefused("error.compare.bad_lang", lang=lang, languages=Joined(LANGUAGES))
     if out is not None:
         check_writable(out, suffix=".xlsx")
     if report is not None:
@@ -481,12 +483,11 @@ def run_risk(
 ) -> dict[str, Any]:
     """Monte Carlo over the success of a stored run's funded plans (seeded, the same on any number of workers)."""
     if draws < 1:
-        raise RiskRefused("--draws must be at least 1")
+        raise RiskRefused("error.risk.draws")
     stored = stored_run(uow, run_id)
     plans = stored.result.get("funded_plans", [])
     if any("success_probability" not in plan for plan in plans):
-        raise RiskRefused(f"run {run_id} was stored before runs recorded each plan's success data: run its "
-                          "scenario again and simulate the new run")
+        raise RiskRefused("error.risk.old_run", run=str(run_id))
 
     def blocks(function: Any, payload: Any, tasks: list[Any]) -> list[Any]:
         return run_tasks(function, payload, tasks, workers=workers, dask=dask, progress=progress)
@@ -512,12 +513,12 @@ def add_user(uow: UnitOfWork, name: str, *, role: str, password: str) -> User:
 
     name = check_user_name(name)
     if role not in ROLES:
-        raise UserRefused(f"role {role!r}: use one of {', '.join(ROLES)}")
+        raise UserRefused("error.user.unknown_role", role=repr(role), roles=Joined(ROLES))
     check_password(password)
     user = User(name, role, generate_password_hash(password, method="scrypt"))
     with uow:
         if uow.repository.get_user(name) is not None:
-            raise UserRefused(f"user {name!r} already exists")
+            raise UserRefused("error.user.exists", name=repr(name))
         uow.repository.add_user(user)
         uow.commit()
     return user
@@ -531,15 +532,15 @@ def list_users(uow: UnitOfWork) -> list[User]:
 def change_user(uow: UnitOfWork, name: str, *, role: str | None = None, active: bool | None = None) -> User:
     """Set a user's role or disable (``active=False``) or enable them. The last active admin is kept."""
     if role is not None and role not in ROLES:
-        raise UserRefused(f"role {role!r}: use one of {', '.join(ROLES)}")
+        raise UserRefused("error.user.unknown_role", role=repr(role), roles=Joined(ROLES))
     with uow:
         user = uow.repository.get_user(name)
         if user is None:
-            raise UserRefused(f"no user named {name!r}")
+            raise UserRefused("error.user.unknown_user", name=repr(name))
         admins = [u for u in uow.repository.list_users() if u.role == "admin" and u.active]
         losing_admin = user.role == "admin" and user.active and (role not in (None, "admin") or active is False)
         if losing_admin and len(admins) == 1:
-            raise UserRefused(f"{name} is the last active admin: add another admin first")
+            raise UserRefused("error.user.last_admin", name=name)
         uow.repository.update_user(name, role=role, active=active)
         uow.commit()
         changed = uow.repository.get_user(name)
@@ -622,7 +623,7 @@ def scenario_for(uow: UnitOfWork, key: str, folder: str | os.PathLike[str] | Non
             run = uow.repository.get_run(int(value))
         if run is not None:
             return _scenario_as_run(run)
-    raise ScenarioError([InputProblem(None, None, None, key, "no such scenario file or stored run", key="scenario")])
+    raise ScenarioError([InputProblem(None, None, None, key, "error.scenario.no_choice", key="scenario")])
 
 
 def _scenario_as_run(run: StoredRun) -> Scenario:
