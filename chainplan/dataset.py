@@ -532,7 +532,7 @@ def _check_plans(ds: Dataset, out: _Collector) -> None:
         if restricted_to not in ancestors.get(org_region[org], ()):
             out.add("plan_requests", row, "budget_line_code", record["budget_line_code"],
                     "error.dataset.line_restricted", region=Ref("region", restricted_to),
-                    plan=Ref("plan", record["plan_code"]), organization=Ref("organization", org),
+                    plan=Ref("plan", record["plan_code"]), organization=Ref("organization", str(org)),
                     where=Ref("region", org_region[org]))
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 from chainplan import services
 from chainplan.decisions import DecisionRefused
 from chainplan.users import allowed
-from chainplan.wording import term, text
+from chainplan.wording import term
 from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header
 from dash_app.figures import format_number
@@ -104,7 +104,7 @@ def adopt(_clicks: int | None, run_id: int | None, year: int | None, note: str |
     try:
         services.adopt_run(unit_of_work(), int(run_id), by=str(current_user.id), note=note or "", year=chosen_year)
     except DecisionRefused as exc:
-        refusal = html.Span(text(f"error.decision.{exc.code}", lang), style={"color": "#b00020"})
+        refusal = html.Span(exc.message(lang), style={"color": "#b00020"})
         return refusal, dash.no_update, dash.no_update
     audit = _grid("audit-table", ["at", "action", "run", "year", "by", "note"], _audit_rows(lang), lang, "260px")
     message = t("adopted_ok", lang).format(run=run_id, year=chosen_year)
