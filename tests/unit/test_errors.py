@@ -57,6 +57,8 @@ SAMPLE_FOR = {
     ("error.money.too_large", "maximum"): Money(10**15),
     ("error.scenario.negative_line", "line"): Ref("line", "NTM-TW"),
     ("error.scenario.bad_yaml_at", "line"): "12",
+    ("error.user.unknown_role", "role"): "'boss'",
+    ("error.dataset.requires_cycle", "path"): "KH001 -> KH002 -> KH001",
 }
 NAMES = {"plan": {"KH001": "Chè Đường Hoa"}, "region": {"BC": "Ba Chẽ"}}
 
