@@ -2,7 +2,7 @@
 
 An appraisal is one row of the ``appraisals`` sheet (plan, stage, status, score, date, appraiser). Recording one
 replaces that plan's row for that stage. The checks name the field at fault, so a form can show the reason beside
-it (:class:`AppraisalRefused` carries ``field`` and ``code``).
+it (:class:`AppraisalRefused` carries ``field`` and the catalogue ``code``).
 
 Examples
 --------
@@ -14,17 +14,20 @@ Examples
 >>> check_appraisal(data, Appraisal(plan, "district", "passed", 120, None, "lan"))
 Traceback (most recent call last):
 ...
-chainplan.appraisal.AppraisalRefused: score: must be between 0 and 100
+chainplan.appraisal.AppraisalRefused: The score must be between 0 and 100.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
 from chainplan.dataset import Dataset
+from chainplan.errors import ChainplanError
 from chainplan.io.cells import control_character
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
+from chainplan.wording import Ref
 
 __all__ = ["Appraisal", "AppraisalRefused", "apply_appraisal", "check_appraisal"]
 
@@ -40,13 +43,12 @@ class Appraisal:
     note: str = ""
 
 
-class AppraisalRefused(ValueError):
-    """An appraisal that cannot be recorded; ``field`` is the form field at fault, ``code`` the reason's key."""
+class AppraisalRefused(ChainplanError, ValueError):
+    """An appraisal that cannot be recorded; ``field`` is the form field at fault, ``code`` the reason's."""
 
-    def __init__(self, field: str, code: str, message: str):
+    def __init__(self, code: str, /, *, field: str, **params: Any):
         self.field = field
-        self.code = code
-        super().__init__(f"{field}: {message}")
+        super().__init__(code, **params)
 
 
 def check_appraisal(dataset: Dataset, appraisal: Appraisal, *, today: dt.date | None = None) -> Appraisal:
@@ -58,29 +60,28 @@ def check_appraisal(dataset: Dataset, appraisal: Appraisal, *, today: dt.date | 
     today = today or dt.date.today()
     code = appraisal.plan_code.strip()
     if code not in set(dataset.plans["code"]):
-        raise AppraisalRefused("plan_code", "unknown_plan", f"no plan {code!r}")
+        raise AppraisalRefused("error.appraisal.unknown_plan", field="plan_code", plan=Ref("plan", code))
     if appraisal.stage not in APPRAISAL_STAGES:
-        raise AppraisalRefused("stage", "unknown_stage", f"must be one of {', '.join(APPRAISAL_STAGES)}")
+        raise AppraisalRefused("error.appraisal.unknown_stage", field="stage")
     if appraisal.status not in APPRAISAL_STATUSES:
-        raise AppraisalRefused("status", "unknown_status", f"must be one of {', '.join(APPRAISAL_STATUSES)}")
+        raise AppraisalRefused("error.appraisal.unknown_status", field="status")
     score = appraisal.score
     if score is not None and not 0 <= float(score) <= 100:
-        raise AppraisalRefused("score", "score_range", "must be between 0 and 100")
+        raise AppraisalRefused("error.appraisal.score_range", field="score")
     when = appraisal.appraised_on or today
     if when > today:
-        raise AppraisalRefused("appraised_on", "future_date", f"{when.isoformat()} is in the future")
+        raise AppraisalRefused("error.appraisal.future_date", field="appraised_on", date=when)
     note = appraisal.note.strip()
     if len(note) > 2000 or control_character(note, allow_line_breaks=True):
-        raise AppraisalRefused("note", "bad_note", "at most 2,000 characters, without control characters")
+        raise AppraisalRefused("error.appraisal.bad_note", field="note")
     name = appraisal.appraiser.strip()
     if not name or control_character(name):
-        raise AppraisalRefused("appraiser", "no_appraiser", "say who appraised the plan")
+        raise AppraisalRefused("error.appraisal.no_appraiser", field="appraiser")
     if appraisal.stage == "province" and appraisal.status != "pending":
         rows = dataset.appraisals
         district = rows[(rows["plan_code"] == code) & (rows["stage"] == "district")]["status"]
         if not (district == "passed").any():
-            raise AppraisalRefused("stage", "district_first",
-                                   "the district appraisal must be passed before the province appraises the plan")
+            raise AppraisalRefused("error.appraisal.district_first", field="stage")
     return replace(appraisal, plan_code=code, score=None if score is None else float(score), appraised_on=when,
                    appraiser=name, note=note)
 

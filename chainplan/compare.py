@@ -26,14 +26,16 @@ from typing import Any
 
 import pandas as pd
 
+from chainplan.errors import ChainplanError
 from chainplan.ports import StoredRun
+from chainplan.wording import Joined
 
 __all__ = ["MAX_RUNS", "MIN_RUNS", "CompareRefused", "Comparison", "compare_runs", "gini"]
 
 MIN_RUNS, MAX_RUNS = 2, 5
 
 
-class CompareRefused(ValueError):
+class CompareRefused(ChainplanError, ValueError):
     """The runs cannot be compared as asked (too few, too many, repeated); the message says why."""
 
 
@@ -105,9 +107,9 @@ def compare_runs(runs: Sequence[StoredRun]) -> Comparison:
     """
     ids = [run.id for run in runs]
     if not MIN_RUNS <= len(runs) <= MAX_RUNS:
-        raise CompareRefused(f"compare {MIN_RUNS} to {MAX_RUNS} runs; {len(runs)} given")
+        raise CompareRefused("error.compare.run_count", least=MIN_RUNS, most=MAX_RUNS, given=len(runs))
     if len(set(ids)) != len(ids):
-        raise CompareRefused("a run is given twice: " + ", ".join(str(i) for i in ids))
+        raise CompareRefused("error.compare.run_twice", runs=Joined(tuple(str(i) for i in ids)))
     run_rows, plan_rows, line_rows, region_rows, target_rows, cost_rows, explanation_rows = [], [], [], [], [], [], []
     funded_in: dict[str, dict[str, Any]] = {}
     for run in runs:

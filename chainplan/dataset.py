@@ -25,20 +25,24 @@ import hashlib
 import json
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 import pandas as pd
 
+from chainplan.errors import ChainplanError, exact_number
 from chainplan.schema import REGION_LEVELS, REQUIREMENT_FLAGS, SHEETS, Column, Sheet
+from chainplan.wording import Joined, NameBook, Ref, Term, text
 
 __all__ = [
     "Dataset",
     "DatasetError",
     "InputProblem",
+    "RequirementError",
     "check_dataset",
     "parse_requirement",
+    "problems_message",
     "records_by_row",
     "region_ancestors",
     "region_at_level",
@@ -48,47 +52,90 @@ __all__ = [
 
 @dataclass(frozen=True)
 class InputProblem:
-    """One thing wrong with the user's input, located as precisely as it can be."""
+    """One thing wrong with the user's input, located as precisely as it can be.
+
+    The place is kept as fields (``source``, ``sheet``, ``row``, ``column``, ``key``, ``value``); the reason is a
+    catalogue ``code`` with its ``params`` (values), written in a language by :meth:`message`. ``reason`` is the
+    English one, which the command line prints and its JSON documents carry.
+
+    Examples
+    --------
+    >>> problem = InputProblem("appraisals", 4, "score", "abc", "error.value.not_a_number")
+    >>> str(problem)
+    "sheet 'appraisals', row 4, column 'score' (value 'abc'): must be a number"
+    >>> problem.located("vi")
+    "trang tính 'appraisals', dòng 4, cột 'score' (giá trị 'abc'): phải là một số"
+    """
 
     sheet: str | None
     row: int | None
     column: str | None
     value: object
-    reason: str
+    code: str
     source: str | None = None
     key: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
-    def __str__(self) -> str:
+    @property
+    def reason(self) -> str:
+        """The reason in English (the command line's words)."""
+        return self.message("en")
+
+    def message(self, lang: str, names: NameBook | None = None) -> str:
+        """The reason in ``lang``, without the place (a table shows the place in its own columns)."""
+        return text(self.code, lang, names=names, **self.params)
+
+    def located(self, lang: str, names: NameBook | None = None) -> str:
+        """The place and the reason in ``lang``: ``file, sheet 'plans', row 5, column 'code' (value 'x'): ...``."""
         where = []
         if self.source:
             where.append(str(self.source))
         if self.sheet:
-            where.append(f"sheet '{self.sheet}'")
+            where.append(text("phrase.where.sheet", lang, sheet=self.sheet))
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(text("phrase.where.row", lang, row=str(self.row)))  # a row number, not a quantity
         if self.column:
-            where.append(f"column '{self.column}'")
+            where.append(text("phrase.where.column", lang, column=self.column))
         if self.key:
-            where.append(f"key '{self.key}'")
-        value = "" if self.value is None or self.value == "" else f" (value {self.value!r})"
-        return f"{', '.join(where) or 'input'}{value}: {self.reason}"
+            where.append(text("phrase.where.key", lang, key=self.key))
+        shown = "" if self.value is None or self.value == "" else text("phrase.where.value", lang,
+                                                                       value=repr(self.value))
+        return f"{', '.join(where) or text('phrase.where.input', lang)}{shown}: {self.message(lang, names)}"
+
+    def __str__(self) -> str:
+        return self.located("en")
 
     def as_dict(self) -> dict[str, Any]:
         value = self.value
         if not isinstance(value, str | int | float | bool) and value is not None:
             value = str(value)
         return {"source": self.source, "sheet": self.sheet, "row": self.row, "column": self.column,
-                "value": value, "reason": self.reason, "key": self.key}
+                "value": value, "reason": self.reason, "code": self.code, "key": self.key}
 
 
-class DatasetError(ValueError):
+def problems_message(heading: str, problems: Sequence[InputProblem], lang: str,
+                     names: NameBook | None = None) -> str:
+    """A heading (``error.dataset.problems``, ``error.scenario.problems``) and one line per problem, in ``lang``;
+    at most 200 lines, then how many more."""
+    lines = [f"  - {p.located(lang, names)}" for p in problems[:200]]
+    if len(problems) > 200:
+        lines.append(f"  {text('error.dataset.more', lang, more=len(problems) - 200)}")
+    return "\n".join([text(heading, lang, count=len(problems)), *lines])
+
+
+class DatasetError(ChainplanError, ValueError):
     """Raised with every problem found in the user's input; nothing has been written when it is raised."""
 
     def __init__(self, problems: Sequence[InputProblem]):
         self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems[:200])
-        more = f"\n  ... and {len(self.problems) - 200} more" if len(self.problems) > 200 else ""
-        super().__init__(f"{len(self.problems)} problem(s) in the input:\n{lines}{more}")
+        super().__init__("error.dataset.problems", count=len(self.problems))
+
+    def message(self, lang: str, names: NameBook | None = None) -> str:
+        return problems_message(self.code, self.problems, lang, names)
+
+
+class RequirementError(ChainplanError, ValueError):
+    """A channel requirement that cannot be read (see :func:`parse_requirement`)."""
 
 
 def _dtype(column: Column) -> str:
@@ -282,15 +329,16 @@ def parse_requirement(item: str) -> tuple[str, int | None]:
     >>> parse_requirement("barcode")
     ('barcode', None)
     """
-    text = item.strip()
-    if text.startswith("min_stars:"):
-        number = text.split(":", 1)[1].strip()
+    written = item.strip()
+    if written.startswith("min_stars:"):
+        number = written.split(":", 1)[1].strip()
         if not number.isdigit() or not 0 <= int(number) <= 5:
-            raise ValueError(f"min_stars needs a whole number of stars from 0 to 5, got {number!r}")
+            raise RequirementError("error.dataset.bad_stars", number=repr(number))
         return "min_stars", int(number)
-    if text not in REQUIREMENT_FLAGS:
-        raise ValueError(f"unknown requirement {text!r}; use one of {', '.join(REQUIREMENT_FLAGS)}, min_stars:N")
-    return text, None
+    if written not in REQUIREMENT_FLAGS:
+        raise RequirementError("error.dataset.unknown_requirement", item=repr(written),
+                               flags=Joined(REQUIREMENT_FLAGS))
+    return written, None
 
 
 class _Collector:
@@ -305,10 +353,12 @@ class _Collector:
     def readable(self, sheet: str, row: object, *columns: str) -> bool:
         return not any((sheet, row, column) in self.unreadable_cells for column in columns)
 
-    def add(self, sheet: str, row: object, column: str | None, value: object, reason: str) -> None:
+    def add(self, sheet: str, row: object, column: str | None, value: object, code: str, /,
+            **params: Any) -> None:
         if column is not None and not self.readable(sheet, row, column):
             return  # the cell's own problem is already reported
-        self.problems.append(InputProblem(sheet, int(row), column, value, reason))  # type: ignore[call-overload]
+        self.problems.append(InputProblem(sheet, int(row), column, value, code,  # type: ignore[call-overload]
+                                          params=params))
 
 
 def _known(frame: pd.DataFrame) -> set[str]:
@@ -328,13 +378,13 @@ def _check_keys(ds: Dataset, out: _Collector) -> None:
                 continue
             if key in first_row:
                 out.add(name, row, sheet.key[-1] if len(sheet.key) == 1 else None, key,
-                        f"duplicate {' + '.join(sheet.key)}: already used on row {first_row[key]}")
+                        "error.dataset.duplicate_key", columns=" + ".join(sheet.key), first=str(first_row[key]))
             else:
                 first_row[key] = row
 
 
 _SHEET_OF = {"region": "regions", "organization": "organizations", "product": "products", "plan": "plans",
-             "budget line": "budget_lines"}
+             "line": "budget_lines"}
 
 
 def _check_reference(
@@ -344,7 +394,7 @@ def _check_reference(
         return  # every code would look unknown: the sheet's own problem is reported
     for row, value in frame[column].items():
         if value is not None and value != "" and value not in known:
-            out.add(sheet, row, column, value, f"unknown {what} code")
+            out.add(sheet, row, column, value, f"error.dataset.unknown_{what}")
 
 
 def _check_regions(ds: Dataset, out: _Collector) -> None:
@@ -358,20 +408,20 @@ def _check_regions(ds: Dataset, out: _Collector) -> None:
         parent = record["parent_code"]
         if parent is None:
             if record["level"] != REGION_LEVELS[0]:
-                out.add("regions", row, "parent_code", parent,
-                        f"a {record['level']} needs a parent region (only a {REGION_LEVELS[0]} has none)")
+                out.add("regions", row, "parent_code", parent, "error.dataset.needs_parent",
+                        level=Term("stage", record["level"]), top=Term("stage", REGION_LEVELS[0]))
             continue
         if parent not in level_of:
-            out.add("regions", row, "parent_code", parent, "unknown region code")
+            out.add("regions", row, "parent_code", parent, "error.dataset.unknown_region")
             continue
         if parent == record["code"]:
-            out.add("regions", row, "parent_code", parent, "a region cannot be its own parent")
+            out.add("regions", row, "parent_code", parent, "error.dataset.own_parent")
             continue
         if level_of[parent] is None:
             continue
         if level_rank[level_of[parent]] >= level_rank[record["level"]]:
-            out.add("regions", row, "parent_code", parent,
-                    f"parent is a {level_of[parent]}, which is not above a {record['level']}")
+            out.add("regions", row, "parent_code", parent, "error.dataset.parent_not_above",
+                    parent=Term("stage", level_of[parent]), level=Term("stage", record["level"]))
 
 
 def _check_organizations_and_products(ds: Dataset, out: _Collector) -> None:
@@ -382,9 +432,10 @@ def _check_organizations_and_products(ds: Dataset, out: _Collector) -> None:
     for row, code in ds.products["producer_code"].items():
         if code not in role_of:
             if "organizations" not in out.unreadable_sheets:
-                out.add("products", row, "producer_code", code, "unknown organization code")
+                out.add("products", row, "producer_code", code, "error.dataset.unknown_organization")
         elif role_of[code] is not None and role_of[code] != "producer":
-            out.add("products", row, "producer_code", code, f"organization is a {role_of[code]}, not a producer")
+            out.add("products", row, "producer_code", code, "error.dataset.not_producer",
+                    role=Term("org_role_word", role_of[code]))
 
 
 def _check_links(ds: Dataset, out: _Collector) -> None:
@@ -396,28 +447,29 @@ def _check_links(ds: Dataset, out: _Collector) -> None:
     _check_reference(out, "links", links, "product_code", products, "product")
     for row, record in links.pipe(records_by_row):
         if record["from_code"] == record["to_code"]:
-            out.add("links", row, "to_code", record["to_code"], "a link cannot go from an organization to itself")
+            out.add("links", row, "to_code", record["to_code"], "error.dataset.link_to_itself")
         if record["volume"] > record["capacity"]:
-            out.add("links", row, "volume", record["volume"],
-                    f"volume is above the link's capacity ({record['capacity']:g})")
+            out.add("links", row, "volume", record["volume"], "error.dataset.volume_above_capacity",
+                    capacity=exact_number(record["capacity"]))
     role_of = dict(zip(ds.organizations["code"], ds.organizations["role"], strict=True))
     for sheet in ("demand", "channel_requirements"):
         frame = ds.frame(sheet)
         for row, code in frame["retailer_code"].items():
             if code not in role_of:
                 if "organizations" not in out.unreadable_sheets:
-                    out.add(sheet, row, "retailer_code", code, "unknown organization code")
+                    out.add(sheet, row, "retailer_code", code, "error.dataset.unknown_organization")
             elif role_of[code] is not None and role_of[code] != "retailer":
-                out.add(sheet, row, "retailer_code", code, f"organization is a {role_of[code]}, not a retailer")
+                out.add(sheet, row, "retailer_code", code, "error.dataset.not_retailer",
+                        role=Term("org_role_word", role_of[code]))
     _check_reference(out, "demand", ds.demand, "product_code", products, "product")
     for row, items in ds.channel_requirements["requires"].items():
         if not items:
-            out.add("channel_requirements", row, "requires", "", "list at least one requirement")
+            out.add("channel_requirements", row, "requires", "", "error.dataset.no_requirement")
         for item in items:
             try:
                 parse_requirement(item)
-            except ValueError as exc:
-                out.add("channel_requirements", row, "requires", item, str(exc))
+            except RequirementError as exc:
+                out.add("channel_requirements", row, "requires", item, exc.code, **exc.params)
 
 
 def _check_plans(ds: Dataset, out: _Collector) -> None:
@@ -433,25 +485,26 @@ def _check_plans(ds: Dataset, out: _Collector) -> None:
         needed = record["requires_plan"]
         if needed:
             if needed == code:
-                out.add("plans", row, "requires_plan", needed, "a plan cannot require itself")
+                out.add("plans", row, "requires_plan", needed, "error.dataset.requires_itself")
             elif needed not in plan_codes:
-                out.add("plans", row, "requires_plan", needed, "unknown plan code")
+                out.add("plans", row, "requires_plan", needed, "error.dataset.unknown_plan")
             else:
                 if code is not None:  # an unreadable code has no place in the graph
                     requires.add_edge(code, needed, row=row)
         for other in record["excludes_plans"]:
             if other == code:
-                out.add("plans", row, "excludes_plans", other, "a plan cannot exclude itself")
+                out.add("plans", row, "excludes_plans", other, "error.dataset.excludes_itself")
             elif other not in plan_codes:
-                out.add("plans", row, "excludes_plans", other, "unknown plan code")
+                out.add("plans", row, "excludes_plans", other, "error.dataset.unknown_plan")
         for link in record["new_links"]:
             parts = link.split(">")
             if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-                out.add("plans", row, "new_links", link, "write each new link as FROM>TO (organization codes)")
+                out.add("plans", row, "new_links", link, "error.dataset.bad_new_link")
                 continue
             for part in parts:
                 if part.strip() not in organizations and "organizations" not in out.unreadable_sheets:
-                    out.add("plans", row, "new_links", link, f"unknown organization code {part.strip()!r}")
+                    out.add("plans", row, "new_links", link, "error.dataset.new_link_unknown",
+                            code=repr(part.strip()))
     row_of = dict(zip(plans["code"], plans.index, strict=True))
     for cycle in nx.simple_cycles(requires):
         first = min(cycle)
@@ -459,11 +512,11 @@ def _check_plans(ds: Dataset, out: _Collector) -> None:
         cycle = cycle[start:] + cycle[:start]  # report it the same way every time
         path = " -> ".join([*cycle, first])
         out.add("plans", row_of[first], "requires_plan", plans.loc[row_of[first], "requires_plan"],
-                f"requires_plan forms a cycle: {path}")
+                "error.dataset.requires_cycle", path=path)
 
     lines = _known(ds.budget_lines)
     _check_reference(out, "plan_requests", ds.plan_requests, "plan_code", plan_codes, "plan")
-    _check_reference(out, "plan_requests", ds.plan_requests, "budget_line_code", lines, "budget line")
+    _check_reference(out, "plan_requests", ds.plan_requests, "budget_line_code", lines, "line")
     _check_reference(out, "appraisals", ds.appraisals, "plan_code", plan_codes, "plan")
 
     ancestors = region_ancestors(ds.regions)
@@ -478,8 +531,9 @@ def _check_plans(ds: Dataset, out: _Collector) -> None:
             continue  # unknown codes are reported once, where they are written
         if restricted_to not in ancestors.get(org_region[org], ()):
             out.add("plan_requests", row, "budget_line_code", record["budget_line_code"],
-                    f"budget line is restricted to region {restricted_to}, but plan {record['plan_code']}'s "
-                    f"organization {org} is in {org_region[org]}")
+                    "error.dataset.line_restricted", region=Ref("region", restricted_to),
+                    plan=Ref("plan", record["plan_code"]), organization=Ref("organization", str(org)),
+                    where=Ref("region", org_region[org]))
 
 
 def check_dataset(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from chainplan.errors import ChainplanError
 from chainplan.ports import AuditEntry
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "DecisionRefused", "UnknownRun", "adopted_run", "adoption_entries",
@@ -33,20 +34,17 @@ __all__ = ["FIRST_YEAR", "LAST_YEAR", "DecisionRefused", "UnknownRun", "adopted_
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-class UnknownRun(KeyError):
-    """No stored run has this id."""
+class UnknownRun(ChainplanError, KeyError):
+    """No stored run has this id (``run_id``)."""
 
-    def __str__(self) -> str:
-        return f"unknown run id {self.args[0]!r}: `chainplan runs` lists the stored runs"
+    def __init__(self, run_id: object):
+        self.run_id = run_id
+        super().__init__("error.run.unknown", run=str(run_id))  # an id, written without thousands separators
 
 
-class DecisionRefused(ValueError):
-    """The adoption cannot be recorded; the message says why, ``code`` names the reason for a translation
-    (``no_name``, ``already_adopted``, ``other_data``, ``nothing_funded``)."""
-
-    def __init__(self, message: str, code: str = "refused"):
-        super().__init__(message)
-        self.code = code
+class DecisionRefused(ChainplanError, ValueError):
+    """The adoption cannot be recorded; ``code`` names the reason (``error.decision.no_name``,
+    ``already_adopted``, ``other_data``, ``nothing_funded``)."""
 
 
 def adopted_run(log: Sequence[AuditEntry], year: int) -> int | None:
@@ -93,15 +91,14 @@ def programme_year(value: object) -> int:
     >>> programme_year("1999")
     Traceback (most recent call last):
     ...
-    chainplan.decisions.DecisionRefused: the year must be a whole number from 2000 to 2100 (got '1999')
+    chainplan.decisions.DecisionRefused: The year must be a whole number from 2000 to 2100.
     """
     text = str(value).strip() if value is not None else ""
     year = int(text) if text.isdigit() else None
     if isinstance(value, int) and not isinstance(value, bool):
         year = value
     if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
-        raise DecisionRefused(f"the year must be a whole number from {FIRST_YEAR} to {LAST_YEAR} (got {text!r})",
-                              "bad_year")
+        raise DecisionRefused("error.decision.bad_year", first=str(FIRST_YEAR), last=str(LAST_YEAR))
     return year
 
 
@@ -115,11 +112,11 @@ def adoption_entries(log: Sequence[AuditEntry], *, run_id: int, year: int, by: s
         When the run is already the adopted decision for that year, or no name is given.
     """
     if not by.strip():
-        raise DecisionRefused("--by: say who decides (a name or the committee)", "no_name")
+        raise DecisionRefused("error.decision.no_name")
     year = programme_year(year)
     current = adopted_run(log, year)
     if current == run_id:
-        raise DecisionRefused(f"run {run_id} is already the adopted decision for {year}", "already_adopted")
+        raise DecisionRefused("error.decision.already_adopted", run=str(run_id), year=str(year))
     entries = []
     if current is not None:
         entries.append(AuditEntry("supersede", current, year, by, f"superseded by run {run_id}", at))

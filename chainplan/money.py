@@ -21,6 +21,8 @@ import math
 import re
 from fractions import Fraction
 
+from chainplan.errors import ChainplanError
+from chainplan.wording import Money
 from chainplan.wording.numbers import format_money, format_number  # one home for numbers people read
 
 __all__ = ["MAX_VND", "MoneyError", "exact_decimal", "format_money", "format_number", "format_vnd", "parse_vnd",
@@ -35,38 +37,39 @@ _MONEY = re.compile(r"^(?P<sign>-?)(?P<digits>\d{1,3}(?:(?P<sep>[.,\s])\d{3})?(?
 _UNIT_SUFFIX = re.compile(r"\s*(vnd|vnđ|đồng|đ|d)$", re.IGNORECASE)
 
 
-class MoneyError(ValueError):
-    """A value that is not a whole amount of VND within :data:`MAX_VND`; the message is the reason."""
+class MoneyError(ChainplanError, ValueError):
+    """A value that is not a whole amount of VND within :data:`MAX_VND`; the code names the reason."""
 
 
-_TOO_LARGE = f"must be at most {MAX_VND:,} VND (10^15)".replace(",", ".")
+def _too_large() -> MoneyError:
+    return MoneyError("error.money.too_large", maximum=Money(MAX_VND))
 
 
 def _bounded(value: int) -> int:
     if abs(value) > MAX_VND:
-        raise MoneyError(_TOO_LARGE)
+        raise _too_large()
     return value
 
 
 def parse_vnd(raw: object) -> int:
     """Read whole VND from a number or from text with ``.``, ``,`` or spaces as thousands separators."""
     if isinstance(raw, bool):
-        raise MoneyError("must be a whole amount of VND")
+        raise MoneyError("error.money.not_whole")
     if isinstance(raw, int):
         return _bounded(raw)
     if isinstance(raw, float):
         if not math.isfinite(raw):
-            raise MoneyError("must be a finite amount of VND")
+            raise MoneyError("error.money.not_finite")
         if not raw.is_integer():
-            raise MoneyError("must be a whole amount of VND (no fractions)")
+            raise MoneyError("error.money.fraction")
         return _bounded(int(raw))
     text = _UNIT_SUFFIX.sub("", str(raw).strip().replace("\u00a0", " ")).strip()
     match = _MONEY.match(text)
     if not match:
-        raise MoneyError("must be a whole amount of VND, e.g. 1500000000 or 1.500.000.000")
+        raise MoneyError("error.money.bad_text")
     digits = re.sub(r"[.,\s]", "", match.group("digits"))
     if len(digits.lstrip("0")) > 16:  # refuse before building a huge integer (Python caps int() at 4,300 digits)
-        raise MoneyError(_TOO_LARGE)
+        raise _too_large()
     value = int(digits)
     return _bounded(-value if match.group("sign") else value)
 

@@ -23,8 +23,10 @@ from typing import Any
 import numpy as np
 
 from chainplan.allocation.data import TARGET_OUTCOMES
+from chainplan.errors import ChainplanError
 
-__all__ = ["BLOCK", "MAX_DRAWS", "MAX_SEED", "RiskRefused", "check_seed", "simulate", "simulate_block", "target_bounds"]
+__all__ = ["BLOCK", "MAX_DRAWS", "MAX_SEED", "RiskRefused", "check_seed", "simulate", "simulate_block",
+           "target_bounds"]
 
 BLOCK = 1_000
 _TOLERANCE = 1e-9
@@ -49,11 +51,11 @@ def check_seed(seed: int) -> int:
     chainplan.risk.RiskRefused: --seed must be a whole number from 0 to 4,294,967,295
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise RiskRefused(f"--seed must be a whole number from 0 to {MAX_SEED:,}")
+        raise RiskRefused("error.risk.seed", most=MAX_SEED)
     return seed
 
 
-class RiskRefused(ValueError):
+class RiskRefused(ChainplanError, ValueError):
     """The simulation cannot run as asked; the message says why."""
 
 
@@ -109,9 +111,9 @@ def simulate(
     """Simulate ``draws`` outcomes of the funded ``plans``; ``run_blocks(function, payload, blocks)`` may run the
     blocks elsewhere (a process pool, Dask) and must return their results in order."""
     if draws < 1:
-        raise RiskRefused("--draws must be at least 1")
+        raise RiskRefused("error.risk.draws")
     if draws > MAX_DRAWS:
-        raise RiskRefused(f"--draws must be at most {MAX_DRAWS:,}")
+        raise RiskRefused("error.risk.draws_max", most=MAX_DRAWS)
     check_seed(seed)
     payload = (_arrays(plans), (float(stamp_base[0]), float(stamp_base[1])))
     blocks = [(seed, position, min(BLOCK, draws - start)) for position, start in enumerate(range(0, draws, BLOCK))]

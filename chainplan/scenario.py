@@ -21,20 +21,24 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from chainplan.dataset import InputProblem
+from chainplan.dataset import InputProblem, problems_message
+from chainplan.errors import ChainplanError, exact_number
 from chainplan.money import MoneyError, parse_vnd
+from chainplan.wording import Joined, Money, NameBook, Ref
 
 __all__ = [
     "TARGET_NAMES",
     "Bound",
     "Scenario",
     "ScenarioError",
+    "ScenarioValueRefused",
     "Targets",
     "Weights",
     "load_scenario",
@@ -46,13 +50,19 @@ Stage = Literal["commune", "district", "province"]
 _DEFAULT_STAGES: tuple[Stage, ...] = ("district", "province")
 
 
-class ScenarioError(ValueError):
+class ScenarioError(ChainplanError, ValueError):
     """A scenario file that cannot be used; ``problems`` name the key path and the reason."""
 
     def __init__(self, problems: list[InputProblem]):
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{len(problems)} problem(s) in the scenario:\n{lines}")
+        self.problems = list(problems)
+        super().__init__("error.scenario.problems", count=len(self.problems))
+
+    def message(self, lang: str, names: NameBook | None = None) -> str:
+        return problems_message(self.code, self.problems, lang, names)
+
+
+class ScenarioValueRefused(ChainplanError, ValueError):
+    """A value the scenario's own rules refuse (raised inside the schema, reported as a problem of its key)."""
 
 
 class _Strict(BaseModel):
@@ -69,15 +79,16 @@ class Bound(_Strict):
     @classmethod
     def _finite(cls, value: float | None) -> float | None:
         if value is not None and not math.isfinite(value):
-            raise ValueError("must be a finite number")
+            raise ScenarioValueRefused("error.value.not_finite")
         return value
 
     @model_validator(mode="after")
     def _ordered(self) -> Bound:
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min:g}) is above max ({self.max:g})")
+            raise ScenarioValueRefused("error.scenario.min_above_max", min=exact_number(self.min),
+                                       max=exact_number(self.max))
         if self.min is None and self.max is None:
-            raise ValueError("give min, max or both")
+            raise ScenarioValueRefused("error.scenario.no_bound")
         return self
 
 
@@ -104,7 +115,7 @@ class Weights(_Strict):
     @classmethod
     def _finite(cls, value: float) -> float:
         if not math.isfinite(value):
-            raise ValueError("must be a finite number")
+            raise ScenarioValueRefused("error.value.not_finite")
         return value
 
 
@@ -165,14 +176,14 @@ class Scenario(_Strict):
     def _amounts(cls, value: dict[str, int]) -> dict[str, int]:
         for code, amount in value.items():
             if amount < 0:
-                raise ValueError(f"{code}: a budget line's amount cannot be negative ({amount})")
+                raise ScenarioValueRefused("error.scenario.negative_line", line=Ref("line", code), amount=Money(amount))
         return value
 
     @field_validator("budget_scale", "shortfall_penalty", "time_limit_s")
     @classmethod
     def _finite(cls, value: float) -> float:
         if not math.isfinite(value):
-            raise ValueError("must be a finite number")
+            raise ScenarioValueRefused("error.value.not_finite")
         return value
 
     def title(self, lang: str) -> str:
@@ -197,8 +208,8 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _shares(self) -> Scenario:
         if self.min_region_share > self.max_region_share:
-            raise ValueError(f"min_region_share ({self.min_region_share:g}) is above max_region_share "
-                             f"({self.max_region_share:g})")
+            raise ScenarioValueRefused("error.scenario.shares", min=exact_number(self.min_region_share),
+                                       max=exact_number(self.max_region_share))
         return self
 
 
@@ -245,7 +256,7 @@ def _vnd(value: object) -> int:
             raise
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return parse_vnd(value)
-    raise MoneyError("must be a whole amount of VND")
+    raise MoneyError("error.money.not_whole")
 
 
 def _read_money(document: dict[str, Any], source: str, problems: list[InputProblem]) -> dict[str, Any]:
@@ -257,7 +268,8 @@ def _read_money(document: dict[str, Any], source: str, problems: list[InputProbl
             try:
                 money[key] = _vnd(money[key])
             except MoneyError as exc:
-                problems.append(InputProblem(None, None, None, _plain_value(money[key]), str(exc), source, key=key))
+                problems.append(InputProblem(None, None, None, _plain_value(money[key]), exc.code, source, key=key,
+                                             params=exc.params))
                 del money[key]
     lines = money.get("budget_lines")
     if isinstance(lines, dict):
@@ -266,8 +278,8 @@ def _read_money(document: dict[str, Any], source: str, problems: list[InputProbl
             try:
                 read_lines[code] = _vnd(amount)
             except MoneyError as exc:
-                problems.append(InputProblem(None, None, None, _plain_value(amount), str(exc), source,
-                                             key=f"budget_lines.{code}"))
+                problems.append(InputProblem(None, None, None, _plain_value(amount), exc.code, source,
+                                             key=f"budget_lines.{code}", params=exc.params))
         money["budget_lines"] = read_lines
     return money
 
@@ -282,35 +294,46 @@ def _read(path: Path, chain: tuple[Path, ...], money_problems: list[InputProblem
     source = str(path)
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
-        reason = f"extends forms a cycle: {cycle}"
-        raise ScenarioError([InputProblem(None, None, None, None, reason, source, key="extends")])
+        raise ScenarioError([InputProblem(None, None, None, None, "error.scenario.extends_cycle", source,
+                                          key="extends", params={"cycle": cycle})])
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError([InputProblem(None, None, None, None, "no such scenario file", source)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([InputProblem(None, None, None, None, f"cannot be read: {exc}", source)]) from None
+        raise ScenarioError([InputProblem(None, None, None, None, "error.scenario.no_file", source)]) from None
+    except IsADirectoryError:
+        raise ScenarioError([InputProblem(None, None, None, None, "error.scenario.is_folder", source)]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([InputProblem(None, None, None, None, "error.scenario.not_utf8", source,
+                                          params={"byte": exc.start})]) from None
+    except OSError as exc:
+        raise ScenarioError([InputProblem(None, None, None, None, "error.scenario.unreadable", source,
+                                          params={"detail": exc.strerror or str(exc)})]) from None
     try:
         document = yaml.load(text, Loader=_ScenarioLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        reason = f"is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}"
-        raise ScenarioError([InputProblem(None, None, None, None, reason, source)]) from None
+        problem = str(getattr(exc, "problem", None) or exc)
+        # Line and column are places in the file, written as the editor shows them (no thousands separator).
+        found = (InputProblem(None, None, None, None, "error.scenario.bad_yaml_at", source,
+                              params={"line": str(mark.line + 1), "column": str(mark.column + 1), "problem": problem})
+                 if mark is not None else
+                 InputProblem(None, None, None, None, "error.scenario.bad_yaml", source, params={"problem": problem}))
+        raise ScenarioError([found]) from None
     if document is None:
         document = {}
     if not isinstance(document, dict):
-        raise ScenarioError([InputProblem(None, None, None, None, "must be a mapping of keys to values", source)])
+        raise ScenarioError([InputProblem(None, None, None, None, "error.value.not_a_mapping", source)])
     document = _read_money(document, source, money_problems)
     parent = document.get("extends")
     if parent is None:
         return document
     if not isinstance(parent, str):
-        raise ScenarioError([InputProblem(None, None, None, parent, "must be a file path", source, key="extends")])
+        raise ScenarioError([InputProblem(None, None, None, parent, "error.scenario.extends_not_path", source,
+                                          key="extends")])
     base = _read((path.parent / parent).resolve(), (*chain, path), money_problems)
     if "name" not in document:
-        reason = "a scenario that extends another needs a name of its own"
-        raise ScenarioError([InputProblem(None, None, None, None, reason, source, key="name")])
+        raise ScenarioError([InputProblem(None, None, None, None, "error.scenario.extends_needs_name", source,
+                                          key="name")])
     return _merge(_own_titles(base, document), document)
 
 
@@ -330,17 +353,48 @@ def scenario_from_mapping(document: dict[str, Any], source: str | None = None) -
         problems = []
         for error in exc.errors():
             path = ".".join(str(part) for part in error["loc"]) or "(scenario)"
-            message = error["msg"]
-            if error["type"] == "extra_forbidden":
-                message = "unknown key"
-            elif error["type"] == "missing":
-                message = "required key is missing"
             value = error.get("input") if error["type"] not in ("missing",) else None
             if isinstance(value, dict | list):
                 value = None
-            reason = message.removeprefix("Value error, ")
-            problems.append(InputProblem(None, None, None, value, reason, source, key=path))
+            code, params = _schema_problem(error)
+            problems.append(InputProblem(None, None, None, value, code, source, key=path, params=params))
         raise ScenarioError(problems) from None
+
+
+#: The schema's checks by pydantic's error type: the code of the reason (a value-error carries its own).
+_SCHEMA_CODES = {
+    "extra_forbidden": "error.scenario.unknown_key", "missing": "error.scenario.missing_key",
+    "float_type": "error.value.not_a_number", "float_parsing": "error.value.not_a_number",
+    "finite_number": "error.value.not_finite", "int_type": "error.value.not_whole",
+    "int_parsing": "error.value.not_whole", "int_from_float": "error.value.not_whole",
+    "bool_type": "error.value.not_true_false", "bool_parsing": "error.value.not_true_false",
+    "string_type": "error.value.not_text", "string_too_short": "error.value.empty",
+    "list_type": "error.value.not_a_list", "dict_type": "error.value.not_a_mapping",
+    "model_type": "error.value.not_a_mapping", "model_attributes_type": "error.value.not_a_mapping",
+}
+#: Bounds by pydantic's error type: the code, the bound's name in pydantic's context and in the message.
+_SCHEMA_BOUNDS = {
+    "greater_than_equal": ("error.value.at_least", "ge", "minimum"),
+    "greater_than": ("error.value.greater_than", "gt", "minimum"),
+    "less_than_equal": ("error.value.at_most", "le", "maximum"),
+    "less_than": ("error.value.less_than", "lt", "maximum"),
+}
+
+
+def _schema_problem(error: Any) -> tuple[str, dict[str, Any]]:
+    """The catalogue code and parameters of one schema error (pydantic's own sentence is English only)."""
+    kind, context = error["type"], error.get("ctx") or {}
+    refused = context.get("error")
+    if isinstance(refused, ChainplanError):
+        return refused.code, dict(refused.params)
+    if kind in _SCHEMA_BOUNDS:
+        code, bound, name = _SCHEMA_BOUNDS[kind]
+        return code, {name: exact_number(context[bound])}
+    if kind == "literal_error":
+        return "error.value.one_of", {"choices": Joined(tuple(re.findall(r"'([^']*)'", context["expected"])))}
+    if kind in _SCHEMA_CODES:
+        return _SCHEMA_CODES[kind], {}
+    return "error.value.invalid", {"detail": error["msg"]}
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:

@@ -30,6 +30,7 @@ import pandas as pd
 
 from chainplan.allocation import allocate
 from chainplan.dataset import Dataset
+from chainplan.errors import ChainplanError, exact_number
 from chainplan.risk import MAX_SEED
 from chainplan.scenario import Scenario
 
@@ -49,7 +50,7 @@ Payload = tuple[Dataset, Scenario]
 Progress = Callable[[int, int], None]
 
 
-class SweepRefused(ValueError):
+class SweepRefused(ChainplanError, ValueError):
     """A sweep that cannot run as asked (bad range, no samples, unreachable cluster); the message says why."""
 
 
@@ -107,7 +108,7 @@ def _run_on_dask(function: Callable[[Any, Task], Result], payload: Any, tasks: S
     try:
         client = Client(address, timeout="10s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise SweepRefused(f"--dask {address}: cannot reach the Dask scheduler ({exc})") from None
+        raise SweepRefused("error.sweep.dask", address=address, detail=str(exc)) from None
     try:
         shared = client.scatter(payload, broadcast=True)
         futures = client.map(function, [shared] * len(tasks), list(tasks), pure=False)
@@ -122,9 +123,9 @@ def _run_on_dask(function: Callable[[Any, Task], Result], payload: Any, tasks: S
 def budget_scales(start: float, stop: float, steps: int) -> list[float]:
     """``steps`` scales from ``start`` to ``stop`` inclusive, rounded to 6 decimals so that runs repeat exactly."""
     if steps < 1:
-        raise SweepRefused("--steps must be at least 1")
+        raise SweepRefused("error.sweep.steps")
     if not 0 <= start <= stop:
-        raise SweepRefused(f"--from {start:g} must be at least 0 and at most --to {stop:g}")
+        raise SweepRefused("error.sweep.range", start=exact_number(start), stop=exact_number(stop))
     if steps == 1:
         return [round(start, 6)]
     return [round(start + (stop - start) * i / (steps - 1), 6) for i in range(steps)]
@@ -225,11 +226,11 @@ def sensitivity(dataset: Dataset, scenario: Scenario, *, weights_range: float = 
                 progress: Progress | None = None) -> Sensitivity:
     """Perturb every weight within ±``weights_range`` in each of ``samples`` solves; classify the plans."""
     if samples < 1:
-        raise SweepRefused("--samples must be at least 1")
+        raise SweepRefused("error.sweep.samples")
     if not 0 <= seed <= MAX_SEED:
-        raise SweepRefused(f"--seed must be a whole number from 0 to {MAX_SEED:,}")
+        raise SweepRefused("error.risk.seed", most=MAX_SEED)
     if not 0 <= weights_range < 1:
-        raise SweepRefused(f"--weights-range {weights_range:g}: give a fraction from 0 to below 1 (0.2 = ±20 %)")
+        raise SweepRefused("error.sweep.weights_range", range=exact_number(weights_range))
     funded = run_tasks(_sensitivity_sample, (dataset, scenario, weights_range, seed), list(range(samples)),
                        workers=workers, dask=dask, progress=progress)
     from chainplan.allocation import prepare

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+from chainplan.errors import ChainplanError
 from chainplan.io.cells import control_character
 
 __all__ = ["ACTIONS", "MIN_PASSWORD_LENGTH", "ROLES", "UserRefused", "allowed", "check_password", "check_user_name"]
@@ -32,7 +33,7 @@ ACTIONS: dict[str, str] = {
 MIN_PASSWORD_LENGTH = 8
 
 
-class UserRefused(ValueError):
+class UserRefused(ChainplanError, ValueError):
     """A user cannot be added or changed as asked, or a role does not allow the action; the message says why."""
 
 
@@ -47,13 +48,13 @@ def check_user_name(name: str) -> str:
     """A user name: 1 to 64 characters, no spaces or control characters."""
     name = name.strip()
     if not 1 <= len(name) <= 64 or any(c.isspace() for c in name) or control_character(name):
-        raise UserRefused(f"user name {name!r}: 1 to 64 characters, without spaces or control characters")
+        raise UserRefused("error.user.bad_name", name=repr(name))
     return name
 
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserRefused(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserRefused("error.user.short_password", least=MIN_PASSWORD_LENGTH)
     if control_character(password):
-        raise UserRefused("the password may not contain control characters")
+        raise UserRefused("error.user.password_control")
     return password

@@ -13,12 +13,13 @@ from dash import dcc, html
 
 from chainplan import services
 from chainplan.money import format_number
+from chainplan.scenario import ScenarioError
 from chainplan.wording import term
 from dash_app.i18n import grid_locale, t
 from dash_app.state import scenario_folder, unit_of_work
 
 __all__ = ["Column", "band_chart", "bar_chart", "card", "chosen_scenario", "dropdown", "grid", "header",
-           "scenario_options", "table"]
+           "scenario_options", "scenario_problems", "table"]
 
 PAGES = (("/", "overview"), ("/chains", "chains"), ("/plans", "plans"), ("/allocation", "allocation"),
          ("/compare", "compare"), ("/frontier", "frontier"), ("/decisions", "decisions"), ("/users", "users"))
@@ -145,6 +146,13 @@ def chosen_scenario(options: Sequence[Mapping[str, Any]], asked: str | None) -> 
     if asked in keys:
         return asked
     return DEFAULT_SCENARIO if DEFAULT_SCENARIO in keys else (keys[0] if keys else None)
+
+
+def scenario_problems(exc: ScenarioError, lang: str) -> list[Any]:
+    """A scenario's problems in the page's language: one line per key (the value as written), the reason."""
+    items = [html.Li(f"{p.key or t('scenario', lang)}: {p.message(lang)}"
+                     + ("" if p.value is None else f" ({p.value})")) for p in exc.problems]
+    return [t("scenario_problems", lang), html.Ul(items, id="scenario-problems")]
 
 
 def bar_chart(title: str, rows: Sequence[Mapping[str, Any]], lang: str, chart_id: str, colour: str) -> html.Figure:

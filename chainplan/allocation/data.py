@@ -20,6 +20,7 @@ from chainplan.dataset import Dataset, InputProblem, region_ancestors, region_at
 from chainplan.money import scale_vnd
 from chainplan.scenario import Scenario, ScenarioError
 from chainplan.schema import APPRAISAL_STAGES
+from chainplan.wording import Joined, Term
 
 __all__ = [
     "OUTCOMES",
@@ -125,7 +126,7 @@ def _available(ds: Dataset, scenario: Scenario) -> pd.DataFrame:
     lines = ds.budget_lines.set_index("code")[["name", "source", "amount_vnd", "region_code"]].copy()
     unknown = sorted(set(scenario.budget_lines) - set(lines.index))
     if unknown:
-        raise ScenarioError([InputProblem(None, None, None, code, "unknown budget line code",
+        raise ScenarioError([InputProblem(None, None, None, code, "error.dataset.unknown_line",
                                           key=f"budget_lines.{code}")
                              for code in unknown])
     for code, amount in scenario.budget_lines.items():
@@ -223,10 +224,11 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     lines = _available(ds, scenario)
     if scenario.has_regional_rules and len(ds.plans) and not (ds.regions["level"] == scenario.region_level).any():
         # Post-2025 data has no districts: silently dropping the regional rules would misallocate public money.
-        levels = ", ".join(sorted(set(ds.regions["level"]))) or "none"
+        levels = sorted(set(ds.regions["level"]))
         raise ScenarioError([InputProblem(None, None, None, scenario.region_level,
-                                          f"the data has no region at this level (levels present: {levels}); "
-                                          "the regional rules cannot apply", key="region_level")])
+                                          "error.scenario.no_level" if levels else "error.scenario.no_regions",
+                                          key="region_level",
+                                          params={"levels": Joined(tuple(Term("stage", level) for level in levels))})])
     requests = ds.plan_requests[["plan_code", "budget_line_code", "amount_vnd"]].reset_index(drop=True)
     totals = requests.groupby("plan_code")["amount_vnd"].sum()
     with_links = ds.plans[ds.plans["new_links"].map(len) > 0]

@@ -27,6 +27,7 @@ from typing import Any
 import networkx as nx
 
 from chainplan.dataset import Dataset, region_ancestors
+from chainplan.errors import ChainplanError
 from chainplan.schema import SUPERMARKET_KINDS
 
 __all__ = [
@@ -38,11 +39,12 @@ __all__ = [
 ]
 
 
-class UnknownProduct(KeyError):
-    """The product code is not in the dataset."""
+class UnknownProduct(ChainplanError, KeyError):
+    """The product code (``product_code``) is not in the dataset."""
 
-    def __str__(self) -> str:
-        return f"unknown product code {self.args[0]!r}"
+    def __init__(self, product_code: object):
+        self.product_code = product_code
+        super().__init__("error.product.unknown", product=str(product_code))
 
 
 def is_supermarket(attributes: dict[str, Any]) -> bool:

@@ -14,16 +14,10 @@ from typing import Annotated, Any
 
 import typer
 
-from chainplan import services
-from chainplan.chains import UnknownProduct
-from chainplan.compare import CompareRefused
 from chainplan.dataset import DatasetError
-from chainplan.decisions import DecisionRefused, UnknownRun
+from chainplan.errors import ChainplanError
 from chainplan.ports import Storage, UnitOfWork
-from chainplan.risk import RiskRefused
 from chainplan.scenario import ScenarioError
-from chainplan.sweep import SweepRefused
-from chainplan.users import UserRefused
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -86,8 +80,9 @@ class Tier(enum.StrEnum):
     none = "none"
 
 
-class UsageProblem(Exception):
-    """Bad input that is not a data file: a bad database URL, an unknown code, a wrong option."""
+class UsageProblem(ChainplanError):
+    """Bad input that is not a data file or a stored record: what the command line itself was given (a password
+    on standard input)."""
 
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (for people) or json")]
@@ -163,8 +158,7 @@ def reported_errors(output: OutputFormat | TableFormat = OutputFormat.table) -> 
     except (DatasetError, ScenarioError) as exc:
         message = str(exc)
         problems = [p.as_dict() for p in exc.problems]
-    except (UsageProblem, UnknownProduct, UnknownRun, DecisionRefused, CompareRefused, SweepRefused, RiskRefused,
-            UserRefused, services.OutputNotWritable) as exc:
+    except ChainplanError as exc:  # every refusal: the command line writes it in English, as documented
         message = str(exc)
     except storage_errors as exc:
         message = f"cannot use the database: {str(exc).splitlines()[0]}"

@@ -33,11 +33,11 @@ def _read_password() -> str:
     if not sys.stdin.isatty():
         line = sys.stdin.readline()
         if not line:
-            raise UsageProblem("give the password on standard input (one line)")
+            raise UsageProblem("error.cli.password_stdin")
         return line.rstrip("\r\n")
     first = getpass.getpass("Password: ")
     if getpass.getpass("Password again: ") != first:
-        raise UsageProblem("the two passwords differ")
+        raise UsageProblem("error.cli.passwords_differ")
     return first
 
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from chainplan.errors import ChainplanError, exact_number
 from chainplan.money import MoneyError, parse_vnd
 from chainplan.schema import Column
+from chainplan.wording import Joined
 
 __all__ = ["MAX_CODE_LENGTH", "MAX_QUANTITY", "CellError", "control_character", "format_cell", "is_blank",
            "parse_cell"]
@@ -34,8 +36,8 @@ _TRUE = {"true", "1", "yes", "có", "co", "x", "y"}
 _FALSE = {"false", "0", "no", "không", "khong", "n"}
 
 
-class CellError(ValueError):
-    """A cell's value cannot be read; the message is the reason shown to the user."""
+class CellError(ChainplanError, ValueError):
+    """A cell's value cannot be read; the code names the reason shown to the user."""
 
 
 def is_blank(raw: object) -> bool:
@@ -68,7 +70,7 @@ def _clean_text(raw: object, *, allow_line_breaks: bool = False) -> str:
     text = _as_text(raw)
     found = control_character(text, allow_line_breaks=allow_line_breaks)
     if found:
-        raise CellError(f"contains a control character ({found}); remove it")
+        raise CellError("error.value.control_character", point=found)
     return text
 
 
@@ -82,12 +84,12 @@ def _as_text(raw: object) -> str:
 
 def _number(raw: object) -> float:
     if isinstance(raw, bool):
-        raise CellError("must be a number")
+        raise CellError("error.value.not_a_number")
     if isinstance(raw, int | float):
         try:
             value = float(raw)
         except OverflowError:  # an integer too large for a float
-            raise CellError(f"must be at most {MAX_QUANTITY:g}") from None
+            raise CellError("error.value.at_most", maximum=exact_number(MAX_QUANTITY)) from None
     else:
         text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
         if text.count(",") == 1 and "." not in text:
@@ -95,9 +97,9 @@ def _number(raw: object) -> float:
         try:
             value = float(text)
         except ValueError:
-            raise CellError("must be a number") from None
+            raise CellError("error.value.not_a_number") from None
     if math.isnan(value) or math.isinf(value):
-        raise CellError("must be a finite number")
+        raise CellError("error.value.not_finite")
     return value
 
 
@@ -105,7 +107,7 @@ def _money(raw: object) -> int:
     try:
         return parse_vnd(raw)
     except MoneyError as exc:
-        raise CellError(str(exc)) from None
+        raise CellError(exc.code, **exc.params) from None
 
 
 def _bool(raw: object) -> bool:
@@ -118,7 +120,7 @@ def _bool(raw: object) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise CellError("must be true/false, 1/0, yes/no, có/không or x")
+    raise CellError("error.value.not_bool")
 
 
 def _date(raw: object) -> dt.date:
@@ -132,17 +134,17 @@ def _date(raw: object) -> dt.date:
             return dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise CellError("must be a date, YYYY-MM-DD or DD/MM/YYYY")
+    raise CellError("error.value.not_date")
 
 
 def _check_range(column: Column, value: float) -> None:
     if column.minimum is not None:
         if column.minimum_exclusive and value <= column.minimum:
-            raise CellError(f"must be greater than {column.minimum:g}")
+            raise CellError("error.value.greater_than", minimum=exact_number(column.minimum))
         if value < column.minimum:
-            raise CellError(f"must be at least {column.minimum:g}")
+            raise CellError("error.value.at_least", minimum=exact_number(column.minimum))
     if column.maximum is not None and value > column.maximum:
-        raise CellError(f"must be at most {column.maximum:g}")
+        raise CellError("error.value.at_most", maximum=exact_number(column.maximum))
 
 
 def parse_cell(column: Column, raw: object) -> object:
@@ -155,20 +157,20 @@ def parse_cell(column: Column, raw: object) -> object:
     """
     if is_blank(raw):
         if column.required:
-            raise CellError("a value is required")
+            raise CellError("error.value.required")
         return None
     kind = column.kind
     if kind == "code":
         code = _clean_text(raw)
         if len(code) > MAX_CODE_LENGTH:
-            raise CellError(f"a code may have at most {MAX_CODE_LENGTH} characters")
+            raise CellError("error.value.code_too_long", most=MAX_CODE_LENGTH)
         return code
     if kind == "text":
         return _clean_text(raw, allow_line_breaks=True)
     if kind == "enum":
         text = _clean_text(raw).lower()
         if text not in column.choices:
-            raise CellError(f"must be one of: {', '.join(column.choices)}")
+            raise CellError("error.value.one_of", choices=Joined(column.choices))
         return text
     if kind == "bool":
         return _bool(raw)
@@ -180,12 +182,12 @@ def parse_cell(column: Column, raw: object) -> object:
         value = _number(raw)
         _check_range(column, value)
         if abs(value) > MAX_QUANTITY:
-            raise CellError(f"must be at most {MAX_QUANTITY:g}")
+            raise CellError("error.value.at_most", maximum=exact_number(MAX_QUANTITY))
         return value
     if kind == "integer":
         value = _number(raw)
         if not value.is_integer():
-            raise CellError("must be a whole number")
+            raise CellError("error.value.not_whole")
         _check_range(column, value)
         return int(value)
     if kind == "list":

@@ -16,7 +16,7 @@ import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -47,8 +47,8 @@ def _xlsx_sheets(path: Path) -> tuple[dict[str, tuple[list[object], _RawRows]], 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        reason = f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})"
-        return {}, [InputProblem(None, None, None, None, reason, str(path))]
+        return {}, [InputProblem(None, None, None, None, "error.file.not_xlsx", str(path),
+                                 params={"detail": f"{type(exc).__name__}: {exc}"})]
     sheets: dict[str, tuple[list[object], _RawRows]] = {}
     try:
         for worksheet in workbook.worksheets:
@@ -58,8 +58,9 @@ def _xlsx_sheets(path: Path) -> tuple[dict[str, tuple[list[object], _RawRows]], 
                 body = [(number, list(values)) for number, values in enumerate(rows, start=2)]
             except (ValueError, KeyError, TypeError, OSError, SyntaxError, zipfile.BadZipFile) as exc:
                 # SyntaxError covers the XML parser's ParseError: a damaged sheet inside the file.
-                reason = f"sheet {worksheet.title!r} cannot be read ({type(exc).__name__}: {exc})"
-                return {}, [InputProblem(None, None, None, None, reason, str(path))]
+                return {}, [InputProblem(None, None, None, None, "error.file.sheet_unreadable", str(path),
+                                         params={"sheet": worksheet.title,
+                                                 "detail": f"{type(exc).__name__}: {exc}"})]
             sheets[worksheet.title.strip().lower()] = (header, body)
     finally:
         workbook.close()
@@ -80,23 +81,22 @@ def _csv_sheets(folder: Path) -> tuple[dict[str, tuple[list[object], _RawRows]],
         sheet = file.stem.strip().lower()
         raw = file.read_bytes()
         if not raw.strip():
-            problems.append(InputProblem(sheet, None, None, None, "is empty: it needs at least the header row",
-                                         str(file)))
+            problems.append(InputProblem(sheet, None, None, None, "error.file.empty_csv", str(file)))
             continue
         if b"\x00" in raw.split(b"\n", 1)[0]:  # a NUL in a data row is that cell's problem, named by row
-            problems.append(InputProblem(sheet, None, None, None,
-                                         "is not a text file (it contains NUL bytes); save it as CSV UTF-8", str(file)))
+            problems.append(InputProblem(sheet, None, None, None, "error.file.nul_bytes", str(file)))
             continue
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            problems.append(InputProblem(sheet, None, None, None,
-                                         f"is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8", str(file)))
+            problems.append(InputProblem(sheet, None, None, None, "error.file.not_utf8", str(file),
+                                         params={"byte": exc.start}))
             continue
         try:
             records = list(csv.reader(io.StringIO(text, newline="")))
         except csv.Error as exc:
-            problems.append(InputProblem(sheet, None, None, None, f"is not valid CSV: {exc}", str(file)))
+            problems.append(InputProblem(sheet, None, None, None, "error.file.bad_csv", str(file),
+                                         params={"detail": str(exc)}))
             continue
         header: list[object] = list(records[0]) if records else []
         body: _RawRows = [(number, list(values)) for number, values in enumerate(records[1:], start=2)]
@@ -125,13 +125,11 @@ def _parse_sheet(sheet: Sheet, header: Sequence[object], body: _RawRows, source:
             continue
         name = column_for.get(written, written)
         if name in position:
-            read.problems.append(InputProblem(sheet.name, 1, name, raw, "column appears twice in the header",
-                                              source))
+            read.problems.append(InputProblem(sheet.name, 1, name, raw, "error.file.duplicate_column", source))
         position.setdefault(name, index)
     for column in sheet.columns:
         if column.required and column.name not in position:
-            read.problems.append(InputProblem(sheet.name, 1, column.name, None, "required column is missing",
-                                              source))
+            read.problems.append(InputProblem(sheet.name, 1, column.name, None, "error.file.missing_column", source))
     if read.problems:
         read.readable = False  # without its header no row of the sheet can be trusted
         return read
@@ -146,7 +144,8 @@ def _parse_sheet(sheet: Sheet, header: Sequence[object], body: _RawRows, source:
                 record[column.name] = parse_cell(column, raw)
             except CellError as exc:
                 shown = raw.strip() if isinstance(raw, str) else raw
-                read.problems.append(InputProblem(sheet.name, number, column.name, shown, str(exc), source))
+                read.problems.append(InputProblem(sheet.name, number, column.name, shown, exc.code, source,
+                                                  params=exc.params))
                 read.unreadable_cells.add((sheet.name, number, column.name))
                 record[column.name] = None
         read.records.append(record)
@@ -185,7 +184,7 @@ def read_input(path: str | os.PathLike[str]) -> InputRead:
     source = Path(path)
     warnings: list[str] = []
     if not source.exists():
-        raise DatasetError([InputProblem(None, None, None, None, "no such file or folder", str(source))])
+        raise DatasetError([InputProblem(None, None, None, None, "error.file.no_such_path", str(source))])
     if source.is_dir():
         raw_sheets, problems, ignored = _csv_sheets(source)
         if ignored:
@@ -194,8 +193,7 @@ def read_input(path: str | os.PathLike[str]) -> InputRead:
     elif source.suffix.lower() in (".xlsx", ".xlsm"):
         raw_sheets, problems = _xlsx_sheets(source)
     else:
-        reason = "give an .xlsx workbook or a folder of <sheet>.csv files"
-        raise DatasetError([InputProblem(None, None, None, None, reason, str(source))])
+        raise DatasetError([InputProblem(None, None, None, None, "error.file.not_input", str(source))])
     if problems and not raw_sheets:
         raise DatasetError(sorted(problems, key=_problem_order))
     records: dict[str, list[dict[str, object]]] = {}
@@ -205,8 +203,8 @@ def read_input(path: str | os.PathLike[str]) -> InputRead:
     for name, sheet in SHEETS.items():
         if name not in raw_sheets:
             if not sheet.optional and name not in unreadable_sheets:
-                where = f"{name}.csv" if source.is_dir() else f"sheet {name}"
-                problems.append(InputProblem(name, None, None, None, f"{where} is missing", str(source)))
+                missing = "error.file.missing_csv" if source.is_dir() else "error.file.missing_sheet"
+                problems.append(InputProblem(name, None, None, None, missing, str(source), params={"sheet": name}))
                 unreadable_sheets.add(name)
             continue
         header, body = raw_sheets[name]
@@ -219,7 +217,7 @@ def read_input(path: str | os.PathLike[str]) -> InputRead:
         records[name], rows[name] = read.records, read.rows
     dataset = Dataset.from_records(records, rows)
     problems += [
-        InputProblem(p.sheet, p.row, p.column, p.value, p.reason, str(source))
+        replace(p, source=str(source))
         for p in check_dataset(dataset, unreadable_cells=unreadable_cells, unreadable_sheets=unreadable_sheets)
     ]
     if problems:
@@ -289,8 +287,7 @@ def write_dataset(dataset: Dataset, path: str | os.PathLike[str]) -> Path:
         )
         return target
     if target.exists() and not target.is_dir():
-        raise DatasetError([InputProblem(None, None, None, None,
-                                         "exists and is not a folder; give a folder or an .xlsx path", str(target))])
+        raise DatasetError([InputProblem(None, None, None, None, "error.file.not_a_folder", str(target))])
     target.mkdir(parents=True, exist_ok=True)
     # Every file is written in a scratch folder first, so a failure leaves the old files as they were.
     with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as scratch:
@@ -310,7 +307,7 @@ def write_template(path: str | os.PathLike[str]) -> Path:
 
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
-        raise DatasetError([InputProblem(None, None, None, None, "the template is an .xlsx workbook", str(target))])
+        raise DatasetError([InputProblem(None, None, None, None, "error.file.template_xlsx", str(target))])
     sheets: list[tuple[str, Sequence[str], Iterable[Sequence[object]]]] = [
         ("README", ["sheet", "column", "required", "kind", "Tiếng Việt", "English", "example"], readme_rows())
     ]
@@ -334,8 +331,7 @@ def write_frames(frames: Mapping[str, pd.DataFrame], path: str | os.PathLike[str
     """Write report tables (one sheet per frame) to an ``.xlsx`` workbook, replacing it only when complete."""
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
-        raise DatasetError([InputProblem(None, None, None, None, "a report is written as an .xlsx workbook",
-                                         str(target))])
+        raise DatasetError([InputProblem(None, None, None, None, "error.file.report_xlsx", str(target))])
     _write_xlsx(
         ((name, [str(c) for c in frame.columns],
           ([_cell_for_excel(v) for v in row] for row in frame.itertuples(index=False, name=None)))

@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from chainplan.errors import ChainplanError
+
 __all__ = [
     "OutputNotWritable",
     "check_writable",
@@ -17,7 +19,7 @@ __all__ = [
 ]
 
 
-class OutputNotWritable(ValueError):
+class OutputNotWritable(ChainplanError, ValueError):
     """A file the user asked for cannot be written there; the message names the path and the reason."""
 
 
@@ -25,19 +27,20 @@ def check_writable(path: str | os.PathLike[str], *, suffix: str) -> Path:
     """Raise :class:`OutputNotWritable` unless ``path`` can be written, before any work is done for it."""
     target = Path(path)
     if target.suffix.lower() != suffix:
-        raise OutputNotWritable(f"{target}: the file must end in {suffix}")
+        raise OutputNotWritable("error.output.wrong_suffix", path=str(target), suffix=suffix)
     if target.is_dir():
-        raise OutputNotWritable(f"{target}: is a folder, give a file name ending in {suffix}")
+        raise OutputNotWritable("error.output.is_folder", path=str(target), suffix=suffix)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputNotWritable(f"{target}: the folder {folder} does not exist")
+        raise OutputNotWritable("error.output.no_folder", path=str(target), folder=str(folder))
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
-        raise OutputNotWritable(f"{target}: cannot write in {folder} ({exc.strerror or exc})") from None
+        raise OutputNotWritable("error.output.cannot_write_in", path=str(target), folder=str(folder),
+                                detail=exc.strerror or str(exc)) from None
     if target.exists() and not os.access(target, os.W_OK):
-        raise OutputNotWritable(f"{target}: the existing file cannot be replaced (permission denied)")
+        raise OutputNotWritable("error.output.read_only", path=str(target))
     return target
 
 

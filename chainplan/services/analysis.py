@@ -15,6 +15,7 @@ from chainplan.services._common import check_writable
 from chainplan.services.data import load_dataset
 from chainplan.services.runs import stored_run
 from chainplan.sweep import Frontier, Progress, Sensitivity, budget_scales, frontier, run_tasks, sensitivity
+from chainplan.wording import Joined
 
 __all__ = [
     "budget_frontier",
@@ -38,7 +39,7 @@ def compare(
     :class:`OutputNotWritable` before anything is written.
     """
     if lang not in LANGUAGES:
-        raise CompareRefused(f"--lang {lang}: use one of {', '.join(LANGUAGES)}")
+        raise CompareRefused("error.compare.bad_lang", lang=lang, languages=Joined(LANGUAGES))
     if out is not None:
         check_writable(out, suffix=".xlsx")
     if report is not None:
@@ -107,12 +108,11 @@ def run_risk(
 ) -> dict[str, Any]:
     """Monte Carlo over the success of a stored run's funded plans (seeded, the same on any number of workers)."""
     if draws < 1:
-        raise RiskRefused("--draws must be at least 1")
+        raise RiskRefused("error.risk.draws")
     stored = stored_run(uow, run_id)
     plans = stored.result.get("funded_plans", [])
     if any("success_probability" not in plan for plan in plans):
-        raise RiskRefused(f"run {run_id} was stored before runs recorded each plan's success data: run its "
-                          "scenario again and simulate the new run")
+        raise RiskRefused("error.risk.old_run", run=str(run_id))
 
     def blocks(function: Any, payload: Any, tasks: list[Any]) -> list[Any]:
         return run_tasks(function, payload, tasks, workers=workers, dask=dask, progress=progress)

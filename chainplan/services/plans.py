@@ -80,7 +80,7 @@ def scenario_for(uow: UnitOfWork, key: str, folder: str | os.PathLike[str] | Non
             run = uow.repository.get_run(int(value))
         if run is not None:
             return _scenario_as_run(run)
-    raise ScenarioError([InputProblem(None, None, None, key, "no such scenario file or stored run", key="scenario")])
+    raise ScenarioError([InputProblem(None, None, None, key, "error.scenario.no_choice", key="scenario")])
 
 
 def _scenario_as_run(run: StoredRun) -> Scenario:

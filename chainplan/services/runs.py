@@ -24,6 +24,7 @@ from chainplan.runview import allocation_view as _allocation_view
 from chainplan.scenario import Scenario, load_scenario
 from chainplan.services._common import OutputNotWritable, _system_user, check_writable, json_document
 from chainplan.services.data import load_dataset
+from chainplan.wording import Term
 
 __all__ = [
     "AllocationRun",
@@ -93,7 +94,8 @@ def run_allocation(
         try:
             result.to_excel(out)
         except OSError as exc:  # the disk filled up between the check and the write: name the user's path
-            raise OutputNotWritable(f"{out}: could not be written ({exc.strerror or exc})") from None
+            raise OutputNotWritable("error.output.write_failed", path=str(out),
+                                    detail=exc.strerror or str(exc)) from None
     return AllocationRun(result, run_id, fingerprint, document)
 
 
@@ -162,12 +164,10 @@ def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: in
             raise UnknownRun(run_id)
         current = uow.repository.load().fingerprint()
         if run.dataset_fingerprint != current:
-            raise DecisionRefused(
-                f"run {run_id} was computed on other data (fingerprint {run.dataset_fingerprint[:12]}) than what is "
-                f"stored now ({current[:12]}): re-run the scenario on the current data and adopt that run",
-                "other_data")
+            raise DecisionRefused("error.decision.other_data", run=str(run_id), stored=run.dataset_fingerprint[:12],
+                                  current=current[:12])
         if run.status not in ("optimal", "feasible", "time_limit"):
-            raise DecisionRefused(f"run {run_id} has status {run.status}: it funds nothing to adopt", "nothing_funded")
+            raise DecisionRefused("error.decision.nothing_funded", run=str(run_id), status=Term("status", run.status))
         entries = adoption_entries(uow.repository.list_audit(), run_id=run_id, year=year, by=by, note=note, at=when)
         for entry in entries:
             uow.repository.add_audit(entry)

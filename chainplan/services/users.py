@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chainplan.ports import UnitOfWork, User
 from chainplan.users import ROLES, UserRefused, check_password, check_user_name
+from chainplan.wording import Joined
 
 __all__ = [
     "add_user",
@@ -23,12 +24,12 @@ def add_user(uow: UnitOfWork, name: str, *, role: str, password: str) -> User:
 
     name = check_user_name(name)
     if role not in ROLES:
-        raise UserRefused(f"role {role!r}: use one of {', '.join(ROLES)}")
+        raise UserRefused("error.user.unknown_role", role=repr(role), roles=Joined(ROLES))
     check_password(password)
     user = User(name, role, generate_password_hash(password, method="scrypt"))
     with uow:
         if uow.repository.get_user(name) is not None:
-            raise UserRefused(f"user {name!r} already exists")
+            raise UserRefused("error.user.exists", name=repr(name))
         uow.repository.add_user(user)
         uow.commit()
     return user
@@ -42,15 +43,15 @@ def list_users(uow: UnitOfWork) -> list[User]:
 def change_user(uow: UnitOfWork, name: str, *, role: str | None = None, active: bool | None = None) -> User:
     """Set a user's role or disable (``active=False``) or enable them. The last active admin is kept."""
     if role is not None and role not in ROLES:
-        raise UserRefused(f"role {role!r}: use one of {', '.join(ROLES)}")
+        raise UserRefused("error.user.unknown_role", role=repr(role), roles=Joined(ROLES))
     with uow:
         user = uow.repository.get_user(name)
         if user is None:
-            raise UserRefused(f"no user named {name!r}")
+            raise UserRefused("error.user.unknown_user", name=repr(name))
         admins = [u for u in uow.repository.list_users() if u.role == "admin" and u.active]
         losing_admin = user.role == "admin" and user.active and (role not in (None, "admin") or active is False)
         if losing_admin and len(admins) == 1:
-            raise UserRefused(f"{name} is the last active admin: add another admin first")
+            raise UserRefused("error.user.last_admin", name=name)
         uow.repository.update_user(name, role=role, active=active)
         uow.commit()
         changed = uow.repository.get_user(name)

@@ -26,6 +26,8 @@ import re
 from babel import Locale
 from babel.dates import format_date as _babel_date
 
+from chainplan.errors import ChainplanError
+
 __all__ = ["DecimalError", "format_date", "format_integer", "format_money", "format_number", "format_share",
            "parse_decimal", "symbols"]
 
@@ -83,7 +85,7 @@ def format_date(value: dt.date | dt.datetime, lang: str) -> str:
     return _babel_date(day, "dd/MM/yyyy" if lang == "vi" else "d MMM y", locale=_LOCALES.get(lang, "en_GB"))
 
 
-class DecimalError(ValueError):
+class DecimalError(ChainplanError, ValueError):
     """Text that is not one decimal number."""
 
 
@@ -102,18 +104,18 @@ def parse_decimal(text: object) -> float:
     >>> parse_decimal("1.234,5")
     Traceback (most recent call last):
     ...
-    chainplan.wording.numbers.DecimalError: 1.234,5
+    chainplan.wording.numbers.DecimalError: '1.234,5' is not a number like 0.93 or 0,93 (one separator at most)
     """
     if isinstance(text, bool):
-        raise DecimalError(str(text))
+        raise DecimalError("error.value.not_a_decimal", text=repr(str(text)))
     if isinstance(text, int | float):
         if not math.isfinite(float(text)):
-            raise DecimalError(str(text))
+            raise DecimalError("error.value.not_a_decimal", text=repr(str(text)))
         return float(text)
     raw = str(text).strip().replace("\u00a0", "").replace(" ", "")
     if not _DECIMAL.match(raw):
-        raise DecimalError(str(text).strip())
+        raise DecimalError("error.value.not_a_decimal", text=repr(str(text).strip()))
     value = float(raw.replace(",", "."))
     if not math.isfinite(value):
-        raise DecimalError(str(text).strip())
+        raise DecimalError("error.value.not_a_decimal", text=repr(str(text).strip()))
     return value

@@ -18,13 +18,24 @@ from dash import ALL, Input, Output, State, callback, dcc, html
 
 from chainplan import services
 from chainplan.decisions import UnknownRun
+from chainplan.errors import text_of
 from chainplan.io.pack import display_name
 from chainplan.money import format_money, format_number
 from chainplan.scenario import ScenarioError, scenario_with_changes
 from chainplan.users import allowed
-from chainplan.wording import term, text
+from chainplan.wording import term
 from dash_app.auth import current_role, job_identity, require_in_job, writes
-from dash_app.components import Column, card, chosen_scenario, dropdown, grid, header, scenario_options, table
+from dash_app.components import (
+    Column,
+    card,
+    chosen_scenario,
+    dropdown,
+    grid,
+    header,
+    scenario_options,
+    scenario_problems,
+    table,
+)
 from dash_app.figures import target_amount
 from dash_app.forms import SHARE_TARGETS, TARGETS, WEIGHTS, form_changes, form_values
 from dash_app.i18n import language, t
@@ -159,14 +170,8 @@ def _scenario_values(key: str | None, lang: str) -> tuple[dict[str, Any], Any]:
     try:
         scenario = services.scenario_for(unit_of_work(), key, scenario_folder())
     except ScenarioError as exc:
-        return {}, html.Span(_problems(exc, lang), style=ERROR)
+        return {}, html.Span(scenario_problems(exc, lang), style=ERROR)
     return form_values(scenario), scenario.description
-
-
-def _problems(exc: ScenarioError, lang: str) -> list[Any]:
-    items = [html.Li(f"{p.key or t('scenario', lang)}: {p.reason}" + ("" if p.value is None else f" ({p.value})"))
-             for p in exc.problems]
-    return [t("scenario_problems", lang), html.Ul(items, id="scenario-problems")]
 
 
 def _elapsed(lang: str, stage: str, seconds: float) -> str:
@@ -197,7 +202,7 @@ def run(set_progress: Callable[[str], None], _clicks: int | None, key: str | Non
         scenario = scenario_with_changes(base, form_changes({i["key"]: v for i, v in zip(ids, values,
                                                                                           strict=True)}))
     except ScenarioError as exc:
-        return dash.no_update, html.Div(_problems(exc, lang), style=ERROR)
+        return dash.no_update, html.Div(scenario_problems(exc, lang), style=ERROR)
     outcome: dict[str, Any] = {}
 
     def solve() -> None:
@@ -216,9 +221,9 @@ def run(set_progress: Callable[[str], None], _clicks: int | None, key: str | Non
         set_progress(_elapsed(lang, "solving", time.perf_counter() - started))
         worker.join(0.5)
     if "problem" in outcome:
-        return dash.no_update, html.Div(_problems(outcome["problem"], lang), style=ERROR)
+        return dash.no_update, html.Div(scenario_problems(outcome["problem"], lang), style=ERROR)
     if "error" in outcome:
-        return dash.no_update, html.Div(f"{t('run_failed', lang)}: {outcome['error']}", style=ERROR)
+        return dash.no_update, html.Div(f"{t('run_failed', lang)}: {text_of(outcome['error'], lang)}", style=ERROR)
     stored = outcome["run"]
     seconds = format_number(time.perf_counter() - started, lang, 1)
     message = t("run_done", lang).format(run=stored.run_id, status=term("status", stored.result.status, lang),
@@ -256,8 +261,8 @@ def _run_panel(run_id: int | None, lang: str) -> Any:
         return html.P(t("no_run_yet", lang), id="run-empty")
     try:
         stored, view = services.allocation_view(unit_of_work(), int(run_id))
-    except UnknownRun:
-        return html.P(text("error.run.unknown", lang, run=run_id), style=ERROR, id="run-empty")
+    except UnknownRun as exc:
+        return html.P(exc.message(lang), style=ERROR, id="run-empty")
     return render_run(stored, view, lang)
 
 

@@ -18,6 +18,7 @@ from dash import Input, Output, State, callback, dcc, html
 from chainplan import services
 from chainplan.chains import GAP_TYPES, UnknownProduct
 from chainplan.dataset import region_at_level
+from chainplan.errors import text_of
 from chainplan.wording import term
 from dash_app.components import card, dropdown, header, table
 from dash_app.figures import ROLE_COLOURS, chain_elements, chain_stylesheet, format_number, gap_rows
@@ -78,7 +79,8 @@ def layout(lang: str | None = None, tier: str | None = None, product: str | None
     try:
         products, regions = _products_and_regions()
     except Exception as exc:  # the page must say what is wrong rather than go blank
-        return html.Div([header(lang, "/chains"), html.P(f"{t('db_error', lang)}: {exc}", id="chains-error")])
+        return html.Div([header(lang, "/chains"), html.P(f"{t('db_error', lang)}: {text_of(exc, lang)}",
+                                                         id="chains-error")])
     known = {p["code"] for p in products}
     product = product if product in known else None
     region = region if region in {r["value"] for r in regions} else None

@@ -107,7 +107,7 @@ def adopt(_clicks: int | None, run_id: int | None, year: str | int | None, note:
         entries = services.adopt_run(unit_of_work(), int(run_id), by=str(current_user.id), note=note or "",
                                      year="" if year is None else year)
     except DecisionRefused as exc:
-        refusal = html.Span(text(f"error.decision.{exc.code}", lang), style={"color": "#b00020"})
+        refusal = html.Span(exc.message(lang), style={"color": "#b00020"})
         return refusal, dash.no_update, dash.no_update
     audit = _grid("audit-table", ["at", "action", "run", "year", "by", "note"], _audit_rows(lang), lang, "260px")
     message = t("adopted_ok", lang).format(run=run_id, year=entries[-1].year)

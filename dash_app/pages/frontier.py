@@ -20,7 +20,17 @@ from chainplan.sweep import SweepRefused
 from chainplan.users import allowed
 from chainplan.wording import term
 from dash_app.auth import current_role, job_identity, require_in_job, writes
-from dash_app.components import Column, band_chart, chosen_scenario, dropdown, grid, header, scenario_options, table
+from dash_app.components import (
+    Column,
+    band_chart,
+    chosen_scenario,
+    dropdown,
+    grid,
+    header,
+    scenario_options,
+    scenario_problems,
+    table,
+)
 from dash_app.figures import SIMPLE_CHART, frontier_figure, risk_bands, risk_rows
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
@@ -127,8 +137,10 @@ def compute_frontier(set_progress: Callable[[str], None], _clicks: int | None, k
 
         result = services.budget_frontier(unit_of_work(db_url), scenario, start=float(start) / 100,
                                           stop=float(stop) / 100, steps=int(steps), progress=progress)
-    except (ScenarioError, SweepRefused) as exc:
-        return dash.no_update, html.Span(str(exc), style=ERROR)
+    except ScenarioError as exc:
+        return dash.no_update, html.Div(scenario_problems(exc, lang), style=ERROR)
+    except SweepRefused as exc:
+        return dash.no_update, html.Span(exc.message(lang), style=ERROR)
     minimums = {name: (bound or {}).get("min") for name, bound in scenario.targets.model_dump().items()}
     return {"points": result.points, "reachable_at": result.reachable_at, "minimums": minimums,
             "scenario": scenario.name}, html.Span(t("frontier_done", lang).format(points=len(result.points)),
@@ -181,7 +193,7 @@ def show_risk(run_id: int | None, draws: int | None, seed: int | None, key: str 
     try:
         risk = services.run_risk(unit_of_work(), int(run_id), draws=int(draws), seed=int(seed), workers=1)
     except (RiskRefused, UnknownRun) as exc:
-        return html.P(str(exc), style=ERROR, id="risk-empty"), search
+        return html.P(exc.message(lang), style=ERROR, id="risk-empty"), search
     benefit = risk["benefit"]
     summary = t("risk_benefit", lang).format(
         p10=format_number(benefit["p10"], lang, 1), p50=format_number(benefit["p50"], lang, 1),

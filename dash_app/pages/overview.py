@@ -7,6 +7,7 @@ from dash import html
 
 from chainplan import services
 from chainplan.allocation.wording import target_name
+from chainplan.errors import text_of
 from chainplan.money import format_money
 from chainplan.wording import term
 from dash_app.components import Column, bar_chart, card, grid, header, table
@@ -63,7 +64,7 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
     try:
         summary = services.dataset_summary(unit_of_work())
     except Exception as exc:  # the page must say what is wrong rather than go blank
-        return html.Div([top, html.P(f"{t('db_error', lang)}: {exc}", id="overview-error")])
+        return html.Div([top, html.P(f"{t('db_error', lang)}: {text_of(exc, lang)}", id="overview-error")])
     if summary["counts"]["products"] == 0:
         return html.Div([top, html.P(t("empty", lang), id="overview-empty")])
     cards = html.Div([

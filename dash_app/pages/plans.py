@@ -25,7 +25,7 @@ from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.users import allowed
 from chainplan.wording import term, text
 from dash_app.auth import current_role, require, writes
-from dash_app.components import Column, dropdown, grid, header, scenario_options
+from dash_app.components import Column, dropdown, grid, header, scenario_options, scenario_problems
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 
@@ -149,8 +149,7 @@ def show(key: str | None, _version: int | None, lang: str | None) -> tuple[Any, 
     try:
         columns, rows = _rows(key, lang)
     except ScenarioError as exc:
-        problems = "; ".join(f"{p.key}: {p.reason}" for p in exc.problems)
-        return html.P(f"{t('scenario_problems', lang)} {problems}", style=ERROR), "", search
+        return html.Div(scenario_problems(exc, lang), style=ERROR), "", search
     eligible = sum(1 for row in rows if row["eligible"] == term("yes_no", "yes", lang))
     summary = t("plans_summary", lang).format(plans=format_number(len(rows), lang, 0),
                                               eligible=format_number(eligible, lang, 0))
@@ -183,15 +182,15 @@ def save(_clicks: int | None, plan: str | None, stage: str | None, status: str |
         stored = services.record_appraisal(unit_of_work(), Appraisal(
             plan, stage or "", status or "", score, day, str(current_user.id), note or ""))
     except AppraisalRefused as exc:
-        return html.Span(text(f"error.appraisal.{exc.code}", lang), style=ERROR, id="appraisal-refused"), dash.no_update
+        return html.Span(exc.message(lang), style=ERROR, id="appraisal-refused"), dash.no_update
     saved = t("appraisal_saved", lang).format(plan=stored.plan_code, stage=term("stage_level", stored.stage, lang),
                                               status=t(stored.status, lang))
     return html.Span(saved, id="appraisal-saved"), (version or 0) + 1
 
 
-def _problem_rows(exc: DatasetError) -> list[dict[str, Any]]:
-    return [{"sheet": p.sheet or "", "row": p.row, "column": p.column or getattr(p, "key", "") or "",
-             "value": "" if p.value is None else str(p.value), "reason": p.reason} for p in exc.problems]
+def _problem_rows(exc: DatasetError, lang: str) -> list[dict[str, Any]]:
+    return [{"sheet": p.sheet or "", "row": p.row, "column": p.column or p.key or "",
+             "value": "" if p.value is None else str(p.value), "reason": p.message(lang)} for p in exc.problems]
 
 
 @callback(Output(UPLOAD_REPORT, "children"), Output("plans-version", "data", allow_duplicate=True),
@@ -229,7 +228,7 @@ def _import(contents: str, filename: str | None, lang: str) -> Any:
                                          Column("column", t("column", lang), width=150),
                                          Column("value", t("value", lang), width=150),
                                          Column("reason", t("reason", lang), width=320, flex=3)],
-                     _problem_rows(exc), lang, height="320px", csv_name="import-problems.csv"),
+                     _problem_rows(exc, lang), lang, height="320px", csv_name="import-problems.csv"),
             ])
     counts = ", ".join(f"{t(sheet, lang)}: {format_number(n, lang, 0)}" for sheet, n in report.after.items()
                        if sheet in ("organizations", "products", "plans", "appraisals"))

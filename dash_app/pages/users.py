@@ -92,5 +92,5 @@ def manage_users(_add: int | None, _change: int | None, name: str | None, role: 
                                         active="active" in (change_active or []))
             message = f"{t('user_changed', lang)}: {user.name}"
     except UserRefused as exc:
-        return html.Span(str(exc), className="error", style={"color": "#b00020"}), dash.no_update
+        return html.Span(exc.message(lang), className="error", style={"color": "#b00020"}), dash.no_update
     return message, _users_table(lang)

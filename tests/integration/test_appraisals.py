@@ -61,5 +61,5 @@ def test_a_refused_appraisal_writes_nothing(database_url: str) -> None:
     for appraisal, code in cases:
         with pytest.raises(AppraisalRefused) as refused:
             services.record_appraisal(SqlAlchemyUnitOfWork(database_url), appraisal)
-        assert refused.value.code == code
+        assert refused.value.code == f"error.appraisal.{code}"
     assert services.load_dataset(SqlAlchemyUnitOfWork(database_url)).fingerprint() == before

@@ -140,7 +140,7 @@ def test_a_year_out_of_the_programme_is_refused_and_nothing_is_written(demo_url:
     uow = SqlAlchemyUnitOfWork(demo_url)
     with pytest.raises(DecisionRefused) as refused:
         services.adopt_run(uow, run_id, by="Ban Chỉ đạo OCOP", year=year)  # type: ignore[arg-type]
-    assert refused.value.code == "bad_year"
+    assert refused.value.code == "error.decision.bad_year"
     assert services.audit_log(uow) == []
     services.adopt_run(uow, run_id, by="Ban Chỉ đạo OCOP", year="2100")  # the edge is inside
     assert [e.year for e in services.audit_log(uow)] == [2100]

@@ -148,7 +148,8 @@ def test_money_above_the_ceiling_is_a_problem_with_its_cell(tmp_path: Path, amou
         read_dataset(folder)
     [problem] = caught.value.problems
     assert (problem.sheet, problem.row, problem.column) == ("budget_lines", 2, "amount_vnd")
-    assert "at most 1.000.000.000.000.000 VND" in problem.reason
+    assert "at most 1,000,000,000,000,000 VND" in problem.reason  # the ceiling is a money value, written per language
+    assert "1.000.000.000.000.000 ₫" in problem.message("vi")
 
 
 def test_files_that_are_not_sheets_are_ignored_with_a_warning(tmp_path: Path) -> None:
