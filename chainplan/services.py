@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chainplan.allocation import METHODS, AllocationResult, allocate
+from chainplan.allocation.results import objective_parts
 from chainplan.allocation.solve import solver_version
 from chainplan.appraisal import Appraisal, check_appraisal
 from chainplan.chains import (
@@ -36,6 +37,7 @@ from chainplan.decisions import DecisionRefused, UnknownRun, adopted_run, adopti
 from chainplan.demo import build_demo_dataset
 from chainplan.io import read_input, write_dataset, write_template
 from chainplan.io.pack import LANGUAGES, write_pack_report, write_pack_workbook
+from chainplan.names import name_book
 from chainplan.ports import AuditEntry, StoredRun, UnitOfWork, User
 from chainplan.register import plan_register
 from chainplan.risk import RiskRefused, simulate, target_bounds
@@ -368,7 +370,9 @@ def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
     return [{"run_id": r.id, "scenario": r.scenario_name, "created_at": r.created_at.isoformat(timespec="seconds"),
              "status": r.status, "objective": r.objective, "dataset_fingerprint": r.dataset_fingerprint,
              "decision": states.get(r.id or 0), "method": r.method, "created_by": r.created_by,
-             "funded_plans": len(r.result.get("funded_plans", []))} for r in runs]
+             "funded_plans": len(r.result.get("funded_plans", [])),
+             **dict(zip(("expected_benefit", "shortfall_penalty"),
+                        objective_parts(r.objective, r.result.get("total_benefit")), strict=True))} for r in runs]
 
 
 def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: int | None = None) -> list[AuditEntry]:
@@ -424,11 +428,12 @@ def compare(
             if run is None:
                 raise UnknownRun(run_id)
             runs.append(run)
+        names = name_book(uow.repository.load()) if out is not None or report is not None else None
     comparison = compare_runs(runs)
     if out is not None:
-        write_pack_workbook(comparison, out, lang=lang)
+        write_pack_workbook(comparison, out, lang=lang, names=names)
     if report is not None:
-        write_pack_report(comparison, report, lang=lang)
+        write_pack_report(comparison, report, lang=lang, names=names)
     return comparison
 
 
