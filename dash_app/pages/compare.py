@@ -16,7 +16,7 @@ from chainplan.compare import MAX_RUNS, MIN_RUNS
 from chainplan.io.pack import display_name, label
 from chainplan.money import format_money, format_number
 from chainplan.runview import names_of
-from chainplan.wording import text
+from chainplan.wording import render, text
 from dash_app.components import Column, dropdown, grid, header, table
 from dash_app.figures import target_amount
 from dash_app.forms import SHARE_TARGETS
@@ -94,7 +94,7 @@ def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str]:
         entry = cost.setdefault(row["outcome"], {"outcome": display_name(row["outcome"], lang)})
         entry[f"run:{row['run_id']}"] = _plain(row["vnd_per_unit"])
     per_run = [Column(f"run:{i}", run_label[i], "number", 110) for i in ids]
-    warnings = [html.P(w, style={"color": "#8a5a00"}) for w in comparison.warnings]
+    warnings = [html.P(render(notice, lang), style={"color": "#8a5a00"}) for notice in comparison.notices]
     return html.Div([
         *warnings,
         # At most five runs and seven targets: plain tables (an AG Grid costs a fifth of a second to draw).
