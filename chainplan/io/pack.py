@@ -226,7 +226,7 @@ def _targets(comparison: Comparison, options: _Options, lang: str) -> View:
             row += [Entry(found["achieved"], kind="share" if share else "number", mark=met),
                     Entry(term("met", "met" if met else "not_met", lang), mark=met)]
         body.append(row)
-    return View("targets", text("sheet.targets", lang), columns, body)
+    return View("targets", text("sheet.targets", lang), columns, body, [text("phrase.targets_explained", lang)])
 
 
 def _funded_in_order(funded_in: Sequence[int], count: int) -> tuple[bool, bool]:
