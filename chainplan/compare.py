@@ -3,14 +3,18 @@
 Everything comes from the stored results, so runs computed on different data can still be compared (with a
 warning that names the fingerprints). Frames (JSON keys of ``DATA_FORMAT.md``):
 
-- ``runs``: per run, status, objective, benefit, plans and VND funded, targets met, regions funded, the Gini
-  coefficient of the funded amount over the regions that had an eligible plan, the largest region's share;
+- ``runs``: per run, status, objective with its two parts (``expected_benefit`` − ``shortfall_penalty``; the
+  scenario's ``penalty_per_unit``, ``None`` under hard targets), benefit, plans and VND funded, targets met, regions
+  funded, the Gini coefficient of the funded amount over the regions that had an eligible plan, the largest region's
+  share;
 - ``plans``: every plan funded in at least one run, with the runs that fund it and its amount;
 - ``lines``: VND available and used per budget line and run;
 - ``regions``: VND and plans per region and run, every funded VND counted once (a plan of an organization above
   the scenario's ``region_level`` under its own region), so a run's regions add up to its ``funded_vnd``;
 - ``targets``: achieved, min, max, met per target and run;
 - ``cost_per_outcome``: VND funded per expected unit of each outcome (``None`` where the run buys none).
+
+``notices`` are the warnings as catalogue phrases (written in either language); ``warnings`` the same in English.
 
 Examples
 --------
@@ -26,9 +30,10 @@ from typing import Any
 
 import pandas as pd
 
+from chainplan.allocation.results import objective_parts
 from chainplan.errors import ChainplanError
 from chainplan.ports import StoredRun
-from chainplan.wording import Joined
+from chainplan.wording import Joined, Phrase, Term, render
 
 __all__ = ["MAX_RUNS", "MIN_RUNS", "CompareRefused", "Comparison", "compare_runs", "gini"]
 
@@ -58,7 +63,13 @@ class Comparison:
     targets: pd.DataFrame
     cost_per_outcome: pd.DataFrame
     explanations: pd.DataFrame
-    warnings: list[str] = field(default_factory=list)
+    #: What the committee should know (different data, different region levels), as catalogue phrases.
+    notices: list[Phrase] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notices in English, as the command line and the JSON document give them."""
+        return [render(notice, "en") for notice in self.notices]
 
     def as_dict(self) -> dict[str, Any]:
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -120,8 +131,13 @@ def compare_runs(runs: Sequence[StoredRun]) -> Comparison:
         region_rows += regions
         regions_funded, spread, largest = _spread(run, regions)
         targets = result.get("targets", {})
+        benefit, penalty = objective_parts(run.objective, result.get("total_benefit"))
+        soft = run.scenario.get("target_mode", "soft") == "soft"
         run_rows.append({
             "run_id": run.id, "scenario": run.scenario_name, "status": run.status, "objective": run.objective,
+            "expected_benefit": benefit, "shortfall_penalty": penalty,
+            "penalty_per_unit": run.scenario.get("shortfall_penalty") if soft else None,
+            "target_mode": "soft" if soft else "hard",
             "total_benefit": result.get("total_benefit"), "funded_plans": len(funded), "funded_vnd": funded_vnd,
             "targets_met": sum(1 for t in targets.values() if t.get("met")), "targets": len(targets),
             "regions_funded": regions_funded, "gini": round(spread, 6),
@@ -161,21 +177,22 @@ def compare_runs(runs: Sequence[StoredRun]) -> Comparison:
         cost_per_outcome=pd.DataFrame(cost_rows, columns=["outcome", "run_id", "units", "vnd_per_unit"]),
         explanations=pd.DataFrame(explanation_rows, columns=["plan_code", "run_id", "funded", "reason",
                                                              "explanation", "explanation_vi"]),
-        warnings=_warnings(runs),
+        notices=_notices(runs),
     )
 
 
-def _warnings(runs: Sequence[StoredRun]) -> list[str]:
+def _notices(runs: Sequence[StoredRun]) -> list[Phrase]:
     found = []
     by_data: dict[str, list[int | None]] = {}
     for run in runs:
         by_data.setdefault(run.dataset_fingerprint, []).append(run.id)
     if len(by_data) > 1:
-        parts = "; ".join(f"{fingerprint[:12]}: runs {', '.join(str(i) for i in ids)}"
-                          for fingerprint, ids in by_data.items())
-        found.append(f"the runs were computed on different data ({parts}): differences may come from the data, "
-                     "not only from the scenarios")
+        parts = Joined(tuple(Phrase("phrase.runs_on_data", {"fingerprint": fingerprint[:12],
+                                                            "runs": Joined(tuple(ids))})
+                             for fingerprint, ids in by_data.items()), "; ")
+        found.append(Phrase("phrase.other_data", {"parts": parts}))
     levels = {run.scenario.get("region_level") for run in runs}
     if len(levels) > 1:
-        found.append(f"the runs count regions at different levels ({', '.join(sorted(map(str, levels)))})")
+        found.append(Phrase("phrase.other_levels", {"levels": Joined(tuple(
+            Term("stage", str(level)) for level in sorted(levels, key=str)))}))
     return found

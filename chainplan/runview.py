@@ -15,7 +15,8 @@ Frames:
   ``share``;
 - ``targets``: ``target``, ``min``, ``max``, ``achieved``, ``met``, ``shortfall``;
 - ``baselines``: ``method`` (``milp`` first, then each baseline), ``objective``, ``total_benefit``,
-  ``funded_plans``, ``targets_met``, ``rule_violations`` (a count).
+  ``shortfall_penalty`` (objective = total_benefit − shortfall_penalty), ``funded_plans``, ``targets_met``,
+  ``rule_violations`` (a count).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from typing import Any
 
 import pandas as pd
 
+from chainplan.allocation.results import objective_parts
 from chainplan.dataset import Dataset
+from chainplan.names import name_book
 
 __all__ = ["AllocationView", "Names", "allocation_view", "names_of"]
 
@@ -71,11 +74,9 @@ def names_of(dataset: Dataset) -> Names:
     >>> names.product("SP001") != "SP001", names.product("NO-SUCH-CODE")
     (True, 'NO-SUCH-CODE')
     """
+    book = name_book(dataset)
     return Names(
-        products=_mapping(dataset.products, "code", "name"),
-        organizations=_mapping(dataset.organizations, "code", "name"),
-        regions=_mapping(dataset.regions, "code", "name"),
-        lines=_mapping(dataset.budget_lines, "code", "name"),
+        products=book["product"], organizations=book["organization"], regions=book["region"], lines=book["line"],
         plan_product=_mapping(dataset.plans, "code", "product_code"),
         plan_organization=_mapping(dataset.plans, "code", "organization_code"),
         plan_purpose=_mapping(dataset.plans, "code", "purpose"),
@@ -170,15 +171,19 @@ def allocation_view(document: Mapping[str, Any], dataset: Dataset, *, fingerprin
     met = sum(1 for entry in document.get("targets", {}).values() if entry.get("met"))
     baseline_rows = [{"method": document.get("method", "milp"), "objective": document.get("objective"),
                       "total_benefit": document.get("total_benefit"),
+                      "shortfall_penalty": objective_parts(document.get("objective"),
+                                                           document.get("total_benefit"))[1],
                       "funded_plans": len(document.get("funded_plans", [])), "targets_met": met,
                       "rule_violations": len(document.get("rule_violations", []))}]
     for method, entry in comparison.items():
         if isinstance(entry, dict):
             baseline_rows.append({"method": method, "objective": entry.get("objective"),
                                   "total_benefit": entry.get("total_benefit"),
+                                  "shortfall_penalty": objective_parts(entry.get("objective"),
+                                                                       entry.get("total_benefit"))[1],
                                   "funded_plans": entry.get("funded_plans"), "targets_met": entry.get("targets_met"),
                                   "rule_violations": len(entry.get("rule_violations", []))})
-    baselines = pd.DataFrame(baseline_rows, columns=["method", "objective", "total_benefit", "funded_plans",
-                                                     "targets_met", "rule_violations"])
+    baselines = pd.DataFrame(baseline_rows, columns=["method", "objective", "total_benefit", "shortfall_penalty",
+                                                     "funded_plans", "targets_met", "rule_violations"])
     same = fingerprint is None or document.get("dataset_fingerprint") in (None, fingerprint)
     return AllocationView(_plans(document, names, line_codes), lines, regions, targets, baselines, same)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +15,7 @@ from chainplan.ports import AuditEntry, StoredRun, UnitOfWork, User
 
 POSTGRES_URL = os.environ.get("CHAINPLAN_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("CHAINPLAN_REQUIRE_POSTGRES") == "1"
+REQUIRE_OFFICE = os.environ.get("CHAINPLAN_REQUIRE_OFFICE") == "1"
 
 
 def _reset_postgres(url: str) -> None:
@@ -49,6 +51,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
     yield url
     engine_for(url).dispose()
     engine_for.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """LibreOffice's command line, to open a workbook as a committee's office does (skipped when missing, unless
+    CHAINPLAN_REQUIRE_OFFICE=1, as .ci/run sets)."""
+    found = shutil.which(os.environ.get("CHAINPLAN_SOFFICE", "soffice"))
+    if found is None:
+        message = "LibreOffice (soffice) not found (apt-get install libreoffice-calc-nogui; .ci/run does)"
+        if REQUIRE_OFFICE:
+            pytest.fail(f"CHAINPLAN_REQUIRE_OFFICE=1 but {message}")
+        pytest.skip(message)
+    return found
 
 
 @pytest.fixture(scope="session")

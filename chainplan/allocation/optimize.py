@@ -12,7 +12,7 @@ from chainplan.allocation.baselines import BASELINES
 from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput, prepare
 from chainplan.allocation.diagnose import diagnose_infeasibility
 from chainplan.allocation.model import VND_UNIT, AllocationModel, build_model
-from chainplan.allocation.results import AllocationResult, assemble_result
+from chainplan.allocation.results import AllocationResult, assemble_result, objective_parts
 from chainplan.allocation.solve import SolveOutcome, solve_relaxation, solve_verified
 from chainplan.allocation.targets import target_attainment
 from chainplan.allocation.wording import LANGS, decision_sentence
@@ -147,6 +147,7 @@ def _comparison(baselines: dict[str, AllocationResult], result: AllocationResult
     for name, other in baselines.items():
         out[name] = {
             "objective": other.objective, "total_benefit": other.total_benefit,
+            "shortfall_penalty": objective_parts(other.objective, other.total_benefit)[1],
             "funded_plans": len(other.funded), "targets_met": int(other.targets["met"].sum()),
             "rule_violations": other.rule_violations,
             "objective_gain_of_optimiser": (None if result.objective is None or other.objective is None

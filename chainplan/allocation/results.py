@@ -21,7 +21,7 @@ from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
 from chainplan.allocation.targets import objective_value, target_attainment
 from chainplan.allocation.verify import line_usage
 
-__all__ = ["COUNTED", "OUTCOME_TOTALS", "AllocationResult", "assemble_result"]
+__all__ = ["COUNTED", "OUTCOME_TOTALS", "AllocationResult", "assemble_result", "objective_parts"]
 
 #: Per funded plan, what it counts toward if it succeeds: the target outcomes and its move of the e-stamp share.
 COUNTED: tuple[str, ...] = (*TARGET_OUTCOMES.values(), "stamp_numerator", "stamp_denominator")
@@ -41,6 +41,29 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+def objective_parts(objective: float | None, expected_benefit: float | None) -> tuple[float | None, float | None]:
+    """The objective's two parts: ``(expected_benefit, shortfall_penalty)`` with objective = benefit − penalty.
+
+    The optimiser maximises the expected benefit of the funded plans minus ``shortfall_penalty`` (the scenario's
+    key) for each product short of a soft target's minimum or above its maximum (stamped products for the e-stamp
+    share; under ``objective: robust``, short of the bound that holds with the scenario's ``confidence``). The
+    penalty is what the objective gives up for the targets, so a selection with more benefit can have a lower
+    objective. Both are ``None`` where the run has no objective (infeasible, error).
+
+    Examples
+    --------
+    >>> objective_parts(-74131.53, 1668.47)
+    (1668.47, 75800.0)
+    >>> objective_parts(12.5, 12.5), objective_parts(None, 0.0)
+    ((12.5, 0.0), (None, None))
+    """
+    if objective is None or expected_benefit is None:
+        return None, None
+    penalty = round(float(expected_benefit) - float(objective), 6)
+    # The solver's objective carries its tolerance (1e-9 relative): a hard or met scenario has no penalty.
+    return float(expected_benefit), 0.0 if abs(penalty) < 1e-6 else penalty
 
 
 @dataclass
@@ -107,6 +130,10 @@ class AllocationResult:
             "scenario": self.scenario_name, "method": self.method, "status": self.status,
             "objective": None if self.objective is None else round(self.objective, 6),
             "total_benefit": round(self.total_benefit, 6),
+            # objective = expected_benefit − shortfall_penalty (added keys; see objective_parts).
+            **dict(zip(("expected_benefit", "shortfall_penalty"), objective_parts(
+                None if self.objective is None else round(self.objective, 6), round(self.total_benefit, 6)),
+                strict=True)),
             "solver": self.solver, "gap": self.gap, "message": self.message,
             "build_time_s": round(self.build_time_s, 4), "solve_time_s": round(self.solve_time_s, 4),
             "model_size": self.model_size,

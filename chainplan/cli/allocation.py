@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from chainplan import services
+from chainplan.allocation.results import objective_parts
 from chainplan.cli.common import (
     EXIT_NO,
     Baseline,
@@ -20,8 +21,9 @@ from chainplan.cli.common import (
     run,
     unit_of_work,
 )
+from chainplan.wording import Number, text
 
-__all__ = ["print_allocation"]
+__all__ = ["objective_in_words", "print_allocation"]
 
 
 def _vnd(amount: object) -> str:
@@ -38,10 +40,20 @@ def _value_of_money_text(line: dict[str, Any]) -> str:
     return "not computed"
 
 
+def objective_in_words(objective: float | None, benefit: float | None) -> str:
+    """'objective −74,131.53 = expected benefit 1,668.47 − target-shortfall penalty 75,800.00' (English, as the
+    command line speaks); 'no objective' for a run without one."""
+    expected, penalty = objective_parts(objective, benefit)
+    if objective is None or expected is None or penalty is None:
+        return f"no objective; expected benefit {float(benefit or 0.0):,.2f}"
+    return text("phrase.objective_parts", "en", objective=Number(objective), benefit=Number(expected),
+                penalty=Number(penalty))
+
+
 def print_allocation(document: dict[str, Any], run_id: int | None) -> None:
     gap = "" if document["gap"] in (None, 0.0) else f", gap {document['gap']:.3%}"
     typer.echo(f"Scenario {document['scenario']} ({document['method']}, {document['solver'] or 'heuristic'}): "
-               f"{document['status']}{gap}; objective {document['objective']}; benefit {document['total_benefit']}"
+               f"{document['status']}{gap}; {objective_in_words(document['objective'], document['total_benefit'])}"
                + (f"; stored as run {run_id}" if run_id is not None else ""))
     if document["message"]:
         typer.echo(document["message"])
@@ -71,13 +83,15 @@ def print_allocation(document: dict[str, Any], run_id: int | None) -> None:
             typer.echo(f"  - {item}")
     comparison = document["comparison"]
     if comparison:
-        typer.echo("\nAgainst the baselines (objective / benefit):")
+        typer.echo("\nAgainst the baselines:")
         for name, other in comparison.items():
             if isinstance(other, dict):
-                typer.echo(f"  - {name}: objective {other['objective']:.2f} (optimiser +"
-                           f"{other['objective_gain_of_optimiser']:.2f}), benefit {other['total_benefit']:.2f}, "
-                           f"targets met {other['targets_met']} of {comparison['targets']} "
+                gain = other.get("objective_gain_of_optimiser")
+                typer.echo(f"  - {name}: {objective_in_words(other['objective'], other['total_benefit'])}"
+                           + ("" if gain is None else f" (optimiser +{gain:,.2f})")
+                           + f"; targets met {other['targets_met']} of {comparison['targets']} "
                            f"(optimiser {comparison['targets_met_by_optimiser']})")
+        typer.echo(text("phrase.objective_explained", "en"))
     reasons: dict[str, int] = {}
     for decision in document["decisions"]:
         reasons[decision["reason"]] = reasons.get(decision["reason"], 0) + 1

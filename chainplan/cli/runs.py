@@ -10,6 +10,7 @@ import typer
 from chainplan import services
 from chainplan.cli.common import FormatOption, OutputFormat, app, print_json, render_table, run, unit_of_work
 from chainplan.ports import AuditEntry
+from chainplan.wording import text
 
 __all__: list[str] = []
 
@@ -27,8 +28,11 @@ def runs(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
         print_json(rows)
         return
     typer.echo(render_table([{"run": r["run_id"], "created_at": r["created_at"], "scenario": r["scenario"],
-                              "by": r["created_by"], "status": r["status"], "objective": r["objective"],
-                              "funded": r["funded_plans"], "data": r["dataset_fingerprint"][:12],
+                              "by": r["created_by"], "status": r["status"],
+                              # objective = expected benefit − target-shortfall penalty, the parts side by side
+                              "benefit": r["expected_benefit"], "penalty": r["shortfall_penalty"],
+                              "objective": r["objective"], "funded": r["funded_plans"],
+                              "data": r["dataset_fingerprint"][:12],
                               "decision": "; ".join(f"{d['state']} {d['year']}" for d in r["decisions"])}
                              for r in rows]))
 
@@ -108,9 +112,11 @@ def compare(
         return
     for warning in comparison.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    typer.echo(render_table([{k: row[k] for k in ("run_id", "scenario", "status", "objective", "funded_plans",
-                                                  "funded_vnd", "targets_met", "regions_funded", "gini",
-                                                  "largest_region_share")} for row in document["runs"]]))
+    typer.echo(render_table([{k: row[k] for k in ("run_id", "scenario", "status", "expected_benefit",
+                                                  "shortfall_penalty", "objective", "funded_plans", "funded_vnd",
+                                                  "targets_met", "regions_funded", "gini", "largest_region_share")}
+                             for row in document["runs"]]))
+    typer.echo(text("phrase.objective_explained", "en"))
     typer.echo("\nTargets:")
     typer.echo(render_table(document["targets"]))
     differing = [p for p in document["plans"] if len(p["funded_in"]) < len(run_ids)]

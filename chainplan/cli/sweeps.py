@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from chainplan import services
+from chainplan.allocation.results import objective_parts
 from chainplan.cli.common import FormatOption, OutputFormat, app, print_json, render_table, run, unit_of_work
 from chainplan.sweep import Progress
 
@@ -57,7 +58,10 @@ def frontier(
     rows: list[dict[str, Any]] = []
     for point in result.points:
         rows.append({"scale": point["budget_scale"], "budget VND": point["budget_vnd"], "status": point["status"],
-                     "objective": point["objective"], "benefit": point["total_benefit"],
+                     # objective = benefit − penalty (the target-shortfall penalty), side by side
+                     "benefit": point["total_benefit"],
+                     "penalty": objective_parts(point["objective"], point["total_benefit"])[1],
+                     "objective": point["objective"],
                      "plans": point["funded_plans"],
                      **{name: (round(v, 3) if v is not None else None) for name, v in point["targets"].items()}})
     typer.echo(render_table(rows))

@@ -8,6 +8,7 @@ from typing import Any
 from chainplan.compare import CompareRefused, Comparison, compare_runs
 from chainplan.decisions import UnknownRun
 from chainplan.io.pack import LANGUAGES, write_pack_report, write_pack_workbook
+from chainplan.names import name_book
 from chainplan.ports import UnitOfWork
 from chainplan.risk import RiskRefused, simulate, target_bounds
 from chainplan.scenario import Scenario, load_scenario
@@ -51,11 +52,12 @@ def compare(
             if run is None:
                 raise UnknownRun(run_id)
             runs.append(run)
+        names = name_book(uow.repository.load()) if out is not None or report is not None else None
     comparison = compare_runs(runs)
     if out is not None:
-        write_pack_workbook(comparison, out, lang=lang)
+        write_pack_workbook(comparison, out, lang=lang, names=names)
     if report is not None:
-        write_pack_report(comparison, report, lang=lang)
+        write_pack_report(comparison, report, lang=lang, names=names)
     return comparison
 
 

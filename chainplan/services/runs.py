@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chainplan.allocation import METHODS, AllocationResult, allocate
+from chainplan.allocation.results import objective_parts
 from chainplan.allocation.solve import solver_version
 from chainplan.decisions import (
     DecisionRefused,
@@ -144,7 +145,9 @@ def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
                      "created_at": r.created_at.isoformat(timespec="seconds"), "status": r.status,
                      "objective": r.objective, "dataset_fingerprint": r.dataset_fingerprint, "decision": decision,
                      "decisions": decisions, "scenario_title": titles, "method": r.method,
-                     "created_by": r.created_by, "funded_plans": len(r.result.get("funded_plans", []))})
+                     "created_by": r.created_by, "funded_plans": len(r.result.get("funded_plans", [])),
+                     **dict(zip(("expected_benefit", "shortfall_penalty"),
+                                objective_parts(r.objective, r.result.get("total_benefit")), strict=True))})
     return rows
 
 

@@ -23,7 +23,7 @@ from chainplan.io.pack import display_name
 from chainplan.money import format_money, format_number
 from chainplan.scenario import ScenarioError, scenario_with_changes
 from chainplan.users import allowed
-from chainplan.wording import term
+from chainplan.wording import term, text
 from dash_app.auth import current_role, job_identity, require_in_job, writes
 from dash_app.components import (
     Column,
@@ -266,6 +266,11 @@ def _run_panel(run_id: int | None, lang: str) -> Any:
     return render_run(stored, view, lang)
 
 
+def _number(value: Any, lang: str) -> str:
+    """A benefit, penalty or objective with two decimals; '–' where a run has none (infeasible, error)."""
+    return "–" if value is None or value != value else format_number(float(value), lang, 2)
+
+
 def render_run(stored: Any, view: Any, lang: str) -> html.Div:
     """One stored run for a committee: summary cards, targets, money per line and region, baselines, plans."""
     document = stored.result
@@ -311,8 +316,11 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
                    for end in ("min", "max", "achieved")},
                 "met": "" if row["met"] is None else term("yes_no", "yes" if row["met"] else "no", lang)}
                for row in view.targets.to_dict("records")]
-    baselines = [[term("method", row['method'], lang), format_number(row["objective"] or 0, lang, 2),
-                  format_number(row["total_benefit"] or 0, lang, 2), format_number(row["funded_plans"] or 0, lang, 0),
+    # Expected benefit − target-shortfall penalty = objective, side by side: a rule with more benefit can still
+    # have the lower objective, because it buys less progress on the targets.
+    baselines = [[term("method", row['method'], lang), _number(row["total_benefit"], lang),
+                  _number(row["shortfall_penalty"], lang), _number(row["objective"], lang),
+                  format_number(row["funded_plans"] or 0, lang, 0),
                   format_number(row["targets_met"] or 0, lang, 0), format_number(row["rule_violations"], lang, 0)]
                  for row in view.baselines.to_dict("records")]
     funded_grid = grid("funded-table", [
@@ -352,8 +360,10 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
               "result-targets"),
         html.H3(t("baselines", lang)),
         html.P(t("baselines_hint", lang)),
-        table([t("method", lang), t("objective", lang), t("total_benefit", lang), t("funded_plans", lang),
-               t("targets_met", lang), t("rule_violations", lang)], baselines, "result-baselines"),
+        table([t("method", lang), t("total_benefit", lang), t("shortfall_penalty", lang), t("objective", lang),
+               t("funded_plans", lang), t("targets_met", lang), t("rule_violations", lang)], baselines,
+              "result-baselines"),
+        html.P(text("phrase.objective_explained", lang), id="result-objective-note"),
         dcc.Tabs([
             dcc.Tab(funded_grid, label=f"{t('funded_plans_title', lang)} ({format_number(len(funded), lang, 0)})",
                     value="funded", id="tab-funded"),

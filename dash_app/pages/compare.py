@@ -16,6 +16,7 @@ from chainplan.compare import MAX_RUNS, MIN_RUNS
 from chainplan.io.pack import display_name, label
 from chainplan.money import format_money, format_number
 from chainplan.runview import names_of
+from chainplan.wording import render, text
 from dash_app.components import Column, dropdown, grid, header, table
 from dash_app.figures import target_amount
 from dash_app.forms import SHARE_TARGETS
@@ -93,13 +94,14 @@ def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str]:
         entry = cost.setdefault(row["outcome"], {"outcome": display_name(row["outcome"], lang)})
         entry[f"run:{row['run_id']}"] = _plain(row["vnd_per_unit"])
     per_run = [Column(f"run:{i}", run_label[i], "number", 110) for i in ids]
-    warnings = [html.P(w, style={"color": "#8a5a00"}) for w in comparison.warnings]
+    warnings = [html.P(render(notice, lang), style={"color": "#8a5a00"}) for notice in comparison.notices]
     return html.Div([
         *warnings,
         # At most five runs and seven targets: plain tables (an AG Grid costs a fifth of a second to draw).
         html.H3(label("summary", lang)),
         table([label(key, lang) for key in SUMMARY],
               [[_summary_cell(key, row, lang) for key in SUMMARY] for row in summary], "compare-summary"),
+        html.P(text("phrase.objective_explained", lang), id="compare-objective-note"),
         html.H3(label("targets", lang)),
         table([label("target", lang), label("min", lang), label("max", lang), *(run_label[i] for i in ids)],
               [[row["target"], *(target_amount(row.get(key), lang, share=row["share"])
@@ -121,17 +123,20 @@ def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str]:
     ]), search
 
 
-SUMMARY = ("run_id", "scenario", "status", "total_benefit", "funded_plans", "funded_vnd", "targets_met",
-           "regions_funded", "gini", "largest_region_share")
+#: The objective with its two parts side by side: expected benefit − target-shortfall penalty = objective.
+SUMMARY = ("run_id", "scenario", "status", "total_benefit", "shortfall_penalty", "objective", "funded_plans",
+           "funded_vnd", "targets_met", "regions_funded", "gini", "largest_region_share")
 
 
 def _summary_cell(key: str, row: dict[str, Any], lang: str) -> str:
-    value = row[key]
+    value = _plain(row[key])
+    if value is None:
+        return "–"
     if key == "funded_vnd":
         return format_money(int(value), lang)
     if key == "largest_region_share":
         return f"{format_number(float(value) * 100, lang, 1)} %"
-    if key in ("total_benefit", "gini"):
+    if key in ("total_benefit", "shortfall_penalty", "objective", "gini"):
         return format_number(float(value), lang, 3 if key == "gini" else 2)
     return str(value)
 

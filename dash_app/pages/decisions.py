@@ -35,7 +35,10 @@ def _run_rows(lang: str) -> list[dict[str, Any]]:
     return [{
         "run": r["run_id"], "scenario": r["scenario_title"][lang], "created_at": _when(r["created_at"], lang),
         "run_by": r["created_by"], "status": term("status", r['status'], lang),
-        "objective": None if r["objective"] is None else format_number(r["objective"], lang, 2),
+        # The objective with its two parts: expected benefit − target-shortfall penalty.
+        **{shown: None if r[key] is None else format_number(r[key], lang, 2) for shown, key in (
+            ("total_benefit", "expected_benefit"), ("shortfall_penalty", "shortfall_penalty"),
+            ("objective", "objective"))},
         "funded_plans": r["funded_plans"], "data": r["dataset_fingerprint"][:12],
         "decision": "; ".join(text("decision.standing", lang, state=Term("decision", d["state"]), year=str(d["year"]))
                               for d in r["decisions"]),
@@ -69,8 +72,10 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
         header(lang, "/decisions"),
         dcc.Store(id="decisions-lang", data=lang),
         html.H2(t("runs", lang)),
-        _grid("runs-table", ["run", "scenario", "created_at", "run_by", "status", "objective", "funded_plans",
-                             "data", "decision"], runs, lang, "320px"),
+        _grid("runs-table", ["run", "scenario", "created_at", "run_by", "status", "total_benefit",
+                             "shortfall_penalty", "objective", "funded_plans", "data", "decision"], runs, lang,
+              "320px"),
+        html.P(text("phrase.objective_explained", lang), id="runs-objective-note"),
         html.H2(t("adopt", lang)),
         html.P(t("adopt_only_committee", lang), id="adopt-not-allowed") if not committee else None,
         html.Div([

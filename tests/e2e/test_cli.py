@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -253,3 +254,22 @@ def test_a_seed_or_count_out_of_range_is_bad_input(demo_db: str, capsys: pytest.
     assert code == 2, (args, out, err)
     document = json.loads(out)  # one JSON document on standard output, nothing else
     assert document["error"].startswith("--") and "Traceback" not in err
+
+
+def test_the_objective_is_said_in_words_with_its_two_parts(demo_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "--db", demo_db, "allocate", str(SCENARIOS / "baseline-2020.yaml"))
+    assert code == 0
+    number = r"(-?[\d,]+(?:\.\d+)?)"
+    said = re.search(rf"objective {number} = expected benefit {number} − target-shortfall penalty {number}", out)
+    assert said, out.splitlines()[0]
+    objective, benefit, penalty = (float(v.replace(",", "")) for v in said.groups())
+    assert benefit - penalty == pytest.approx(objective, abs=0.01) and penalty > 0
+    # The rule with more benefit is seen paying for its shortfall on the targets.
+    greedy = re.search(rf"greedy_benefit_per_vnd: objective {number} = expected benefit {number} − "
+                       rf"target-shortfall penalty {number}", out)
+    assert greedy and float(greedy.group(2).replace(",", "")) > benefit
+    code, out, _ = cli(capsys, "--db", demo_db, "runs", "--format", "json")
+    [run] = json.loads(out)
+    assert run["expected_benefit"] - run["shortfall_penalty"] == pytest.approx(run["objective"], abs=1e-6)
+    code, out, _ = cli(capsys, "--db", demo_db, "runs")
+    assert code == 0 and "benefit" in out.splitlines()[0] and "penalty" in out.splitlines()[0]

@@ -41,7 +41,11 @@ def test_compare_two_runs_and_download_the_pack(page: Any, live_url: str, live_d
     download.value.save_as(saved)
     workbook = load_workbook(saved)
     assert workbook.sheetnames[:2] == ["Summary", "Targets"]
-    assert workbook["Summary"].max_row == 3  # the two runs
+    summary = workbook["Summary"]
+    header = int(summary.print_title_rows.split(":")[-1].strip("$"))
+    titles = [c.value for c in summary[header]]
+    assert len(titles) == 3 and "baseline-2020" in titles[1] and "concentrate" in titles[2]  # a column per run
+    assert "expected benefit" in page.inner_text("#compare-objective-note")
     page.reload()
     page.wait_for_function("document.querySelector('#compare-summary') && "
                            "document.querySelector('#compare-summary').innerText.includes('concentrate')")

@@ -88,16 +88,20 @@ def test_the_committee_pack_opens_with_every_view(two_runs: tuple[FakeUnitOfWork
                 if lang == "vi" else ["Summary", "Targets", "Plans", "Budget lines", "Regions", "Cost per outcome",
                                       "Explanations"])
     assert workbook.sheetnames == expected
-    summary = workbook[expected[0]]
-    header = [c.value for c in summary[1]]
-    money = header.index("Kinh phí hỗ trợ (đồng)" if lang == "vi" else "Funded (VND)") + 1
-    assert [summary.cell(row=r, column=money).value for r in (2, 3)] == [90, 70]  # numbers, not text
-    assert summary.cell(row=2, column=money).number_format == '#,##0 "₫"'
-    assert summary.freeze_panes == "A2"
+    summary = workbook[expected[0]]  # one row per figure, one column per option
+    money = next(row for row in summary.iter_rows() if row[0].value == ("Kinh phí hỗ trợ (đồng)" if lang == "vi"
+                                                                       else "Funded (VND)"))
+    assert [c.value for c in money[1:]] == [90, 70]  # numbers, not text
+    assert money[1].number_format == '#,##0 "₫"'
+    first = next(row[0].row for row in summary.iter_rows() if row[0].value == ("Trạng thái" if lang == "vi"
+                                                                                else "Status"))
+    assert summary.freeze_panes == f"B{first}"  # below the header row, beside the figures' names
     targets = workbook[expected[1]]
-    assert targets.cell(row=2, column=1).value == ("Sản phẩm mới" if lang == "vi" else "New products")
+    assert [row[0] for row in targets.iter_rows(values_only=True)][-1] == (
+        "Sản phẩm mới" if lang == "vi" else "New products")
     explanations = workbook[expected[-1]]
-    assert explanations.max_row == 1 + 2 * len(PLANS)  # every plan, in each run
+    codes = [row[1] for row in explanations.iter_rows(values_only=True)]
+    assert sorted(c for c in codes if c in {"P1", "P2", "P3"}) == ["P1", "P2", "P3"]  # every plan, once
     text = report.read_text(encoding="utf-8")
     assert f'<html lang="{lang}">' in text and "@page { size: A4" in text
     assert ("So sánh phương án phân bổ vốn" if lang == "vi" else "Comparison of funding options") in text
