@@ -134,7 +134,9 @@ def compare_runs(runs: Sequence[StoredRun]) -> Comparison:
         benefit, penalty = objective_parts(run.objective, result.get("total_benefit"))
         soft = run.scenario.get("target_mode", "soft") == "soft"
         run_rows.append({
-            "run_id": run.id, "scenario": run.scenario_name, "status": run.status, "objective": run.objective,
+            "run_id": run.id, "scenario": run.scenario_name,
+            "scenario_vi": run.scenario.get("name_vi") or run.scenario_name,  # what a Vietnamese reader sees
+            "status": run.status, "objective": run.objective,
             "expected_benefit": benefit, "shortfall_penalty": penalty,
             "penalty_per_unit": run.scenario.get("shortfall_penalty") if soft else None,
             "target_mode": "soft" if soft else "hard",

@@ -156,8 +156,10 @@ class _Options:
         runs = _records(comparison.runs)
         self.ids: list[int] = [int(r["run_id"]) for r in runs]
         self.rows = {int(r["run_id"]): r for r in runs}
-        self.titles = {int(r["run_id"]): text("phrase.option_title", lang, scenario=str(r["scenario"]),
-                                              run=int(r["run_id"])) for r in runs}
+        scenario = "scenario_vi" if lang == "vi" else "scenario"
+        self.titles = {int(r["run_id"]): text("phrase.option_title", lang,
+                                              scenario=str(r.get(scenario) or r["scenario"]), run=str(r["run_id"]))
+                       for r in runs}
 
 
 def _summary(comparison: Comparison, options: _Options, lang: str) -> View:
