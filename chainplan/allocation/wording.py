@@ -16,11 +16,14 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["LANGS", "STAGE_NAMES", "TARGET_NAMES", "counts_phrase", "decision_sentence", "eligibility_sentence",
-           "gap_phrase", "rank_phrase", "target_name"]
+from chainplan.money import format_number
+
+__all__ = ["LANGS", "STAGE_NAMES", "TARGET_NAMES", "counts_phrase", "decision_sentence", "diagnosis_sentence",
+           "eligibility_sentence", "gap_phrase", "rank_phrase", "target_name"]
 
 LANGS = ("en", "vi")
 
@@ -78,6 +81,32 @@ _DECISIONS: dict[str, tuple[str, str]] = {
                     "targets or regional shares; {rank}."),
     "nothing_funded": ("Không kế hoạch nào được hỗ trợ: {why}.", "Nothing is funded: {why}."),
 }
+#: Why a robust scenario is infeasible: how far a chance row's bound, or the confidence, must move.
+_DIAGNOSIS: dict[str, tuple[str, str]] = {
+    "chance_min": ("Chỉ tiêu {target} (tối thiểu {bound}) không thể đạt với độ tin cậy {confidence}: cần hạ mức tối "
+                   "thiểu {amount}, xuống {moved}, hoặc hạ độ tin cậy.",
+                   "Target {target} (min {bound}) cannot be met with {confidence} confidence: lower the minimum by "
+                   "{amount}, to {moved}, or lower the confidence."),
+    "chance_max": ("Chỉ tiêu {target} (tối đa {bound}) không thể giữ với độ tin cậy {confidence}: cần nâng mức tối "
+                   "đa thêm {amount}, lên {moved}, hoặc hạ độ tin cậy.",
+                   "Target {target} (max {bound}) cannot be kept with {confidence} confidence: raise the maximum by "
+                   "{amount}, to {moved}, or lower the confidence."),
+    "confidence_feasible": ("Giữ nguyên các chỉ tiêu, kịch bản khả thi với độ tin cậy {low} và không khả thi với "
+                            "{high} (kịch bản yêu cầu {confidence}).",
+                            "With every target as written, the scenario is feasible at a confidence of {low} and "
+                            "not at {high} (it asks for {confidence})."),
+    "confidence_none": ("Không độ tin cậy nào trên 50 % làm kịch bản khả thi: ngay cả giá trị kỳ vọng cũng không đạt "
+                        "các chỉ tiêu cùng các quy tắc khác.",
+                        "No confidence above 50 % makes the scenario feasible: even the expected counts cannot meet "
+                        "the targets together with the other rules."),
+    "confidence_feasible_unfinished": ("Hết thời gian khi tìm độ tin cậy: kịch bản khả thi với {low}, không khả thi "
+                                       "với {high}; khoảng giữa chưa được xác định.",
+                                       "The time limit ran out while the confidence was searched: the scenario is "
+                                       "feasible at {low} and not at {high}; in between was not settled."),
+    "confidence_none_unfinished": ("Hết thời gian trước khi tìm được độ tin cậy làm kịch bản khả thi.",
+                                   "The time limit ran out before a confidence that makes the scenario feasible "
+                                   "was found."),
+}
 _PIECES: dict[str, tuple[str, str]] = {
     "rank": ("hiệu quả trên mỗi đồng xếp thứ {rank}/{of}", "its benefit per VND ranks {rank} of {of}"),
     "counts": ("; góp vào: {names}", "; counts toward {names}"),
@@ -125,6 +154,43 @@ def gap_phrase(gaps: list[tuple[str, str]], lang: str) -> str:
     """'530.000.000 VND more on line L and …' from ``(amount as written, line code)`` pairs."""
     return _pick(_PIECES["and"], lang).join(_pick(_PIECES["gap"], lang).format(amount=amount, line=line)
                                             for amount, line in gaps)
+
+
+def _percent(value: float, lang: str) -> str:
+    return format_number(100 * value, lang, 1) + " %"
+
+
+def diagnosis_sentence(code: str, params: Mapping[str, Any], lang: str) -> str:
+    """Why a robust scenario is infeasible: ``chance_min`` / ``chance_max`` (``target``, ``bound``, ``amount``,
+    ``confidence``) or ``confidence_feasible`` / ``confidence_none`` and their ``_unfinished`` forms (``low``,
+    ``high``, ``confidence``), in numbers as each language writes them.
+
+    Examples
+    --------
+    >>> diagnosis_sentence("chance_min", {"target": "new_products", "bound": 2, "amount": 0.5,
+    ...                                   "confidence": 0.9}, "en")[:72]
+    'Target new_products (min 2) cannot be met with 90 % confidence: lower th'
+    >>> diagnosis_sentence("confidence_feasible", {"low": 0.8425, "high": 0.8435, "confidence": 0.9}, "vi")[25:]
+    'kịch bản khả thi với độ tin cậy 84,2 % và không khả thi với 84,4 % (kịch bản yêu cầu 90 %).'
+
+    The feasible level is rounded down and the infeasible one up, so neither claim is overstated.
+    """
+    values = dict(params)
+    if "target" in values:
+        values["target"] = target_name(values["target"], lang) if lang == "vi" else values["target"]
+    if "amount" in values:
+        sign = -1.0 if code == "chance_min" else 1.0
+        values["moved"] = format_number(float(values["bound"]) + sign * float(values["amount"]), lang, 2)
+        values["amount"] = format_number(float(values["amount"]), lang, 2)
+        values["bound"] = format_number(float(values["bound"]), lang, 2)
+    if "low" in values:
+        values["low"] = math.floor(round(float(values["low"]) * 1000, 6)) / 1000
+    if "high" in values:
+        values["high"] = math.ceil(round(float(values["high"]) * 1000, 6)) / 1000
+    for key in ("confidence", "low", "high"):
+        if key in values:
+            values[key] = _percent(float(values[key]), lang)
+    return _pick(_DIAGNOSIS[code], lang).format(**values)
 
 
 def decision_sentence(reason: str, params: Mapping[str, Any], lang: str) -> str:
