@@ -158,7 +158,8 @@ def quiet_stdout() -> Iterator[None]:
         os.close(devnull)
 
 
-def _solver(name: str, time_limit_s: float, mip_gap: float, mip: bool = True) -> pulp.LpSolver:
+def _solver(name: str, time_limit_s: float, mip_gap: float, mip: bool = True, preprocess: bool = False
+            ) -> pulp.LpSolver:
     if name == "highs":
         return pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, mip=mip, threads=1)
     if name == "cbc":
@@ -170,8 +171,9 @@ def _solver(name: str, time_limit_s: float, mip_gap: float, mip: bool = True) ->
             # fix a variable wrongly and return a worse set called optimal (both found on 2- and 3-plan knapsacks).
             # With these two settings, 400 near-miss knapsacks gave no wrong optimum, only false "infeasible"s,
             # which solve_verified detects and hands to HiGHS (benchmarks/README.md).
+            options = ["integerTolerance 1e-12"] + ([] if preprocess else ["preprocess off"])
             return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, mip=mip, threads=1,
-                                     options=["integerTolerance 1e-12", "preprocess off"])
+                                     options=options)
     raise ValueError(f"unknown solver {name!r}; use one of {', '.join(SOLVERS)}")
 
 
@@ -212,6 +214,8 @@ def solve_relaxation(model: AllocationModel, solver: str, time_limit_s: float) -
             variable.cat = pulp.LpContinuous
         with quiet_stdout():
             model.problem.solve(_solver(solver, time_limit_s, 0.0, mip=False))
+    except pulp.PulpSolverError:
+        return None
     finally:
         for variable, category in categories.items():
             variable.cat = category
@@ -231,10 +235,32 @@ def _relaxation_gap(model: AllocationModel, solver: str, incumbent: float, time_
 
 def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60.0, mip_gap: float = 0.0
                 ) -> SolveOutcome:
-    """Solve and read the values of the fund variables (1.0 = funded)."""
+    """Solve and read the values of the fund variables (1.0 = funded).
+
+    CBC 2.10.3 with preprocessing off crashes (a segmentation fault, no answer) when its bound tightening finds
+    the model integer infeasible: it is then asked again with preprocessing on, and only an "infeasible" from
+    that second run is taken (an answer from it could be one of the wrong optima the setting avoids). Any other
+    abnormal end is an ``error``.
+    """
     started = time.perf_counter()
-    with quiet_stdout():
-        model.problem.solve(_solver(solver, time_limit_s, mip_gap))
+    try:
+        with quiet_stdout():
+            model.problem.solve(_solver(solver, time_limit_s, mip_gap))
+    except pulp.PulpSolverError as exc:
+        failure = SolveOutcome("error", None, {}, None, time.perf_counter() - started, solver,
+                               f"{solver} stopped abnormally: {exc}")
+        if solver != "cbc":
+            return failure
+        try:
+            with quiet_stdout():
+                model.problem.solve(_solver(solver, time_limit_s, mip_gap, preprocess=True))
+        except pulp.PulpSolverError:
+            return failure
+        if model.problem.status != pulp.LpStatusInfeasible:
+            return failure
+        return SolveOutcome("infeasible", None, {}, None, time.perf_counter() - started, solver,
+                            "no allocation satisfies every rule (CBC's preprocessing found it after its run "
+                            "without preprocessing crashed)")
     elapsed = time.perf_counter() - started
     status, sol_status = model.problem.status, model.problem.sol_status
     if status == pulp.LpStatusInfeasible or sol_status == pulp.LpSolutionInfeasible:
@@ -392,6 +418,8 @@ def _solve_and_repair(model: AllocationModel, inp: AllocationInput, solver: str,
     seen: set[frozenset[str]] = set()
     robust = bool(model.chance)
     hard = inp.scenario.target_mode == "hard"
+    # A soft chance row moves the objective by the penalty times its shortfall: check it that much finer.
+    tolerance = TOLERANCE if hard else TOLERANCE / max(1.0, inp.scenario.shortfall_penalty)
     elapsed = relaxation_rounds(model, solver, search.deadline)
     try:
         while True:
@@ -411,8 +439,10 @@ def _solve_and_repair(model: AllocationModel, inp: AllocationInput, solver: str,
                 search.offer(funded, exact, solver)
             search.bound = _bound_of(outcome)
             point = frozenset(funded)
-            broken, added = cut_broken_chance_rows(model, funded, TOLERANCE) if robust else (0, 0)
-            if not broken and not breaches:
+            broken, added = cut_broken_chance_rows(model, funded, tolerance) if robust else (0, 0)
+            if not breaches and (not broken or (not hard and (point in seen or not added))):
+                # A soft row's shortfall that comes back within the solvers' tolerance is valid as it is: the
+                # allocation is kept with its exact objective.
                 if search.best_objective > exact + _GAP_TOLERANCE * max(1.0, abs(exact)):
                     # A time-limited answer worse than one found earlier: report the better one.
                     return _best_outcome(model, search, outcome.status, elapsed, outcome.message, repairs)
