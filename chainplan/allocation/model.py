@@ -236,9 +236,9 @@ def define_target_constraints(model: AllocationModel, inp: AllocationInput) -> l
     return penalised
 
 
-def _add_cut(model: AllocationModel, entry: ChanceEntry, under: Mapping[str, float], *, keep: bool = True) -> None:
+def _add_cut(model: AllocationModel, entry: ChanceEntry, under: Mapping[str, float]) -> None:
     """With ``under`` a linear under-estimate of √V on allocations (Σ underᵢ·xᵢ ≤ √V(x)), add
-    z·Σ underᵢ·xᵢ − μ(x) − s ≤ −min (minimum) or z·Σ underᵢ·xᵢ + μ(x) − s ≤ max (maximum); ``keep`` puts the
+    z·Σ underᵢ·xᵢ − μ(x) − s ≤ −min (minimum) or z·Σ underᵢ·xᵢ + μ(x) − s ≤ max (maximum), and keep the
     under-estimate in the model's pool, for other models of the same scenario."""
     row = entry.row
     sign = -1.0 if row.kind == "min" else 1.0
@@ -251,8 +251,9 @@ def _add_cut(model: AllocationModel, entry: ChanceEntry, under: Mapping[str, flo
     model.problem += pulp.LpConstraint(_expression(pairs), sense=pulp.LpConstraintLE, rhs=rhs,
                                        name=f"chance_cut_{model.chance_cuts}")
     model.chance_cuts += 1
-    if keep:
-        model.pool.setdefault(row.target, []).append(dict(under))
+    kept = model.pool.setdefault(row.target, [])
+    if under not in kept:  # a target's min and max rows share their under-estimates
+        kept.append(dict(under))
 
 
 def add_chance_cut(model: AllocationModel, entry: ChanceEntry, funded: list[str]) -> bool:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from chainplan.allocation import allocate, build_model, prepare
 from chainplan.allocation.chance import ChanceRow, chance_rows
 from chainplan.allocation.diagnose import CONFIDENCE_STEP
+from chainplan.allocation.model import add_chance_cut
 from chainplan.allocation.solve import solve_verified
 from chainplan.allocation.verify import verify_allocation
 from chainplan.money import format_number
@@ -255,3 +256,20 @@ def test_the_diagnosis_says_when_no_confidence_helps() -> None:
     assert by_rule["chance_min"]["amount"] == pytest.approx(2.5 - (2 - NormalDist().inv_cdf(0.9)), abs=1e-6)
     assert by_rule["confidence"]["amount"] is None
     assert "No confidence above 50 %" in by_rule["confidence"]["explanation"]
+
+
+def test_a_model_seeded_with_anothers_cuts_carries_each_once() -> None:
+    # The diagnosis's levels each start from the cuts before them: a target's min and max rows share their
+    # under-estimates of √V, so the pool must not double at every level.
+    plans = [{"code": f"R{i}", "benefit": 1, "requests": {"L": 10}, "creates_new_product": True,
+              "success_probability": 0.5} for i in range(4)]
+    inp = prepare(instance(plans, {"L": 40}), scenario(target_mode="hard", objective="robust",
+                                                       targets={"new_products": {"min": 1, "max": 3}}))
+    first = build_model(inp)
+    for entry in first.chance:
+        assert add_chance_cut(first, entry, ["R0", "R1"])
+    assert len(first.pool["new_products"]) == 2 and first.chance_cuts == 4  # tangent and polymatroid, per row
+    model = first
+    for _ in range(3):
+        model = build_model(inp, confidence=0.8, pool=model.pool)
+        assert len(model.pool["new_products"]) == 2 and model.chance_cuts == 4
