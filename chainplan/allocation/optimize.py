@@ -124,7 +124,7 @@ def _lp_duals(model: AllocationModel, solver: str, time_limit_s: float) -> dict[
     return {line: abs(float(row.pi or 0.0)) * ONE_BILLION / VND_UNIT for line, row in model.budget_rows.items()}
 
 
-def robust_summary(inp: AllocationInput, model: AllocationModel, funded: list[str]) -> dict[str, Any]:
+def _robust_summary(inp: AllocationInput, model: AllocationModel, funded: list[str]) -> dict[str, Any]:
     """For ``objective: robust``: the confidence, the method, the cuts it took, and per chance row at the answer
     the mean, the standard deviation, the count met with that confidence and its probability (normal
     approximation). Empty for ``objective: expected``."""
@@ -185,7 +185,7 @@ def optimise(
                                "solve_time_s": outcome.solve_time_s, "model_size": model.size,
                                "message": outcome.message, "repairs": [r.as_dict() for r in outcome.repairs],
                                "solver_notes": list(outcome.notes),
-                               "robust": robust_summary(inp, model, outcome.funded)}
+                               "robust": _robust_summary(inp, model, outcome.funded)}
     if outcome.status == "infeasible":
         diagnosis = diagnose_infeasibility(inp, solver=solver, deadline=deadline, pool=model.pool)
         why = {"en": "the scenario is infeasible (no allocation meets every hard target and rule)",
