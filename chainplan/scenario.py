@@ -164,7 +164,7 @@ class Scenario(_Strict):
     target_mode: Literal["soft", "hard"] = "soft"
     shortfall_penalty: float = Field(default=1000.0, ge=0)
     #: ``expected``: targets count expected values. ``robust``: each counted target must hold with probability
-    #: ``confidence`` (normal approximation, conservative linear form; README "Robust allocation").
+    #: ``confidence`` (normal approximation, met exactly by outer approximation; README "Robust allocation").
     objective: Literal["expected", "robust"] = "expected"
     confidence: float = Field(default=0.9, gt=0.5, lt=1)
     solver: Literal["cbc", "highs"] = "highs"

@@ -12,6 +12,8 @@ Every funded plan receives all it requests, line by line:
 - ``requires[i]``: fund(i) ≤ fund(requires_plan(i)); ``excludes[i, j]``: fund(i) + fund(j) ≤ 1
 - ``target_min[k]`` / ``target_max[k]``: counted(k) (+ shortfall(k)) ≥ min, counted(k) (− excess(k)) ≤ max
 - objective: max Σ benefit(i) · fund(i) − shortfall_penalty · Σ (shortfall + excess)
+- ``chance_cut_n`` (``objective: robust``): outer-approximation cuts added during the solve, each valid for every
+  allocation that meets its target's chance row (:mod:`chainplan.allocation.chance`)
 
 With ``elastic=True`` (infeasibility diagnosis) the budget, region and hard target rows get slack variables
 and the objective becomes the least total relative slack.
@@ -23,14 +25,15 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from statistics import NormalDist
 
 import pulp
 
-from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
+from chainplan.allocation.chance import ChanceRow, chance_rows
+from chainplan.allocation.data import AllocationInput
 from chainplan.allocation.targets import TargetRow, target_rows
 
-__all__ = ["VND_UNIT", "AllocationModel", "Slack", "build_model"]
+__all__ = ["VND_UNIT", "AllocationModel", "ChanceEntry", "Slack", "add_chance_cut", "add_inner_rows",
+           "add_relaxation_cuts", "build_model", "cut_broken_chance_rows", "deviation_value", "remove_rows"]
 
 #: Money rows are written in units of 100,000 VND. Raw VND (coefficients near 1e9, right-hand sides near 1e13)
 #: leave the solvers badly scaled and slow; in this unit one VND (1e-5) is still ten times the solvers' feasibility
@@ -49,6 +52,14 @@ class Slack:
     scale: float
 
 
+@dataclass(frozen=True)
+class ChanceEntry:
+    """A chance row in the model: the row, and the shortfall, excess or slack variable that moves its bound."""
+
+    row: ChanceRow
+    deviation: pulp.LpVariable | None
+
+
 @dataclass
 class AllocationModel:
     """The PuLP problem and the handles the solve, the results and the explanations need."""
@@ -59,6 +70,15 @@ class AllocationModel:
     shortfall: dict[str, pulp.LpVariable] = field(default_factory=dict)
     slacks: list[Slack] = field(default_factory=list)
     elastic: bool = False
+    #: The confidence of the chance rows (robust scenarios), ``None`` when targets count expected values.
+    confidence: float | None = None
+    chance: list[ChanceEntry] = field(default_factory=list)
+    chance_cuts: int = 0
+    #: Whether the LP rounds of chance-row cuts have run (once per model; the cuts stay valid).
+    relaxation_cut: bool = False
+    #: Per counted target, the linear under-estimates of √V behind the cuts so far: valid for any bound and any
+    #: confidence, so another model of the same scenario (the diagnosis) starts with them.
+    pool: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     build_time_s: float = 0.0
 
     @property
@@ -177,28 +197,15 @@ def _target_expression(model: AllocationModel, row: TargetRow, share: float | No
     return _expression(pairs), share * rated - stamped
 
 
-def _robust_terms(inp: AllocationInput, row: TargetRow, reference: float) -> tuple[dict[str, float], float]:
-    """Per plan ``k·vᵢ`` and the constant ``z·√V₀/2`` that make the row μ − zσ ≥ min hold conservatively.
-
-    σ² = Σ vᵢ xᵢ with vᵢ = cᵢ² pᵢ(1 − pᵢ) (independent successes); √V ≤ (V + V₀)/(2√V₀) for any V₀ > 0 (the
-    tangent of the concave square root at V₀), so μ − z(V + V₀)/(2√V₀) ≥ min implies μ − z√V ≥ min.
-    """
-    z = NormalDist().inv_cdf(inp.scenario.confidence)
-    plans = inp.plans
-    outcome = plans[TARGET_OUTCOMES[row.name]]
-    variance = outcome * outcome * plans["success_probability"] * (1 - plans["success_probability"])
-    k = z / (2 * math.sqrt(reference))
-    return (k * variance).to_dict(), z * math.sqrt(reference) / 2
-
-
-def define_target_constraints(model: AllocationModel, inp: AllocationInput,
-                              robust: Mapping[str, float] | None = None) -> list[pulp.LpVariable]:
+def define_target_constraints(model: AllocationModel, inp: AllocationInput) -> list[pulp.LpVariable]:
     """Target rows; returns the shortfall and excess variables the soft mode penalises.
 
-    ``robust`` maps a counted target to its reference variance V₀: its rows then hold with the scenario's
-    ``confidence`` under the normal approximation (see :func:`_robust_terms`).
+    In a robust scenario each counted target's row is kept in expectation (valid: the chance row implies it)
+    and recorded in ``model.chance`` with its shortfall, excess or slack variable; the solve then adds
+    outer-approximation cuts (:func:`add_chance_cut`) until every chance row holds.
     """
     soft = inp.scenario.target_mode == "soft" and not model.elastic
+    chance = {(row.target, row.kind): row for row in chance_rows(inp, model.confidence)}
     penalised: list[pulp.LpVariable] = []
     for position, row in enumerate(target_rows(inp)):
         for sense, bound in ((pulp.LpConstraintGE, row.minimum), (pulp.LpConstraintLE, row.maximum)):
@@ -206,15 +213,10 @@ def define_target_constraints(model: AllocationModel, inp: AllocationInput,
                 continue
             expression, offset = _target_expression(model, row, bound if row.is_share else None)
             rhs = offset if row.is_share else float(bound)
-            reference = (robust or {}).get(row.name, 0.0)
-            if reference > 0 and not row.is_share:
-                spread, constant = _robust_terms(inp, row, reference)
-                sign = -1.0 if sense == pulp.LpConstraintGE else 1.0  # min: μ − zσ ≥ min; max: μ + zσ ≤ max
-                expression = expression + _expression([(model.fund[c], sign * spread[c]) for c in model.fund
-                                                       if spread.get(c)])
-                rhs = rhs - sign * constant
             kind = "min" if sense == pulp.LpConstraintGE else "max"
             name = f"target_{kind}_{position}"
+            robust = chance.get((row.name, kind))
+            deviation: pulp.LpVariable | None = None
             if soft:
                 label = "short" if kind == "min" else "excess"
                 deviation = model.problem.add_variable(f"{label}_{position}", lowBound=0)
@@ -224,9 +226,126 @@ def define_target_constraints(model: AllocationModel, inp: AllocationInput,
                 model.problem += pulp.LpConstraint(expression, sense=sense, rhs=rhs, name=name)
             else:
                 unit = "stamped products" if row.is_share else "expected count"
-                _add(model, name, expression, sense, rhs, rule=f"target_{kind}", subject=row.name, unit=unit,
+                _add(model, name, expression, sense, rhs, rule=f"{'chance' if robust else 'target'}_{kind}",
+                     subject=row.name, unit=unit,
                      scale=max(1.0, abs(float(bound)) if not row.is_share else row.base[1] or 1.0))
+                if model.elastic:
+                    deviation = model.slacks[-1].variable
+            if robust is not None:
+                model.chance.append(ChanceEntry(robust, deviation))
     return penalised
+
+
+def _add_cut(model: AllocationModel, entry: ChanceEntry, under: Mapping[str, float]) -> None:
+    """With ``under`` a linear under-estimate of √V on allocations (Σ underᵢ·xᵢ ≤ √V(x)), add
+    z·Σ underᵢ·xᵢ − μ(x) − s ≤ −min (minimum) or z·Σ underᵢ·xᵢ + μ(x) − s ≤ max (maximum), and keep the
+    under-estimate in the model's pool, for other models of the same scenario."""
+    row = entry.row
+    sign = -1.0 if row.kind == "min" else 1.0
+    pairs = [(variable, sign * row.mean.get(code, 0.0) + row.z * under.get(code, 0.0))
+             for code, variable in model.fund.items() if code in under or code in row.mean]
+    pairs = [(variable, value) for variable, value in pairs if value]
+    if entry.deviation is not None:
+        pairs.append((entry.deviation, -1.0))
+    rhs = -row.bound if row.kind == "min" else row.bound
+    model.problem += pulp.LpConstraint(_expression(pairs), sense=pulp.LpConstraintLE, rhs=rhs,
+                                       name=f"chance_cut_{model.chance_cuts}")
+    model.chance_cuts += 1
+    kept = model.pool.setdefault(row.target, [])
+    if under not in kept:  # a target's min and max rows share their under-estimates
+        kept.append(dict(under))
+
+
+def add_chance_cut(model: AllocationModel, entry: ChanceEntry, funded: list[str]) -> bool:
+    """Add the cuts of ``entry`` at the funded set x* (see :mod:`chainplan.allocation.chance`).
+
+    Two cuts, each valid for every allocation that meets the row and each equal to the row at x*: the
+    outer-approximation cut z·Σ_{i∈x*} wᵢ/√V*·xᵢ ≤ μ(x) − min (+ s), and the extended polymatroid cut along
+    x*'s plans first, then the others by decreasing variance (it also charges plans outside x*, which the first
+    leaves free, so fewer rounds are needed). Mirrored for a maximum. Returns ``False`` when V* = 0 or z = 0: no
+    cut exists there (the row at that point is the expected-value row the model already holds).
+    """
+    row = entry.row
+    tangent = row.tangent(funded)
+    if tangent is None or row.z <= 0:
+        return False
+    _add_cut(model, entry, tangent)
+    chosen = set(funded)
+    rest = sorted((c for c in row.variance if c not in chosen and c in model.fund), key=lambda c: -row.variance[c])
+    _add_cut(model, entry, row.greedy([*(c for c in funded if c in row.variance), *rest]))
+    return True
+
+
+def add_relaxation_cuts(model: AllocationModel, tolerance: float) -> int:
+    """Add, for each chance row, the extended polymatroid cut that the LP relaxation's point x̄ (the variables'
+    current values) breaks most: plans in decreasing order of x̄ (Edmonds' greedy order). Returns how many were
+    broken by more than ``tolerance`` and added.
+
+    The cuts are valid for every allocation that meets the row (:meth:`ChanceRow.greedy`); added before the
+    integer rounds they give the MILP a close polyhedral picture of the rows at the cost of LP solves.
+    """
+    values = {code: min(1.0, max(0.0, float(variable.varValue or 0.0))) for code, variable in model.fund.items()}
+    added = 0
+    for entry in model.chance:
+        row = entry.row
+        if row.z <= 0:
+            continue
+        under = row.greedy(sorted((c for c in row.variance if values.get(c, 0.0) > 0), key=lambda c: -values[c]))
+        sign = -1.0 if row.kind == "min" else 1.0
+        left = math.fsum([*(row.z * under[c] * values[c] for c in under),
+                          *(sign * m * values.get(c, 0.0) for c, m in row.mean.items()), -deviation_value(entry)])
+        if left > (-row.bound if row.kind == "min" else row.bound) + tolerance:
+            _add_cut(model, entry, under)
+            added += 1
+    return added
+
+
+def cut_broken_chance_rows(model: AllocationModel, funded: list[str], tolerance: float) -> tuple[int, int]:
+    """Check every chance row at the funded set, with the model's shortfall, excess or slack values, and add the
+    outer-approximation cut of each row broken by more than ``tolerance``. Returns (rows broken, cuts added)."""
+    broken = [entry for entry in model.chance
+              if entry.row.breach(funded, deviation_value(entry)) > tolerance]
+    added = sum(add_chance_cut(model, entry, funded) for entry in broken)
+    return len(broken), added
+
+
+def deviation_value(entry: ChanceEntry) -> float:
+    """The solver's value of the row's shortfall, excess or slack (0 when the row has none)."""
+    return 0.0 if entry.deviation is None else max(0.0, float(entry.deviation.varValue or 0.0))
+
+
+def add_inner_rows(model: AllocationModel, references: Mapping[int, float]) -> list[str]:
+    """Conservative linear rows that imply the chance rows: √V ≤ (V + V₀)/(2√V₀) for any V₀ > 0 (the tangent of
+    the concave square root lies above it), so μ − z(V + V₀)/(2√V₀) ≥ min implies μ − z√V ≥ min, and likewise for
+    a maximum. ``references`` maps a position in ``model.chance`` to its V₀. Any allocation that meets these rows
+    and the others is valid; the solve uses one such answer as a fallback when time runs out. Returns the rows'
+    names, for :func:`remove_rows`.
+    """
+    names = []
+    for position, entry in enumerate(model.chance):
+        reference = references.get(position, 0.0)
+        if reference <= 0:
+            continue
+        row = entry.row
+        slope = row.z / (2 * math.sqrt(reference))
+        sign = -1.0 if row.kind == "min" else 1.0
+        pairs = [(variable, sign * row.mean.get(code, 0.0) + slope * row.variance.get(code, 0.0))
+                 for code, variable in model.fund.items() if code in row.mean or code in row.variance]
+        if entry.deviation is not None:
+            pairs.append((entry.deviation, -1.0))
+        constant = row.z * math.sqrt(reference) / 2
+        name = f"chance_inner_{position}"
+        rhs = (-row.bound if row.kind == "min" else row.bound) - constant
+        model.problem += pulp.LpConstraint(_expression([(v, c) for v, c in pairs if c]), sense=pulp.LpConstraintLE,
+                                           rhs=rhs, name=name)
+        names.append(name)
+    return names
+
+
+def remove_rows(model: AllocationModel, names: list[str]) -> None:
+    """Take temporary rows out of the model again."""
+    for name in names:
+        del model.problem._constraints[name]  # PuLP 3 has no public removal; its mapping view is deprecated
 
 
 def define_objective(model: AllocationModel, inp: AllocationInput, penalised: list[pulp.LpVariable]) -> None:
@@ -239,19 +358,28 @@ def define_objective(model: AllocationModel, inp: AllocationInput, penalised: li
     model.problem.setObjective(_expression(benefit + penalty))
 
 
-def build_model(inp: AllocationInput, *, elastic: bool = False, robust: Mapping[str, float] | None = None
-                ) -> AllocationModel:
-    """check -> variables -> constraints -> objective; ``elastic`` builds the diagnosis model, ``robust`` the
-    chance-constrained target rows (target -> reference variance)."""
+def build_model(inp: AllocationInput, *, elastic: bool = False, confidence: float | None = None,
+                pool: Mapping[str, list[dict[str, float]]] | None = None) -> AllocationModel:
+    """check -> variables -> constraints -> objective; ``elastic`` builds the diagnosis model; ``confidence``
+    replaces the scenario's in the chance rows of a robust scenario; ``pool`` (another model's) seeds the chance
+    rows with the cuts already found."""
     started = time.perf_counter()
     sense = pulp.LpMinimize if elastic else pulp.LpMaximize
-    model = AllocationModel(pulp.LpProblem("ocop_allocation", sense), {}, elastic=elastic)
+    if inp.scenario.objective == "robust":
+        confidence = inp.scenario.confidence if confidence is None else confidence
+    else:
+        confidence = None
+    model = AllocationModel(pulp.LpProblem("ocop_allocation", sense), {}, elastic=elastic, confidence=confidence)
     define_fund_variables(model, inp)
     define_budget_constraints(model, inp)
     define_region_constraints(model, inp)
     define_product_constraints(model, inp)
     define_dependency_constraints(model, inp)
-    penalised = define_target_constraints(model, inp, robust)
+    penalised = define_target_constraints(model, inp)
+    for entry in model.chance:
+        if entry.row.z > 0:
+            for under in (pool or {}).get(entry.row.target, []):
+                _add_cut(model, entry, under)
     define_objective(model, inp, penalised)
     model.build_time_s = time.perf_counter() - started
     return model

@@ -9,16 +9,18 @@ from typing import Any
 import pandas as pd
 
 from chainplan.allocation.baselines import BASELINES
-from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput, prepare
+from chainplan.allocation.chance import chance_rows, z_value
+from chainplan.allocation.data import AllocationInput, prepare
 from chainplan.allocation.diagnose import diagnose_infeasibility
 from chainplan.allocation.model import VND_UNIT, AllocationModel, build_model
 from chainplan.allocation.results import AllocationResult, assemble_result, objective_parts
-from chainplan.allocation.solve import SolveOutcome, solve_relaxation, solve_verified
-from chainplan.allocation.targets import target_attainment
+from chainplan.allocation.solve import Deadline, SolveOutcome, solve_relaxation, solve_verified
+from chainplan.allocation.targets import TOLERANCE, target_attainment
 from chainplan.allocation.wording import LANGS, decision_sentence
 from chainplan.chains import ChainNetwork
 from chainplan.dataset import Dataset
 from chainplan.scenario import Scenario
+from chainplan.wording import text
 
 __all__ = ["METHODS", "ONE_BILLION", "allocate", "optimise"]
 
@@ -49,8 +51,7 @@ def _nothing_to_fund(inp: AllocationInput, solver: str) -> AllocationResult:
         diagnosis = [{"rule": "target_min", "subject": row["target"], "amount": float(row["shortfall"]),
                       "unit": "expected count", "explanation": f"No plan is eligible, so target {row['target']} "
                       f"cannot be met (short by {float(row['shortfall']):g})."} for row in unmet.to_dict("records")]
-        why = {"en": "no plan is eligible and the hard targets cannot be met",
-               "vi": "không kế hoạch nào đủ điều kiện và không thể đạt các chỉ tiêu bắt buộc"}
+        why = {lang: text("why.no_eligible_plan_hard", lang) for lang in LANGS}
         return assemble_result(inp, [], method="milp", status="infeasible", objective=None, solver=solver,
                                decisions=_unfunded_decisions(inp, why, "infeasible"), diagnosis=diagnosis,
                                message="no eligible plan")
@@ -69,16 +70,15 @@ def _bounds(outcome: SolveOutcome) -> tuple[float, float]:
     return outcome.objective, outcome.objective + gap * max(abs(outcome.objective), 1e-9)
 
 
-def _value_of_money(model: AllocationModel, inp: AllocationInput, solver: str, base: SolveOutcome
-                    ) -> pd.DataFrame:
+def _value_of_money(model: AllocationModel, inp: AllocationInput, solver: str, base: SolveOutcome,
+                    deadline: Deadline) -> pd.DataFrame:
     """Objective gained by one more billion VND on each line, with how far the figure can be trusted.
 
     A line that every eligible request fits (or that no eligible plan asks for) cannot bind: its value is 0,
-    exactly, without a solve. Any other line is re-solved with the line raised (a full, checked solve). The
-    gain lies between (raised allocation found − base bound) and (raised bound − base allocation found); it is
-    ``exact`` when both solves are proven optimal, else ``bounded``.
+    exactly, without a solve. Any other line is re-solved with the line raised (a full, checked solve, within
+    the time the run has left). The gain lies between (raised allocation found − base bound) and (raised bound −
+    base allocation found); it is ``exact`` when both solves are proven optimal, else ``bounded``.
     """
-    scenario = inp.scenario
     eligible = inp.requests[inp.requests["plan_code"].isin(model.fund.keys())]
     asked = eligible.groupby("budget_line_code")["amount_vnd"].sum()
     available = {line: int(v) for line, v in inp.lines["available"].items()}
@@ -91,8 +91,11 @@ def _value_of_money(model: AllocationModel, inp: AllocationInput, solver: str, b
         row = model.budget_rows[line]
         raise_by = ONE_BILLION / VND_UNIT  # the row reads expression - available <= 0, in VND_UNIT
         row.constant -= raise_by
+        if deadline.remaining() <= 0:
+            rows.append((line, None, None, "not_computed", "the run's time limit ran out before this line"))
+            continue
         try:
-            raised = solve_verified(model, inp, solver, time_limit_s=scenario.time_limit_s, mip_gap=scenario.mip_gap,
+            raised = solve_verified(model, inp, solver, mip_gap=inp.scenario.mip_gap, deadline=deadline,
                                     available={**available, line: limit + ONE_BILLION})
         finally:
             row.constant += raise_by
@@ -115,27 +118,26 @@ def _lp_duals(model: AllocationModel, solver: str, time_limit_s: float) -> dict[
     HiGHS returns the opposite sign to CBC on a maximisation; a budget row of a maximisation can only have a
     non-negative price, so the magnitude is the normalised value.
     """
-    if solve_relaxation(model, solver, time_limit_s) is None:
+    if time_limit_s <= 0 or solve_relaxation(model, solver, time_limit_s) is None:
         return {}
     # pi is per VND_UNIT of the row's right-hand side.
     return {line: abs(float(row.pi or 0.0)) * ONE_BILLION / VND_UNIT for line, row in model.budget_rows.items()}
 
 
-def reference_variances(inp: AllocationInput, funded: list[str]) -> dict[str, float]:
-    """Per counted target, Σ cᵢ² pᵢ(1 − pᵢ) over ``funded`` (or, when that is 0, over every eligible plan that
-    counts toward it): the point where the robust rows' linear bound on σ is exact."""
-    plans = inp.plans
-    p = plans["success_probability"]
-    variances = {}
-    for name, _bound in inp.scenario.targets.items():
-        if name not in TARGET_OUTCOMES:
-            continue  # the e-stamp share is kept in expectation
-        outcome = plans[TARGET_OUTCOMES[name]]
-        each = outcome * outcome * p * (1 - p)
-        reference = float(each.reindex(funded, fill_value=0.0).sum()) or float(each[plans["eligible"]].sum())
-        if reference > 0:
-            variances[name] = round(reference, 9)
-    return variances
+def _robust_summary(inp: AllocationInput, model: AllocationModel, funded: list[str]) -> dict[str, Any]:
+    """For ``objective: robust``: the confidence, the method, the cuts it took, and per chance row at the answer
+    the mean, the standard deviation, the count met with that confidence and its probability (normal
+    approximation). Empty for ``objective: expected``."""
+    if model.confidence is None:
+        return {}
+    rows = []
+    for row in chance_rows(inp, model.confidence):
+        mean, variance = row.moments(funded)
+        rows.append({"target": row.target, "kind": row.kind, "bound": row.bound, "mean": round(mean, 9),
+                     "sd": round(math.sqrt(variance), 9), "value": round(row.value(funded), 9),
+                     "probability": round(row.probability(funded), 6), "met": row.breach(funded) <= TOLERANCE})
+    return {"confidence": model.confidence, "z": round(z_value(model.confidence), 9),
+            "method": "outer_approximation", "cuts": model.chance_cuts, "rows": rows}
 
 
 def _baselines(inp: AllocationInput) -> dict[str, AllocationResult]:
@@ -171,42 +173,37 @@ def optimise(
     solver = solver or scenario.solver
     if inp.eligible.empty:
         return _nothing_to_fund(inp, solver)
-    robust_note: dict[str, Any] = {}
+    deadline = Deadline(scenario.time_limit_s)  # the whole run's, every solve below included
     model = build_model(inp)
-    if scenario.objective == "robust":
-        # The reference variances V₀ come from the expected-value allocation, where the tangent is exact.
-        expected = solve_verified(model, inp, solver, time_limit_s=scenario.time_limit_s, mip_gap=scenario.mip_gap)
-        references = reference_variances(inp, expected.funded if expected.objective is not None else [])
-        model = build_model(inp, robust=references)
-        robust_note = {"confidence": scenario.confidence, "reference_variances": references}
     inp.request_matrix  # noqa: B018 - fill the cache before two threads read it
     # The baselines do not depend on the solve: they run on the second core while the solver (which releases
     # the GIL) works, and give the same lists either way.
     with ThreadPoolExecutor(max_workers=1) as pool:
         baselines = pool.submit(_baselines, inp) if compare_baselines else None
-        outcome = solve_verified(model, inp, solver, time_limit_s=scenario.time_limit_s, mip_gap=scenario.mip_gap)
+        outcome = solve_verified(model, inp, solver, mip_gap=scenario.mip_gap, deadline=deadline)
         compared = baselines.result() if baselines is not None else None
     details: dict[str, Any] = {"solver": outcome.solver, "gap": outcome.gap, "build_time_s": model.build_time_s,
                                "solve_time_s": outcome.solve_time_s, "model_size": model.size,
                                "message": outcome.message, "repairs": [r.as_dict() for r in outcome.repairs],
-                               "solver_notes": list(outcome.notes), "robust": robust_note}
+                               "solver_notes": list(outcome.notes),
+                               "robust": _robust_summary(inp, model, outcome.funded)}
     if outcome.status == "infeasible":
-        diagnosis = diagnose_infeasibility(inp, solver=solver, time_limit_s=scenario.time_limit_s)
-        why = {"en": "the scenario is infeasible (no allocation meets every hard target and rule)",
-               "vi": "kịch bản không khả thi (không cách phân bổ nào đáp ứng mọi chỉ tiêu bắt buộc và quy tắc)"}
+        diagnosis = diagnose_infeasibility(inp, solver=solver, deadline=deadline, pool=model.pool)
+        why = {lang: text("why.infeasible", lang) for lang in LANGS}
         return assemble_result(inp, [], method="milp", status="infeasible", objective=None,
                                decisions=_unfunded_decisions(inp, why, "infeasible"), diagnosis=diagnosis,
                                **details)
     if outcome.objective is None:
-        why = {"en": outcome.message, "vi": f"bộ giải không tìm được lời giải ({outcome.message})"}
+        # The solver's own message is English; the sentence around it is not.
+        why = {"en": outcome.message, "vi": text("why.no_solution", "vi", message=outcome.message)}
         return assemble_result(inp, [], method="milp", status=outcome.status, objective=None,
                                decisions=_unfunded_decisions(inp, why, "no_solution"), **details)
     result = assemble_result(inp, outcome.funded, method="milp", status=outcome.status,
                              objective=outcome.objective, **details)
     result.warnings += [r.sentence() for r in outcome.repairs] + [f"{note}." for note in outcome.notes]
     if marginal_values:
-        values = _value_of_money(model, inp, outcome.solver, outcome)
-        duals = _lp_duals(model, outcome.solver, scenario.time_limit_s)
+        values = _value_of_money(model, inp, outcome.solver, outcome, deadline)
+        duals = _lp_duals(model, outcome.solver, deadline.remaining())
         result.budget = result.budget.drop(columns=list(values.columns[1:])).merge(values, on="line", how="left")
         result.budget["lp_relaxation_dual_per_billion"] = result.budget["line"].map(duals)
     if compared is not None:

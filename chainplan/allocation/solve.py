@@ -10,9 +10,17 @@ such a point, reject it later and call a feasible model infeasible (seen on two-
 1. every allocation a solver returns is checked exactly (:func:`~chainplan.allocation.verify.verify_allocation`);
    one that breaks a rule is cut off by a row that excludes that 0/1 point and no other, and the model is solved
    again, so the optimum over valid allocations is kept; each repair is reported with the result;
-2. "infeasible" is believed only when it can be true: when funding nothing satisfies every rule (no hard
-   minimum is unmet by the empty allocation) it is a solver failure; otherwise the other solver must agree;
-3. a solver that fails either way is replaced by the other one; when both fail the status is ``error``.
+2. in a robust scenario the chance rows are met by outer approximation (:mod:`chainplan.allocation.chance`):
+   cuts at the LP relaxation's points first, then, while an answer breaks a chance row, cuts at that answer
+   (each valid for every allocation that meets the row, and equal to the row at the answer) and a new solve:
+   the loop ends on the chance-constrained optimum;
+3. "infeasible" is believed only when it can be true: when funding nothing (or an allocation already found)
+   satisfies every rule it is a solver failure; otherwise the other solver must confirm it. If the other solver
+   runs out of time the status is ``time_limit``, if it fails ``error``: never an unconfirmed ``infeasible``;
+4. a solver that fails is replaced by the other one; when both fail the status is ``error``;
+5. the time limit is the whole search's (:class:`Deadline`): each solve, repair, round of cuts, fallback and
+   confirmation gets the time that is left, and when it runs out the best allocation that passed every check is
+   reported with status ``time_limit`` and its gap to the last proven bound.
 """
 
 from __future__ import annotations
@@ -30,17 +38,58 @@ from typing import Any
 import pulp
 
 from chainplan.allocation.data import AllocationInput
-from chainplan.allocation.model import AllocationModel
+from chainplan.allocation.model import (
+    AllocationModel,
+    add_inner_rows,
+    add_relaxation_cuts,
+    cut_broken_chance_rows,
+    remove_rows,
+)
+from chainplan.allocation.targets import TOLERANCE, objective_value
 from chainplan.allocation.verify import verify_allocation
 from chainplan.money import format_vnd
 
-__all__ = ["SOLVERS", "Repair", "SolveOutcome", "quiet_stdout", "solve_model", "solve_relaxation", "solve_verified",
-           "solver_version"]
+__all__ = [
+    "RELAXATION_ROUNDS",
+    "SOLVERS",
+    "Deadline",
+    "Repair",
+    "SolveOutcome",
+    "quiet_stdout",
+    "relaxation_rounds",
+    "solve_model",
+    "solve_relaxation",
+    "solve_verified",
+    "solver_version",
+]
 
 SOLVERS = ("highs", "cbc")
 _GAP_TOLERANCE = 1e-6
 #: Answers cut off before a solver is given up on (each costs a solve; tolerance breaches are rare).
 MAX_REPAIRS = 8
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
+class Deadline:
+    """The time a whole run may take (the scenario's ``time_limit_s``): each solve is given what is left.
+
+    Examples
+    --------
+    >>> deadline = Deadline(60.0)
+    >>> 59.0 < deadline.remaining() <= 60.0
+    True
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = _clock() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left (0 once the time is up)."""
+        return max(0.0, self.ends - _clock())
 
 
 @dataclass(frozen=True)
@@ -109,7 +158,8 @@ def quiet_stdout() -> Iterator[None]:
         os.close(devnull)
 
 
-def _solver(name: str, time_limit_s: float, mip_gap: float, mip: bool = True) -> pulp.LpSolver:
+def _solver(name: str, time_limit_s: float, mip_gap: float, mip: bool = True, preprocess: bool = False
+            ) -> pulp.LpSolver:
     if name == "highs":
         return pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, mip=mip, threads=1)
     if name == "cbc":
@@ -121,8 +171,9 @@ def _solver(name: str, time_limit_s: float, mip_gap: float, mip: bool = True) ->
             # fix a variable wrongly and return a worse set called optimal (both found on 2- and 3-plan knapsacks).
             # With these two settings, 400 near-miss knapsacks gave no wrong optimum, only false "infeasible"s,
             # which solve_verified detects and hands to HiGHS (benchmarks/README.md).
+            options = ["integerTolerance 1e-12"] + ([] if preprocess else ["preprocess off"])
             return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, mip=mip, threads=1,
-                                     options=["integerTolerance 1e-12", "preprocess off"])
+                                     options=options)
     raise ValueError(f"unknown solver {name!r}; use one of {', '.join(SOLVERS)}")
 
 
@@ -163,6 +214,8 @@ def solve_relaxation(model: AllocationModel, solver: str, time_limit_s: float) -
             variable.cat = pulp.LpContinuous
         with quiet_stdout():
             model.problem.solve(_solver(solver, time_limit_s, 0.0, mip=False))
+    except pulp.PulpSolverError:
+        return None
     finally:
         for variable, category in categories.items():
             variable.cat = category
@@ -182,10 +235,32 @@ def _relaxation_gap(model: AllocationModel, solver: str, incumbent: float, time_
 
 def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60.0, mip_gap: float = 0.0
                 ) -> SolveOutcome:
-    """Solve and read the values of the fund variables (1.0 = funded)."""
+    """Solve and read the values of the fund variables (1.0 = funded).
+
+    CBC 2.10.3 with preprocessing off crashes (a segmentation fault, no answer) when its bound tightening finds
+    the model integer infeasible: it is then asked again with preprocessing on, and only an "infeasible" from
+    that second run is taken (an answer from it could be one of the wrong optima the setting avoids). Any other
+    abnormal end is an ``error``.
+    """
     started = time.perf_counter()
-    with quiet_stdout():
-        model.problem.solve(_solver(solver, time_limit_s, mip_gap))
+    try:
+        with quiet_stdout():
+            model.problem.solve(_solver(solver, time_limit_s, mip_gap))
+    except pulp.PulpSolverError as exc:
+        failure = SolveOutcome("error", None, {}, None, time.perf_counter() - started, solver,
+                               f"{solver} stopped abnormally: {exc}")
+        if solver != "cbc":
+            return failure
+        try:
+            with quiet_stdout():
+                model.problem.solve(_solver(solver, time_limit_s, mip_gap, preprocess=True))
+        except pulp.PulpSolverError:
+            return failure
+        if model.problem.status != pulp.LpStatusInfeasible:
+            return failure
+        return SolveOutcome("infeasible", None, {}, None, time.perf_counter() - started, solver,
+                            "no allocation satisfies every rule (CBC's preprocessing found it after its run "
+                            "without preprocessing crashed)")
     elapsed = time.perf_counter() - started
     status, sol_status = model.problem.status, model.problem.sol_status
     if status == pulp.LpStatusInfeasible or sol_status == pulp.LpSolutionInfeasible:
@@ -214,6 +289,8 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
 
 _UNITS = {"budget_line": "VND", "min_region_share": "VND", "max_region_share": "VND",
           "max_plans_per_region": "plans", "one_plan_per_product": "plans"}
+#: LP rounds of chance-row cuts before the integer rounds, at most (they stop earlier once no cut is broken).
+RELAXATION_ROUNDS = 50
 
 
 def _exclude(model: AllocationModel, funded: list[str], name: str) -> None:
@@ -228,58 +305,202 @@ def _exclude(model: AllocationModel, funded: list[str], name: str) -> None:
                                        rhs=float(len(chosen) - 1), name=name)
 
 
-def _solve_and_repair(model: AllocationModel, inp: AllocationInput, solver: str, *, time_limit_s: float,
-                      mip_gap: float, available: Mapping[str, int] | None) -> SolveOutcome:
-    """Solve; while the answer breaks a rule, cut that one answer off and solve again (cuts removed after)."""
+@dataclass
+class _Search:
+    """What one :func:`solve_verified` call has learnt so far, across its solvers.
+
+    ``best`` is the best allocation that passed the exact check (with its objective, recomputed exactly in a
+    robust scenario), ``bound`` the best any allocation can reach as far as the last solve proved (the optimum
+    of the last relaxation, with its gap), ``rounds`` the integer rounds of chance-row cuts.
+    """
+
+    deadline: Deadline
+    best: list[str] | None = None
+    best_objective: float = -math.inf
+    best_solver: str = ""
+    bound: float | None = None
+    rounds: int = 0
+    inner_tried: bool = False
+
+    def offer(self, funded: list[str], objective: float, solver: str) -> None:
+        if self.best is None or objective > self.best_objective:
+            self.best, self.best_objective, self.best_solver = list(funded), objective, solver
+
+    def gap(self) -> float | None:
+        if self.best is None or self.bound is None or not math.isfinite(self.bound):
+            return None
+        return max(0.0, self.bound - self.best_objective) / max(abs(self.best_objective), 1e-9)
+
+    def settled(self) -> bool:
+        """Whether the allocation in hand reaches the proven bound: no further round can beat it."""
+        return (self.best is not None and self.bound is not None
+                and self.best_objective >= self.bound - _GAP_TOLERANCE * max(1.0, abs(self.bound)))
+
+
+def _bound_of(outcome: SolveOutcome) -> float | None:
+    """The best objective the solve proved possible for its model (``None`` when it proved none)."""
+    if outcome.objective is None or (outcome.status != "optimal" and outcome.gap is None):
+        return None
+    return outcome.objective + (outcome.gap or 0.0) * max(abs(outcome.objective), 1e-9)
+
+
+def _best_outcome(model: AllocationModel, search: _Search, status: str, elapsed: float, message: str,
+                  repairs: list[Repair]) -> SolveOutcome:
+    """The best verified allocation so far as an outcome."""
+    chosen = set(search.best or [])
+    values = {code: 1.0 if code in chosen else 0.0 for code in model.fund}
+    return SolveOutcome(status, search.best_objective, values, search.gap(), elapsed, search.best_solver, message,
+                        tuple(repairs))
+
+
+def _out_of_time(model: AllocationModel, search: _Search, solver: str, elapsed: float, repairs: list[Repair]
+                 ) -> SolveOutcome:
+    rounds = f" after {search.rounds} round(s) of chance-row cuts" if search.rounds else ""
+    if search.best is None:
+        return SolveOutcome("time_limit", None, {}, None, elapsed, solver,
+                            f"no allocation found in the time limit{rounds}", tuple(repairs))
+    return _best_outcome(model, search, "time_limit", elapsed,
+                         f"the time limit ran out{rounds}; the best allocation that passes every check is reported",
+                         repairs)
+
+
+def relaxation_rounds(model: AllocationModel, solver: str, deadline: Deadline) -> float:
+    """Once per model: solve the LP relaxation and add the chance-row cuts its point breaks, until none is broken
+    (or :data:`RELAXATION_ROUNDS`, or the time is up). Returns the time taken (0 when already done, or when the
+    model has no chance row)."""
+    if model.relaxation_cut or not model.chance:
+        return 0.0
+    model.relaxation_cut = True
+    started = time.perf_counter()
+    for _ in range(RELAXATION_ROUNDS):
+        remaining = deadline.remaining()
+        if remaining <= 0 or solve_relaxation(model, solver, remaining) is None:
+            break
+        if not add_relaxation_cuts(model, TOLERANCE):
+            break
+    return time.perf_counter() - started
+
+
+def _try_inner(model: AllocationModel, inp: AllocationInput, solver: str, funded: list[str], search: _Search, *,
+               mip_gap: float, available: Mapping[str, int] | None) -> float:
+    """Solve once with conservative rows (tangents at this answer's variances) for an answer that is valid
+    whatever happens next: the fallback when time runs out before the cuts converge. Returns the time taken."""
+    search.inner_tried = True
+    remaining = search.deadline.remaining()
+    if remaining <= 0:
+        return 0.0
+    references = {}
+    for position, entry in enumerate(model.chance):
+        variance = entry.row.moments(funded)[1]
+        references[position] = variance if variance > 0 else entry.row.moments(model.fund)[1]
+    names = add_inner_rows(model, references)
+    try:
+        outcome = solve_model(model, solver, time_limit_s=remaining, mip_gap=mip_gap)
+    finally:
+        remove_rows(model, names)
+    if outcome.objective is not None and not verify_allocation(inp, outcome.funded, available=available,
+                                                               confidence=model.confidence):
+        search.offer(outcome.funded, objective_value(inp, outcome.funded), solver)
+    return outcome.solve_time_s
+
+
+def _solve_and_repair(model: AllocationModel, inp: AllocationInput, solver: str, search: _Search, *,
+                      mip_gap: float, available: Mapping[str, int] | None, any_valid: bool = False) -> SolveOutcome:
+    """Solve; add chance-row cuts while the answer breaks a chance row, and cut off an answer that breaks another
+    rule; solve again until an answer passes every check. The no-good cuts are removed after; the chance-row cuts
+    are valid for good and stay.
+
+    Each solve is given the time left of the whole search; when it runs out, the best allocation that passed
+    every check is returned with status ``time_limit``.
+    """
     cuts: list[str] = []
     repairs: list[Repair] = []
-    elapsed = 0.0
+    seen: set[frozenset[str]] = set()
+    robust = bool(model.chance)
+    hard = inp.scenario.target_mode == "hard"
+    # A soft chance row moves the objective by the penalty times its shortfall: check it that much finer.
+    tolerance = TOLERANCE if hard else TOLERANCE / max(1.0, inp.scenario.shortfall_penalty)
+    elapsed = relaxation_rounds(model, solver, search.deadline)
     try:
-        for attempt in range(MAX_REPAIRS + 1):
-            outcome = solve_model(model, solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
+        while True:
+            remaining = search.deadline.remaining()
+            if remaining <= 0:
+                return _out_of_time(model, search, solver, elapsed, repairs)
+            outcome = solve_model(model, solver, time_limit_s=remaining, mip_gap=mip_gap)
             elapsed += outcome.solve_time_s
             if outcome.objective is None:
+                if outcome.status == "time_limit":
+                    return _out_of_time(model, search, solver, elapsed, repairs)
                 return replace(outcome, solve_time_s=elapsed, repairs=tuple(repairs))
-            breaches = verify_allocation(inp, outcome.funded, available=available)
+            funded = outcome.funded
+            breaches = verify_allocation(inp, funded, available=available, confidence=model.confidence)
+            exact = objective_value(inp, funded) if robust else outcome.objective
             if not breaches:
-                return replace(outcome, solve_time_s=elapsed, repairs=tuple(repairs))
-            if attempt == MAX_REPAIRS:
-                reasons = " ".join(b.sentence for b in breaches)
+                search.offer(funded, exact, solver)
+            search.bound = _bound_of(outcome)
+            point = frozenset(funded)
+            broken, added = cut_broken_chance_rows(model, funded, tolerance) if robust else (0, 0)
+            if not breaches and (not broken or (not hard and (point in seen or not added))):
+                # A soft row's shortfall that comes back within the solvers' tolerance is valid as it is: the
+                # allocation is kept with its exact objective.
+                if search.best_objective > exact + _GAP_TOLERANCE * max(1.0, abs(exact)):
+                    # A time-limited answer worse than one found earlier: report the better one.
+                    return _best_outcome(model, search, outcome.status, elapsed, outcome.message, repairs)
+                return replace(outcome, objective=exact, solve_time_s=elapsed, repairs=tuple(repairs))
+            if added and point not in seen:
+                seen.add(point)
+                search.rounds += 1
+                if hard and not search.inner_tried:
+                    elapsed += _try_inner(model, inp, solver, funded, search, mip_gap=mip_gap, available=available)
+                if any_valid and search.best is not None:
+                    return _best_outcome(model, search, "feasible", elapsed, "a valid allocation exists", repairs)
+                if search.settled():
+                    return _best_outcome(model, search, outcome.status, elapsed, outcome.message, repairs)
+                continue
+            if len(cuts) == MAX_REPAIRS:
+                reasons = " ".join(b.sentence for b in breaches) or "a chance row broken within the tolerance"
                 return SolveOutcome("error", None, {}, None, elapsed, solver,
                                     f"{solver} kept returning allocations that break the rules: {reasons}",
                                     tuple(repairs))
             name = f"exact_check_cut_{len(cuts)}"
-            _exclude(model, outcome.funded, name)
+            _exclude(model, funded, name)
             cuts.append(name)
             repairs += [Repair(solver, b.rule, b.subject, b.excess, _UNITS.get(b.rule, "expected count"),
-                               len(outcome.funded)) for b in breaches]
-        raise AssertionError("unreachable")
+                               len(funded)) for b in breaches]
     finally:
-        for name in cuts:
-            del model.problem._constraints[name]  # PuLP 3 has no public removal; its mapping view is deprecated
+        remove_rows(model, cuts)
 
 
 def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *, time_limit_s: float = 60.0,
                    mip_gap: float = 0.0, available: Mapping[str, int] | None = None,
-                   fallback: bool = True) -> SolveOutcome:
-    """Solve and return only an answer that passes the exact check (see the module's three rules).
+                   fallback: bool = True, deadline: Deadline | None = None, any_valid: bool = False
+                   ) -> SolveOutcome:
+    """Solve and return only an answer that passes the exact check (see the module's rules).
 
     ``available`` overrides the VND per line that the check uses, for a model whose lines were raised.
+    ``deadline`` is the whole run's (``time_limit_s`` from now when not given): every solve, repair, round of
+    chance-row cuts, fallback and confirmation is given only the time left. ``fallback=False`` keeps a failed
+    solver from being replaced; an "infeasible" is still put to the other solver for confirmation.
+    ``any_valid`` asks only whether a valid allocation exists: the first one found is returned (``feasible``).
     """
-    order = [solver] + ([other for other in SOLVERS if other != solver] if fallback else [])
-    empty_is_valid = not verify_allocation(inp, [], available=available)
+    search = _Search(deadline or Deadline(time_limit_s))
+    order = [solver] + [other for other in SOLVERS if other != solver]
+    empty_is_valid = not verify_allocation(inp, [], available=available, confidence=model.confidence)
     notes: list[str] = []
     infeasible: SolveOutcome | None = None
     elapsed = 0.0
-    for name in order:
-        outcome = _solve_and_repair(model, inp, name, time_limit_s=time_limit_s, mip_gap=mip_gap,
-                                    available=available)
+    for position, name in enumerate(order):
+        if position > 0 and not fallback and infeasible is None:
+            break
+        outcome = _solve_and_repair(model, inp, name, search, mip_gap=mip_gap, available=available,
+                                    any_valid=any_valid)
         elapsed += outcome.solve_time_s
         if outcome.objective is not None:
             return replace(outcome, solve_time_s=elapsed, notes=(*notes, *outcome.notes))
         if outcome.status == "infeasible":
-            if empty_is_valid:
-                notes.append(f"{name} reported the scenario infeasible, but funding nothing satisfies every rule: "
+            if empty_is_valid or search.best is not None:
+                valid = "funding nothing" if empty_is_valid else "an allocation found earlier"
+                notes.append(f"{name} reported the scenario infeasible, but {valid} satisfies every rule: "
                              "a solver failure")
                 continue
             if infeasible is not None:  # two solvers agree
@@ -288,10 +509,20 @@ def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *,
             infeasible = outcome
             notes.append(f"{name} reported the scenario infeasible")
             continue
-        if outcome.status == "time_limit" and infeasible is None:
+        if outcome.status == "time_limit":
+            if infeasible is not None:
+                message = (f"{infeasible.solver} reported the scenario infeasible, but {name} could not confirm it "
+                           "within the time limit")
+                return SolveOutcome("time_limit", None, {}, None, elapsed, name, message, outcome.repairs,
+                                    (*notes, message))
             return replace(outcome, solve_time_s=elapsed, notes=tuple(notes))
         notes.append(f"{name}: {outcome.message}")
+    if search.best is not None:
+        return _best_outcome(model, search, "feasible", elapsed, "no solver proved an optimum; the best allocation "
+                             "that passes every check is reported", [])
     if infeasible is not None:
-        return replace(infeasible, solve_time_s=elapsed, notes=tuple(notes))
+        message = (f"{infeasible.solver} reported the scenario infeasible, but no other solver confirmed it: "
+                   + "; ".join(notes))
+        return SolveOutcome("error", None, {}, None, elapsed, infeasible.solver, message, notes=tuple(notes))
     return SolveOutcome("error", None, {}, None, elapsed, solver,
                         "no solver returned a valid allocation: " + "; ".join(notes), notes=tuple(notes))

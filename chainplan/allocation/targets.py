@@ -9,11 +9,13 @@ stamped``), which keeps every penalty in one unit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
+from chainplan.allocation.chance import chance_rows
 from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
 
 __all__ = ["TOLERANCE", "TargetRow", "objective_value", "target_attainment", "target_rows"]
@@ -95,10 +97,20 @@ def target_attainment(inp: AllocationInput, funded: Iterable[str]) -> pd.DataFra
 
 
 def objective_value(inp: AllocationInput, funded: Iterable[str]) -> float:
-    """The optimiser's objective for any set of funded plans: benefit minus the soft-target penalties."""
+    """The optimiser's objective for any set of funded plans: benefit minus the soft-target penalties.
+
+    In a robust scenario a counted target's penalty is how far its chance rows are broken (μ − zσ below the
+    minimum, μ + zσ above the maximum), as in the optimiser's model; the e-stamp share stays in expectation.
+    """
     chosen = list(funded)
     benefit = float(inp.plans["benefit"].reindex(chosen, fill_value=0.0).sum())
     if inp.scenario.target_mode == "hard":
         return benefit
-    penalty = float(target_attainment(inp, chosen)["penalty_units"].sum())
-    return benefit - inp.scenario.shortfall_penalty * penalty
+    attainment = target_attainment(inp, chosen)
+    units = dict(zip(attainment["target"], attainment["penalty_units"].astype(float), strict=True))
+    rows = chance_rows(inp)
+    for name in {row.target for row in rows}:
+        units[name] = 0.0
+    for row in rows:
+        units[row.target] += max(0.0, row.breach(chosen))
+    return benefit - inp.scenario.shortfall_penalty * math.fsum(units.values())

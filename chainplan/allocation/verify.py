@@ -4,7 +4,9 @@ Solvers work in floating point with tolerances: a binary at 0.9999999 counts as 
 40 billion VND may be "funded" while the line is 4,000 VND short. Nothing a committee sees may rest on that.
 :func:`verify_allocation` checks a set of funded plans in exact arithmetic: money in integer VND, regional
 shares as exact fractions of the share the scenario wrote (``0.06`` is 6/100, not its binary neighbour),
-plan counts as integers. Expected-value targets are sums of probabilities and are checked to 10⁻⁶.
+plan counts as integers. Expected-value targets are sums of probabilities and are checked to 10⁻⁶, and so are the
+chance rows of a robust scenario with hard targets (μ − zσ ≥ min, μ + zσ ≤ max under the normal approximation,
+:mod:`chainplan.allocation.chance`), so that no answer is taken on trust there either.
 
 The optimiser calls it after every solve and re-solve; the baselines list what it finds as their rule
 violations. One checker serves both, so "breaks a rule" means the same thing everywhere.
@@ -13,12 +15,14 @@ violations. One checker serves both, so "breaks a rule" means the same thing eve
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from chainplan.allocation.chance import chance_rows
 from chainplan.allocation.data import AllocationInput
-from chainplan.allocation.targets import target_attainment
+from chainplan.allocation.targets import TOLERANCE, target_attainment
 from chainplan.money import exact_decimal, format_vnd
 
 __all__ = ["RuleBreach", "line_usage", "verify_allocation"]
@@ -30,8 +34,9 @@ class RuleBreach:
 
     ``rule`` names the family (``budget_line``, ``min_region_share``, ``max_region_share``,
     ``max_plans_per_region``, ``one_plan_per_product``, ``requires_plan``, ``excludes_plans``, ``not_eligible``,
-    ``target_min``, ``target_max``), ``subject`` the line, region, product, plan or target, and ``excess`` how
-    far over (VND for money rules, plans for counts, the target's unit for targets).
+    ``target_min``, ``target_max``, ``chance_min``, ``chance_max``), ``subject`` the line, region, product, plan
+    or target, and ``excess`` how far over (VND for money rules, plans for counts, the target's unit for targets
+    and chance rows).
     """
 
     rule: str
@@ -138,8 +143,27 @@ def _target_breaches(inp: AllocationInput, chosen: list[str]) -> list[RuleBreach
     return found
 
 
+def _chance_breaches(inp: AllocationInput, chosen: list[str], confidence: float | None) -> list[RuleBreach]:
+    if inp.scenario.target_mode != "hard":
+        return []
+    found = []
+    for row in chance_rows(inp, confidence):
+        excess = row.breach(chosen)
+        if excess <= TOLERANCE:
+            continue
+        mean, variance = row.moments(chosen)
+        level = inp.scenario.confidence if confidence is None else confidence
+        sign = "−" if row.kind == "min" else "+"
+        found.append(RuleBreach(f"chance_{row.kind}", row.target, excess,
+                                f"Hard target {row.target} does not hold with {level:.1%} confidence: "
+                                f"mean {sign} z·sd = {row.value(chosen):.4g} (mean {mean:.4g}, sd "
+                                f"{math.sqrt(variance):.4g}, z {row.z:.4g}) against {row.kind} {row.bound:g}."))
+    return found
+
+
 def verify_allocation(
-    inp: AllocationInput, funded: Iterable[str], *, available: Mapping[str, int] | None = None
+    inp: AllocationInput, funded: Iterable[str], *, available: Mapping[str, int] | None = None,
+    confidence: float | None = None,
 ) -> list[RuleBreach]:
     """Every rule the funded plans break, checked exactly; an empty list means the allocation is valid.
 
@@ -151,6 +175,8 @@ def verify_allocation(
         Codes of the funded plans.
     available
         VND available per line, when it differs from the scenario's (a line raised to value more money).
+    confidence
+        The confidence of the chance rows, when it differs from the scenario's (the diagnosis's search).
     """
     chosen = [code for code in dict.fromkeys(funded)]
     unknown = [code for code in chosen if code not in inp.plans.index]
@@ -158,4 +184,5 @@ def verify_allocation(
         raise KeyError(f"unknown plan code(s): {', '.join(unknown)}")
     limits = available if available is not None else {k: int(v) for k, v in inp.lines["available"].items()}
     return [*_money_breaches(inp, chosen, limits), *_regional_breaches(inp, chosen),
-            *_plan_rule_breaches(inp, chosen), *_target_breaches(inp, chosen)]
+            *_plan_rule_breaches(inp, chosen), *_target_breaches(inp, chosen),
+            *_chance_breaches(inp, chosen, confidence)]

@@ -15,13 +15,14 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
-from chainplan.wording import LANGUAGES, Money, Term, term, terms, text
+from chainplan.wording import LANGUAGES, Money, Number, Share, Term, term, terms, text
 
-__all__ = ["LANGS", "counts_phrase", "decision_sentence", "eligibility_sentence", "gap_phrase", "rank_phrase",
-           "target_name", "target_names"]
+__all__ = ["LANGS", "counts_phrase", "decision_sentence", "diagnosis_sentence", "eligibility_sentence", "gap_phrase",
+           "rank_phrase", "target_name", "target_names"]
 
 LANGS = ("en", "vi")
 assert set(LANGS) == set(LANGUAGES)
@@ -65,6 +66,40 @@ def counts_phrase(targets: list[str], lang: str) -> str:
 def gap_phrase(gaps: list[tuple[str, str]], lang: str) -> str:
     """'530.000.000 VND more on line L and …' from ``(amount as written, line code)`` pairs."""
     return text("phrase.and", lang).join(text("phrase.gap", lang, amount=amount, line=line) for amount, line in gaps)
+
+
+def diagnosis_sentence(code: str, params: Mapping[str, Any], lang: str) -> str:
+    """Why a robust scenario is infeasible: ``chance_min`` / ``chance_max`` (``target``, ``bound``, ``amount``,
+    ``confidence``) or ``confidence_feasible`` / ``confidence_none`` and their ``_unfinished`` forms (``low``,
+    ``high``, ``confidence``), in numbers as each language writes them.
+
+    Examples
+    --------
+    >>> diagnosis_sentence("chance_min", {"target": "new_products", "bound": 2, "amount": 0.5,
+    ...                                   "confidence": 0.9}, "en")[:70]
+    'Target new_products (min 2) cannot be met with 90% confidence: lower th'
+    >>> diagnosis_sentence("confidence_feasible", {"low": 0.8425, "high": 0.8435, "confidence": 0.9}, "vi")[25:]
+    'kịch bản khả thi với độ tin cậy 84,2% và không khả thi với 84,4% (kịch bản yêu cầu 90%).'
+
+    The feasible level is rounded down and the infeasible one up, so neither claim is overstated.
+    """
+    values: dict[str, Any] = dict(params)
+    if "target" in values:
+        # The command line's English names targets by their codes, as the scenario file writes them.
+        values["target"] = target_name(values["target"], lang) if lang == "vi" else values["target"]
+    if "amount" in values:
+        sign = -1.0 if code == "chance_min" else 1.0
+        values["moved"] = Number(float(values["bound"]) + sign * float(values["amount"]), 2)
+        values["amount"] = Number(float(values["amount"]), 2)
+        values["bound"] = Number(float(values["bound"]), 2)
+    if "low" in values:
+        values["low"] = math.floor(round(float(values["low"]) * 1000, 6)) / 1000
+    if "high" in values:
+        values["high"] = math.ceil(round(float(values["high"]) * 1000, 6)) / 1000
+    for key in ("confidence", "low", "high"):
+        if key in values:
+            values[key] = Share(float(values[key]), 1)
+    return text(f"diagnosis.{code}", lang, **values)
 
 
 def decision_sentence(reason: str, params: Mapping[str, Any], lang: str) -> str:

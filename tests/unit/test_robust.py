@@ -39,7 +39,11 @@ def test_a_hard_robust_target_holds_under_the_normal_approximation() -> None:
     mu_expected, sigma_expected = mean_and_sd(expected.funded_codes)
     assert mu_expected >= 2 and mu_expected - z * sigma_expected < 2  # the expected-value answer is not safe
     assert robust.total_benefit < expected.total_benefit  # safety costs benefit
-    assert robust.robust["confidence"] == 0.9 and "new_products" in robust.robust["reference_variances"]
+    summary = robust.robust
+    assert summary["confidence"] == 0.9 and summary["method"] == "outer_approximation"
+    (row,) = summary["rows"]
+    assert row["target"] == "new_products" and row["kind"] == "min" and row["met"]
+    assert math.isclose(row["value"], mu - z * sigma, abs_tol=1e-6) and row["probability"] >= 0.9 - 1e-6
 
 
 def test_the_robust_demo_scenario_raises_the_chance_of_meeting_targets() -> None:
