@@ -76,7 +76,7 @@ def diagnosis_sentence(code: str, params: Mapping[str, Any], lang: str) -> str:
     Examples
     --------
     >>> diagnosis_sentence("chance_min", {"target": "new_products", "bound": 2, "amount": 0.5,
-    ...                                   "confidence": 0.9}, "en")[:70]
+    ...                                   "confidence": 0.9}, "en")[:71]
     'Target new_products (min 2) cannot be met with 90% confidence: lower th'
     >>> diagnosis_sentence("confidence_feasible", {"low": 0.8425, "high": 0.8435, "confidence": 0.9}, "vi")[25:]
     'kịch bản khả thi với độ tin cậy 84,2% và không khả thi với 84,4% (kịch bản yêu cầu 90%).'
