@@ -11,10 +11,13 @@ from chainplan.services._common import OutputNotWritable, check_writable, json_d
 from chainplan.services.analysis import budget_frontier, compare, run_risk, weight_sensitivity
 from chainplan.services.chains import ChainView, chain_gaps, chain_trace, chain_view, gap_candidates, indicators
 from chainplan.services.data import (
+    MAX_UPLOAD_BYTES,
+    ImportRefused,
     ImportReport,
     dataset_summary,
     export_dataset,
     import_dataset,
+    import_upload,
     load_dataset,
     load_demo,
     make_template,
@@ -46,8 +49,10 @@ from chainplan.services.runs import (
 from chainplan.services.users import add_user, authenticate, change_user, ensure_demo_admin, list_users
 
 __all__ = [
+    "MAX_UPLOAD_BYTES",
     "AllocationRun",
     "ChainView",
+    "ImportRefused",
     "ImportReport",
     "OutputNotWritable",
     "ScenarioChoice",
@@ -69,6 +74,7 @@ __all__ = [
     "export_dataset",
     "gap_candidates",
     "import_dataset",
+    "import_upload",
     "indicators",
     "json_document",
     "list_users",

@@ -26,7 +26,7 @@ from chainplan.wording import term, text
 from dash_app.auth import current_role, job_identity, require_in_job, writes
 from dash_app.components import Column, card, chosen_scenario, dropdown, grid, header, scenario_options, table
 from dash_app.figures import target_amount
-from dash_app.forms import SHARE_TARGETS, TARGETS, WEIGHTS, form_changes, form_values
+from dash_app.forms import SHARE_TARGETS, TARGETS, WEIGHTS, form_changes, form_values, knob_rule
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 
@@ -45,10 +45,11 @@ def _knob(key: str) -> dict[str, str]:
 def _form(lang: str, may_run: bool, values: dict[str, Any]) -> html.Div:
     off = not may_run
 
-    def _number_field(key: str, label: str, *, step: float | str = "any", maximum: float | None = None,
-                      disabled: bool = False) -> html.Label:
-        return html.Label([label, dcc.Input(id=_knob(key), type="number", step=step, min=0, max=maximum,
-                                            disabled=disabled, debounce=True, value=values.get(key))], style=FIELD)
+    def _number_field(key: str, label: str, *, disabled: bool = False) -> html.Label:
+        # Text, not a browser number field: that sends nothing for a value it finds invalid (2,5 plans, 0,93 off
+        # its step), which read as "no cap" or "keep the scenario's value". The server reads and checks the text.
+        return html.Label([label, dcc.Input(id=_knob(key), type="text", inputMode="decimal", disabled=disabled,
+                                            value=values.get(key))], style=FIELD)
 
     weights = [_number_field(f"weights.{name}", term("weight", name, lang), disabled=off) for name in WEIGHTS]
     targets = []
@@ -64,7 +65,7 @@ def _form(lang: str, may_run: bool, values: dict[str, Any]) -> html.Div:
             html.Label([t("scenario_name", lang), dcc.Input(id=_knob("name"), type="text", disabled=off,
                                                                  value=values.get("name"))],
                        style={**FIELD, "flex": "2 1 240px"}),
-            _number_field("budget_scale", t("budget_scale", lang), step=0.05, disabled=off),
+            _number_field("budget_scale", t("budget_scale", lang), disabled=off),
             html.Label([t("min_grant", lang), dcc.Input(id=_knob("min_grant_vnd"), type="text", disabled=off,
                                                         inputMode="numeric", value=values.get("min_grant_vnd"))],
                        style=FIELD),
@@ -77,9 +78,9 @@ def _form(lang: str, may_run: bool, values: dict[str, Any]) -> html.Div:
                                                                                         "province")],
                     values.get("region_level", "district"), _knob("region_level"), clearable=False, disabled=off)],
                     style=FIELD),
-                _number_field("max_plans_per_region", t("max_plans_per_region", lang), step=1, disabled=off),
-                _number_field("min_region_share", t("min_region_share", lang), maximum=100, disabled=off),
-                _number_field("max_region_share", t("max_region_share", lang), maximum=100, disabled=off),
+                _number_field("max_plans_per_region", t("max_plans_per_region", lang), disabled=off),
+                _number_field("min_region_share", t("min_region_share", lang), disabled=off),
+                _number_field("max_region_share", t("max_region_share", lang), disabled=off),
             ], style=ROW),
             dcc.Checklist([{"label": t("one_plan_per_product", lang), "value": "yes"}],
                           values.get("one_plan_per_product", []), id=_knob("one_plan_per_product"),
@@ -160,12 +161,36 @@ def _scenario_values(key: str | None, lang: str) -> tuple[dict[str, Any], Any]:
         scenario = services.scenario_for(unit_of_work(), key, scenario_folder())
     except ScenarioError as exc:
         return {}, html.Span(_problems(exc, lang), style=ERROR)
-    return form_values(scenario), scenario.description
+    return form_values(scenario, lang), scenario.description
 
 
-def _problems(exc: ScenarioError, lang: str) -> list[Any]:
-    items = [html.Li(f"{p.key or t('scenario', lang)}: {p.reason}" + ("" if p.value is None else f" ({p.value})"))
-             for p in exc.problems]
+def _knob_label(key: str, lang: str) -> str:
+    """The form's label of the knob ``key`` (``targets.new_products.min``: the target's name and "least")."""
+    parts = key.split(".")
+    if parts[0] == "weights" and len(parts) == 2:
+        return term("weight", parts[1], lang)
+    if parts[0] == "targets" and len(parts) >= 2:
+        name = display_name(parts[1], lang)
+        return name if len(parts) == 2 else f"{name} – {t('target_' + parts[2], lang)}"
+    if key == "(scenario)":
+        return t("regional_rules", lang)
+    return t({"min_grant_vnd": "min_grant", "time_limit_s": "time_limit", "name": "scenario_name"}.get(key, key), lang)
+
+
+def _problems(exc: ScenarioError, lang: str, typed: dict[str, Any] | None = None) -> list[Any]:
+    """Each problem by its key, in the page's language: the knob, what was typed, what the knob accepts."""
+    items = []
+    for problem in exc.problems:
+        key = problem.key or ""
+        rule = knob_rule(key)
+        if rule is None:  # not a knob of the form (a scenario file or a stored run that cannot be read)
+            items.append(html.Li(f"{key or t('scenario', lang)}: {problem.reason}"
+                                 + ("" if problem.value is None else f" ({problem.value})")))
+            continue
+        written = (typed or {}).get(key, problem.value)
+        sentence = t("knob_refused" if written not in (None, "") else "knob_refused_blank", lang)
+        items.append(html.Li(sentence.format(label=_knob_label(key, lang), key=key, rule=t(rule, lang),
+                                             value=written)))
     return [t("scenario_problems", lang), html.Ul(items, id="scenario-problems")]
 
 
@@ -192,12 +217,12 @@ def run(set_progress: Callable[[str], None], _clicks: int | None, key: str | Non
     lang = language(lang)
     user = require_in_job("run")  # the guard refused a forged request already; this is the write's own check
     db_url = job_identity().get("db_url")
+    typed = {i["key"]: v for i, v in zip(ids, values, strict=True)}
     try:
         base = services.scenario_for(unit_of_work(db_url), key or "", scenario_folder())
-        scenario = scenario_with_changes(base, form_changes({i["key"]: v for i, v in zip(ids, values,
-                                                                                          strict=True)}))
+        scenario = scenario_with_changes(base, form_changes(typed))
     except ScenarioError as exc:
-        return dash.no_update, html.Div(_problems(exc, lang), style=ERROR)
+        return dash.no_update, html.Div(_problems(exc, lang, typed), style=ERROR)
     outcome: dict[str, Any] = {}
 
     def solve() -> None:

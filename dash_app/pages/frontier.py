@@ -22,6 +22,7 @@ from chainplan.wording import term
 from dash_app.auth import current_role, job_identity, require_in_job, writes
 from dash_app.components import Column, band_chart, chosen_scenario, dropdown, grid, header, scenario_options, table
 from dash_app.figures import SIMPLE_CHART, frontier_figure, risk_bands, risk_rows
+from dash_app.forms import typed_number
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 
@@ -67,12 +68,13 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
         html.Div([
             html.Label([t("scenario", lang), dropdown(lang, scenarios, chosen, "frontier-scenario", clearable=False)],
                        style={**FIELD, "flex": "3 1 300px"}),
-            html.Label([t("frontier_from", lang), dcc.Input(id="frontier-from", type="number", value=50, min=0,
-                                                            step=5, disabled=not may_run)], style=FIELD),
-            html.Label([t("frontier_to", lang), dcc.Input(id="frontier-to", type="number", value=150, min=0, step=5,
-                                                          disabled=not may_run)], style=FIELD),
-            html.Label([t("frontier_steps", lang), dcc.Input(id="frontier-steps", type="number", value=11, min=2,
-                                                             max=MAX_STEPS, step=1, disabled=not may_run)],
+            # Text fields read on the server: a browser's number field sends nothing for 52,5 or misreads it.
+            html.Label([t("frontier_from", lang), dcc.Input(id="frontier-from", type="text", inputMode="decimal",
+                                                            value="50", disabled=not may_run)], style=FIELD),
+            html.Label([t("frontier_to", lang), dcc.Input(id="frontier-to", type="text", inputMode="decimal",
+                                                          value="150", disabled=not may_run)], style=FIELD),
+            html.Label([t("frontier_steps", lang), dcc.Input(id="frontier-steps", type="text", inputMode="numeric",
+                                                             value="11", disabled=not may_run)],
                        style=FIELD),
         ], style=ROW),
         html.Div([dbc.Button(t("frontier_button", lang), id="frontier-button", disabled=not may_run),
@@ -87,10 +89,10 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
         html.Div([
             html.Label([t("run", lang), dropdown(lang, runs, run_id, "risk-run", clearable=False)],
                        style={**FIELD, "flex": "3 1 300px"}),
-            html.Label([t("risk_draws", lang), dcc.Input(id="risk-draws", type="number", value=10_000, min=100,
-                                                         max=MAX_DRAWS, step=100)], style=FIELD),
-            html.Label([t("risk_seed", lang), dcc.Input(id="risk-seed", type="number", value=0, min=0, step=1)],
-                       style=FIELD),
+            html.Label([t("risk_draws", lang), dcc.Input(id="risk-draws", type="text", inputMode="numeric",
+                                                         value="10000", debounce=True)], style=FIELD),
+            html.Label([t("risk_seed", lang), dcc.Input(id="risk-seed", type="text", inputMode="numeric", value="0",
+                                                        debounce=True)], style=FIELD),
         ], style=ROW),
         html.Div(id="risk-panel"),
     ])
@@ -110,14 +112,16 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
     prevent_initial_call=True,
 )
 def compute_frontier(set_progress: Callable[[str], None], _clicks: int | None, key: str | None,
-                     start: float | None, stop: float | None, steps: int | None, lang: str | None
+                     start_typed: str | None, stop_typed: str | None, steps_typed: str | None, lang: str | None
                      ) -> tuple[Any, Any]:
     """Each budget level is a full solve, checked in whole VND; a process pool uses both cores."""
     lang = language(lang)
     require_in_job("run")
     db_url = job_identity().get("db_url")
-    if (start is None or stop is None or steps is None or not 2 <= int(steps) <= MAX_STEPS
-            or not 0 <= float(start) <= float(stop)):  # said here in the page's words, not the CLI's
+    start, stop = typed_number(start_typed), typed_number(stop_typed)
+    steps = typed_number(steps_typed, whole=True)
+    if (start is None or stop is None or steps is None or not 2 <= steps <= MAX_STEPS
+            or not 0 <= start <= stop):  # said here in the page's words, not the CLI's
         return dash.no_update, html.Span(t("frontier_bad_range", lang).format(most=MAX_STEPS), style=ERROR)
     try:
         scenario = services.scenario_for(unit_of_work(db_url), key or "", scenario_folder())
@@ -169,13 +173,14 @@ def _budget_at(points: list[dict[str, Any]], scale: float) -> int:
 @callback(Output("risk-panel", "children"), Output("frontier-url", "search"),
           Input("risk-run", "value"), Input("risk-draws", "value"), Input("risk-seed", "value"),
           State("frontier-scenario", "value"), State("frontier-lang", "data"))
-def show_risk(run_id: int | None, draws: int | None, seed: int | None, key: str | None, lang: str | None
-              ) -> tuple[Any, str]:
+def show_risk(run_id: int | None, draws_typed: str | None, seed_typed: str | None, key: str | None,
+              lang: str | None) -> tuple[Any, str]:
     lang = language(lang)
     search = f"?lang={lang}" + (f"&scenario={key}" if key else "") + (f"&run={run_id}" if run_id else "")
     if not run_id:
         return html.P(t("risk_no_runs", lang), id="risk-empty"), search
-    if draws is None or not 100 <= int(draws) <= MAX_DRAWS or seed is None or int(seed) < 0:
+    draws, seed = typed_number(draws_typed, whole=True), typed_number(seed_typed, whole=True)
+    if draws is None or not 100 <= draws <= MAX_DRAWS or seed is None or seed < 0:
         return html.P(t("risk_bad_draws", lang).format(most=format_number(MAX_DRAWS, lang, 0)), style=ERROR,
                       id="risk-empty"), search
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +32,6 @@ dash.register_page(__name__, path="/plans", name="Plans", title="chainplan")
 
 APPRAISAL_FEEDBACK = writes("appraisal-feedback", "appraise")
 UPLOAD_REPORT = writes("upload-report", "import")
-#: The largest workbook the page accepts (the importer has its own ceilings on rows and values).
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 FIELD = {"display": "flex", "flexDirection": "column", "flex": "1 1 160px", "margin": "0.25rem 0"}
 ROW = {"display": "flex", "flexWrap": "wrap", "gap": "0.75rem", "alignItems": "flex-end"}
 ERROR = {"color": "#b00020"}
@@ -119,8 +116,9 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
             html.Label([t("result", lang), dropdown(lang, [{"label": t(s, lang), "value": s}
                                                            for s in APPRAISAL_STATUSES], "passed", "appraisal-status",
                                                     clearable=False, disabled=off)], style=FIELD),
-            html.Label([t("score_0_100", lang), dcc.Input(id="appraisal-score", type="number", min=0, max=100,
-                                                          step="any", disabled=off)], style=FIELD),
+            # Text, read on the server: a browser's number field sends nothing for 150, and "no score" was stored.
+            html.Label([t("score_0_100", lang), dcc.Input(id="appraisal-score", type="text", inputMode="decimal",
+                                                          disabled=off)], style=FIELD),
             html.Label([t("appraised_on", lang), dcc.Input(id="appraisal-date", type="date", disabled=off,
                                                            value=dt.date.today().isoformat())], style=FIELD),
         ], style=ROW),
@@ -132,8 +130,9 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
         html.H2(t("import_workbook", lang)),
         html.P(t("import_hint", lang)),
         None if may_import else html.P(t("import_only_planner", lang), id="import-not-allowed"),
+        # No accept= nor max_size=: the browser drops a file they refuse without a word; the server says why.
         dcc.Upload(html.Div([t("upload_drop", lang), " ", html.A(t("upload_pick", lang))]), id="plans-upload",
-                   accept=".xlsx", max_size=MAX_UPLOAD_BYTES, disabled=not may_import,
+                   disabled=not may_import,
                    style={"border": "2px dashed #9ab", "borderRadius": "8px", "padding": "1.25rem",
                           "textAlign": "center", "cursor": "pointer" if may_import else "not-allowed",
                           "color": "#234" if may_import else "#999"}),
@@ -169,7 +168,7 @@ def pick_clicked_plan(cell: dict[str, Any] | None) -> Any:
           State("appraisal-plan", "value"), State("appraisal-stage", "value"), State("appraisal-status", "value"),
           State("appraisal-score", "value"), State("appraisal-date", "value"), State("appraisal-note", "value"),
           State("plans-version", "data"), State("plans-lang", "data"), prevent_initial_call=True)
-def save(_clicks: int | None, plan: str | None, stage: str | None, status: str | None, score: float | None,
+def save(_clicks: int | None, plan: str | None, stage: str | None, status: str | None, score: str | None,
          when: str | None, note: str | None, version: int | None, lang: str | None) -> tuple[Any, Any]:
     lang = language(lang)
     require("appraise")  # the guard refused a forged request already; this is the write's own check
@@ -208,29 +207,26 @@ def upload(contents: str | None, filename: str | None, version: int | None, lang
 
 def _import(contents: str, filename: str | None, lang: str) -> Any:
     name = Path(filename or "upload.xlsx").name
-    if not name.lower().endswith(".xlsx"):
-        return html.P(t("upload_not_xlsx", lang).format(name=name), style=ERROR, id="upload-refused")
     try:
         payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
     except (IndexError, binascii.Error):
         return html.P(t("upload_unreadable", lang).format(name=name), style=ERROR, id="upload-refused")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(payload)
-        try:
-            report = services.import_dataset(path, unit_of_work())
-        except DatasetError as exc:
-            # Nothing was written: the importer checks everything before it replaces anything.
-            heading = t("upload_problems", lang).format(name=name, count=format_number(len(exc.problems), lang, 0))
-            return html.Div([
-                html.P(heading, style=ERROR, id="upload-refused"),
-                grid("upload-problems", [Column("sheet", t("sheet", lang), width=130),
-                                         Column("row", t("row", lang), "number", 70, digits=0),
-                                         Column("column", t("column", lang), width=150),
-                                         Column("value", t("value", lang), width=150),
-                                         Column("reason", t("reason", lang), width=320, flex=3)],
-                     _problem_rows(exc), lang, height="320px", csv_name="import-problems.csv"),
-            ])
+    try:
+        report = services.import_upload(unit_of_work(), name, payload)
+    except services.ImportRefused as exc:  # not a workbook at all: by its name, its size or its content
+        return html.P(exc.message(lang), style=ERROR, id="upload-refused")
+    except DatasetError as exc:
+        # Nothing was written: the importer checks everything before it replaces anything.
+        heading = t("upload_problems", lang).format(name=name, count=format_number(len(exc.problems), lang, 0))
+        return html.Div([
+            html.P(heading, style=ERROR, id="upload-refused"),
+            grid("upload-problems", [Column("sheet", t("sheet", lang), width=130),
+                                     Column("row", t("row", lang), "number", 70, digits=0),
+                                     Column("column", t("column", lang), width=150),
+                                     Column("value", t("value", lang), width=150),
+                                     Column("reason", t("reason", lang), width=320, flex=3)],
+                 _problem_rows(exc), lang, height="320px", csv_name="import-problems.csv"),
+        ])
     counts = ", ".join(f"{t(sheet, lang)}: {format_number(n, lang, 0)}" for sheet, n in report.after.items()
                        if sheet in ("organizations", "products", "plans", "appraisals"))
     warnings = [html.Li(w) for w in report.warnings]

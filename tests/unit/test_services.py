@@ -49,6 +49,35 @@ def test_a_failed_import_commits_nothing(fake_uow: FakeUnitOfWork, tmp_path: Pat
     assert services.load_dataset(fake_uow).fingerprint() == stored
 
 
+def test_an_upload_that_is_not_a_workbook_is_refused_by_its_name_and_nothing_is_read(
+        fake_uow: FakeUnitOfWork, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    services.load_demo(fake_uow)
+    stored = services.load_dataset(fake_uow).fingerprint()
+    commits = fake_uow.commits
+    document = io.BytesIO()  # a zip, but a Word document's: not a workbook either
+    with zipfile.ZipFile(document, "w") as archive:
+        archive.writestr("[Content_Types].xml", '<Types><Override PartName="/word/document.xml" ContentType='
+                         '"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+    cases = [("ghi-chu.txt", b"KH001;KH002", "error.import.not_xlsx"),
+             ("ghi-chu.xlsx", b"KH001;KH002", "error.import.not_workbook"),
+             ("bien-ban.xlsx", document.getvalue(), "error.import.not_workbook"),
+             ("", b"", "error.import.not_workbook"),
+             ("lon.xlsx", b"0" * (services.MAX_UPLOAD_BYTES + 1), "error.import.too_large")]
+    for name, payload, code in cases:
+        with pytest.raises(services.ImportRefused) as refused:
+            services.import_upload(fake_uow, name, payload)
+        assert refused.value.code == code
+        assert (name or "upload.xlsx") in refused.value.message("vi")
+    assert fake_uow.commits == commits and services.load_dataset(fake_uow).fingerprint() == stored
+    # A workbook goes through: the same checks as an import from a file (here: the same data, unchanged).
+    workbook = services.write_demo_workbook(tmp_path / "demo.xlsx")
+    report = services.import_upload(fake_uow, "../../demo.xlsx", workbook.read_bytes())
+    assert report.unchanged and report.source.endswith("demo.xlsx") and ".." not in report.source
+
+
 def test_gap_services_reject_unknown_products(fake_uow: FakeUnitOfWork) -> None:
     from chainplan.chains import UnknownProduct
 
