@@ -36,7 +36,7 @@ def header(lang: str, path: str, query: Mapping[str, str] | None = None) -> html
     who: list[object] = []
     if current_user.is_authenticated:
         who = [html.Span(f"{t('signed_in_as', lang)} {current_user.id} ({term('user_role', current_user.role, lang)})",
-                         id="signed-in-user", style={"marginRight": "1rem", "color": "#555"}),
+                         id="signed-in-user", className="cp-muted", style={"marginRight": "1rem"}),
                html.A(t("sign_out", lang), href=f"/logout?lang={lang}", id="sign-out",
                       style={"marginRight": "1rem"})]
     return html.Header([

@@ -33,9 +33,6 @@ from dash_app.state import scenario_folder, unit_of_work
 dash.register_page(__name__, path="/allocation", name="Allocation", title="chainplan")
 
 RUN_STORE = writes("allocation-run", "run")
-FIELD = {"display": "flex", "flexDirection": "column", "flex": "1 1 170px", "margin": "0.25rem 0"}
-ROW = {"display": "flex", "flexWrap": "wrap", "gap": "0.75rem", "alignItems": "flex-end"}
-ERROR = {"color": "#b00020"}
 
 
 def _knob(key: str) -> dict[str, str]:
@@ -49,7 +46,7 @@ def _form(lang: str, may_run: bool, values: dict[str, Any]) -> html.Div:
         # Text, not a browser number field: that sends nothing for a value it finds invalid (2,5 plans, 0,93 off
         # its step), which read as "no cap" or "keep the scenario's value". The server reads and checks the text.
         return html.Label([label, dcc.Input(id=_knob(key), type="text", inputMode="decimal", disabled=disabled,
-                                            value=values.get(key))], style=FIELD)
+                                            value=values.get(key))], className="cp-field")
 
     weights = [_number_field(f"weights.{name}", term("weight", name, lang), disabled=off) for name in WEIGHTS]
     targets = []
@@ -59,17 +56,17 @@ def _form(lang: str, may_run: bool, values: dict[str, Any]) -> html.Div:
             html.Div(display_name(name, lang) + unit, style={"fontWeight": 600, "flex": "2 1 220px"}),
             _number_field(f"targets.{name}.min", t("target_min", lang), disabled=off),
             _number_field(f"targets.{name}.max", t("target_max", lang), disabled=off),
-        ], style=ROW))
+        ], className="cp-row"))
     return html.Div([
         html.Div([
             html.Label([t("scenario_name", lang), dcc.Input(id=_knob("name"), type="text", disabled=off,
                                                                  value=values.get("name"))],
-                       style={**FIELD, "flex": "2 1 240px"}),
+                       className="cp-field cp-field-wide"),
             _number_field("budget_scale", t("budget_scale", lang), disabled=off),
             html.Label([t("min_grant", lang), dcc.Input(id=_knob("min_grant_vnd"), type="text", disabled=off,
                                                         inputMode="numeric", value=values.get("min_grant_vnd"))],
-                       style=FIELD),
-        ], style=ROW),
+                       className="cp-field"),
+        ], className="cp-row"),
         html.Fieldset([
             html.Legend(t("regional_rules", lang)),
             html.Div([
@@ -77,16 +74,16 @@ def _form(lang: str, may_run: bool, values: dict[str, Any]) -> html.Div:
                     {"label": term("stage_level", level, lang), "value": level} for level in ("commune", "district",
                                                                                         "province")],
                     values.get("region_level", "district"), _knob("region_level"), clearable=False, disabled=off)],
-                    style=FIELD),
+                    className="cp-field"),
                 _number_field("max_plans_per_region", t("max_plans_per_region", lang), disabled=off),
                 _number_field("min_region_share", t("min_region_share", lang), disabled=off),
                 _number_field("max_region_share", t("max_region_share", lang), disabled=off),
-            ], style=ROW),
+            ], className="cp-row"),
             dcc.Checklist([{"label": t("one_plan_per_product", lang), "value": "yes"}],
                           values.get("one_plan_per_product", []), id=_knob("one_plan_per_product"),
                           inputStyle={"marginRight": "0.4rem"}),
         ]),
-        html.Details([html.Summary(t("weights", lang)), html.Div(weights, style=ROW)]),
+        html.Details([html.Summary(t("weights", lang)), html.Div(weights, className="cp-row")]),
         html.Details([html.Summary(t("targets_form", lang)), html.P(t("targets_hint", lang)), *targets,
                       html.Div([
                           html.Label([t("target_mode", lang), dcc.RadioItems(
@@ -94,16 +91,16 @@ def _form(lang: str, may_run: bool, values: dict[str, Any]) -> html.Div:
                                {"label": t("target_mode_hard", lang), "value": "hard"}],
                               values.get("target_mode", "soft"),
                               id=_knob("target_mode"), inline=True, inputStyle={"margin": "0 0.3rem 0 0.8rem"})],
-                                     style=FIELD)], style=ROW)], open=True),
+                                     className="cp-field")], className="cp-row")], open=True),
         html.Details([html.Summary(t("solver_settings", lang)), html.Div([
             html.Label([t("solver", lang), dcc.RadioItems(["highs", "cbc"], values.get("solver", "highs"),
                                                            id=_knob("solver"), inline=True,
                                                            inputStyle={"margin": "0 0.3rem 0 0.8rem"})],
-                       style=FIELD),
+                       className="cp-field"),
             _number_field("time_limit_s", t("time_limit", lang), disabled=off),
             dcc.Checklist([{"label": t("value_of_money_ask", lang), "value": "yes"}], [], id="value-of-money",
                           inputStyle={"marginRight": "0.4rem"}),
-        ], style=ROW)]),
+        ], className="cp-row")]),
     ], id="scenario-form")
 
 
@@ -126,14 +123,14 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
         html.P(t("allocation_intro", lang)),
         None if may_run else html.P(t("run_only_planner", lang), id="run-not-allowed"),
         html.Label([t("scenario", lang), dropdown(lang, options, chosen, "scenario-select", clearable=False)],
-                   style={"display": "block", "maxWidth": "560px"}),
-        html.Div(description, id="scenario-description", style={"color": "#555", "margin": "0.25rem 0 0.75rem"}),
+                   className="cp-picker"),
+        html.Div(description, id="scenario-description", className="cp-muted cp-description"),
         _form(lang, may_run, values),
         html.Div([
             dbc.Button(t("run_button", lang), id="run-button", disabled=not may_run,
                         style={"fontWeight": 600}),
             dbc.Button(t("cancel_button", lang), id="cancel-button", disabled=True, color="secondary", outline=True),
-        ], style={"display": "flex", "gap": "0.5rem", "margin": "0.75rem 0"}),
+        ], className="cp-buttons"),
         html.Div([html.Span(id="run-progress"), html.Div(id="run-message")], id="run-status", role="status",
                  **{"aria-live": "polite"}),
         html.Div(_run_panel(run_id, lang), id="run-result"),
@@ -160,7 +157,7 @@ def _scenario_values(key: str | None, lang: str) -> tuple[dict[str, Any], Any]:
     try:
         scenario = services.scenario_for(unit_of_work(), key, scenario_folder())
     except ScenarioError as exc:
-        return {}, html.Span(_problems(exc, lang), style=ERROR)
+        return {}, html.Span(_problems(exc, lang), className="cp-error")
     return form_values(scenario, lang), scenario.description
 
 
@@ -222,7 +219,7 @@ def run(set_progress: Callable[[str], None], _clicks: int | None, key: str | Non
         base = services.scenario_for(unit_of_work(db_url), key or "", scenario_folder())
         scenario = scenario_with_changes(base, form_changes(typed))
     except ScenarioError as exc:
-        return dash.no_update, html.Div(_problems(exc, lang, typed), style=ERROR)
+        return dash.no_update, html.Div(_problems(exc, lang, typed), className="cp-error")
     outcome: dict[str, Any] = {}
 
     def solve() -> None:
@@ -241,9 +238,9 @@ def run(set_progress: Callable[[str], None], _clicks: int | None, key: str | Non
         set_progress(_elapsed(lang, "solving", time.perf_counter() - started))
         worker.join(0.5)
     if "problem" in outcome:
-        return dash.no_update, html.Div(_problems(outcome["problem"], lang), style=ERROR)
+        return dash.no_update, html.Div(_problems(outcome["problem"], lang), className="cp-error")
     if "error" in outcome:
-        return dash.no_update, html.Div(f"{t('run_failed', lang)}: {outcome['error']}", style=ERROR)
+        return dash.no_update, html.Div(f"{t('run_failed', lang)}: {outcome['error']}", className="cp-error")
     stored = outcome["run"]
     seconds = format_number(time.perf_counter() - started, lang, 1)
     message = t("run_done", lang).format(run=stored.run_id, status=term("status", stored.result.status, lang),
@@ -282,7 +279,7 @@ def _run_panel(run_id: int | None, lang: str) -> Any:
     try:
         stored, view = services.allocation_view(unit_of_work(), int(run_id))
     except UnknownRun:
-        return html.P(text("error.run.unknown", lang, run=run_id), style=ERROR, id="run-empty")
+        return html.P(text("error.run.unknown", lang, run=run_id), className="cp-error", id="run-empty")
     return render_run(stored, view, lang)
 
 
@@ -299,17 +296,17 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
              "result-funded-vnd"),
         card(t("total_benefit", lang), format_number(document.get("total_benefit") or 0, lang, 2), "result-benefit"),
         card(t("targets_met", lang), f"{met} / {len(view.targets)}", "result-targets-met"),
-    ], style={"display": "flex", "flexWrap": "wrap", "gap": "0.75rem"})
+    ], className="cp-cards")
     when = stored.created_at.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M")
     notes: list[Any] = [html.P(t("run_heading", lang).format(run=stored.id, scenario=stored.scenario_name,
                                                              by=stored.created_by, at=when), id="result-heading")]
     if not view.same_data:
-        notes.append(html.P(t("run_other_data", lang), style={"color": "#8a5a00"}))
+        notes.append(html.P(t("run_other_data", lang), className="cp-warning"))
     for warning in document.get("warnings", []):
-        notes.append(html.P(str(warning), style={"color": "#8a5a00"}))
+        notes.append(html.P(str(warning), className="cp-warning"))
     for diagnosis in document.get("diagnosis", []):
         notes.append(html.P(str(diagnosis.get("message", diagnosis)) if isinstance(diagnosis, dict)
-                            else str(diagnosis), style=ERROR))
+                            else str(diagnosis), className="cp-error"))
     links = html.P([dcc.Link(t("compare_this_run", lang), href=f"/compare?lang={lang}&runs={stored.id}"), " · ",
                     dcc.Link(t("frontier_this_run", lang), href=f"/frontier?lang={lang}&run={stored.id}"), " · ",
                     dcc.Link(t("adopt_this_run", lang), href=f"/decisions?lang={lang}")])

@@ -55,7 +55,7 @@ def layout(lang: str | None = None, runs: str | None = None, **_query: str) -> h
         html.Div([
             dbc.Button(t("download_pack", lang), id="download-pack"),
             dbc.Button(t("download_report", lang), id="download-report"),
-        ], style={"display": "flex", "flexWrap": "wrap", "gap": "0.5rem", "margin": "0.75rem 0"}),
+        ], className="cp-buttons"),
         dcc.Download(id="pack-file"), dcc.Download(id="report-file"),
         html.Div(id="compare-panel"),
     ])
@@ -70,7 +70,7 @@ def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str]:
     if len(ids) < MIN_RUNS:
         return html.P(t("compare_pick", lang), id="compare-empty"), search
     if len(ids) > MAX_RUNS:
-        return html.P(t("compare_too_many", lang), id="compare-empty", style={"color": "#b00020"}), search
+        return html.P(t("compare_too_many", lang), id="compare-empty", className="cp-error"), search
     comparison = services.compare(unit_of_work(), ids)
     names = names_of(services.load_dataset(unit_of_work()))
     run_label = {i: f"{t('run', lang)} {i}" for i in ids}
@@ -93,7 +93,7 @@ def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str]:
         entry = cost.setdefault(row["outcome"], {"outcome": display_name(row["outcome"], lang)})
         entry[f"run:{row['run_id']}"] = _plain(row["vnd_per_unit"])
     per_run = [Column(f"run:{i}", run_label[i], "number", 110) for i in ids]
-    warnings = [html.P(w, style={"color": "#8a5a00"}) for w in comparison.warnings]
+    warnings = [html.P(w, className="cp-warning") for w in comparison.warnings]
     return html.Div([
         *warnings,
         # At most five runs and seven targets: plain tables (an AG Grid costs a fifth of a second to draw).

@@ -23,7 +23,6 @@ from dash_app.state import unit_of_work
 dash.register_page(__name__, path="/decisions", name="Decisions", title="chainplan")
 
 FEEDBACK = writes("adopt-feedback", "adopt")
-FIELD = {"display": "block", "margin": "0.5rem 0", "flex": "1 1 160px"}
 
 
 def _when(value: str, lang: str) -> str:
@@ -74,12 +73,12 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
         html.P(t("adopt_only_committee", lang), id="adopt-not-allowed") if not committee else None,
         html.Div([
             html.Label([t("run", lang), dropdown(lang, options, None, "adopt-run", disabled=not committee,
-                                                     placeholder=t("pick_run", lang))], style={**FIELD,
-                                                                                           "flex": "2 1 260px"}),
+                                                     placeholder=t("pick_run", lang))],
+                       className="cp-field cp-field-wide"),
             html.Label([t("year", lang), dcc.Input(id="adopt-year", type="number", value=dt.date.today().year,
-                                                   min=2000, max=2100, disabled=not committee)], style=FIELD),
+                                                   min=2000, max=2100, disabled=not committee)], className="cp-field"),
             html.Label([t("note", lang), dcc.Input(id="adopt-note", type="text", disabled=not committee)],
-                       style={**FIELD, "flex": "2 1 260px"}),
+                       className="cp-field cp-field-wide"),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "1rem"}),
         dbc.Button(t("adopt_button", lang), id="adopt-button", disabled=not committee),
         html.P(id=FEEDBACK, role="status"),
@@ -99,12 +98,12 @@ def adopt(_clicks: int | None, run_id: int | None, year: int | None, note: str |
     lang = language(lang)
     require("adopt")  # the guard refused a forged request already; this is the write's own check
     if run_id is None:
-        return html.Span(t("pick_run", lang), style={"color": "#b00020"}), dash.no_update, dash.no_update
+        return html.Span(t("pick_run", lang), className="cp-error"), dash.no_update, dash.no_update
     chosen_year = int(year) if year else dt.date.today().year
     try:
         services.adopt_run(unit_of_work(), int(run_id), by=str(current_user.id), note=note or "", year=chosen_year)
     except DecisionRefused as exc:
-        refusal = html.Span(text(f"error.decision.{exc.code}", lang), style={"color": "#b00020"})
+        refusal = html.Span(text(f"error.decision.{exc.code}", lang), className="cp-error")
         return refusal, dash.no_update, dash.no_update
     audit = _grid("audit-table", ["at", "action", "run", "year", "by", "note"], _audit_rows(lang), lang, "260px")
     message = t("adopted_ok", lang).format(run=run_id, year=chosen_year)

@@ -32,9 +32,6 @@ FRONTIER_STORE = writes("frontier-result", "run")
 #: The most draws a page may ask for: 100,000 take about a third of a second.
 MAX_DRAWS = 100_000
 MAX_STEPS = 41
-FIELD = {"display": "flex", "flexDirection": "column", "flex": "1 1 150px", "margin": "0.25rem 0"}
-ROW = {"display": "flex", "flexWrap": "wrap", "gap": "0.75rem", "alignItems": "flex-end"}
-ERROR = {"color": "#b00020"}
 
 
 
@@ -67,20 +64,20 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
         None if may_run else html.P(t("frontier_only_planner", lang), id="frontier-not-allowed"),
         html.Div([
             html.Label([t("scenario", lang), dropdown(lang, scenarios, chosen, "frontier-scenario", clearable=False)],
-                       style={**FIELD, "flex": "3 1 300px"}),
+                       className="cp-field cp-field-widest"),
             # Text fields read on the server: a browser's number field sends nothing for 52,5 or misreads it.
             html.Label([t("frontier_from", lang), dcc.Input(id="frontier-from", type="text", inputMode="decimal",
-                                                            value="50", disabled=not may_run)], style=FIELD),
+                                                            value="50", disabled=not may_run)], className="cp-field"),
             html.Label([t("frontier_to", lang), dcc.Input(id="frontier-to", type="text", inputMode="decimal",
-                                                          value="150", disabled=not may_run)], style=FIELD),
+                                                          value="150", disabled=not may_run)], className="cp-field"),
             html.Label([t("frontier_steps", lang), dcc.Input(id="frontier-steps", type="text", inputMode="numeric",
                                                              value="11", disabled=not may_run)],
-                       style=FIELD),
-        ], style=ROW),
+                       className="cp-field"),
+        ], className="cp-row"),
         html.Div([dbc.Button(t("frontier_button", lang), id="frontier-button", disabled=not may_run),
                   dbc.Button(t("cancel_button", lang), id="frontier-cancel", disabled=True, color="secondary",
                              outline=True)],
-                 style={"display": "flex", "gap": "0.5rem", "margin": "0.75rem 0"}),
+                 className="cp-buttons"),
         html.Div([html.Span(id="frontier-progress"), html.Div(id="frontier-message")], id="frontier-status",
                  role="status"),
         html.Div(id="frontier-panel"),
@@ -88,12 +85,12 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
         html.P(t("risk_intro", lang)),
         html.Div([
             html.Label([t("run", lang), dropdown(lang, runs, run_id, "risk-run", clearable=False)],
-                       style={**FIELD, "flex": "3 1 300px"}),
+                       className="cp-field cp-field-widest"),
             html.Label([t("risk_draws", lang), dcc.Input(id="risk-draws", type="text", inputMode="numeric",
-                                                         value="10000", debounce=True)], style=FIELD),
+                                                         value="10000", debounce=True)], className="cp-field"),
             html.Label([t("risk_seed", lang), dcc.Input(id="risk-seed", type="text", inputMode="numeric", value="0",
-                                                        debounce=True)], style=FIELD),
-        ], style=ROW),
+                                                        debounce=True)], className="cp-field"),
+        ], className="cp-row"),
         html.Div(id="risk-panel"),
     ])
 
@@ -122,7 +119,7 @@ def compute_frontier(set_progress: Callable[[str], None], _clicks: int | None, k
     steps = typed_number(steps_typed, whole=True)
     if (start is None or stop is None or steps is None or not 2 <= steps <= MAX_STEPS
             or not 0 <= start <= stop):  # said here in the page's words, not the CLI's
-        return dash.no_update, html.Span(t("frontier_bad_range", lang).format(most=MAX_STEPS), style=ERROR)
+        return dash.no_update, html.Span(t("frontier_bad_range", lang).format(most=MAX_STEPS), className="cp-error")
     try:
         scenario = services.scenario_for(unit_of_work(db_url), key or "", scenario_folder())
 
@@ -132,7 +129,7 @@ def compute_frontier(set_progress: Callable[[str], None], _clicks: int | None, k
         result = services.budget_frontier(unit_of_work(db_url), scenario, start=float(start) / 100,
                                           stop=float(stop) / 100, steps=int(steps), progress=progress)
     except (ScenarioError, SweepRefused) as exc:
-        return dash.no_update, html.Span(str(exc), style=ERROR)
+        return dash.no_update, html.Span(str(exc), className="cp-error")
     minimums = {name: (bound or {}).get("min") for name, bound in scenario.targets.model_dump().items()}
     return {"points": result.points, "reachable_at": result.reachable_at, "minimums": minimums,
             "scenario": scenario.name}, html.Span(t("frontier_done", lang).format(points=len(result.points)),
@@ -181,12 +178,12 @@ def show_risk(run_id: int | None, draws_typed: str | None, seed_typed: str | Non
         return html.P(t("risk_no_runs", lang), id="risk-empty"), search
     draws, seed = typed_number(draws_typed, whole=True), typed_number(seed_typed, whole=True)
     if draws is None or not 100 <= draws <= MAX_DRAWS or seed is None or seed < 0:
-        return html.P(t("risk_bad_draws", lang).format(most=format_number(MAX_DRAWS, lang, 0)), style=ERROR,
+        return html.P(t("risk_bad_draws", lang).format(most=format_number(MAX_DRAWS, lang, 0)), className="cp-error",
                       id="risk-empty"), search
     try:
         risk = services.run_risk(unit_of_work(), int(run_id), draws=int(draws), seed=int(seed), workers=1)
     except (RiskRefused, UnknownRun) as exc:
-        return html.P(str(exc), style=ERROR, id="risk-empty"), search
+        return html.P(str(exc), className="cp-error", id="risk-empty"), search
     benefit = risk["benefit"]
     summary = t("risk_benefit", lang).format(
         p10=format_number(benefit["p10"], lang, 1), p50=format_number(benefit["p50"], lang, 1),

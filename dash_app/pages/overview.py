@@ -48,7 +48,7 @@ def year_targets_section(lang: str, year: int | None) -> html.Div:
             + _bound(row["min"], row["max"], share, lang),
             "met": "—" if row["met"] is None else term("yes_no", "yes" if row["met"] else "no", lang)})
     return html.Div([
-        html.H2(t("year_targets", lang).format(year=targets.year), style={"fontSize": "1.2rem"}),
+        html.H2(t("year_targets", lang).format(year=targets.year), className="cp-subtitle"),
         html.P(intro, id="year-targets-intro"),
         # At most seven targets: a plain table (an AG Grid costs a fifth of a second to draw).
         table([t("target", lang), t("today", lang), t("added_by_decision", lang), t("after_decision", lang),
@@ -73,7 +73,7 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
         card(t("plans", lang), str(summary["counts"]["plans"]), "card-plans"),
         card(t("budget", lang), format_money(summary["budget_available_vnd"], lang), "card-budget"),
         card(t("requested", lang), format_money(summary["requested_vnd"], lang), "card-requested"),
-    ], style={"display": "flex", "flexWrap": "wrap", "gap": "0.75rem"})
+    ], className="cp-cards")
     appraisals = table(
         [t("stage", lang), *(term("appraisal_status", status, lang) for status in ("pending", "passed", "failed"))],
         [[term("stage_level", stage, lang), s["pending"], s["passed"], s["failed"]]
@@ -95,6 +95,6 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
                  # Side by side on a desktop, one under the other on a phone.
                  style={"display": "grid", "gridTemplateColumns": "repeat(auto-fit, minmax(320px, 1fr))",
                         "gap": "1rem"}),
-        html.H2(t("appraisals", lang), style={"fontSize": "1.2rem"}), appraisals,
-        html.H2(t("by_region", lang), style={"fontSize": "1.2rem"}), regions,
+        html.H2(t("appraisals", lang), className="cp-subtitle"), appraisals,
+        html.H2(t("by_region", lang), className="cp-subtitle"), regions,
     ])

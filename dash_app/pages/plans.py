@@ -32,9 +32,6 @@ dash.register_page(__name__, path="/plans", name="Plans", title="chainplan")
 
 APPRAISAL_FEEDBACK = writes("appraisal-feedback", "appraise")
 UPLOAD_REPORT = writes("upload-report", "import")
-FIELD = {"display": "flex", "flexDirection": "column", "flex": "1 1 160px", "margin": "0.25rem 0"}
-ROW = {"display": "flex", "flexWrap": "wrap", "gap": "0.75rem", "alignItems": "flex-end"}
-ERROR = {"color": "#b00020"}
 
 
 def _scenario_options(lang: str) -> list[dict[str, Any]]:
@@ -101,7 +98,7 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
         html.H2(t("plans", lang)),
         html.Label([t("eligibility_under", lang), dropdown(lang, options, chosen, "plans-scenario",
                                                           clearable=False)],
-                   style={"display": "block", "maxWidth": "560px"}),
+                   className="cp-picker"),
         html.Div(id="plans-summary", style={"margin": "0.5rem 0"}),
         html.Div(id="plans-panel"),
         html.H2(t("record_appraisal", lang)),
@@ -109,22 +106,22 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
         None if may_appraise else html.P(t("appraise_only_planner", lang), id="appraise-not-allowed"),
         html.Div([
             html.Label([t("plan", lang), dropdown(lang, _plan_options(), None, "appraisal-plan", disabled=off)],
-                       style={**FIELD, "flex": "2 1 260px"}),
+                       className="cp-field cp-field-wide"),
             html.Label([t("stage", lang), dropdown(lang, [{"label": term("stage_level", s, lang), "value": s}
                                                           for s in APPRAISAL_STAGES], "district", "appraisal-stage",
-                                                   clearable=False, disabled=off)], style=FIELD),
+                                                   clearable=False, disabled=off)], className="cp-field"),
             html.Label([t("result", lang), dropdown(lang, [{"label": t(s, lang), "value": s}
                                                            for s in APPRAISAL_STATUSES], "passed", "appraisal-status",
-                                                    clearable=False, disabled=off)], style=FIELD),
+                                                    clearable=False, disabled=off)], className="cp-field"),
             # Text, read on the server: a browser's number field sends nothing for 150, and "no score" was stored.
             html.Label([t("score_0_100", lang), dcc.Input(id="appraisal-score", type="text", inputMode="decimal",
-                                                          disabled=off)], style=FIELD),
+                                                          disabled=off)], className="cp-field"),
             html.Label([t("appraised_on", lang), dcc.Input(id="appraisal-date", type="date", disabled=off,
-                                                           value=dt.date.today().isoformat())], style=FIELD),
-        ], style=ROW),
+                                                           value=dt.date.today().isoformat())], className="cp-field"),
+        ], className="cp-row"),
         html.Label([t("appraisal_note", lang), dcc.Textarea(id="appraisal-note", disabled=off,
                                                             style={"width": "100%", "minHeight": "3rem"})],
-                   style={**FIELD, "display": "flex"}),
+                   className="cp-field"),
         dbc.Button(t("save_appraisal", lang), id="appraisal-save", disabled=off),
         html.P(id=APPRAISAL_FEEDBACK, role="status"),
         html.H2(t("import_workbook", lang)),
@@ -149,7 +146,7 @@ def show(key: str | None, _version: int | None, lang: str | None) -> tuple[Any, 
         columns, rows = _rows(key, lang)
     except ScenarioError as exc:
         problems = "; ".join(f"{p.key}: {p.reason}" for p in exc.problems)
-        return html.P(f"{t('scenario_problems', lang)} {problems}", style=ERROR), "", search
+        return html.P(f"{t('scenario_problems', lang)} {problems}", className="cp-error"), "", search
     eligible = sum(1 for row in rows if row["eligible"] == term("yes_no", "yes", lang))
     summary = t("plans_summary", lang).format(plans=format_number(len(rows), lang, 0),
                                               eligible=format_number(eligible, lang, 0))
@@ -173,16 +170,17 @@ def save(_clicks: int | None, plan: str | None, stage: str | None, status: str |
     lang = language(lang)
     require("appraise")  # the guard refused a forged request already; this is the write's own check
     if not plan:
-        return html.Span(t("pick_plan", lang), style=ERROR), dash.no_update
+        return html.Span(t("pick_plan", lang), className="cp-error"), dash.no_update
     try:
         day = dt.date.fromisoformat(when) if when else None
     except ValueError:
-        return html.Span(text("error.appraisal.bad_date", lang), style=ERROR), dash.no_update
+        return html.Span(text("error.appraisal.bad_date", lang), className="cp-error"), dash.no_update
     try:
         stored = services.record_appraisal(unit_of_work(), Appraisal(
             plan, stage or "", status or "", score, day, str(current_user.id), note or ""))
     except AppraisalRefused as exc:
-        return html.Span(text(f"error.appraisal.{exc.code}", lang), style=ERROR, id="appraisal-refused"), dash.no_update
+        refusal = html.Span(text(f"error.appraisal.{exc.code}", lang), className="cp-error", id="appraisal-refused")
+        return refusal, dash.no_update
     saved = t("appraisal_saved", lang).format(plan=stored.plan_code, stage=term("stage_level", stored.stage, lang),
                                               status=t(stored.status, lang))
     return html.Span(saved, id="appraisal-saved"), (version or 0) + 1
@@ -210,16 +208,16 @@ def _import(contents: str, filename: str | None, lang: str) -> Any:
     try:
         payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
     except (IndexError, binascii.Error):
-        return html.P(t("upload_unreadable", lang).format(name=name), style=ERROR, id="upload-refused")
+        return html.P(t("upload_unreadable", lang).format(name=name), className="cp-error", id="upload-refused")
     try:
         report = services.import_upload(unit_of_work(), name, payload)
     except services.ImportRefused as exc:  # not a workbook at all: by its name, its size or its content
-        return html.P(exc.message(lang), style=ERROR, id="upload-refused")
+        return html.P(exc.message(lang), className="cp-error", id="upload-refused")
     except DatasetError as exc:
         # Nothing was written: the importer checks everything before it replaces anything.
         heading = t("upload_problems", lang).format(name=name, count=format_number(len(exc.problems), lang, 0))
         return html.Div([
-            html.P(heading, style=ERROR, id="upload-refused"),
+            html.P(heading, className="cp-error", id="upload-refused"),
             grid("upload-problems", [Column("sheet", t("sheet", lang), width=130),
                                      Column("row", t("row", lang), "number", 70, digits=0),
                                      Column("column", t("column", lang), width=150),
