@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -16,6 +15,7 @@ from chainplan.money import format_number
 from chainplan.wording import term
 from dash_app.i18n import grid_locale, t
 from dash_app.state import scenario_folder, unit_of_work
+from dash_app.urlstate import language_switch
 
 __all__ = ["Column", "band_chart", "bar_chart", "card", "chosen_scenario", "dropdown", "grid", "header",
            "scenario_options", "table"]
@@ -24,13 +24,13 @@ PAGES = (("/", "overview"), ("/chains", "chains"), ("/plans", "plans"), ("/alloc
          ("/compare", "compare"), ("/frontier", "frontier"), ("/decisions", "decisions"), ("/users", "users"))
 
 
-def header(lang: str, path: str, query: Mapping[str, str] | None = None) -> html.Header:
-    """Navigation, who is signed in, and the language switch, which keeps the page's ``query`` (its selection)."""
-    other = "en" if lang == "vi" else "vi"
+def header(lang: str, path: str, query: Mapping[str, object] | None = None) -> html.Header:
+    """Navigation, who is signed in, and the language switch (``#language-switch``), which keeps the page's
+    ``query`` (its selection; a page's callbacks keep it up to date with :func:`dash_app.urlstate.url_state`)."""
     links = [dcc.Link(t(key, lang), href=f"{href}?lang={lang}", id=f"nav-{key}",
                       style={"marginRight": "1rem", "fontWeight": 700 if href == path else 400})
              for href, key in PAGES]
-    switch = f"{path}?" + urlencode({"lang": other, **(query or {})})
+    switch = language_switch(path, lang, **(query or {}))
     from flask_login import current_user
 
     who: list[object] = []

@@ -29,6 +29,7 @@ from dash_app.i18n import language, t
 from dash_app.panels.run import render_run
 from dash_app.panels.scenario_form import scenario_form, scenario_problems
 from dash_app.state import scenario_folder, unit_of_work
+from dash_app.urlstate import read_id, url_state
 
 dash.register_page(__name__, path="/allocation", name="Allocation", title="chainplan")
 
@@ -41,12 +42,11 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
     may_run = allowed(current_role(), "run")
     options = scenario_options(lang)
     chosen = chosen_scenario(options, scenario)
-    run_id = int(run) if run and run.isdigit() else None
-    query = {k: v for k, v in (("scenario", chosen), ("run", run_id)) if v is not None}
+    run_id = read_id(run)
     # The chosen scenario's values and the run are rendered here, not by the first callbacks: one round trip less.
     values, description = _scenario_values(chosen, lang)
     return html.Div([
-        header(lang, "/allocation", {k: str(v) for k, v in query.items()}),
+        header(lang, "/allocation", {"scenario": chosen, "run": run_id}),
         dcc.Location(id="allocation-url", refresh=False),
         dcc.Store(id="allocation-lang", data=lang),
         dcc.Store(id=RUN_STORE, data=run_id),
@@ -155,23 +155,21 @@ def cancelled(_clicks: int | None, lang: str | None) -> str:
     return t("run_cancelled", language(lang))
 
 
-def _search(lang: str, key: str | None, run_id: int | None) -> str:
-    return f"?lang={lang}" + (f"&scenario={key}" if key else "") + (f"&run={run_id}" if run_id else "")
-
-
-@callback(Output("allocation-url", "search", allow_duplicate=True), Input("scenario-select", "value"),
+@callback(Output("allocation-url", "search", allow_duplicate=True),
+          Output("language-switch", "href", allow_duplicate=True), Input("scenario-select", "value"),
           State(RUN_STORE, "data"), State("allocation-lang", "data"), prevent_initial_call=True)
-def remember_scenario(key: str | None, run_id: int | None, lang: str | None) -> str:
-    return _search(language(lang), key, run_id)
+def remember_scenario(key: str | None, run_id: int | None, lang: str | None) -> tuple[str, str]:
+    return url_state("/allocation", language(lang), scenario=key, run=run_id)
 
 
 @callback(Output("run-result", "children"), Output("allocation-url", "search"),
+          Output("language-switch", "href", allow_duplicate=True),
           Input(RUN_STORE, "data"), State("scenario-select", "value"), State("allocation-lang", "data"),
           prevent_initial_call=True)
-def show(run_id: int | None, key: str | None, lang: str | None) -> tuple[Any, str]:
+def show(run_id: int | None, key: str | None, lang: str | None) -> tuple[Any, str, str]:
     """A newly stored run, and its id in the URL."""
     lang = language(lang)
-    return _run_panel(run_id, lang), _search(lang, key, run_id)
+    return (_run_panel(run_id, lang), *url_state("/allocation", lang, scenario=key, run=run_id))
 
 
 def _run_panel(run_id: int | None, lang: str) -> Any:

@@ -7,7 +7,6 @@ language switch keep it. The product list follows the tier and the region.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
@@ -23,6 +22,7 @@ from dash_app.components import card, dropdown, header, table
 from dash_app.figures import ROLE_COLOURS, chain_elements, chain_stylesheet, format_number, gap_rows
 from dash_app.i18n import grid_locale, language, t
 from dash_app.state import unit_of_work
+from dash_app.urlstate import url_state
 
 dash.register_page(__name__, path="/chains", name="Chains", title="chainplan")
 
@@ -82,11 +82,10 @@ def layout(lang: str | None = None, tier: str | None = None, product: str | None
     known = {p["code"] for p in products}
     product = product if product in known else None
     region = region if region in {r["value"] for r in regions} else None
-    query = {k: v for k, v in (("tier", tier), ("region", region), ("product", product)) if v}
     tier_options = [{"label": t("all", lang), "value": "all"}] + [
         {"label": term("tier", name, lang), "value": name} for name in TIERS]
     return html.Div([
-        header(lang, "/chains", query),
+        header(lang, "/chains", {"tier": tier, "region": region, "product": product}),
         dcc.Location(id="chains-url", refresh=False),
         dcc.Store(id="chains-lang", data=lang),
         dcc.Store(id="chains-products", data=products),
@@ -127,14 +126,11 @@ def follow_tier(tier: str, region: str | None, product: str | None, products: li
     return options, keep
 
 
-@callback(Output("chains-url", "search"), Output("language-switch", "href"),
+@callback(Output("chains-url", "search"), Output("language-switch", "href", allow_duplicate=True),
           Input("tier-filter", "value"), Input("region-filter", "value"), Input("product-filter", "value"),
-          State("chains-lang", "data"))
+          State("chains-lang", "data"), prevent_initial_call="initial_duplicate")
 def keep_in_url(tier: str | None, region: str | None, product: str | None, lang: str | None) -> tuple[str, str]:
-    lang = language(lang)
-    query = {k: v for k, v in (("tier", tier), ("region", region), ("product", product)) if v}
-    other = "en" if lang == "vi" else "vi"
-    return "?" + urlencode({"lang": lang, **query}), "/chains?" + urlencode({"lang": other, **query})
+    return url_state("/chains", language(lang), tier=tier, region=region, product=product)
 
 
 @callback(Output("gap-table", "exportDataAsCsv"), Input("gap-export", "n_clicks"), prevent_initial_call=True)

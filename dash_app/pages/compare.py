@@ -18,6 +18,7 @@ from dash_app.components import dropdown, header
 from dash_app.i18n import language, t
 from dash_app.panels.comparison import render_comparison
 from dash_app.state import unit_of_work
+from dash_app.urlstate import read_ids, url_state
 
 dash.register_page(__name__, path="/compare", name="Compare", title="chainplan")
 
@@ -33,18 +34,13 @@ def _run_options(lang: str) -> list[dict[str, Any]]:
     return options
 
 
-def _parse_ids(text: str | None) -> list[int]:
-    return [int(part) for part in (text or "").split(",") if part.strip().isdigit()]
-
-
 def layout(lang: str | None = None, runs: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
     options = _run_options(lang)
     known = {o["value"] for o in options}
-    chosen = [i for i in _parse_ids(runs) if i in known][:MAX_RUNS]
-    query = {"runs": ",".join(map(str, chosen))} if chosen else {}
+    chosen = [i for i in read_ids(runs) if i in known][:MAX_RUNS]
     return html.Div([
-        header(lang, "/compare", query),
+        header(lang, "/compare", {"runs": chosen}),
         dcc.Location(id="compare-url", refresh=False),
         dcc.Store(id="compare-lang", data=lang),
         html.H2(t("compare", lang)),
@@ -59,18 +55,19 @@ def layout(lang: str | None = None, runs: str | None = None, **_query: str) -> h
 
 
 @callback(Output("compare-panel", "children"), Output("compare-url", "search"),
-          Input("compare-runs", "value"), State("compare-lang", "data"))
-def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str]:
+          Output("language-switch", "href", allow_duplicate=True),
+          Input("compare-runs", "value"), State("compare-lang", "data"), prevent_initial_call="initial_duplicate")
+def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str, str]:
     lang = language(lang)
     ids = list(run_ids or [])
-    search = f"?lang={lang}" + (f"&runs={','.join(map(str, ids))}" if ids else "")
+    search, switch = url_state("/compare", lang, runs=ids)
     if len(ids) < MIN_RUNS:
-        return html.P(t("compare_pick", lang), id="compare-empty"), search
+        return html.P(t("compare_pick", lang), id="compare-empty"), search, switch
     if len(ids) > MAX_RUNS:
-        return html.P(t("compare_too_many", lang), id="compare-empty", className="cp-error"), search
+        return html.P(t("compare_too_many", lang), id="compare-empty", className="cp-error"), search, switch
     comparison = services.compare(unit_of_work(), ids)
     names = names_of(services.load_dataset(unit_of_work()))
-    return render_comparison(comparison, names, ids, lang), search
+    return render_comparison(comparison, names, ids, lang), search, switch
 
 
 def _download(ids: list[int] | None, lang: str | None, suffix: str) -> Any:

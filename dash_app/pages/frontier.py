@@ -25,6 +25,7 @@ from dash_app.figures import SIMPLE_CHART, frontier_figure, risk_bands, risk_row
 from dash_app.forms import typed_number
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
+from dash_app.urlstate import read_id, url_state
 
 dash.register_page(__name__, path="/frontier", name="Frontier", title="chainplan")
 
@@ -51,11 +52,10 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
     scenarios = scenario_options(lang)
     chosen = chosen_scenario(scenarios, scenario)
     runs = _run_options(lang)
-    run_id = int(run) if run and run.isdigit() and int(run) in {o["value"] for o in runs} else (
-        runs[0]["value"] if runs else None)
-    query = {k: str(v) for k, v in (("scenario", chosen), ("run", run_id)) if v is not None}
+    asked = read_id(run)
+    run_id = asked if asked in {o["value"] for o in runs} else (runs[0]["value"] if runs else None)
     return html.Div([
-        header(lang, "/frontier", query),
+        header(lang, "/frontier", {"scenario": chosen, "run": run_id}),
         dcc.Location(id="frontier-url", refresh=False),
         dcc.Store(id="frontier-lang", data=lang),
         dcc.Store(id=FRONTIER_STORE),
@@ -168,22 +168,23 @@ def _budget_at(points: list[dict[str, Any]], scale: float) -> int:
 
 
 @callback(Output("risk-panel", "children"), Output("frontier-url", "search"),
+          Output("language-switch", "href", allow_duplicate=True),
           Input("risk-run", "value"), Input("risk-draws", "value"), Input("risk-seed", "value"),
-          State("frontier-scenario", "value"), State("frontier-lang", "data"))
+          State("frontier-scenario", "value"), State("frontier-lang", "data"), prevent_initial_call="initial_duplicate")
 def show_risk(run_id: int | None, draws_typed: str | None, seed_typed: str | None, key: str | None,
-              lang: str | None) -> tuple[Any, str]:
+              lang: str | None) -> tuple[Any, str, str]:
     lang = language(lang)
-    search = f"?lang={lang}" + (f"&scenario={key}" if key else "") + (f"&run={run_id}" if run_id else "")
+    search, switch = url_state("/frontier", lang, scenario=key, run=run_id)
     if not run_id:
-        return html.P(t("risk_no_runs", lang), id="risk-empty"), search
+        return html.P(t("risk_no_runs", lang), id="risk-empty"), search, switch
     draws, seed = typed_number(draws_typed, whole=True), typed_number(seed_typed, whole=True)
     if draws is None or not 100 <= draws <= MAX_DRAWS or seed is None or seed < 0:
         return html.P(t("risk_bad_draws", lang).format(most=format_number(MAX_DRAWS, lang, 0)), className="cp-error",
-                      id="risk-empty"), search
+                      id="risk-empty"), search, switch
     try:
         risk = services.run_risk(unit_of_work(), int(run_id), draws=int(draws), seed=int(seed), workers=1)
     except (RiskRefused, UnknownRun) as exc:
-        return html.P(str(exc), className="cp-error", id="risk-empty"), search
+        return html.P(str(exc), className="cp-error", id="risk-empty"), search, switch
     benefit = risk["benefit"]
     summary = t("risk_benefit", lang).format(
         p10=format_number(benefit["p10"], lang, 1), p50=format_number(benefit["p50"], lang, 1),
@@ -198,4 +199,4 @@ def show_risk(run_id: int | None, draws_typed: str | None, seed_typed: str | Non
                                  ("min", "p10", "p50", "p90", "mean")),
                 f"{format_number(row['prob_met'] * 100, lang, 1)} %"] for row in risk_rows(risk, lang)],
               "risk-table"),
-    ]), search
+    ]), search, switch

@@ -13,6 +13,7 @@ from dash_app.components import Column, bar_chart, card, grid, header, table
 from dash_app.figures import star_bars, target_amount, tier_bars
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
+from dash_app.urlstate import read_id
 
 dash.register_page(__name__, path="/", name="Overview", title="chainplan")
 
@@ -59,7 +60,8 @@ def year_targets_section(lang: str, year: int | None) -> html.Div:
 
 def layout(lang: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
-    top = header(lang, "/", {"year": year} if year and year.isdigit() else {})
+    chosen_year = read_id(year)
+    top = header(lang, "/", {"year": chosen_year})
     try:
         summary = services.dataset_summary(unit_of_work())
     except Exception as exc:  # the page must say what is wrong rather than go blank
@@ -89,7 +91,7 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
                    summary["by_region"], lang)
     return html.Div([
         top, cards,
-        year_targets_section(lang, int(year) if year and year.isdigit() else None),
+        year_targets_section(lang, chosen_year),
         html.Div([bar_chart(t("tiers", lang), tier_bars(summary, lang), lang, "tier-graph", "#2a7f62"),
                   bar_chart(t("stars", lang), star_bars(summary), lang, "stars-graph", "#c8a200")],
                  # Side by side on a desktop, one under the other on a phone.

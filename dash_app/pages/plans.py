@@ -27,6 +27,7 @@ from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header, scenario_options
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
+from dash_app.urlstate import url_state
 
 dash.register_page(__name__, path="/plans", name="Plans", title="chainplan")
 
@@ -90,7 +91,7 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
     chosen = scenario if scenario in {o["value"] for o in options} else ""
     off = not may_appraise
     return html.Div([
-        header(lang, "/plans", {"scenario": chosen} if chosen else {}),
+        header(lang, "/plans", {"scenario": chosen}),
         dcc.Location(id="plans-url", refresh=False),
         dcc.Store(id="plans-lang", data=lang),
         # Bumped when an appraisal is saved or a workbook imported: the register is drawn again only then.
@@ -138,20 +139,22 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
 
 
 @callback(Output("plans-panel", "children"), Output("plans-summary", "children"), Output("plans-url", "search"),
-          Input("plans-scenario", "value"), Input("plans-version", "data"), State("plans-lang", "data"))
-def show(key: str | None, _version: int | None, lang: str | None) -> tuple[Any, Any, str]:
+          Output("language-switch", "href", allow_duplicate=True),
+          Input("plans-scenario", "value"), Input("plans-version", "data"), State("plans-lang", "data"),
+          prevent_initial_call="initial_duplicate")
+def show(key: str | None, _version: int | None, lang: str | None) -> tuple[Any, Any, str, str]:
     lang = language(lang)
-    search = f"?lang={lang}" + (f"&scenario={key}" if key else "")
+    search, switch = url_state("/plans", lang, scenario=key)
     try:
         columns, rows = _rows(key, lang)
     except ScenarioError as exc:
         problems = "; ".join(f"{p.key}: {p.reason}" for p in exc.problems)
-        return html.P(f"{t('scenario_problems', lang)} {problems}", className="cp-error"), "", search
+        return html.P(f"{t('scenario_problems', lang)} {problems}", className="cp-error"), "", search, switch
     eligible = sum(1 for row in rows if row["eligible"] == term("yes_no", "yes", lang))
     summary = t("plans_summary", lang).format(plans=format_number(len(rows), lang, 0),
                                               eligible=format_number(eligible, lang, 0))
     return (grid("plans-table", columns, rows, lang, height="520px", csv_name="plans.csv", row_id="plan_code"),
-            html.Span(summary, id="plans-count"), search)
+            html.Span(summary, id="plans-count"), search, switch)
 
 
 @callback(Output("appraisal-plan", "value"), Input("plans-table", "cellClicked"), prevent_initial_call=True)
