@@ -19,10 +19,13 @@ from chainplan.services.runs import runs_overview, stored_run
 from chainplan.yeartargets import year_targets as target_table
 
 __all__ = [
+    "RegisterView",
     "ScenarioChoice",
     "YearTargets",
+    "plan_choices",
     "plans_register",
     "record_appraisal",
+    "register_view",
     "scenario_choices",
     "scenario_for",
     "year_targets",
@@ -44,6 +47,38 @@ def record_appraisal(uow: UnitOfWork, appraisal: Appraisal) -> Appraisal:
 def plans_register(uow: UnitOfWork, scenario: Scenario, *, lang: str = "en") -> Any:
     """Every plan with names, requests per line, appraisal states and eligibility under ``scenario``."""
     return plan_register(load_dataset(uow), scenario, lang=lang)
+
+
+@dataclass(frozen=True)
+class RegisterView:
+    """The plan register under a scenario (:func:`~chainplan.register.plan_register`), the budget lines' names by
+    code, and how many plans the scenario could fund."""
+
+    register: Any
+    line_names: dict[str, str]
+    eligible: int
+
+
+def register_view(uow: UnitOfWork, key: str | None, folder: str | os.PathLike[str] | None, *,
+                  lang: str = "en") -> RegisterView:
+    """The register under the scenario ``key`` names (:func:`scenario_for`; none: the default rules), read once.
+
+    Raises :class:`~chainplan.scenario.ScenarioError` for a scenario that cannot be read.
+    """
+    scenario = scenario_for(uow, key, folder) if key else Scenario(name="default")
+    dataset = load_dataset(uow)
+    register = plan_register(dataset, scenario, lang=lang)
+    names = {str(code): str(name) for code, name in zip(dataset.budget_lines["code"], dataset.budget_lines["name"],
+                                                         strict=True)}
+    return RegisterView(register, names, int(register["eligible"].sum()))
+
+
+def plan_choices(uow: UnitOfWork) -> list[tuple[str, str]]:
+    """Every plan's code and its product's name, in the order of the ``plans`` sheet (a form's list of plans)."""
+    data = load_dataset(uow)
+    products = data.products.set_index("code")["name"].to_dict()
+    return [(str(code), str(products.get(product, product)))
+            for code, product in zip(data.plans["code"], data.plans["product_code"], strict=True)]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
 from chainplan.chains import GAP_TYPES, UnknownProduct
-from chainplan.dataset import region_at_level
 from chainplan.wording import term
 from dash_app.components import card, dropdown, header, table
 from dash_app.figures import ROLE_COLOURS, chain_elements, chain_stylesheet, format_number, gap_rows
@@ -27,19 +26,6 @@ from dash_app.urlstate import url_state
 dash.register_page(__name__, path="/chains", name="Chains", title="chainplan")
 
 TIERS = ("national", "provincial", "district", "none")
-
-
-def _products_and_regions() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """Every product with its tier and district (or town), and the districts by name."""
-    dataset = services.load_dataset(unit_of_work())
-    to_district = region_at_level(dataset.regions, "district")
-    products = [{"code": c, "name": n, "tier": tier, "region": to_district.get(r) or r} for c, n, tier, r in
-                zip(dataset.products["code"], dataset.products["name"], dataset.products["chain_tier"],
-                    dataset.products["region_code"], strict=True)]
-    districts = dataset.regions[dataset.regions["level"] == "district"]
-    regions = [{"label": name, "value": code} for code, name in
-               sorted(zip(districts["code"], districts["name"], strict=True), key=lambda pair: pair[1])]
-    return products, regions
 
 
 def _chosen(products: list[dict[str, str]], tier: str, region: str | None) -> list[dict[str, str]]:
@@ -76,9 +62,10 @@ def layout(lang: str | None = None, tier: str | None = None, product: str | None
     lang = language(lang)
     tier = tier if tier in (*TIERS, "all") else "national"
     try:
-        products, regions = _products_and_regions()
+        catalogue = services.chain_catalogue(unit_of_work())
     except Exception as exc:  # the page must say what is wrong rather than go blank
         return html.Div([header(lang, "/chains"), html.P(f"{t('db_error', lang)}: {exc}", id="chains-error")])
+    products, regions = catalogue.products, catalogue.districts
     known = {p["code"] for p in products}
     product = product if product in known else None
     region = region if region in {r["value"] for r in regions} else None
@@ -155,10 +142,7 @@ def show_chains(tier: str | None, region: str | None, product: str | None, produ
         gaps = view.gaps
         panel = _product_panel(view, lang)
     else:
-        gaps = services.chain_gaps(unit_of_work(), tier=None if tier in (None, "all") else tier)
-        if region:
-            inside = {p["code"] for p in _chosen(products, tier or "all", region)}
-            gaps = [gap for gap in gaps if gap.product_code in inside]
+        gaps = services.chain_gaps(unit_of_work(), tier=None if tier in (None, "all") else tier, region=region)
         panel = html.P(t("pick_product", lang), id="trace-empty")
     cards = [card(t(kind, lang), str(sum(g.type == kind for g in gaps)), f"gap-count-{kind}") for kind in GAP_TYPES]
     return cards, gap_rows(gaps, names, lang), panel

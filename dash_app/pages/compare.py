@@ -13,7 +13,6 @@ from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
 from chainplan.compare import MAX_RUNS, MIN_RUNS
-from chainplan.runview import names_of
 from dash_app.components import dropdown, header
 from dash_app.i18n import language, t
 from dash_app.panels.comparison import render_comparison
@@ -65,9 +64,7 @@ def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str, str]:
         return html.P(t("compare_pick", lang), id="compare-empty"), search, switch
     if len(ids) > MAX_RUNS:
         return html.P(t("compare_too_many", lang), id="compare-empty", className="cp-error"), search, switch
-    comparison = services.compare(unit_of_work(), ids)
-    names = names_of(services.load_dataset(unit_of_work()))
-    return render_comparison(comparison, names, ids, lang), search, switch
+    return render_comparison(services.comparison_view(unit_of_work(), ids), lang), search, switch
 
 
 def _download(ids: list[int] | None, lang: str | None, suffix: str) -> Any:

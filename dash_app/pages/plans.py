@@ -18,8 +18,7 @@ from chainplan import services
 from chainplan.appraisal import Appraisal, AppraisalRefused
 from chainplan.dataset import DatasetError
 from chainplan.money import format_number
-from chainplan.register import plan_register
-from chainplan.scenario import Scenario, ScenarioError
+from chainplan.scenario import ScenarioError
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.users import allowed
 from chainplan.wording import term, text
@@ -39,21 +38,14 @@ def _scenario_options(lang: str) -> list[dict[str, Any]]:
     return [{"label": t("default_rules", lang), "value": ""}, *scenario_options(lang)]
 
 
-def _scenario(key: str | None) -> Scenario:
-    if not key:
-        return Scenario(name="default")
-    return services.scenario_for(unit_of_work(), key, scenario_folder())
-
-
 def _state(status: str | None, lang: str) -> str:
     return t(status, lang) if status else t("not_appraised", lang)
 
 
-def _rows(key: str | None, lang: str) -> tuple[list[Column], list[dict[str, Any]]]:
-    dataset = services.load_dataset(unit_of_work())  # once: the register and the line names both read it
-    register = plan_register(dataset, _scenario(key), lang=lang)
+def _rows(view: services.RegisterView, lang: str) -> tuple[list[Column], list[dict[str, Any]]]:
+    register = view.register
     dataset_lines = [c.removeprefix("line:") for c in register.columns if c.startswith("line:")]
-    names = dataset.budget_lines.set_index("code")["name"].to_dict()
+    names = view.line_names
     columns = [Column("plan_code", t("plan", lang), width=90), Column("product", t("product", lang), width=200, flex=2),
                Column("organization", t("organization", lang), width=200, flex=2),
                Column("region", t("region", lang), width=130), Column("purpose", t("purpose", lang), width=130),
@@ -77,10 +69,7 @@ def _rows(key: str | None, lang: str) -> tuple[list[Column], list[dict[str, Any]
 
 
 def _plan_options() -> list[dict[str, str]]:
-    data = services.load_dataset(unit_of_work())
-    products = data.products.set_index("code")["name"].to_dict()
-    return [{"label": f"{code} — {products.get(product, product)}", "value": code}
-            for code, product in zip(data.plans["code"], data.plans["product_code"], strict=True)]
+    return [{"label": f"{code} — {product}", "value": code} for code, product in services.plan_choices(unit_of_work())]
 
 
 def layout(lang: str | None = None, scenario: str | None = None, **_query: str) -> html.Div:
@@ -146,13 +135,13 @@ def show(key: str | None, _version: int | None, lang: str | None) -> tuple[Any, 
     lang = language(lang)
     search, switch = url_state("/plans", lang, scenario=key)
     try:
-        columns, rows = _rows(key, lang)
+        view = services.register_view(unit_of_work(), key, scenario_folder(), lang=lang)
     except ScenarioError as exc:
         problems = "; ".join(f"{p.key}: {p.reason}" for p in exc.problems)
         return html.P(f"{t('scenario_problems', lang)} {problems}", className="cp-error"), "", search, switch
-    eligible = sum(1 for row in rows if row["eligible"] == term("yes_no", "yes", lang))
+    columns, rows = _rows(view, lang)
     summary = t("plans_summary", lang).format(plans=format_number(len(rows), lang, 0),
-                                              eligible=format_number(eligible, lang, 0))
+                                              eligible=format_number(view.eligible, lang, 0))
     return (grid("plans-table", columns, rows, lang, height="520px", csv_name="plans.csv", row_id="plan_code"),
             html.Span(summary, id="plans-count"), search, switch)
 

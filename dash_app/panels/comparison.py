@@ -8,10 +8,9 @@ from typing import Any
 
 from dash import html
 
-from chainplan.compare import Comparison
+from chainplan.compareview import ComparisonView
 from chainplan.io.pack import display_name, label
 from chainplan.money import format_money, format_number
-from chainplan.runview import Names
 from dash_app.components import Column, grid, table
 from dash_app.figures import target_amount
 from dash_app.forms import SHARE_TARGETS
@@ -20,27 +19,19 @@ from dash_app.i18n import t
 __all__ = ["render_comparison"]
 
 
-def render_comparison(comparison: Comparison, names: Names, ids: list[int], lang: str) -> html.Div:
-    """The comparison of the runs ``ids`` (in that order), with names from ``names``."""
+def render_comparison(view: ComparisonView, lang: str) -> html.Div:
+    """The comparison of the runs ``view.run_ids`` (in that order), as :func:`services.comparison_view` gives it."""
+    comparison, ids = view.comparison, view.run_ids
     run_label = {i: f"{t('run', lang)} {i}" for i in ids}
     summary = [{**row, "status": display_name(str(row["status"]), lang)}
                for row in comparison.runs.to_dict("records")]
-    targets: dict[str, dict[str, Any]] = {}
-    for row in comparison.targets.to_dict("records"):
-        entry = targets.setdefault(row["target"], {"target": display_name(row["target"], lang),
-                                                   "share": row["target"] in SHARE_TARGETS,
-                                                   "min": _plain(row["min"]), "max": _plain(row["max"])})
-        entry[f"run:{row['run_id']}"] = _plain(row["achieved"])
-    differing = comparison.plans[comparison.plans["funded_in"].map(len) < len(ids)]
-    plans = [{"plan_code": row["plan_code"], "product": names.product(row["product_code"]),
-              "organization": names.organization(names.plan_organization.get(row["plan_code"])),
-              "region": names.region(row["region_code"]), "amount_vnd": row["amount_vnd"],
-              "funded_in": ", ".join(run_label.get(i, str(i)) for i in row["funded_in"])}
-             for row in differing.to_dict("records")]
-    cost: dict[str, dict[str, Any]] = {}
-    for row in comparison.cost_per_outcome.to_dict("records"):
-        entry = cost.setdefault(row["outcome"], {"outcome": display_name(row["outcome"], lang)})
-        entry[f"run:{row['run_id']}"] = _plain(row["vnd_per_unit"])
+    targets = [{"target": display_name(row["target"], lang), "share": row["target"] in SHARE_TARGETS,
+                "min": row["min"], "max": row["max"], **{f"run:{i}": v for i, v in row["achieved"].items()}}
+               for row in view.targets]
+    plans = [{**row, "funded_in": ", ".join(run_label.get(i, str(i)) for i in row["funded_in"])}
+             for row in view.differing]
+    cost = [{"outcome": display_name(row["outcome"], lang), **{f"run:{i}": v for i, v in row["vnd_per_unit"].items()}}
+            for row in view.cost]
     per_run = [Column(f"run:{i}", run_label[i], "number", 110) for i in ids]
     warnings = [html.P(w, className="cp-warning") for w in comparison.warnings]
     return html.Div([
@@ -53,7 +44,7 @@ def render_comparison(comparison: Comparison, names: Names, ids: list[int], lang
         table([label("target", lang), label("min", lang), label("max", lang), *(run_label[i] for i in ids)],
               [[row["target"], *(target_amount(row.get(key), lang, share=row["share"])
                                  for key in ("min", "max", *(f"run:{i}" for i in ids)))]
-               for row in targets.values()], "compare-targets"),
+               for row in targets], "compare-targets"),
         html.H3(t("plans_differ", lang)),
         grid("compare-plans", [Column("plan_code", t("plan", lang), width=90),
                                Column("product", t("product", lang), width=200, flex=2),
@@ -66,7 +57,7 @@ def render_comparison(comparison: Comparison, names: Names, ids: list[int], lang
         html.P(t("cost_per_outcome_hint", lang)),
         grid("compare-cost", [Column("outcome", label("outcome", lang), width=220, flex=2),
                               *[Column(c.field, c.header, "money", 150) for c in per_run]],
-             list(cost.values()), lang),
+             cost, lang),
     ])
 
 
@@ -83,8 +74,3 @@ def _summary_cell(key: str, row: dict[str, Any], lang: str) -> str:
     if key in ("total_benefit", "gini"):
         return format_number(float(value), lang, 3 if key == "gini" else 2)
     return str(value)
-
-
-def _plain(value: Any) -> Any:
-    """A frame's value for a grid cell: ``None`` for a missing number (NaN)."""
-    return None if isinstance(value, float) and value != value else value

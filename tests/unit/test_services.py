@@ -8,7 +8,7 @@ import pytest
 
 from chainplan import services
 from chainplan.dataset import DatasetError
-from chainplan.scenario import ScenarioError
+from chainplan.scenario import Scenario, ScenarioError
 from tests.conftest import FakeUnitOfWork
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -89,3 +89,43 @@ def test_gap_services_reject_unknown_products(fake_uow: FakeUnitOfWork) -> None:
     assert national and {tiers[g.product_code] for g in national} == {"national"}
     everything = services.chain_gaps(fake_uow)
     assert [g for g in everything if tiers[g.product_code] == "national"] == national
+
+
+def test_the_pages_views_come_from_the_services(fake_uow: FakeUnitOfWork) -> None:
+    """What the plans, chains and compare pages computed in their callbacks, now in services: checked against the
+    data by another road."""
+    from chainplan.dataset import region_at_level
+
+    services.load_demo(fake_uow)
+    data = services.load_dataset(fake_uow)
+    view = services.register_view(fake_uow, "file:baseline-2020.yaml", SCENARIOS, lang="vi")
+    assert view.eligible == 139 and len(view.register) == len(data.plans)  # the README's figures for the demo
+    assert set(view.line_names) == set(data.budget_lines["code"])
+    default = services.plans_register(fake_uow, Scenario(name="default"))  # no scenario chosen: the default rules
+    assert services.register_view(fake_uow, None, SCENARIOS).eligible == int(default["eligible"].sum())
+    choices = services.plan_choices(fake_uow)
+    assert [code for code, _ in choices] == list(data.plans["code"])
+    assert all(name and not name.startswith("SP") for _, name in choices)
+
+    catalogue = services.chain_catalogue(fake_uow)
+    district = region_at_level(data.regions, "district")
+    assert len(catalogue.products) == len(data.products)
+    assert [d["label"] for d in catalogue.districts] == sorted(d["label"] for d in catalogue.districts)
+    for region in ("HL", "DT"):
+        inside = {code for code, own in zip(data.products["code"], data.products["region_code"], strict=True)
+                  if (district.get(own) or own) == region}
+        every = services.chain_gaps(fake_uow)
+        assert services.chain_gaps(fake_uow, region=region) == [g for g in every if g.product_code in inside]
+        assert {p["code"] for p in catalogue.products if p["region"] == region} == inside
+
+    first = services.run_allocation(fake_uow, SCENARIOS / "baseline-2020.yaml").run_id
+    second = services.run_allocation(fake_uow, SCENARIOS / "concentrate.yaml").run_id
+    assert first is not None and second is not None
+    compared = services.comparison_view(fake_uow, [first, second])
+    funded = [{p["plan_code"] for p in services.stored_run(fake_uow, i).result["funded_plans"]}
+              for i in (first, second)]
+    assert {row["plan_code"] for row in compared.differing} == funded[0] ^ funded[1]
+    assert all(row["product"] != data.plans.set_index("code").loc[row["plan_code"], "product_code"]
+               for row in compared.differing)  # names, not codes
+    assert {row["target"] for row in compared.targets} and all(
+        set(row["achieved"]) == {first, second} for row in compared.targets)
