@@ -26,7 +26,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from chainplan.compare import Comparison
@@ -42,7 +42,8 @@ class ComparisonView:
     - ``differing``: the plans funded in some runs and not all, in the comparison's order: ``plan_code``,
       ``product``, ``organization``, ``region`` (names), ``amount_vnd``, ``funded_in`` (run ids);
     - ``targets``: per target ``target``, ``min``, ``max`` and ``achieved`` (run id -> value);
-    - ``cost``: per outcome ``outcome`` and ``vnd_per_unit`` (run id -> VND, ``None`` where nothing was bought).
+    - ``cost``: per outcome ``outcome`` and ``vnd_per_unit`` (run id -> VND, ``None`` where nothing was bought);
+    - ``scenario_vi``: each run's scenario by its Vietnamese name, where it has one.
     """
 
     comparison: Comparison
@@ -51,6 +52,11 @@ class ComparisonView:
     differing: list[dict[str, Any]]
     targets: list[dict[str, Any]]
     cost: list[dict[str, Any]]
+    scenario_vi: dict[int, str] = field(default_factory=dict)
+
+    def scenario_title(self, run_id: int, name: str, lang: str) -> str:
+        """Run ``run_id``'s scenario (called ``name``) as a person reads it in ``lang``."""
+        return (self.scenario_vi.get(run_id) or name) if lang == "vi" else name
 
 
 def _plain(value: Any) -> Any:
@@ -58,8 +64,10 @@ def _plain(value: Any) -> Any:
     return None if isinstance(value, float) and value != value else value
 
 
-def comparison_view(comparison: Comparison, names: Names, run_ids: list[int]) -> ComparisonView:
-    """``comparison`` of ``run_ids`` as tables by item, with ``names`` (:func:`chainplan.runview.names_of`)."""
+def comparison_view(comparison: Comparison, names: Names, run_ids: list[int],
+                    scenario_vi: dict[int, str] | None = None) -> ComparisonView:
+    """``comparison`` of ``run_ids`` as tables by item, with ``names`` (:func:`chainplan.runview.names_of`) and the
+    runs' scenarios' Vietnamese names (``scenario_vi``, by run id)."""
     differing = comparison.plans[comparison.plans["funded_in"].map(len) < len(run_ids)]
     plans = [{"plan_code": row["plan_code"], "product": names.product(row["product_code"]),
               "organization": names.organization(names.plan_organization.get(row["plan_code"])),
@@ -75,4 +83,5 @@ def comparison_view(comparison: Comparison, names: Names, run_ids: list[int]) ->
     for row in comparison.cost_per_outcome.to_dict("records"):
         entry = cost.setdefault(row["outcome"], {"outcome": row["outcome"], "vnd_per_unit": {}})
         entry["vnd_per_unit"][row["run_id"]] = _plain(row["vnd_per_unit"])
-    return ComparisonView(comparison, list(run_ids), names, plans, list(targets.values()), list(cost.values()))
+    return ComparisonView(comparison, list(run_ids), names, plans, list(targets.values()), list(cost.values()),
+                          {run: title for run, title in (scenario_vi or {}).items() if title})

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,6 +41,7 @@ __all__ = [
     "Weights",
     "load_scenario",
     "scenario_from_mapping",
+    "scenario_title",
     "scenario_with_changes",
 ]
 
@@ -201,6 +203,18 @@ class Scenario(_Strict):
             raise ValueError(f"min_region_share ({self.min_region_share:g}) is above max_region_share "
                              f"({self.max_region_share:g})")
         return self
+
+
+def scenario_title(scenario: Mapping[str, Any], lang: str) -> str:
+    """The name in ``lang`` of a scenario kept as a mapping (a stored run's), as :meth:`Scenario.title` gives it.
+
+    Examples
+    --------
+    >>> scenario_title({"name": "equity", "name_vi": "Công bằng vùng"}, "vi"), scenario_title({"name": "x"}, "vi")
+    ('Công bằng vùng', 'x')
+    """
+    name, name_vi = str(scenario.get("name") or ""), str(scenario.get("name_vi") or "")
+    return name_vi if lang == "vi" and name_vi else name
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from dash_app.i18n import grid_locale, t
 from dash_app.state import scenario_folder, unit_of_work
 from dash_app.urlstate import language_switch
 
-__all__ = ["Column", "band_chart", "bar_chart", "card", "chosen_scenario", "dropdown", "grid", "header",
+__all__ = ["Column", "band_chart", "bar_chart", "card", "chosen_scenario", "dropdown", "grid", "header", "run_title",
            "scenario_options", "table"]
 
 PAGES = (("/", "overview"), ("/chains", "chains"), ("/plans", "plans"), ("/allocation", "allocation"),
@@ -129,10 +129,16 @@ def scenario_options(lang: str) -> list[dict[str, Any]]:
     """The scenarios a planner can start from: the shipped files, then every stored run's scenario."""
     options = []
     for choice in services.scenario_choices(unit_of_work(), scenario_folder()):
-        label = (f"{choice.name} ({t('scenario_file', lang)})" if choice.run_id is None
-                 else f"{t('run', lang)} {choice.run_id} — {choice.name}")
+        label = (f"{choice.title(lang)} ({t('scenario_file', lang)})" if choice.run_id is None
+                 else f"{t('run', lang)} {choice.run_id} — {choice.title(lang)}")
         options.append({"label": label, "value": choice.key})
     return options
+
+
+def run_title(run: Mapping[str, Any], lang: str) -> str:
+    """A run's scenario as a person reads it in ``lang`` (a row of :func:`chainplan.services.runs_overview`): its
+    Vietnamese name where it has one."""
+    return str(run.get("scenario_vi") or run["scenario"]) if lang == "vi" else str(run["scenario"])
 
 
 #: The scenario a page starts from when the URL names none: the seed document's.

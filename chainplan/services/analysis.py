@@ -67,7 +67,9 @@ def comparison_view(uow: UnitOfWork, run_ids: list[int]) -> ComparisonView:
 
     Raises as :func:`compare`.
     """
-    return _comparison_view(compare(uow, run_ids), names_of(load_dataset(uow)), run_ids)
+    comparison = compare(uow, run_ids)
+    scenario_vi = {run_id: str(stored_run(uow, run_id).scenario.get("name_vi") or "") for run_id in run_ids}
+    return _comparison_view(comparison, names_of(load_dataset(uow)), run_ids, scenario_vi)
 
 
 def budget_frontier(

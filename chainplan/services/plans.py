@@ -83,21 +83,36 @@ def plan_choices(uow: UnitOfWork) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class ScenarioChoice:
-    """A scenario a planner can start from: a shipped file (``file:NAME.yaml``) or a stored run's (``run:ID``)."""
+    """A scenario a planner can start from: a shipped file (``file:NAME.yaml``) or a stored run's (``run:ID``);
+    ``name_vi`` is its Vietnamese name (blank when it has none)."""
 
     key: str
     name: str
     run_id: int | None = None
     created_at: str | None = None
+    name_vi: str = ""
+
+    def title(self, lang: str) -> str:
+        """The name a person reads in ``lang``: the Vietnamese one where it exists."""
+        return self.name_vi if lang == "vi" and self.name_vi else self.name
+
+
+def _file_choice(path: Path) -> ScenarioChoice:
+    try:
+        name_vi = load_scenario(path).name_vi
+    except ScenarioError:  # listed all the same: choosing it shows its problems
+        name_vi = ""
+    return ScenarioChoice(f"file:{path.name}", path.stem, name_vi=name_vi)
 
 
 def scenario_choices(uow: UnitOfWork, folder: str | os.PathLike[str] | None) -> list[ScenarioChoice]:
     """The scenario files in ``folder`` (by file name), then every stored run's scenario, newest first."""
     choices = []
     if folder is not None and Path(folder).is_dir():
-        choices = [ScenarioChoice(f"file:{path.name}", path.stem) for path in sorted(Path(folder).glob("*.yaml"))]
+        choices = [_file_choice(path) for path in sorted(Path(folder).glob("*.yaml"))]
     for run in runs_overview(uow):
-        choices.append(ScenarioChoice(f"run:{run['run_id']}", run["scenario"], run["run_id"], run["created_at"]))
+        choices.append(ScenarioChoice(f"run:{run['run_id']}", run["scenario"], run["run_id"], run["created_at"],
+                                      run["scenario_vi"]))
     return choices
 
 
@@ -131,6 +146,11 @@ class YearTargets:
     run_id: int | None
     scenario: str
     table: Any
+    scenario_vi: str = ""
+
+    def scenario_title(self, lang: str) -> str:
+        """The scenario's name in ``lang``: the Vietnamese one where it exists."""
+        return self.scenario_vi if lang == "vi" and self.scenario_vi else self.scenario
 
 
 def year_targets(uow: UnitOfWork, folder: str | os.PathLike[str] | None, year: int | None = None) -> YearTargets:
@@ -152,5 +172,5 @@ def year_targets(uow: UnitOfWork, folder: str | os.PathLike[str] | None, year: i
     else:
         scenario = Scenario(name="none")
     table = target_table(load_dataset(uow), scenario, document)
-    return YearTargets(chosen, run_id, scenario.name, table)
+    return YearTargets(chosen, run_id, scenario.name, table, scenario.name_vi)
 

@@ -113,11 +113,13 @@ def run_document(run: StoredRun) -> dict[str, Any]:
 
 
 def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
-    """Every run, newest first: ``run_id, scenario, created_at, status, objective, dataset_fingerprint, decision``."""
+    """Every run, newest first: ``run_id, scenario, created_at, status, objective, dataset_fingerprint, decision``
+    (and ``scenario_vi``, the scenario's Vietnamese name or blank, ``method``, ``created_by``, ``funded_plans``)."""
     with uow:
         runs = uow.repository.list_runs()
         states = decision_states(uow.repository.list_audit())
-    return [{"run_id": r.id, "scenario": r.scenario_name, "created_at": r.created_at.isoformat(timespec="seconds"),
+    return [{"run_id": r.id, "scenario": r.scenario_name, "scenario_vi": str(r.scenario.get("name_vi") or ""),
+             "created_at": r.created_at.isoformat(timespec="seconds"),
              "status": r.status, "objective": r.objective, "dataset_fingerprint": r.dataset_fingerprint,
              "decision": states.get(r.id or 0), "method": r.method, "created_by": r.created_by,
              "funded_plans": len(r.result.get("funded_plans", []))} for r in runs]

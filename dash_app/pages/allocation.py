@@ -89,7 +89,7 @@ def _scenario_values(key: str | None, lang: str) -> tuple[dict[str, Any], Any]:
         scenario = services.scenario_for(unit_of_work(), key, scenario_folder())
     except ScenarioError as exc:
         return {}, html.Span(scenario_problems(exc, lang), className="cp-error")
-    return form_values(scenario, lang), scenario.description
+    return form_values(scenario, lang), scenario.summary(lang)
 
 
 def _elapsed(lang: str, stage: str, seconds: float) -> str:

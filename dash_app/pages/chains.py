@@ -144,7 +144,8 @@ def show_chains(tier: str | None, region: str | None, product: str | None, produ
     else:
         gaps = services.chain_gaps(unit_of_work(), tier=None if tier in (None, "all") else tier, region=region)
         panel = html.P(t("pick_product", lang), id="trace-empty")
-    cards = [card(t(kind, lang), str(sum(g.type == kind for g in gaps)), f"gap-count-{kind}") for kind in GAP_TYPES]
+    cards = [card(t(kind, lang), format_number(sum(g.type == kind for g in gaps), lang, 0), f"gap-count-{kind}")
+             for kind in GAP_TYPES]
     return cards, gap_rows(gaps, names, lang), panel
 
 

@@ -13,7 +13,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
 from chainplan.compare import MAX_RUNS, MIN_RUNS
-from dash_app.components import dropdown, header
+from dash_app.components import dropdown, header, run_title
 from dash_app.i18n import language, t
 from dash_app.panels.comparison import render_comparison
 from dash_app.state import unit_of_work
@@ -28,7 +28,7 @@ def _run_options(lang: str) -> list[dict[str, Any]]:
     for run in services.runs_overview(unit_of_work()):
         when = dt.datetime.fromisoformat(run["created_at"]).strftime("%d/%m/%Y %H:%M" if lang == "vi"
                                                                       else "%Y-%m-%d %H:%M")
-        options.append({"label": f"{t('run', lang)} {run['run_id']} — {run['scenario']} ({when})",
+        options.append({"label": f"{t('run', lang)} {run['run_id']} — {run_title(run, lang)} ({when})",
                         "value": run["run_id"]})
     return options
 

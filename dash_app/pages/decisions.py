@@ -15,7 +15,7 @@ from chainplan.decisions import DecisionRefused
 from chainplan.users import allowed
 from chainplan.wording import term, text
 from dash_app.auth import current_role, require, writes
-from dash_app.components import Column, dropdown, grid, header
+from dash_app.components import Column, dropdown, grid, header, run_title
 from dash_app.figures import format_number
 from dash_app.i18n import language, t
 from dash_app.state import unit_of_work
@@ -32,7 +32,7 @@ def _when(value: str, lang: str) -> str:
 
 def _run_rows(lang: str) -> list[dict[str, Any]]:
     return [{
-        "run": r["run_id"], "scenario": r["scenario"], "created_at": _when(r["created_at"], lang),
+        "run": r["run_id"], "scenario": run_title(r, lang), "created_at": _when(r["created_at"], lang),
         "run_by": r["created_by"], "status": term("status", r['status'], lang),
         "objective": None if r["objective"] is None else format_number(r["objective"], lang, 2),
         "funded_plans": r["funded_plans"], "data": r["dataset_fingerprint"][:12],

@@ -20,7 +20,17 @@ from chainplan.sweep import SweepRefused
 from chainplan.users import allowed
 from chainplan.wording import term
 from dash_app.auth import current_role, job_identity, require_in_job, writes
-from dash_app.components import Column, band_chart, chosen_scenario, dropdown, grid, header, scenario_options, table
+from dash_app.components import (
+    Column,
+    band_chart,
+    chosen_scenario,
+    dropdown,
+    grid,
+    header,
+    run_title,
+    scenario_options,
+    table,
+)
 from dash_app.figures import SIMPLE_CHART, frontier_figure, risk_bands, risk_rows
 from dash_app.forms import typed_number
 from dash_app.i18n import language, t
@@ -40,7 +50,7 @@ def _run_options(lang: str) -> list[dict[str, Any]]:
     options = []
     for run in services.runs_overview(unit_of_work()):
         status = term("status", run["status"], lang)
-        options.append({"label": f"{t('run', lang)} {run['run_id']} — {run['scenario']} ({status})",
+        options.append({"label": f"{t('run', lang)} {run['run_id']} — {run_title(run, lang)} ({status})",
                         "value": run["run_id"]})
     return options
 
@@ -124,16 +134,17 @@ def compute_frontier(set_progress: Callable[[str], None], _clicks: int | None, k
         scenario = services.scenario_for(unit_of_work(db_url), key or "", scenario_folder())
 
         def progress(done: int, total: int) -> None:
-            set_progress(t("frontier_progress", lang).format(done=done, total=total))
+            set_progress(t("frontier_progress", lang).format(done=format_number(done, lang, 0),
+                                                             total=format_number(total, lang, 0)))
 
         result = services.budget_frontier(unit_of_work(db_url), scenario, start=float(start) / 100,
                                           stop=float(stop) / 100, steps=int(steps), progress=progress)
     except (ScenarioError, SweepRefused) as exc:
         return dash.no_update, html.Span(str(exc), className="cp-error")
     minimums = {name: (bound or {}).get("min") for name, bound in scenario.targets.model_dump().items()}
+    done = t("frontier_done", lang).format(points=format_number(len(result.points), lang, 0))
     return {"points": result.points, "reachable_at": result.reachable_at, "minimums": minimums,
-            "scenario": scenario.name}, html.Span(t("frontier_done", lang).format(points=len(result.points)),
-                                                  id="frontier-done")
+            "scenario": scenario.name}, html.Span(done, id="frontier-done")
 
 
 @callback(Output("frontier-panel", "children"), Input(FRONTIER_STORE, "data"), State("frontier-lang", "data"))

@@ -7,7 +7,7 @@ from dash import html
 
 from chainplan import services
 from chainplan.allocation.wording import target_name
-from chainplan.money import format_money
+from chainplan.money import format_money, format_number
 from chainplan.wording import term
 from dash_app.components import Column, bar_chart, card, grid, header, table
 from dash_app.figures import star_bars, target_amount, tier_bars
@@ -35,9 +35,10 @@ def year_targets_section(lang: str, year: int | None) -> html.Div:
     """The year's targets: today, with the adopted decision, the target."""
     targets = services.year_targets(unit_of_work(), scenario_folder(), year)
     if targets.run_id is None:
-        intro = t("targets_no_decision", lang).format(year=targets.year, scenario=targets.scenario)
+        intro = t("targets_no_decision", lang).format(year=targets.year, scenario=targets.scenario_title(lang))
     else:
-        intro = t("targets_decision", lang).format(year=targets.year, run=targets.run_id, scenario=targets.scenario)
+        intro = t("targets_decision", lang).format(year=targets.year, run=targets.run_id,
+                                                   scenario=targets.scenario_title(lang))
     rows = []
     for row in targets.table.to_dict("records"):
         share = bool(row["is_share"])
@@ -69,10 +70,11 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
     if summary["counts"]["products"] == 0:
         return html.Div([top, html.P(t("empty", lang), id="overview-empty")])
     cards = html.Div([
-        card(t("districts", lang), str(summary["districts"]), "card-districts"),
-        card(t("organizations", lang), str(summary["counts"]["organizations"]), "card-organizations"),
-        card(t("products", lang), str(summary["counts"]["products"]), "card-products"),
-        card(t("plans", lang), str(summary["counts"]["plans"]), "card-plans"),
+        card(t("districts", lang), format_number(summary["districts"], lang, 0), "card-districts"),
+        card(t("organizations", lang), format_number(summary["counts"]["organizations"], lang, 0),
+             "card-organizations"),
+        card(t("products", lang), format_number(summary["counts"]["products"], lang, 0), "card-products"),
+        card(t("plans", lang), format_number(summary["counts"]["plans"], lang, 0), "card-plans"),
         card(t("budget", lang), format_money(summary["budget_available_vnd"], lang), "card-budget"),
         card(t("requested", lang), format_money(summary["requested_vnd"], lang), "card-requested"),
     ], className="cp-cards")

@@ -39,7 +39,7 @@ def _scenario_options(lang: str) -> list[dict[str, Any]]:
 
 
 def _state(status: str | None, lang: str) -> str:
-    return t(status, lang) if status else t("not_appraised", lang)
+    return term("appraisal_status", status, lang) if status else t("not_appraised", lang)
 
 
 def _rows(view: services.RegisterView, lang: str) -> tuple[list[Column], list[dict[str, Any]]]:
@@ -100,7 +100,7 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
             html.Label([t("stage", lang), dropdown(lang, [{"label": term("stage_level", s, lang), "value": s}
                                                           for s in APPRAISAL_STAGES], "district", "appraisal-stage",
                                                    clearable=False, disabled=off)], className="cp-field"),
-            html.Label([t("result", lang), dropdown(lang, [{"label": t(s, lang), "value": s}
+            html.Label([t("result", lang), dropdown(lang, [{"label": term("appraisal_status", s, lang), "value": s}
                                                            for s in APPRAISAL_STATUSES], "passed", "appraisal-status",
                                                     clearable=False, disabled=off)], className="cp-field"),
             # Text, read on the server: a browser's number field sends nothing for 150, and "no score" was stored.
@@ -174,7 +174,7 @@ def save(_clicks: int | None, plan: str | None, stage: str | None, status: str |
         refusal = html.Span(text(f"error.appraisal.{exc.code}", lang), className="cp-error", id="appraisal-refused")
         return refusal, dash.no_update
     saved = t("appraisal_saved", lang).format(plan=stored.plan_code, stage=term("stage_level", stored.stage, lang),
-                                              status=t(stored.status, lang))
+                                              status=term("appraisal_status", stored.status, lang))
     return html.Span(saved, id="appraisal-saved"), (version or 0) + 1
 
 

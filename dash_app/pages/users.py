@@ -9,7 +9,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
-from chainplan.users import ROLES, UserRefused, allowed
+from chainplan.money import format_number
+from chainplan.users import MIN_PASSWORD_LENGTH, ROLES, UserRefused, allowed
 from chainplan.wording import term
 from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header
@@ -90,6 +91,9 @@ def manage_users(_add: int | None, _change: int | None, name: str | None, role: 
             user = services.change_user(unit_of_work(), change_name or "", role=change_role,
                                         active="active" in (change_active or []))
             message = f"{t('user_changed', lang)}: {user.name}"
-    except UserRefused as exc:
-        return html.Span(str(exc), className="error cp-error"), dash.no_update
+    except UserRefused:
+        # The refusal carries only an English sentence: the page says what the form needs in its own words.
+        refused = "user_add_refused" if dash.ctx.triggered_id == "user-add" else "user_change_refused"
+        sentence = t(refused, lang).format(least=format_number(MIN_PASSWORD_LENGTH, lang, 0))
+        return html.Span(sentence, className="error cp-error", id="user-refused"), dash.no_update
     return message, _users_table(lang)

@@ -23,7 +23,8 @@ def render_comparison(view: ComparisonView, lang: str) -> html.Div:
     """The comparison of the runs ``view.run_ids`` (in that order), as :func:`services.comparison_view` gives it."""
     comparison, ids = view.comparison, view.run_ids
     run_label = {i: f"{t('run', lang)} {i}" for i in ids}
-    summary = [{**row, "status": display_name(str(row["status"]), lang)}
+    summary = [{**row, "status": display_name(str(row["status"]), lang),
+                "scenario": view.scenario_title(int(row["run_id"]), str(row["scenario"]), lang)}
                for row in comparison.runs.to_dict("records")]
     targets = [{"target": display_name(row["target"], lang), "share": row["target"] in SHARE_TARGETS,
                 "min": row["min"], "max": row["max"], **{f"run:{i}": v for i, v in row["achieved"].items()}}
@@ -73,4 +74,6 @@ def _summary_cell(key: str, row: dict[str, Any], lang: str) -> str:
         return f"{format_number(float(value) * 100, lang, 1)} %"
     if key in ("total_benefit", "gini"):
         return format_number(float(value), lang, 3 if key == "gini" else 2)
+    if key in ("funded_plans", "targets_met", "regions_funded"):
+        return format_number(int(value), lang, 0)
     return str(value)

@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from chainplan.io.pack import display_name
 from chainplan.money import format_money, format_number
+from chainplan.scenario import scenario_title
 from chainplan.wording import term
 from dash_app.components import Column, card, grid, table
 from dash_app.figures import target_amount
@@ -33,7 +34,8 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
         card(t("targets_met", lang), f"{met} / {len(view.targets)}", "result-targets-met"),
     ], className="cp-cards")
     when = stored.created_at.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M")
-    notes: list[Any] = [html.P(t("run_heading", lang).format(run=stored.id, scenario=stored.scenario_name,
+    scenario = scenario_title(stored.scenario, lang)
+    notes: list[Any] = [html.P(t("run_heading", lang).format(run=stored.id, scenario=scenario,
                                                              by=stored.created_by, at=when), id="result-heading")]
     if not view.same_data:
         notes.append(html.P(t("run_other_data", lang), className="cp-warning"))

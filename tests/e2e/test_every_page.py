@@ -86,7 +86,7 @@ def test_the_language_switch_keeps_what_was_just_chosen_on_the_page(page: Any, l
                            ".includes('scenario=file:equity.yaml')")
     page.click("#language-switch")
     page.wait_for_function("location.search.includes('lang=vi') && "
-                           "document.querySelector('#scenario-select').innerText.includes('equity')")
+                           "document.querySelector('#scenario-select').innerText.includes('Cân đối giữa các địa bàn')")
     page.goto(live_url + "/compare?lang=vi")
     page.wait_for_selector("#compare-empty")
     page.click("#compare-runs")

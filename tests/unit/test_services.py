@@ -129,3 +129,27 @@ def test_the_pages_views_come_from_the_services(fake_uow: FakeUnitOfWork) -> Non
                for row in compared.differing)  # names, not codes
     assert {row["target"] for row in compared.targets} and all(
         set(row["achieved"]) == {first, second} for row in compared.targets)
+
+
+def test_scenarios_are_offered_by_their_name_in_the_readers_language(fake_uow: FakeUnitOfWork) -> None:
+    from chainplan.scenario import load_scenario
+
+    services.load_demo(fake_uow)
+    files = {path.name: load_scenario(path) for path in SCENARIOS.glob("*.yaml")}
+    run = services.run_allocation(fake_uow, SCENARIOS / "concentrate.yaml").run_id
+    choices = {choice.key: choice for choice in services.scenario_choices(fake_uow, SCENARIOS)}
+    for name, scenario in files.items():
+        choice = choices[f"file:{name}"]
+        assert (choice.title("vi"), choice.title("en")) == (scenario.title("vi"), name.removesuffix(".yaml"))
+    assert choices[f"run:{run}"].title("vi") == files["concentrate.yaml"].name_vi != "concentrate"
+    assert choices[f"run:{run}"].title("en") == "concentrate"
+    [row] = services.runs_overview(fake_uow)
+    assert row["scenario_vi"] == files["concentrate.yaml"].name_vi
+    targets = services.year_targets(fake_uow, SCENARIOS, 2040)  # no decision: the seed document's targets
+    assert targets.scenario_title("vi") == files["baseline-2020.yaml"].name_vi
+    assert targets.scenario_title("en") == "baseline-2020"
+    other = services.run_allocation(fake_uow, SCENARIOS / "equity.yaml").run_id
+    assert run is not None and other is not None
+    view = services.comparison_view(fake_uow, [run, other])
+    assert view.scenario_title(other, "equity", "vi") == files["equity.yaml"].name_vi
+    assert view.scenario_title(other, "equity", "en") == "equity"
