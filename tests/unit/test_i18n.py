@@ -19,7 +19,8 @@ LITERAL_TERM = re.compile(r"""\bterm\(\s*["']([a-z0-9_]+)["']\s*,\s*["']([a-z0-9
 FAMILY_TERM = re.compile(r"""\bterms?\(\s*["']([a-z0-9_]+)["']""")
 LITERAL_TEXT = re.compile(r"""\btext\(\s*["']([a-z0-9_.]+)["']""")
 PREFIX_TEXT = re.compile(r"""\btext\(\s*f["']([a-z0-9_.]+)\{""")
-ERROR_CODE = re.compile(r"""Error\(\s*["']([a-z0-9_]+\.[a-z0-9_.]+)["']|Refused\(\s*["']([a-z0-9_]+\.[a-z0-9_.]+)["']""")
+ERROR_CODE = re.compile(r"""Error\(\s*["']([a-z0-9_]+\.[a-z0-9_.]+)["']|"""
+                        r"""Refused\(\s*["']([a-z0-9_]+\.[a-z0-9_.]+)["']""")
 
 
 def _source(path: Path) -> str:
