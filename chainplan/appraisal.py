@@ -11,6 +11,8 @@ Examples
 >>> plan = data.plans["code"].iloc[0]
 >>> check_appraisal(data, Appraisal(plan, "district", "passed", 71.5, None, "lan")).score
 71.5
+>>> check_appraisal(data, Appraisal(plan, "district", "passed", "72,5", None, "lan")).score
+72.5
 >>> check_appraisal(data, Appraisal(plan, "district", "passed", 120, None, "lan"))
 Traceback (most recent call last):
 ...
@@ -28,16 +30,20 @@ from chainplan.errors import ChainplanError
 from chainplan.io.cells import control_character
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.wording import Ref
+from chainplan.wording.numbers import DecimalError, parse_decimal
 
 __all__ = ["Appraisal", "AppraisalRefused", "apply_appraisal", "check_appraisal"]
 
 
 @dataclass(frozen=True)
 class Appraisal:
+    """One appraisal as a person gave it; ``score`` may be the text typed in a form (``72,5`` or ``72.5``), which
+    :func:`check_appraisal` reads: the appraisal it returns has the score as a number, or none."""
+
     plan_code: str
     stage: str
     status: str
-    score: float | None
+    score: float | str | None
     appraised_on: dt.date | None
     appraiser: str
     note: str = ""
@@ -65,9 +71,7 @@ def check_appraisal(dataset: Dataset, appraisal: Appraisal, *, today: dt.date | 
         raise AppraisalRefused("error.appraisal.unknown_stage", field="stage")
     if appraisal.status not in APPRAISAL_STATUSES:
         raise AppraisalRefused("error.appraisal.unknown_status", field="status")
-    score = appraisal.score
-    if score is not None and not 0 <= float(score) <= 100:
-        raise AppraisalRefused("error.appraisal.score_range", field="score")
+    score = _score(appraisal.score)
     when = appraisal.appraised_on or today
     if when > today:
         raise AppraisalRefused("error.appraisal.future_date", field="appraised_on", date=when)
@@ -82,8 +86,21 @@ def check_appraisal(dataset: Dataset, appraisal: Appraisal, *, today: dt.date | 
         district = rows[(rows["plan_code"] == code) & (rows["stage"] == "district")]["status"]
         if not (district == "passed").any():
             raise AppraisalRefused("error.appraisal.district_first", field="stage")
-    return replace(appraisal, plan_code=code, score=None if score is None else float(score), appraised_on=when,
-                   appraiser=name, note=note)
+    return replace(appraisal, plan_code=code, score=score, appraised_on=when, appraiser=name, note=note)
+
+
+def _score(given: float | str | None) -> float | None:
+    """The score as a number from 0 to 100 (text as a person types it; blank is no score), or a refusal: a score
+    that cannot be read is never stored as no score."""
+    if given is None or (isinstance(given, str) and not given.strip()):
+        return None
+    try:
+        score = parse_decimal(given)
+    except DecimalError:
+        raise AppraisalRefused("error.appraisal.score_range", field="score") from None
+    if not 0 <= score <= 100:
+        raise AppraisalRefused("error.appraisal.score_range", field="score")
+    return score
 
 
 def apply_appraisal(dataset: Dataset, appraisal: Appraisal) -> Dataset:

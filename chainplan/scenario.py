@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +33,7 @@ from chainplan.dataset import InputProblem, problems_message
 from chainplan.errors import ChainplanError, exact_number
 from chainplan.money import MoneyError, parse_vnd
 from chainplan.wording import Joined, Money, NameBook, Ref
+from chainplan.wording.numbers import DecimalError, parse_decimal
 
 __all__ = [
     "TARGET_NAMES",
@@ -43,6 +45,7 @@ __all__ = [
     "Weights",
     "load_scenario",
     "scenario_from_mapping",
+    "scenario_title",
     "scenario_with_changes",
 ]
 
@@ -213,6 +216,18 @@ class Scenario(_Strict):
         return self
 
 
+def scenario_title(scenario: Mapping[str, Any], lang: str) -> str:
+    """The name in ``lang`` of a scenario kept as a mapping (a stored run's), as :meth:`Scenario.title` gives it.
+
+    Examples
+    --------
+    >>> scenario_title({"name": "equity", "name_vi": "Công bằng vùng"}, "vi"), scenario_title({"name": "x"}, "vi")
+    ('Công bằng vùng', 'x')
+    """
+    name, name_vi = str(scenario.get("name") or ""), str(scenario.get("name_vi") or "")
+    return name_vi if lang == "vi" and name_vi else name
+
+
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
@@ -282,6 +297,61 @@ def _read_money(document: dict[str, Any], source: str, problems: list[InputProbl
                                              key=f"budget_lines.{code}", params=exc.params))
         money["budget_lines"] = read_lines
     return money
+
+
+#: Keys whose values are decimals; ``weights.*`` and ``targets.*.min``/``max`` are decimals too.
+NUMBER_KEYS = ("budget_scale", "max_plans_per_region", "min_region_share", "max_region_share", "shortfall_penalty",
+               "confidence", "time_limit_s", "mip_gap")
+
+
+def _decimal(value: object, key: str, source: str, problems: list[InputProblem]) -> object:
+    """Text read as a decimal (``0,93`` and ``0.93`` alike; blank is no value); anything else as it is, for the
+    schema to check. Text that is not a number is added to ``problems`` with its key and the text as written."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    try:
+        return parse_decimal(value)
+    except DecimalError:
+        problems.append(InputProblem(None, None, None, value, "error.value.not_a_number", source, key=key))
+        return _NOT_A_NUMBER
+
+
+#: Marks a value :func:`_decimal` refused (already a problem): the key is left out of what the schema checks.
+_NOT_A_NUMBER = object()
+
+
+def _read_numbers(document: dict[str, Any], source: str, problems: list[InputProblem]) -> dict[str, Any]:
+    """The document with the text of its decimal keys read as numbers, as a person types them in a form.
+
+    A form sends what was typed, not what a browser made of it: ``0,93`` is 0.93 (never 93), and ``2,5`` plans per
+    region stays 2.5 for the schema to refuse (a browser would have sent nothing, and the cap would be gone).
+    """
+    read = dict(document)
+    for key in NUMBER_KEYS:
+        if key in read:
+            read[key] = _decimal(read[key], key, source, problems)
+    for group in ("weights", "targets"):
+        if isinstance(read.get(group), dict):
+            read[group] = dict(read[group])
+    weights = read.get("weights")
+    if isinstance(weights, dict):
+        for name in list(weights):
+            weights[name] = _decimal(weights[name], f"weights.{name}", source, problems)
+    targets = read.get("targets")
+    if isinstance(targets, dict):
+        for name, bound in list(targets.items()):
+            if isinstance(bound, dict):
+                targets[name] = {end: _decimal(value, f"targets.{name}.{end}", source, problems)
+                                 for end, value in bound.items()}
+    return _without(read, _NOT_A_NUMBER)
+
+
+def _without(document: dict[str, Any], marker: object) -> dict[str, Any]:
+    """``document`` without the keys whose value is ``marker``, at every depth."""
+    return {key: _without(value, marker) if isinstance(value, dict) else value for key, value in document.items()
+            if value is not marker}
 
 
 def _plain_value(value: object) -> object:
@@ -414,8 +484,9 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 def scenario_with_changes(base: Scenario, changes: dict[str, Any], source: str = "form") -> Scenario:
     """``base`` with ``changes`` merged in (nested keys merge; ``None`` in a target removes that target).
 
-    Money keys are read as in a file (``"300.000"`` is 300,000 VND); every problem is reported at once, each with
-    its key path, as for a file.
+    Money keys are read as in a file (``"300.000"`` is 300,000 VND); decimal keys given as text are read as a person
+    types them (``"0,93"`` and ``"0.93"`` are both 0.93; blank is no value); every problem is reported at once, each
+    with its key path and the text as written, as for a file.
 
     Examples
     --------
@@ -423,14 +494,16 @@ def scenario_with_changes(base: Scenario, changes: dict[str, Any], source: str =
     >>> changed = scenario_with_changes(base, {"min_grant_vnd": "300.000", "weights": {"e_stamp": 4}})
     >>> changed.min_grant_vnd, changed.weights.e_stamp, changed.weights.new_product
     (300000, 4.0, 10.0)
-    >>> scenario_with_changes(base, {"budget_scale": -1, "min_grant_vnd": "lots"})
+    >>> scenario_with_changes(base, {"budget_scale": "0,93", "max_plans_per_region": "4"}).budget_scale
+    0.93
+    >>> scenario_with_changes(base, {"budget_scale": -1, "min_grant_vnd": "lots", "max_plans_per_region": "2,5"})
     Traceback (most recent call last):
     ...
-    chainplan.scenario.ScenarioError: 2 problem(s) in the scenario:
+    chainplan.scenario.ScenarioError: 3 problem(s) in the scenario:
     ...
     """
     money_problems: list[InputProblem] = []
-    changes = _read_money(dict(changes), source, money_problems)
+    changes = _read_numbers(_read_money(dict(changes), source, money_problems), source, money_problems)
     document = _merge(_own_titles(base.model_dump(exclude={"extends"}), changes), changes)
     targets = document.get("targets")
     if isinstance(targets, dict):

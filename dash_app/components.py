@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -17,27 +16,28 @@ from chainplan.scenario import ScenarioError
 from chainplan.wording import term
 from dash_app.i18n import grid_locale, t
 from dash_app.state import scenario_folder, unit_of_work
+from dash_app.urlstate import language_switch
 
-__all__ = ["Column", "band_chart", "bar_chart", "card", "chosen_scenario", "dropdown", "grid", "header",
+__all__ = ["Column", "band_chart", "bar_chart", "card", "chosen_scenario", "dropdown", "grid", "header", "run_title",
            "scenario_options", "scenario_problems", "table"]
 
 PAGES = (("/", "overview"), ("/chains", "chains"), ("/plans", "plans"), ("/allocation", "allocation"),
          ("/compare", "compare"), ("/frontier", "frontier"), ("/decisions", "decisions"), ("/users", "users"))
 
 
-def header(lang: str, path: str, query: Mapping[str, str] | None = None) -> html.Header:
-    """Navigation, who is signed in, and the language switch, which keeps the page's ``query`` (its selection)."""
-    other = "en" if lang == "vi" else "vi"
+def header(lang: str, path: str, query: Mapping[str, object] | None = None) -> html.Header:
+    """Navigation, who is signed in, and the language switch (``#language-switch``), which keeps the page's
+    ``query`` (its selection; a page's callbacks keep it up to date with :func:`dash_app.urlstate.url_state`)."""
     links = [dcc.Link(t(key, lang), href=f"{href}?lang={lang}", id=f"nav-{key}",
                       style={"marginRight": "1rem", "fontWeight": 700 if href == path else 400})
              for href, key in PAGES]
-    switch = f"{path}?" + urlencode({"lang": other, **(query or {})})
+    switch = language_switch(path, lang, **(query or {}))
     from flask_login import current_user
 
     who: list[object] = []
     if current_user.is_authenticated:
         who = [html.Span(f"{t('signed_in_as', lang)} {current_user.id} ({term('user_role', current_user.role, lang)})",
-                         id="signed-in-user", style={"marginRight": "1rem", "color": "#555"}),
+                         id="signed-in-user", className="cp-muted", style={"marginRight": "1rem"}),
                html.A(t("sign_out", lang), href=f"/logout?lang={lang}", id="sign-out",
                       style={"marginRight": "1rem"})]
     return html.Header([
@@ -130,10 +130,16 @@ def scenario_options(lang: str) -> list[dict[str, Any]]:
     """The scenarios a planner can start from: the shipped files, then every stored run's scenario."""
     options = []
     for choice in services.scenario_choices(unit_of_work(), scenario_folder()):
-        label = (f"{choice.name} ({t('scenario_file', lang)})" if choice.run_id is None
-                 else f"{t('run', lang)} {choice.run_id} — {choice.name}")
+        label = (f"{choice.title(lang)} ({t('scenario_file', lang)})" if choice.run_id is None
+                 else f"{t('run', lang)} {choice.run_id} — {choice.title(lang)}")
         options.append({"label": label, "value": choice.key})
     return options
+
+
+def run_title(run: Mapping[str, Any], lang: str) -> str:
+    """A run's scenario as a person reads it in ``lang`` (a row of :func:`chainplan.services.runs_overview`): its
+    Vietnamese name where it has one."""
+    return str(run.get("scenario_vi") or run["scenario"]) if lang == "vi" else str(run["scenario"])
 
 
 #: The scenario a page starts from when the URL names none: the seed document's.

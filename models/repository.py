@@ -145,7 +145,7 @@ class SqlAlchemyRepository:
                                position=0 if last is None else int(last) + 1)
             self.session.add(row)
         row.status = appraisal.status
-        row.score = appraisal.score
+        row.score = None if appraisal.score is None else float(appraisal.score)  # checked: a number by now
         row.appraised_on = appraisal.appraised_on
         row.appraiser = appraisal.appraiser
         row.note = appraisal.note

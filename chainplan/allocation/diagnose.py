@@ -21,7 +21,8 @@ from chainplan.allocation.data import AllocationInput
 from chainplan.allocation.model import VND_UNIT, AllocationModel, build_model, cut_broken_chance_rows
 from chainplan.allocation.solve import Deadline, SolveOutcome, relaxation_rounds, solve_model, solve_verified
 from chainplan.allocation.targets import TOLERANCE
-from chainplan.allocation.wording import LANGS, diagnosis_sentence
+from chainplan.allocation.wording import LANGS, diagnosis_sentence, target_name
+from chainplan.wording import Money, Number, Share, text
 
 __all__ = ["CONFIDENCE_STEP", "diagnose_infeasibility", "highest_feasible_confidence"]
 
@@ -30,23 +31,27 @@ _MINIMUM_SLACK = 1e-6
 CONFIDENCE_STEP = 0.005
 
 
-def _sentence(rule: str, subject: str, amount: float, inp: AllocationInput) -> str:
+def _sentence(rule: str, subject: str, amount: float, inp: AllocationInput, lang: str) -> str:
+    """How far one rule must move, in ``lang`` (targets by their codes in English, as the scenario file writes
+    them, and by name in Vietnamese)."""
     targets = dict(inp.scenario.targets.items())
+    target = target_name(subject, lang) if lang == "vi" else subject
     if rule == "target_min":
         bound = targets[subject].min or 0.0
         if subject == "e_stamp_share":
-            return (f"Target {subject} (min {bound:.0%}) cannot be met: {amount:.2f} more stamped products rated 3★+ "
-                    "would be needed; lower the share or fund stamping plans.")
-        return f"Target {subject} (min {bound:g}) can reach at most {bound - amount:.2f}: lower it by {amount:.2f}."
+            return text("diagnosis.target_min_share", lang, target=target, bound=Share(bound, 0),
+                        amount=Number(amount, 2))
+        return text("diagnosis.target_min", lang, target=target, bound=Number(bound, 6),
+                    reach=Number(bound - amount, 2), amount=Number(amount, 2))
     if rule == "target_max":
-        bound = targets[subject].max or 0.0
-        return f"Target {subject} (max {bound:g}) would have to rise by {amount:.2f}."
+        return text("diagnosis.target_max", lang, target=target, bound=Number(targets[subject].max or 0.0, 6),
+                    amount=Number(amount, 2))
     if rule == "budget_line":
-        return f"Budget line {subject} would need {round(amount):,} VND more.".replace(",", ".")
+        return text("diagnosis.budget_line", lang, line=subject, amount=Money(round(amount)))
     if rule == "max_plans_per_region":
-        return f"Region {subject} would need {amount:.0f} more funded plan(s) than max_plans_per_region allows."
+        return text("diagnosis.max_plans_per_region", lang, region=subject, count=Number(amount, 0))
     if rule in ("min_region_share", "max_region_share"):
-        return f"The {rule.replace('_', ' ')} rule for region {subject} would have to move by {round(amount):,} VND."
+        return text(f"diagnosis.{rule}", lang, region=subject, amount=Money(round(amount)))
     return f"{rule} {subject}: {amount:g}"
 
 
@@ -145,7 +150,8 @@ def diagnose_infeasibility(inp: AllocationInput, *, solver: str, time_limit_s: f
     outcome = _solve_elastic(model, solver, deadline)
     if outcome.status not in ("optimal", "feasible", "time_limit") or outcome.objective is None:
         return [{"rule": "unknown", "subject": "", "amount": None, "unit": "",
-                 "explanation": f"the diagnosis model could not be solved either ({outcome.message})"}]
+                 "explanation": text("diagnosis.unsolvable", "en", message=outcome.message),
+                 "explanation_vi": text("diagnosis.unsolvable", "vi", message=outcome.message)}]
     funded = outcome.funded
     chance = {(entry.row.target, entry.row.kind): entry.row for entry in model.chance}
     found = []
@@ -162,7 +168,8 @@ def diagnose_infeasibility(inp: AllocationInput, *, solver: str, time_limit_s: f
                 found.append(_chance_entry(slack.rule, slack.subject, amount, inp))
             else:
                 found.append({"rule": slack.rule, "subject": slack.subject, "amount": amount, "unit": slack.unit,
-                              "explanation": _sentence(slack.rule, slack.subject, amount, inp)})
+                              "explanation": _sentence(slack.rule, slack.subject, amount, inp, "en"),
+                              "explanation_vi": _sentence(slack.rule, slack.subject, amount, inp, "vi")})
     if model.chance:
         found.append(_confidence_entry(inp, solver, deadline, model.pool))
     return found

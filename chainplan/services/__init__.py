@@ -8,13 +8,25 @@ re-exports every one of them, so callers write ``from chainplan import services`
 from __future__ import annotations
 
 from chainplan.services._common import OutputNotWritable, check_writable, json_document
-from chainplan.services.analysis import budget_frontier, compare, run_risk, weight_sensitivity
-from chainplan.services.chains import ChainView, chain_gaps, chain_trace, chain_view, gap_candidates, indicators
+from chainplan.services.analysis import budget_frontier, compare, comparison_view, run_risk, weight_sensitivity
+from chainplan.services.chains import (
+    ChainCatalogue,
+    ChainView,
+    chain_catalogue,
+    chain_gaps,
+    chain_trace,
+    chain_view,
+    gap_candidates,
+    indicators,
+)
 from chainplan.services.data import (
+    MAX_UPLOAD_BYTES,
+    ImportRefused,
     ImportReport,
     dataset_summary,
     export_dataset,
     import_dataset,
+    import_upload,
     load_dataset,
     load_demo,
     make_template,
@@ -24,10 +36,13 @@ from chainplan.services.data import (
 # Not a use case: the tests store hand-made datasets with it, as they did when the services were one module.
 from chainplan.services.data import _replace as _replace
 from chainplan.services.plans import (
+    RegisterView,
     ScenarioChoice,
     YearTargets,
+    plan_choices,
     plans_register,
     record_appraisal,
+    register_view,
     scenario_choices,
     scenario_for,
     year_targets,
@@ -46,10 +61,14 @@ from chainplan.services.runs import (
 from chainplan.services.users import add_user, authenticate, change_user, ensure_demo_admin, list_users
 
 __all__ = [
+    "MAX_UPLOAD_BYTES",
     "AllocationRun",
+    "ChainCatalogue",
     "ChainView",
+    "ImportRefused",
     "ImportReport",
     "OutputNotWritable",
+    "RegisterView",
     "ScenarioChoice",
     "YearTargets",
     "add_user",
@@ -58,25 +77,30 @@ __all__ = [
     "audit_log",
     "authenticate",
     "budget_frontier",
+    "chain_catalogue",
     "chain_gaps",
     "chain_trace",
     "chain_view",
     "change_user",
     "check_writable",
     "compare",
+    "comparison_view",
     "dataset_summary",
     "ensure_demo_admin",
     "export_dataset",
     "gap_candidates",
     "import_dataset",
+    "import_upload",
     "indicators",
     "json_document",
     "list_users",
     "load_dataset",
     "load_demo",
     "make_template",
+    "plan_choices",
     "plans_register",
     "record_appraisal",
+    "register_view",
     "run_allocation",
     "run_document",
     "run_risk",

@@ -6,11 +6,14 @@ import os
 from typing import Any
 
 from chainplan.compare import CompareRefused, Comparison, compare_runs
+from chainplan.compareview import ComparisonView
+from chainplan.compareview import comparison_view as _comparison_view
 from chainplan.decisions import UnknownRun
 from chainplan.io.pack import LANGUAGES, write_pack_report, write_pack_workbook
 from chainplan.names import name_book
 from chainplan.ports import UnitOfWork
 from chainplan.risk import RiskRefused, simulate, target_bounds
+from chainplan.runview import names_of
 from chainplan.scenario import Scenario, load_scenario
 from chainplan.services._common import check_writable
 from chainplan.services.data import load_dataset
@@ -21,6 +24,7 @@ from chainplan.wording import Joined
 __all__ = [
     "budget_frontier",
     "compare",
+    "comparison_view",
     "run_risk",
     "weight_sensitivity",
 ]
@@ -59,6 +63,16 @@ def compare(
     if report is not None:
         write_pack_report(comparison, report, lang=lang, names=names)
     return comparison
+
+
+def comparison_view(uow: UnitOfWork, run_ids: list[int]) -> ComparisonView:
+    """2 to 5 stored runs compared, with the names of the data stored now, as tables by item (the compare page).
+
+    Raises as :func:`compare`.
+    """
+    comparison = compare(uow, run_ids)
+    scenario_vi = {run_id: str(stored_run(uow, run_id).scenario.get("name_vi") or "") for run_id in run_ids}
+    return _comparison_view(comparison, names_of(load_dataset(uow)), run_ids, scenario_vi)
 
 
 def budget_frontier(

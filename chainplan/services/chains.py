@@ -16,11 +16,14 @@ from chainplan.chains import (
     linkage_candidates,
     trace_product,
 )
+from chainplan.dataset import Dataset, region_at_level
 from chainplan.ports import UnitOfWork
 from chainplan.services.data import load_dataset
 
 __all__ = [
+    "ChainCatalogue",
     "ChainView",
+    "chain_catalogue",
     "chain_gaps",
     "chain_trace",
     "chain_view",
@@ -33,18 +36,53 @@ def _network(uow: UnitOfWork) -> ChainNetwork:
     return ChainNetwork.from_dataset(load_dataset(uow))
 
 
+def _product_districts(dataset: Dataset) -> dict[str, str]:
+    """Each product's district (or town): its region's district, else its own region (a province-level product)."""
+    to_district = region_at_level(dataset.regions, "district")
+    return {str(code): str(to_district.get(region) or region)
+            for code, region in zip(dataset.products["code"], dataset.products["region_code"], strict=True)}
+
+
 def chain_gaps(
-    uow: UnitOfWork, *, product: str | None = None, tier: str | None = None, concentration_threshold: float = 0.7
+    uow: UnitOfWork, *, product: str | None = None, tier: str | None = None, region: str | None = None,
+    concentration_threshold: float = 0.7,
 ) -> list[Gap]:
-    """The gap report, for one product, one tier or every product.
+    """The gap report, for one product, one tier or every product; ``region`` keeps the products of one district
+    (or town), in product order.
 
     Raises :class:`~chainplan.chains.UnknownProduct` for a product code that is not stored.
     """
-    network = _network(uow)
+    dataset = load_dataset(uow)
+    network = ChainNetwork.from_dataset(dataset)
     if product is not None and product not in network.products:
         raise UnknownProduct(product)
-    return gap_report(network, products=[product] if product else None, tier=tier,
-                      concentration_threshold=concentration_threshold)
+    products = [product] if product else None
+    if region:
+        district = _product_districts(dataset)
+        products = [code for code in (products or network.product_codes(tier)) if district.get(code) == region]
+    return gap_report(network, products=products, tier=tier, concentration_threshold=concentration_threshold)
+
+
+@dataclass(frozen=True)
+class ChainCatalogue:
+    """What the chain page offers to choose from: every product with its name, tier and district (``code``,
+    ``name``, ``tier``, ``region``), and the districts by name (``value``, ``label``)."""
+
+    products: list[dict[str, str]]
+    districts: list[dict[str, str]]
+
+
+def chain_catalogue(uow: UnitOfWork) -> ChainCatalogue:
+    """Every product with its tier and district (or town), and the districts sorted by name."""
+    dataset = load_dataset(uow)
+    district = _product_districts(dataset)
+    products = [{"code": str(code), "name": str(name), "tier": str(tier), "region": district[str(code)]}
+                for code, name, tier in zip(dataset.products["code"], dataset.products["name"],
+                                            dataset.products["chain_tier"], strict=True)]
+    rows = dataset.regions[dataset.regions["level"] == "district"]
+    districts = [{"label": str(name), "value": str(code)}
+                 for code, name in sorted(zip(rows["code"], rows["name"], strict=True), key=lambda pair: pair[1])]
+    return ChainCatalogue(products, districts)
 
 
 @dataclass(frozen=True)

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import io
 import os
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
+from chainplan.errors import ChainplanError
 from chainplan.io import read_input, write_dataset, write_template
 from chainplan.ports import UnitOfWork
 from chainplan.summary import summarize
 
 __all__ = [
+    "MAX_UPLOAD_BYTES",
+    "ImportRefused",
     "ImportReport",
     "dataset_summary",
     "export_dataset",
     "import_dataset",
+    "import_upload",
     "load_dataset",
     "load_demo",
     "make_template",
@@ -58,6 +65,60 @@ def import_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> ImportRepor
     """
     read = read_input(path)
     return _replace(uow, read.dataset, str(path), tuple(read.warnings))
+
+
+#: The largest workbook an upload may be (the importer has its own ceilings on rows and values).
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: The content types of a workbook's main part (``[Content_Types].xml``): what openpyxl opens.
+_WORKBOOK_TYPES = (b"spreadsheetml.sheet.main+xml", b"spreadsheetml.template.main+xml",
+                   b"ms-excel.sheet.macroEnabled.main+xml", b"ms-excel.template.macroEnabled.main+xml")
+
+
+class ImportRefused(ChainplanError, ValueError):
+    """An upload that is not an Excel workbook at all (by its name, its size or its content); nothing is read."""
+
+
+def _is_workbook(payload: bytes) -> bool:
+    """Whether ``payload`` is an Office Open XML workbook: a zip whose content types name a workbook part."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            types = archive.read("[Content_Types].xml")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, NotImplementedError):
+        return False
+    return any(kind in types for kind in _WORKBOOK_TYPES)
+
+
+def import_upload(uow: UnitOfWork, filename: str, payload: bytes) -> ImportReport:
+    """Check and store an uploaded workbook (the bytes a person sent, under the name they gave it).
+
+    The file must be called ``*.xlsx``, be at most :data:`MAX_UPLOAD_BYTES` and be a workbook inside (a text file
+    renamed ``.xlsx`` is not); otherwise :class:`ImportRefused` says which, by the file's name, and nothing is
+    read. Then as :func:`import_dataset`: every problem at once (:class:`~chainplan.dataset.DatasetError`) and
+    nothing written, or the dataset replaced as a whole.
+
+    Examples
+    --------
+    >>> import_upload(None, "notes.txt", b"plan KH001")
+    Traceback (most recent call last):
+    ...
+    chainplan.services.data.ImportRefused: notes.txt: only .xlsx workbooks are accepted.
+    >>> try:
+    ...     import_upload(None, "ke-hoach.xlsx", b"plan KH001")
+    ... except ImportRefused as refused:
+    ...     print(refused.code)
+    error.import.not_workbook
+    """
+    name = Path(filename or "").name or "upload.xlsx"
+    if not name.lower().endswith(".xlsx"):
+        raise ImportRefused("error.import.not_xlsx", name=name)
+    if len(payload) > MAX_UPLOAD_BYTES:
+        raise ImportRefused("error.import.too_large", name=name, most=MAX_UPLOAD_BYTES // (1024 * 1024))
+    if not _is_workbook(payload):
+        raise ImportRefused("error.import.not_workbook", name=name)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(payload)
+        return import_dataset(path, uow)
 
 
 def load_demo(uow: UnitOfWork) -> ImportReport:

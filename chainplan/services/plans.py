@@ -19,10 +19,13 @@ from chainplan.services.runs import runs_overview, stored_run
 from chainplan.yeartargets import year_targets as target_table
 
 __all__ = [
+    "RegisterView",
     "ScenarioChoice",
     "YearTargets",
+    "plan_choices",
     "plans_register",
     "record_appraisal",
+    "register_view",
     "scenario_choices",
     "scenario_for",
     "year_targets",
@@ -47,22 +50,69 @@ def plans_register(uow: UnitOfWork, scenario: Scenario, *, lang: str = "en") -> 
 
 
 @dataclass(frozen=True)
+class RegisterView:
+    """The plan register under a scenario (:func:`~chainplan.register.plan_register`), the budget lines' names by
+    code, and how many plans the scenario could fund."""
+
+    register: Any
+    line_names: dict[str, str]
+    eligible: int
+
+
+def register_view(uow: UnitOfWork, key: str | None, folder: str | os.PathLike[str] | None, *,
+                  lang: str = "en") -> RegisterView:
+    """The register under the scenario ``key`` names (:func:`scenario_for`; none: the default rules), read once.
+
+    Raises :class:`~chainplan.scenario.ScenarioError` for a scenario that cannot be read.
+    """
+    scenario = scenario_for(uow, key, folder) if key else Scenario(name="default")
+    dataset = load_dataset(uow)
+    register = plan_register(dataset, scenario, lang=lang)
+    names = {str(code): str(name) for code, name in zip(dataset.budget_lines["code"], dataset.budget_lines["name"],
+                                                         strict=True)}
+    return RegisterView(register, names, int(register["eligible"].sum()))
+
+
+def plan_choices(uow: UnitOfWork) -> list[tuple[str, str]]:
+    """Every plan's code and its product's name, in the order of the ``plans`` sheet (a form's list of plans)."""
+    data = load_dataset(uow)
+    products = data.products.set_index("code")["name"].to_dict()
+    return [(str(code), str(products.get(product, product)))
+            for code, product in zip(data.plans["code"], data.plans["product_code"], strict=True)]
+
+
+@dataclass(frozen=True)
 class ScenarioChoice:
-    """A scenario a planner can start from: a shipped file (``file:NAME.yaml``) or a stored run's (``run:ID``)."""
+    """A scenario a planner can start from: a shipped file (``file:NAME.yaml``) or a stored run's (``run:ID``);
+    ``name_vi`` is its Vietnamese name (blank when it has none)."""
 
     key: str
     name: str
     run_id: int | None = None
     created_at: str | None = None
+    name_vi: str = ""
+
+    def title(self, lang: str) -> str:
+        """The name a person reads in ``lang``: the Vietnamese one where it exists."""
+        return self.name_vi if lang == "vi" and self.name_vi else self.name
+
+
+def _file_choice(path: Path) -> ScenarioChoice:
+    try:
+        name_vi = load_scenario(path).name_vi
+    except ScenarioError:  # listed all the same: choosing it shows its problems
+        name_vi = ""
+    return ScenarioChoice(f"file:{path.name}", path.stem, name_vi=name_vi)
 
 
 def scenario_choices(uow: UnitOfWork, folder: str | os.PathLike[str] | None) -> list[ScenarioChoice]:
     """The scenario files in ``folder`` (by file name), then every stored run's scenario, newest first."""
     choices = []
     if folder is not None and Path(folder).is_dir():
-        choices = [ScenarioChoice(f"file:{path.name}", path.stem) for path in sorted(Path(folder).glob("*.yaml"))]
+        choices = [_file_choice(path) for path in sorted(Path(folder).glob("*.yaml"))]
     for run in runs_overview(uow):
-        choices.append(ScenarioChoice(f"run:{run['run_id']}", run["scenario"], run["run_id"], run["created_at"]))
+        choices.append(ScenarioChoice(f"run:{run['run_id']}", run["scenario"], run["run_id"], run["created_at"],
+                                      run["scenario_vi"]))
     return choices
 
 
@@ -96,6 +146,11 @@ class YearTargets:
     run_id: int | None
     scenario: str
     table: Any
+    scenario_vi: str = ""
+
+    def scenario_title(self, lang: str) -> str:
+        """The scenario's name in ``lang``: the Vietnamese one where it exists."""
+        return self.scenario_vi if lang == "vi" and self.scenario_vi else self.scenario
 
 
 def year_targets(uow: UnitOfWork, folder: str | os.PathLike[str] | None, year: int | None = None) -> YearTargets:
@@ -117,5 +172,5 @@ def year_targets(uow: UnitOfWork, folder: str | os.PathLike[str] | None, year: i
     else:
         scenario = Scenario(name="none")
     table = target_table(load_dataset(uow), scenario, document)
-    return YearTargets(chosen, run_id, scenario.name, table)
+    return YearTargets(chosen, run_id, scenario.name, table, scenario.name_vi)
 

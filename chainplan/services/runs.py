@@ -124,7 +124,8 @@ def run_document(run: StoredRun) -> dict[str, Any]:
 
 def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every run, newest first: ``run_id, scenario, year, created_at, status, objective, dataset_fingerprint,
-    decision, decisions`` (DATA_FORMAT.md), and for the pages ``scenario_title`` (``{lang: title}``), ``method``,
+    decision, decisions`` (DATA_FORMAT.md), and for the pages ``scenario_vi`` (the Vietnamese name or blank),
+    ``method``,
     ``created_by`` and ``funded_plans`` (a count).
 
     ``decisions`` lists the run's standing per year, oldest year first; ``decision`` sums it up: ``adopted`` when
@@ -140,11 +141,11 @@ def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
         decisions = [{"year": year, "state": state} for year, state in sorted(years.items())]
         decision = overall_state(years) if years else None
         year = r.scenario.get("year")
-        titles = {"en": r.scenario_name, "vi": r.scenario.get("name_vi") or r.scenario_name}
-        rows.append({"run_id": r.id, "scenario": r.scenario_name, "year": year if isinstance(year, int) else None,
+        rows.append({"run_id": r.id, "scenario": r.scenario_name, "scenario_vi": str(r.scenario.get("name_vi") or ""),
+                     "year": year if isinstance(year, int) else None,
                      "created_at": r.created_at.isoformat(timespec="seconds"), "status": r.status,
                      "objective": r.objective, "dataset_fingerprint": r.dataset_fingerprint, "decision": decision,
-                     "decisions": decisions, "scenario_title": titles, "method": r.method,
+                     "decisions": decisions, "method": r.method,
                      "created_by": r.created_by, "funded_plans": len(r.result.get("funded_plans", [])),
                      **dict(zip(("expected_benefit", "shortfall_penalty"),
                                 objective_parts(r.objective, r.result.get("total_benefit")), strict=True))})

@@ -7,7 +7,6 @@ language switch keep it. The product list follows the tier and the region.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
@@ -17,30 +16,17 @@ from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
 from chainplan.chains import GAP_TYPES, UnknownProduct
-from chainplan.dataset import region_at_level
 from chainplan.errors import text_of
 from chainplan.wording import term
 from dash_app.components import card, dropdown, header, table
 from dash_app.figures import ROLE_COLOURS, chain_elements, chain_stylesheet, format_number, gap_rows
 from dash_app.i18n import grid_locale, language, t
 from dash_app.state import unit_of_work
+from dash_app.urlstate import url_state
 
 dash.register_page(__name__, path="/chains", name="Chains", title="chainplan")
 
 TIERS = ("national", "provincial", "district", "none")
-
-
-def _products_and_regions() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """Every product with its tier and district (or town), and the districts by name."""
-    dataset = services.load_dataset(unit_of_work())
-    to_district = region_at_level(dataset.regions, "district")
-    products = [{"code": c, "name": n, "tier": tier, "region": to_district.get(r) or r} for c, n, tier, r in
-                zip(dataset.products["code"], dataset.products["name"], dataset.products["chain_tier"],
-                    dataset.products["region_code"], strict=True)]
-    districts = dataset.regions[dataset.regions["level"] == "district"]
-    regions = [{"label": name, "value": code} for code, name in
-               sorted(zip(districts["code"], districts["name"], strict=True), key=lambda pair: pair[1])]
-    return products, regions
 
 
 def _chosen(products: list[dict[str, str]], tier: str, region: str | None) -> list[dict[str, str]]:
@@ -77,18 +63,18 @@ def layout(lang: str | None = None, tier: str | None = None, product: str | None
     lang = language(lang)
     tier = tier if tier in (*TIERS, "all") else "national"
     try:
-        products, regions = _products_and_regions()
+        catalogue = services.chain_catalogue(unit_of_work())
     except Exception as exc:  # the page must say what is wrong rather than go blank
         return html.Div([header(lang, "/chains"), html.P(f"{t('db_error', lang)}: {text_of(exc, lang)}",
                                                          id="chains-error")])
+    products, regions = catalogue.products, catalogue.districts
     known = {p["code"] for p in products}
     product = product if product in known else None
     region = region if region in {r["value"] for r in regions} else None
-    query = {k: v for k, v in (("tier", tier), ("region", region), ("product", product)) if v}
     tier_options = [{"label": t("all", lang), "value": "all"}] + [
         {"label": term("tier", name, lang), "value": name} for name in TIERS]
     return html.Div([
-        header(lang, "/chains", query),
+        header(lang, "/chains", {"tier": tier, "region": region, "product": product}),
         dcc.Location(id="chains-url", refresh=False),
         dcc.Store(id="chains-lang", data=lang),
         dcc.Store(id="chains-products", data=products),
@@ -129,14 +115,11 @@ def follow_tier(tier: str, region: str | None, product: str | None, products: li
     return options, keep
 
 
-@callback(Output("chains-url", "search"), Output("language-switch", "href"),
+@callback(Output("chains-url", "search"), Output("language-switch", "href", allow_duplicate=True),
           Input("tier-filter", "value"), Input("region-filter", "value"), Input("product-filter", "value"),
-          State("chains-lang", "data"))
+          State("chains-lang", "data"), prevent_initial_call="initial_duplicate")
 def keep_in_url(tier: str | None, region: str | None, product: str | None, lang: str | None) -> tuple[str, str]:
-    lang = language(lang)
-    query = {k: v for k, v in (("tier", tier), ("region", region), ("product", product)) if v}
-    other = "en" if lang == "vi" else "vi"
-    return "?" + urlencode({"lang": lang, **query}), "/chains?" + urlencode({"lang": other, **query})
+    return url_state("/chains", language(lang), tier=tier, region=region, product=product)
 
 
 @callback(Output("gap-table", "exportDataAsCsv"), Input("gap-export", "n_clicks"), prevent_initial_call=True)
@@ -161,12 +144,10 @@ def show_chains(tier: str | None, region: str | None, product: str | None, produ
         gaps = view.gaps
         panel = _product_panel(view, lang)
     else:
-        gaps = services.chain_gaps(unit_of_work(), tier=None if tier in (None, "all") else tier)
-        if region:
-            inside = {p["code"] for p in _chosen(products, tier or "all", region)}
-            gaps = [gap for gap in gaps if gap.product_code in inside]
+        gaps = services.chain_gaps(unit_of_work(), tier=None if tier in (None, "all") else tier, region=region)
         panel = html.P(t("pick_product", lang), id="trace-empty")
-    cards = [card(t(kind, lang), str(sum(g.type == kind for g in gaps)), f"gap-count-{kind}") for kind in GAP_TYPES]
+    cards = [card(t(kind, lang), format_number(sum(g.type == kind for g in gaps), lang, 0), f"gap-count-{kind}")
+             for kind in GAP_TYPES]
     return cards, gap_rows(gaps, names, lang), panel
 
 

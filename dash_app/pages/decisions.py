@@ -15,7 +15,7 @@ from chainplan.decisions import DecisionRefused
 from chainplan.users import allowed
 from chainplan.wording import Term, term, text
 from dash_app.auth import current_role, require, writes
-from dash_app.components import Column, dropdown, grid, header
+from dash_app.components import Column, dropdown, grid, header, run_title
 from dash_app.figures import format_number
 from dash_app.i18n import language, t
 from dash_app.state import unit_of_work
@@ -23,7 +23,6 @@ from dash_app.state import unit_of_work
 dash.register_page(__name__, path="/decisions", name="Decisions", title="chainplan")
 
 FEEDBACK = writes("adopt-feedback", "adopt")
-FIELD = {"display": "block", "margin": "0.5rem 0", "flex": "1 1 160px"}
 
 
 def _when(value: str, lang: str) -> str:
@@ -33,7 +32,7 @@ def _when(value: str, lang: str) -> str:
 
 def _run_rows(lang: str) -> list[dict[str, Any]]:
     return [{
-        "run": r["run_id"], "scenario": r["scenario_title"][lang], "created_at": _when(r["created_at"], lang),
+        "run": r["run_id"], "scenario": run_title(r, lang), "created_at": _when(r["created_at"], lang),
         "run_by": r["created_by"], "status": term("status", r['status'], lang),
         # The objective with its two parts: expected benefit − target-shortfall penalty.
         **{shown: None if r[key] is None else format_number(r[key], lang, 2) for shown, key in (
@@ -80,14 +79,14 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
         html.P(t("adopt_only_committee", lang), id="adopt-not-allowed") if not committee else None,
         html.Div([
             html.Label([t("run", lang), dropdown(lang, options, None, "adopt-run", disabled=not committee,
-                                                     placeholder=t("pick_run", lang))], style={**FIELD,
-                                                                                           "flex": "2 1 260px"}),
+                                                     placeholder=t("pick_run", lang))],
+                       className="cp-field cp-field-wide"),
             # Text, read on the server: a number box would send a blank for 1999 and the page would guess.
             html.Label([t("year", lang), dcc.Input(id="adopt-year", type="text", inputMode="numeric",
                                                    value=str(dt.date.today().year), disabled=not committee)],
-                       style=FIELD),
+                       className="cp-field"),
             html.Label([t("note", lang), dcc.Input(id="adopt-note", type="text", disabled=not committee)],
-                       style={**FIELD, "flex": "2 1 260px"}),
+                       className="cp-field cp-field-wide"),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "1rem"}),
         dbc.Button(t("adopt_button", lang), id="adopt-button", disabled=not committee),
         html.P(id=FEEDBACK, role="status"),
@@ -107,12 +106,12 @@ def adopt(_clicks: int | None, run_id: int | None, year: str | int | None, note:
     lang = language(lang)
     require("adopt")  # the guard refused a forged request already; this is the write's own check
     if run_id is None:
-        return html.Span(t("pick_run", lang), style={"color": "#b00020"}), dash.no_update, dash.no_update
+        return html.Span(t("pick_run", lang), className="cp-error"), dash.no_update, dash.no_update
     try:
         entries = services.adopt_run(unit_of_work(), int(run_id), by=str(current_user.id), note=note or "",
                                      year="" if year is None else year)
     except DecisionRefused as exc:
-        refusal = html.Span(exc.message(lang), style={"color": "#b00020"})
+        refusal = html.Span(exc.message(lang), className="cp-error")
         return refusal, dash.no_update, dash.no_update
     audit = _grid("audit-table", ["at", "action", "run", "year", "by", "note"], _audit_rows(lang), lang, "260px")
     message = t("adopted_ok", lang).format(run=run_id, year=entries[-1].year)

@@ -27,13 +27,16 @@ from dash_app.components import (
     dropdown,
     grid,
     header,
+    run_title,
     scenario_options,
     scenario_problems,
     table,
 )
 from dash_app.figures import SIMPLE_CHART, frontier_figure, risk_bands, risk_rows
+from dash_app.forms import typed_number
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
+from dash_app.urlstate import read_id, url_state
 
 dash.register_page(__name__, path="/frontier", name="Frontier", title="chainplan")
 
@@ -41,9 +44,6 @@ FRONTIER_STORE = writes("frontier-result", "run")
 #: The most draws a page may ask for: 100,000 take about a third of a second.
 MAX_DRAWS = 100_000
 MAX_STEPS = 41
-FIELD = {"display": "flex", "flexDirection": "column", "flex": "1 1 150px", "margin": "0.25rem 0"}
-ROW = {"display": "flex", "flexWrap": "wrap", "gap": "0.75rem", "alignItems": "flex-end"}
-ERROR = {"color": "#b00020"}
 
 
 
@@ -51,7 +51,7 @@ def _run_options(lang: str) -> list[dict[str, Any]]:
     options = []
     for run in services.runs_overview(unit_of_work()):
         status = term("status", run["status"], lang)
-        options.append({"label": f"{t('run', lang)} {run['run_id']} — {run['scenario']} ({status})",
+        options.append({"label": f"{t('run', lang)} {run['run_id']} — {run_title(run, lang)} ({status})",
                         "value": run["run_id"]})
     return options
 
@@ -63,11 +63,10 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
     scenarios = scenario_options(lang)
     chosen = chosen_scenario(scenarios, scenario)
     runs = _run_options(lang)
-    run_id = int(run) if run and run.isdigit() and int(run) in {o["value"] for o in runs} else (
-        runs[0]["value"] if runs else None)
-    query = {k: str(v) for k, v in (("scenario", chosen), ("run", run_id)) if v is not None}
+    asked = read_id(run)
+    run_id = asked if asked in {o["value"] for o in runs} else (runs[0]["value"] if runs else None)
     return html.Div([
-        header(lang, "/frontier", query),
+        header(lang, "/frontier", {"scenario": chosen, "run": run_id}),
         dcc.Location(id="frontier-url", refresh=False),
         dcc.Store(id="frontier-lang", data=lang),
         dcc.Store(id=FRONTIER_STORE),
@@ -76,19 +75,20 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
         None if may_run else html.P(t("frontier_only_planner", lang), id="frontier-not-allowed"),
         html.Div([
             html.Label([t("scenario", lang), dropdown(lang, scenarios, chosen, "frontier-scenario", clearable=False)],
-                       style={**FIELD, "flex": "3 1 300px"}),
-            html.Label([t("frontier_from", lang), dcc.Input(id="frontier-from", type="number", value=50, min=0,
-                                                            step=5, disabled=not may_run)], style=FIELD),
-            html.Label([t("frontier_to", lang), dcc.Input(id="frontier-to", type="number", value=150, min=0, step=5,
-                                                          disabled=not may_run)], style=FIELD),
-            html.Label([t("frontier_steps", lang), dcc.Input(id="frontier-steps", type="number", value=11, min=2,
-                                                             max=MAX_STEPS, step=1, disabled=not may_run)],
-                       style=FIELD),
-        ], style=ROW),
+                       className="cp-field cp-field-widest"),
+            # Text fields read on the server: a browser's number field sends nothing for 52,5 or misreads it.
+            html.Label([t("frontier_from", lang), dcc.Input(id="frontier-from", type="text", inputMode="decimal",
+                                                            value="50", disabled=not may_run)], className="cp-field"),
+            html.Label([t("frontier_to", lang), dcc.Input(id="frontier-to", type="text", inputMode="decimal",
+                                                          value="150", disabled=not may_run)], className="cp-field"),
+            html.Label([t("frontier_steps", lang), dcc.Input(id="frontier-steps", type="text", inputMode="numeric",
+                                                             value="11", disabled=not may_run)],
+                       className="cp-field"),
+        ], className="cp-row"),
         html.Div([dbc.Button(t("frontier_button", lang), id="frontier-button", disabled=not may_run),
                   dbc.Button(t("cancel_button", lang), id="frontier-cancel", disabled=True, color="secondary",
                              outline=True)],
-                 style={"display": "flex", "gap": "0.5rem", "margin": "0.75rem 0"}),
+                 className="cp-buttons"),
         html.Div([html.Span(id="frontier-progress"), html.Div(id="frontier-message")], id="frontier-status",
                  role="status"),
         html.Div(id="frontier-panel"),
@@ -96,12 +96,12 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
         html.P(t("risk_intro", lang)),
         html.Div([
             html.Label([t("run", lang), dropdown(lang, runs, run_id, "risk-run", clearable=False)],
-                       style={**FIELD, "flex": "3 1 300px"}),
-            html.Label([t("risk_draws", lang), dcc.Input(id="risk-draws", type="number", value=10_000, min=100,
-                                                         max=MAX_DRAWS, step=100)], style=FIELD),
-            html.Label([t("risk_seed", lang), dcc.Input(id="risk-seed", type="number", value=0, min=0, step=1)],
-                       style=FIELD),
-        ], style=ROW),
+                       className="cp-field cp-field-widest"),
+            html.Label([t("risk_draws", lang), dcc.Input(id="risk-draws", type="text", inputMode="numeric",
+                                                         value="10000", debounce=True)], className="cp-field"),
+            html.Label([t("risk_seed", lang), dcc.Input(id="risk-seed", type="text", inputMode="numeric", value="0",
+                                                        debounce=True)], className="cp-field"),
+        ], className="cp-row"),
         html.Div(id="risk-panel"),
     ])
 
@@ -120,31 +120,34 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
     prevent_initial_call=True,
 )
 def compute_frontier(set_progress: Callable[[str], None], _clicks: int | None, key: str | None,
-                     start: float | None, stop: float | None, steps: int | None, lang: str | None
+                     start_typed: str | None, stop_typed: str | None, steps_typed: str | None, lang: str | None
                      ) -> tuple[Any, Any]:
     """Each budget level is a full solve, checked in whole VND; a process pool uses both cores."""
     lang = language(lang)
     require_in_job("run")
     db_url = job_identity().get("db_url")
-    if (start is None or stop is None or steps is None or not 2 <= int(steps) <= MAX_STEPS
-            or not 0 <= float(start) <= float(stop)):  # said here in the page's words, not the CLI's
-        return dash.no_update, html.Span(t("frontier_bad_range", lang).format(most=MAX_STEPS), style=ERROR)
+    start, stop = typed_number(start_typed), typed_number(stop_typed)
+    steps = typed_number(steps_typed, whole=True)
+    if (start is None or stop is None or steps is None or not 2 <= steps <= MAX_STEPS
+            or not 0 <= start <= stop):  # said here in the page's words, not the CLI's
+        return dash.no_update, html.Span(t("frontier_bad_range", lang).format(most=MAX_STEPS), className="cp-error")
     try:
         scenario = services.scenario_for(unit_of_work(db_url), key or "", scenario_folder())
 
         def progress(done: int, total: int) -> None:
-            set_progress(t("frontier_progress", lang).format(done=done, total=total))
+            set_progress(t("frontier_progress", lang).format(done=format_number(done, lang, 0),
+                                                             total=format_number(total, lang, 0)))
 
         result = services.budget_frontier(unit_of_work(db_url), scenario, start=float(start) / 100,
                                           stop=float(stop) / 100, steps=int(steps), progress=progress)
     except ScenarioError as exc:
-        return dash.no_update, html.Div(scenario_problems(exc, lang), style=ERROR)
+        return dash.no_update, html.Div(scenario_problems(exc, lang), className="cp-error")
     except SweepRefused as exc:
-        return dash.no_update, html.Span(exc.message(lang), style=ERROR)
+        return dash.no_update, html.Span(exc.message(lang), className="cp-error")
     minimums = {name: (bound or {}).get("min") for name, bound in scenario.targets.model_dump().items()}
+    done = t("frontier_done", lang).format(points=format_number(len(result.points), lang, 0))
     return {"points": result.points, "reachable_at": result.reachable_at, "minimums": minimums,
-            "scenario": scenario.name}, html.Span(t("frontier_done", lang).format(points=len(result.points)),
-                                                  id="frontier-done")
+            "scenario": scenario.name}, html.Span(done, id="frontier-done")
 
 
 @callback(Output("frontier-panel", "children"), Input(FRONTIER_STORE, "data"), State("frontier-lang", "data"))
@@ -179,21 +182,23 @@ def _budget_at(points: list[dict[str, Any]], scale: float) -> int:
 
 
 @callback(Output("risk-panel", "children"), Output("frontier-url", "search"),
+          Output("language-switch", "href", allow_duplicate=True),
           Input("risk-run", "value"), Input("risk-draws", "value"), Input("risk-seed", "value"),
-          State("frontier-scenario", "value"), State("frontier-lang", "data"))
-def show_risk(run_id: int | None, draws: int | None, seed: int | None, key: str | None, lang: str | None
-              ) -> tuple[Any, str]:
+          State("frontier-scenario", "value"), State("frontier-lang", "data"), prevent_initial_call="initial_duplicate")
+def show_risk(run_id: int | None, draws_typed: str | None, seed_typed: str | None, key: str | None,
+              lang: str | None) -> tuple[Any, str, str]:
     lang = language(lang)
-    search = f"?lang={lang}" + (f"&scenario={key}" if key else "") + (f"&run={run_id}" if run_id else "")
+    search, switch = url_state("/frontier", lang, scenario=key, run=run_id)
     if not run_id:
-        return html.P(t("risk_no_runs", lang), id="risk-empty"), search
-    if draws is None or not 100 <= int(draws) <= MAX_DRAWS or seed is None or int(seed) < 0:
-        return html.P(t("risk_bad_draws", lang).format(most=format_number(MAX_DRAWS, lang, 0)), style=ERROR,
-                      id="risk-empty"), search
+        return html.P(t("risk_no_runs", lang), id="risk-empty"), search, switch
+    draws, seed = typed_number(draws_typed, whole=True), typed_number(seed_typed, whole=True)
+    if draws is None or not 100 <= draws <= MAX_DRAWS or seed is None or seed < 0:
+        return html.P(t("risk_bad_draws", lang).format(most=format_number(MAX_DRAWS, lang, 0)), className="cp-error",
+                      id="risk-empty"), search, switch
     try:
         risk = services.run_risk(unit_of_work(), int(run_id), draws=int(draws), seed=int(seed), workers=1)
     except (RiskRefused, UnknownRun) as exc:
-        return html.P(exc.message(lang), style=ERROR, id="risk-empty"), search
+        return html.P(exc.message(lang), className="cp-error", id="risk-empty"), search, switch
     benefit = risk["benefit"]
     summary = t("risk_benefit", lang).format(
         p10=format_number(benefit["p10"], lang, 1), p50=format_number(benefit["p50"], lang, 1),
@@ -208,4 +213,4 @@ def show_risk(run_id: int | None, draws: int | None, seed: int | None, key: str 
                                  ("min", "p10", "p50", "p90", "mean")),
                 f"{format_number(row['prob_met'] * 100, lang, 1)} %"] for row in risk_rows(risk, lang)],
               "risk-table"),
-    ]), search
+    ]), search, switch

@@ -8,12 +8,13 @@ from dash import html
 from chainplan import services
 from chainplan.allocation.wording import target_name
 from chainplan.errors import text_of
-from chainplan.money import format_money
+from chainplan.money import format_money, format_number
 from chainplan.wording import term
 from dash_app.components import Column, bar_chart, card, grid, header, table
 from dash_app.figures import star_bars, target_amount, tier_bars
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
+from dash_app.urlstate import read_id
 
 dash.register_page(__name__, path="/", name="Overview", title="chainplan")
 
@@ -35,9 +36,10 @@ def year_targets_section(lang: str, year: int | None) -> html.Div:
     """The year's targets: today, with the adopted decision, the target."""
     targets = services.year_targets(unit_of_work(), scenario_folder(), year)
     if targets.run_id is None:
-        intro = t("targets_no_decision", lang).format(year=targets.year, scenario=targets.scenario)
+        intro = t("targets_no_decision", lang).format(year=targets.year, scenario=targets.scenario_title(lang))
     else:
-        intro = t("targets_decision", lang).format(year=targets.year, run=targets.run_id, scenario=targets.scenario)
+        intro = t("targets_decision", lang).format(year=targets.year, run=targets.run_id,
+                                                   scenario=targets.scenario_title(lang))
     rows = []
     for row in targets.table.to_dict("records"):
         share = bool(row["is_share"])
@@ -49,7 +51,7 @@ def year_targets_section(lang: str, year: int | None) -> html.Div:
             + _bound(row["min"], row["max"], share, lang),
             "met": "—" if row["met"] is None else term("yes_no", "yes" if row["met"] else "no", lang)})
     return html.Div([
-        html.H2(t("year_targets", lang).format(year=targets.year), style={"fontSize": "1.2rem"}),
+        html.H2(t("year_targets", lang).format(year=targets.year), className="cp-subtitle"),
         html.P(intro, id="year-targets-intro"),
         # At most seven targets: a plain table (an AG Grid costs a fifth of a second to draw).
         table([t("target", lang), t("today", lang), t("added_by_decision", lang), t("after_decision", lang),
@@ -60,7 +62,8 @@ def year_targets_section(lang: str, year: int | None) -> html.Div:
 
 def layout(lang: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
-    top = header(lang, "/", {"year": year} if year and year.isdigit() else {})
+    chosen_year = read_id(year)
+    top = header(lang, "/", {"year": chosen_year})
     try:
         summary = services.dataset_summary(unit_of_work())
     except Exception as exc:  # the page must say what is wrong rather than go blank
@@ -68,13 +71,14 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
     if summary["counts"]["products"] == 0:
         return html.Div([top, html.P(t("empty", lang), id="overview-empty")])
     cards = html.Div([
-        card(t("districts", lang), str(summary["districts"]), "card-districts"),
-        card(t("organizations", lang), str(summary["counts"]["organizations"]), "card-organizations"),
-        card(t("products", lang), str(summary["counts"]["products"]), "card-products"),
-        card(t("plans", lang), str(summary["counts"]["plans"]), "card-plans"),
+        card(t("districts", lang), format_number(summary["districts"], lang, 0), "card-districts"),
+        card(t("organizations", lang), format_number(summary["counts"]["organizations"], lang, 0),
+             "card-organizations"),
+        card(t("products", lang), format_number(summary["counts"]["products"], lang, 0), "card-products"),
+        card(t("plans", lang), format_number(summary["counts"]["plans"], lang, 0), "card-plans"),
         card(t("budget", lang), format_money(summary["budget_available_vnd"], lang), "card-budget"),
         card(t("requested", lang), format_money(summary["requested_vnd"], lang), "card-requested"),
-    ], style={"display": "flex", "flexWrap": "wrap", "gap": "0.75rem"})
+    ], className="cp-cards")
     appraisals = table(
         [t("stage", lang), *(term("appraisal_status", status, lang) for status in ("pending", "passed", "failed"))],
         [[term("stage_level", stage, lang), s["pending"], s["passed"], s["failed"]]
@@ -90,12 +94,12 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
                    summary["by_region"], lang)
     return html.Div([
         top, cards,
-        year_targets_section(lang, int(year) if year and year.isdigit() else None),
+        year_targets_section(lang, chosen_year),
         html.Div([bar_chart(t("tiers", lang), tier_bars(summary, lang), lang, "tier-graph", "#2a7f62"),
                   bar_chart(t("stars", lang), star_bars(summary), lang, "stars-graph", "#c8a200")],
                  # Side by side on a desktop, one under the other on a phone.
                  style={"display": "grid", "gridTemplateColumns": "repeat(auto-fit, minmax(320px, 1fr))",
                         "gap": "1rem"}),
-        html.H2(t("appraisals", lang), style={"fontSize": "1.2rem"}), appraisals,
-        html.H2(t("by_region", lang), style={"fontSize": "1.2rem"}), regions,
+        html.H2(t("appraisals", lang), className="cp-subtitle"), appraisals,
+        html.H2(t("by_region", lang), className="cp-subtitle"), regions,
     ])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,7 @@ from chainplan import services
 from chainplan.appraisal import Appraisal, AppraisalRefused
 from chainplan.dataset import DatasetError
 from chainplan.money import format_number
-from chainplan.register import plan_register
-from chainplan.scenario import Scenario, ScenarioError
+from chainplan.scenario import ScenarioError
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.users import allowed
 from chainplan.wording import term, text
@@ -28,37 +26,26 @@ from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header, scenario_options, scenario_problems
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
+from dash_app.urlstate import url_state
 
 dash.register_page(__name__, path="/plans", name="Plans", title="chainplan")
 
 APPRAISAL_FEEDBACK = writes("appraisal-feedback", "appraise")
 UPLOAD_REPORT = writes("upload-report", "import")
-#: The largest workbook the page accepts (the importer has its own ceilings on rows and values).
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-FIELD = {"display": "flex", "flexDirection": "column", "flex": "1 1 160px", "margin": "0.25rem 0"}
-ROW = {"display": "flex", "flexWrap": "wrap", "gap": "0.75rem", "alignItems": "flex-end"}
-ERROR = {"color": "#b00020"}
 
 
 def _scenario_options(lang: str) -> list[dict[str, Any]]:
     return [{"label": t("default_rules", lang), "value": ""}, *scenario_options(lang)]
 
 
-def _scenario(key: str | None) -> Scenario:
-    if not key:
-        return Scenario(name="default")
-    return services.scenario_for(unit_of_work(), key, scenario_folder())
-
-
 def _state(status: str | None, lang: str) -> str:
-    return t(status, lang) if status else t("not_appraised", lang)
+    return term("appraisal_status", status, lang) if status else t("not_appraised", lang)
 
 
-def _rows(key: str | None, lang: str) -> tuple[list[Column], list[dict[str, Any]]]:
-    dataset = services.load_dataset(unit_of_work())  # once: the register and the line names both read it
-    register = plan_register(dataset, _scenario(key), lang=lang)
+def _rows(view: services.RegisterView, lang: str) -> tuple[list[Column], list[dict[str, Any]]]:
+    register = view.register
     dataset_lines = [c.removeprefix("line:") for c in register.columns if c.startswith("line:")]
-    names = dataset.budget_lines.set_index("code")["name"].to_dict()
+    names = view.line_names
     columns = [Column("plan_code", t("plan", lang), width=90), Column("product", t("product", lang), width=200, flex=2),
                Column("organization", t("organization", lang), width=200, flex=2),
                Column("region", t("region", lang), width=130), Column("purpose", t("purpose", lang), width=130),
@@ -82,10 +69,7 @@ def _rows(key: str | None, lang: str) -> tuple[list[Column], list[dict[str, Any]
 
 
 def _plan_options() -> list[dict[str, str]]:
-    data = services.load_dataset(unit_of_work())
-    products = data.products.set_index("code")["name"].to_dict()
-    return [{"label": f"{code} — {products.get(product, product)}", "value": code}
-            for code, product in zip(data.plans["code"], data.plans["product_code"], strict=True)]
+    return [{"label": f"{code} — {product}", "value": code} for code, product in services.plan_choices(unit_of_work())]
 
 
 def layout(lang: str | None = None, scenario: str | None = None, **_query: str) -> html.Div:
@@ -96,7 +80,7 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
     chosen = scenario if scenario in {o["value"] for o in options} else ""
     off = not may_appraise
     return html.Div([
-        header(lang, "/plans", {"scenario": chosen} if chosen else {}),
+        header(lang, "/plans", {"scenario": chosen}),
         dcc.Location(id="plans-url", refresh=False),
         dcc.Store(id="plans-lang", data=lang),
         # Bumped when an appraisal is saved or a workbook imported: the register is drawn again only then.
@@ -104,7 +88,7 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
         html.H2(t("plans", lang)),
         html.Label([t("eligibility_under", lang), dropdown(lang, options, chosen, "plans-scenario",
                                                           clearable=False)],
-                   style={"display": "block", "maxWidth": "560px"}),
+                   className="cp-picker"),
         html.Div(id="plans-summary", style={"margin": "0.5rem 0"}),
         html.Div(id="plans-panel"),
         html.H2(t("record_appraisal", lang)),
@@ -112,28 +96,30 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
         None if may_appraise else html.P(t("appraise_only_planner", lang), id="appraise-not-allowed"),
         html.Div([
             html.Label([t("plan", lang), dropdown(lang, _plan_options(), None, "appraisal-plan", disabled=off)],
-                       style={**FIELD, "flex": "2 1 260px"}),
+                       className="cp-field cp-field-wide"),
             html.Label([t("stage", lang), dropdown(lang, [{"label": term("stage_level", s, lang), "value": s}
                                                           for s in APPRAISAL_STAGES], "district", "appraisal-stage",
-                                                   clearable=False, disabled=off)], style=FIELD),
-            html.Label([t("result", lang), dropdown(lang, [{"label": t(s, lang), "value": s}
+                                                   clearable=False, disabled=off)], className="cp-field"),
+            html.Label([t("result", lang), dropdown(lang, [{"label": term("appraisal_status", s, lang), "value": s}
                                                            for s in APPRAISAL_STATUSES], "passed", "appraisal-status",
-                                                    clearable=False, disabled=off)], style=FIELD),
-            html.Label([t("score_0_100", lang), dcc.Input(id="appraisal-score", type="number", min=0, max=100,
-                                                          step="any", disabled=off)], style=FIELD),
+                                                    clearable=False, disabled=off)], className="cp-field"),
+            # Text, read on the server: a browser's number field sends nothing for 150, and "no score" was stored.
+            html.Label([t("score_0_100", lang), dcc.Input(id="appraisal-score", type="text", inputMode="decimal",
+                                                          disabled=off)], className="cp-field"),
             html.Label([t("appraised_on", lang), dcc.Input(id="appraisal-date", type="date", disabled=off,
-                                                           value=dt.date.today().isoformat())], style=FIELD),
-        ], style=ROW),
+                                                           value=dt.date.today().isoformat())], className="cp-field"),
+        ], className="cp-row"),
         html.Label([t("appraisal_note", lang), dcc.Textarea(id="appraisal-note", disabled=off,
                                                             style={"width": "100%", "minHeight": "3rem"})],
-                   style={**FIELD, "display": "flex"}),
+                   className="cp-field"),
         dbc.Button(t("save_appraisal", lang), id="appraisal-save", disabled=off),
         html.P(id=APPRAISAL_FEEDBACK, role="status"),
         html.H2(t("import_workbook", lang)),
         html.P(t("import_hint", lang)),
         None if may_import else html.P(t("import_only_planner", lang), id="import-not-allowed"),
+        # No accept= nor max_size=: the browser drops a file they refuse without a word; the server says why.
         dcc.Upload(html.Div([t("upload_drop", lang), " ", html.A(t("upload_pick", lang))]), id="plans-upload",
-                   accept=".xlsx", max_size=MAX_UPLOAD_BYTES, disabled=not may_import,
+                   disabled=not may_import,
                    style={"border": "2px dashed #9ab", "borderRadius": "8px", "padding": "1.25rem",
                           "textAlign": "center", "cursor": "pointer" if may_import else "not-allowed",
                           "color": "#234" if may_import else "#999"}),
@@ -142,19 +128,21 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
 
 
 @callback(Output("plans-panel", "children"), Output("plans-summary", "children"), Output("plans-url", "search"),
-          Input("plans-scenario", "value"), Input("plans-version", "data"), State("plans-lang", "data"))
-def show(key: str | None, _version: int | None, lang: str | None) -> tuple[Any, Any, str]:
+          Output("language-switch", "href", allow_duplicate=True),
+          Input("plans-scenario", "value"), Input("plans-version", "data"), State("plans-lang", "data"),
+          prevent_initial_call="initial_duplicate")
+def show(key: str | None, _version: int | None, lang: str | None) -> tuple[Any, Any, str, str]:
     lang = language(lang)
-    search = f"?lang={lang}" + (f"&scenario={key}" if key else "")
+    search, switch = url_state("/plans", lang, scenario=key)
     try:
-        columns, rows = _rows(key, lang)
+        view = services.register_view(unit_of_work(), key, scenario_folder(), lang=lang)
     except ScenarioError as exc:
-        return html.Div(scenario_problems(exc, lang), style=ERROR), "", search
-    eligible = sum(1 for row in rows if row["eligible"] == term("yes_no", "yes", lang))
+        return html.Div(scenario_problems(exc, lang), className="cp-error"), "", search, switch
+    columns, rows = _rows(view, lang)
     summary = t("plans_summary", lang).format(plans=format_number(len(rows), lang, 0),
-                                              eligible=format_number(eligible, lang, 0))
+                                              eligible=format_number(view.eligible, lang, 0))
     return (grid("plans-table", columns, rows, lang, height="520px", csv_name="plans.csv", row_id="plan_code"),
-            html.Span(summary, id="plans-count"), search)
+            html.Span(summary, id="plans-count"), search, switch)
 
 
 @callback(Output("appraisal-plan", "value"), Input("plans-table", "cellClicked"), prevent_initial_call=True)
@@ -168,23 +156,23 @@ def pick_clicked_plan(cell: dict[str, Any] | None) -> Any:
           State("appraisal-plan", "value"), State("appraisal-stage", "value"), State("appraisal-status", "value"),
           State("appraisal-score", "value"), State("appraisal-date", "value"), State("appraisal-note", "value"),
           State("plans-version", "data"), State("plans-lang", "data"), prevent_initial_call=True)
-def save(_clicks: int | None, plan: str | None, stage: str | None, status: str | None, score: float | None,
+def save(_clicks: int | None, plan: str | None, stage: str | None, status: str | None, score: str | None,
          when: str | None, note: str | None, version: int | None, lang: str | None) -> tuple[Any, Any]:
     lang = language(lang)
     require("appraise")  # the guard refused a forged request already; this is the write's own check
     if not plan:
-        return html.Span(t("pick_plan", lang), style=ERROR), dash.no_update
+        return html.Span(t("pick_plan", lang), className="cp-error"), dash.no_update
     try:
         day = dt.date.fromisoformat(when) if when else None
     except ValueError:
-        return html.Span(text("error.appraisal.bad_date", lang), style=ERROR), dash.no_update
+        return html.Span(text("error.appraisal.bad_date", lang), className="cp-error"), dash.no_update
     try:
         stored = services.record_appraisal(unit_of_work(), Appraisal(
             plan, stage or "", status or "", score, day, str(current_user.id), note or ""))
     except AppraisalRefused as exc:
-        return html.Span(exc.message(lang), style=ERROR, id="appraisal-refused"), dash.no_update
+        return html.Span(exc.message(lang), className="cp-error", id="appraisal-refused"), dash.no_update
     saved = t("appraisal_saved", lang).format(plan=stored.plan_code, stage=term("stage_level", stored.stage, lang),
-                                              status=t(stored.status, lang))
+                                              status=term("appraisal_status", stored.status, lang))
     return html.Span(saved, id="appraisal-saved"), (version or 0) + 1
 
 
@@ -207,29 +195,26 @@ def upload(contents: str | None, filename: str | None, version: int | None, lang
 
 def _import(contents: str, filename: str | None, lang: str) -> Any:
     name = Path(filename or "upload.xlsx").name
-    if not name.lower().endswith(".xlsx"):
-        return html.P(t("upload_not_xlsx", lang).format(name=name), style=ERROR, id="upload-refused")
     try:
         payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
     except (IndexError, binascii.Error):
-        return html.P(t("upload_unreadable", lang).format(name=name), style=ERROR, id="upload-refused")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(payload)
-        try:
-            report = services.import_dataset(path, unit_of_work())
-        except DatasetError as exc:
-            # Nothing was written: the importer checks everything before it replaces anything.
-            heading = t("upload_problems", lang).format(name=name, count=format_number(len(exc.problems), lang, 0))
-            return html.Div([
-                html.P(heading, style=ERROR, id="upload-refused"),
-                grid("upload-problems", [Column("sheet", t("sheet", lang), width=130),
-                                         Column("row", t("row", lang), "number", 70, digits=0),
-                                         Column("column", t("column", lang), width=150),
-                                         Column("value", t("value", lang), width=150),
-                                         Column("reason", t("reason", lang), width=320, flex=3)],
-                     _problem_rows(exc, lang), lang, height="320px", csv_name="import-problems.csv"),
-            ])
+        return html.P(t("upload_unreadable", lang).format(name=name), className="cp-error", id="upload-refused")
+    try:
+        report = services.import_upload(unit_of_work(), name, payload)
+    except services.ImportRefused as exc:  # not a workbook at all: by its name, its size or its content
+        return html.P(exc.message(lang), className="cp-error", id="upload-refused")
+    except DatasetError as exc:
+        # Nothing was written: the importer checks everything before it replaces anything.
+        heading = t("upload_problems", lang).format(name=name, count=format_number(len(exc.problems), lang, 0))
+        return html.Div([
+            html.P(heading, className="cp-error", id="upload-refused"),
+            grid("upload-problems", [Column("sheet", t("sheet", lang), width=130),
+                                     Column("row", t("row", lang), "number", 70, digits=0),
+                                     Column("column", t("column", lang), width=150),
+                                     Column("value", t("value", lang), width=150),
+                                     Column("reason", t("reason", lang), width=320, flex=3)],
+                 _problem_rows(exc, lang), lang, height="320px", csv_name="import-problems.csv"),
+        ])
     counts = ", ".join(f"{t(sheet, lang)}: {format_number(n, lang, 0)}" for sheet, n in report.after.items()
                        if sheet in ("organizations", "products", "plans", "appraisals"))
     warnings = [html.Li(w) for w in report.warnings]

@@ -19,7 +19,6 @@ from dash_app.state import unit_of_work
 dash.register_page(__name__, path="/users", name="Users", title="chainplan")
 
 FEEDBACK = writes("users-feedback", "manage_users")
-FIELD = {"display": "block", "margin": "0.5rem 0"}
 
 
 def _users_table(lang: str) -> Any:
@@ -49,23 +48,23 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
             html.Section([
                 html.H3(t("add_user", lang)),
                 html.Label([t("user_name", lang), dcc.Input(id="user-name", type="text", disabled=not admin)],
-                           style=FIELD),
+                           className="cp-field"),
                 html.Label([t("role", lang), dropdown(lang, roles, "viewer", "user-role", clearable=False,
-                                                          disabled=not admin)], style=FIELD),
+                                                          disabled=not admin)], className="cp-field"),
                 html.Label([t("password", lang), dcc.Input(id="user-password", type="password",
-                                                           disabled=not admin)], style=FIELD),
+                                                           disabled=not admin)], className="cp-field"),
                 dbc.Button(t("add_user", lang), id="user-add", disabled=not admin),
-            ], style={"flex": "1", "minWidth": "260px"}),
+            ], className="cp-panel"),
             html.Section([
                 html.H3(t("change_user", lang)),
                 html.Label([t("user_name", lang), dropdown(lang, names, None, "change-name", disabled=not admin)],
-                           style=FIELD),
+                           className="cp-field"),
                 html.Label([t("role", lang), dropdown(lang, roles, None, "change-role", disabled=not admin)],
-                           style=FIELD),
+                           className="cp-field"),
                 dcc.Checklist([{"label": t("may_sign_in", lang), "value": "active"}], ["active"],
                               id="change-active", inputStyle={"marginRight": "0.4rem"}),
                 dbc.Button(t("save", lang), id="user-change", disabled=not admin),
-            ], style={"flex": "1", "minWidth": "260px"}),
+            ], className="cp-panel"),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "2rem"}),
         html.P(id=FEEDBACK, role="status"),
     ])
@@ -92,5 +91,5 @@ def manage_users(_add: int | None, _change: int | None, name: str | None, role: 
                                         active="active" in (change_active or []))
             message = f"{t('user_changed', lang)}: {user.name}"
     except UserRefused as exc:
-        return html.Span(exc.message(lang), className="error", style={"color": "#b00020"}), dash.no_update
+        return html.Span(exc.message(lang), className="error cp-error", id="user-refused"), dash.no_update
     return message, _users_table(lang)

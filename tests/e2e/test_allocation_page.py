@@ -90,3 +90,46 @@ def test_a_viewer_cannot_run_even_by_a_forged_request(viewer_page: Any, live_url
                      state=[{"id": "scenario-select", "property": "value", "value": "file:baseline-2020.yaml"}])
     assert response.status == 403 and "may not run" in response.text()
     assert len(services.runs_overview(SqlAlchemyUnitOfWork(live_db))) == before
+
+
+def _knob(key: str) -> str:
+    return f"#scenario-form input[id*='\"{key}\"']"
+
+
+def test_a_value_the_browser_would_have_dropped_is_refused_by_its_key(browser: Any, live_url: str,
+                                                                      live_db: str) -> None:
+    """2.5 or -1 plans per region, a target bound of -5: a number field sent nothing, which meant "no cap" or "no
+    bound", and the run was stored. Now each is refused with its key, and nothing is stored."""
+    with signed_in(browser, live_url, "planner") as page:
+        before = len(services.runs_overview(SqlAlchemyUnitOfWork(live_db)))
+        page.goto(live_url + "/allocation?lang=en&scenario=file:concentrate.yaml")
+        page.wait_for_function("document.querySelector('#scenario-form input[type=text]')?.value === 'concentrate'")
+        kept = page.input_value(_knob("max_plans_per_region"))
+        for key, typed in (("max_plans_per_region", "2.5"), ("max_plans_per_region", "-1"),
+                           ("targets.new_products.min", "-5"), ("budget_scale", "1.234,5")):
+            page.fill(_knob(key), typed)
+            page.click("#run-button")
+            page.wait_for_function("document.querySelector('#scenario-problems')?.innerText.includes("
+                                   f"{json.dumps(key)}) && document.querySelector('#scenario-problems')"
+                                   f".innerText.includes({json.dumps(typed)})")
+            assert len(services.runs_overview(SqlAlchemyUnitOfWork(live_db))) == before
+            page.fill(_knob(key), kept if key == "max_plans_per_region" else ("1" if key == "budget_scale" else ""))
+        assert page.errors == []
+
+
+def test_a_decimal_with_a_comma_or_a_point_runs_at_that_scale(browser: Any, live_url: str, live_db: str) -> None:
+    """0.93 was off the field's step (the run used 1.0); 0,93 became 93 times the money."""
+    with signed_in(browser, live_url, "planner") as page:
+        for lang, typed in (("en", "0.93"), ("vi", "0,93")):
+            before = {r["run_id"] for r in services.runs_overview(SqlAlchemyUnitOfWork(live_db))}
+            page.goto(live_url + f"/allocation?lang={lang}&scenario=file:baseline-2020.yaml")
+            page.wait_for_function("document.querySelector('#scenario-form input[type=text]')?.value === "
+                                   "'baseline-2020'")
+            page.fill(_knob("budget_scale"), typed)
+            page.click("#run-button")
+            page.wait_for_selector("#run-done", timeout=60_000)
+            new = [r for r in services.runs_overview(SqlAlchemyUnitOfWork(live_db)) if r["run_id"] not in before]
+            assert len(new) == 1
+            stored = services.stored_run(SqlAlchemyUnitOfWork(live_db), new[0]["run_id"])
+            assert stored.scenario["budget_scale"] == 0.93
+        assert page.errors == []

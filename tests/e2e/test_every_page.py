@@ -72,3 +72,29 @@ def test_an_unknown_address_gets_a_page_in_its_language_and_html_lang_follows(br
     page.get_by_placeholder("Tìm kiếm").wait_for()
     assert errors == []
     context.close()
+
+
+def test_the_language_switch_keeps_what_was_just_chosen_on_the_page(page: Any, live_url: str) -> None:
+    """Every page writes its address and its language switch together (dash_app.urlstate): a choice made on the
+    page survives the switch without a reload (only the chains page kept it before)."""
+    page.goto(live_url + "/allocation?lang=en&scenario=file:baseline-2020.yaml")
+    page.wait_for_selector("#scenario-form")
+    page.click("#scenario-select")
+    page.get_by_role("option").filter(has_text="equity").first.click()
+    page.wait_for_function("location.search.includes('scenario=file:equity.yaml')")
+    page.wait_for_function("document.querySelector('#language-switch').getAttribute('href')"
+                           ".includes('scenario=file:equity.yaml')")
+    page.click("#language-switch")
+    page.wait_for_function("location.search.includes('lang=vi') && "
+                           "document.querySelector('#scenario-select').innerText.includes('Cân đối giữa các địa bàn')")
+    page.goto(live_url + "/compare?lang=vi")
+    page.wait_for_selector("#compare-empty")
+    page.click("#compare-runs")
+    page.get_by_role("option").filter(has_text="Phương án 1 —").click()
+    page.get_by_role("option").filter(has_text="Phương án 2 —").click()
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#compare-summary")
+    assert page.get_attribute("#language-switch", "href") == "/compare?lang=en&runs=1,2"
+    page.click("#language-switch")
+    page.wait_for_function("document.querySelector('#compare-targets')?.innerText.includes('New products')")
+    assert page.errors == []

@@ -3,6 +3,7 @@ refused with every problem listed and nothing written."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +119,71 @@ def test_a_viewer_cannot_import_or_appraise_by_a_forged_request(viewer_page: Any
                             ("upload-report.children", "may not import")):
         response = forge(viewer_page, live_url, output)
         assert response.status == 403 and message in response.text()
+
+
+def _choose(page: Any, dropdown: str, text: str, search: str = "Search") -> None:
+    page.click(dropdown)
+    box = page.get_by_placeholder(search)
+    if box.count():
+        box.fill(text)
+    page.get_by_role("option").filter(has_text=text).first.click()
+    page.keyboard.press("Escape")
+
+
+def test_a_score_out_of_range_is_refused_and_a_comma_decimal_is_kept(browser: Any, live_url: str,
+                                                                     live_db: str) -> None:
+    """150 turned the box red, the page said "saved" and stored the province decision with no score (the plan
+    became eligible); 72,5 must be 72.5."""
+    data = services.load_dataset(SqlAlchemyUnitOfWork(live_db))
+    rows = data.appraisals
+    passed = set(rows.loc[(rows["stage"] == "district") & (rows["status"] == "passed"), "plan_code"])
+    decided = set(rows.loc[(rows["stage"] == "province") & (rows["status"] != "pending"), "plan_code"])
+    plan = sorted(passed - decided)[-1]
+    with signed_in(browser, live_url, "planner") as page:
+        page.goto(live_url + "/plans?lang=vi&scenario=file:baseline-2020.yaml")
+        _ready(page)
+        counted = page.inner_text("#plans-count")
+        _choose(page, "#appraisal-plan", plan, "Tìm kiếm")
+        _choose(page, "#appraisal-stage", "Tỉnh", "Tìm kiếm")
+        for typed in ("150", "-1", "abc"):
+            before = services.load_dataset(SqlAlchemyUnitOfWork(live_db)).fingerprint()
+            page.fill("#appraisal-score", typed)
+            with page.expect_response(lambda r: "_dash-update-component" in r.url and "appraisal-feedback" in (
+                    r.request.post_data or "")):
+                page.click("#appraisal-save")
+            page.wait_for_selector("#appraisal-refused")
+            assert page.inner_text("#appraisal-refused") == "Điểm phải từ 0 đến 100."
+            assert services.load_dataset(SqlAlchemyUnitOfWork(live_db)).fingerprint() == before
+        assert page.inner_text("#plans-count") == counted
+        page.fill("#appraisal-score", "72,5")
+        page.click("#appraisal-save")
+        page.wait_for_selector("#appraisal-saved")
+        stored = services.load_dataset(SqlAlchemyUnitOfWork(live_db)).appraisals
+        row = stored[(stored["plan_code"] == plan) & (stored["stage"] == "province")].iloc[0]
+        assert (row["status"], row["score"]) == ("passed", 72.5)
+        assert page.errors == []
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_file_that_is_not_a_workbook_gets_a_sentence_in_the_pages_language(browser: Any, live_url: str,
+                                                                            live_db: str, tmp_path: Path,
+                                                                            lang: str) -> None:
+    """A .txt did nothing at all (no request, no message); renamed .xlsx it was refused with "BadZipFile"."""
+    text = tmp_path / "ghi-chu.txt"
+    text.write_text("KH001;KH002\n", encoding="utf-8")
+    renamed = tmp_path / "ghi-chu.xlsx"
+    renamed.write_bytes(text.read_bytes())
+    expected = {"vi": ("chỉ nhận tệp Excel .xlsx", "không phải là tệp Excel"),
+                "en": ("only .xlsx workbooks are accepted", "is not an Excel workbook")}[lang]
+    before = services.load_dataset(SqlAlchemyUnitOfWork(live_db)).fingerprint()
+    with signed_in(browser, live_url, "planner") as page:
+        page.goto(live_url + f"/plans?lang={lang}")
+        _ready(page)
+        for upload, sentence in zip((text, renamed), expected, strict=True):
+            page.set_input_files("#plans-upload input[type=file]", str(upload))
+            page.wait_for_function("document.querySelector('#upload-refused')?.innerText.includes("
+                                   f"{json.dumps(sentence)})")
+            refused = page.inner_text("#upload-refused")
+            assert upload.name in refused and "BadZipFile" not in refused and "zip" not in refused
+        assert page.errors == []
+    assert services.load_dataset(SqlAlchemyUnitOfWork(live_db)).fingerprint() == before

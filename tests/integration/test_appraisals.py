@@ -54,6 +54,8 @@ def test_a_refused_appraisal_writes_nothing(database_url: str) -> None:
         (Appraisal("NO-SUCH-PLAN", "district", "passed", None, None, "lan"), "unknown_plan"),
         (Appraisal(blocked, "province", "passed", 80, None, "lan"), "district_first"),
         (Appraisal(blocked, "district", "passed", 101, None, "lan"), "score_range"),
+        (Appraisal(blocked, "district", "passed", "150", None, "lan"), "score_range"),  # as typed in the form
+        (Appraisal(blocked, "district", "passed", "chín mươi", None, "lan"), "score_range"),
         (Appraisal(blocked, "district", "passed", 80, dt.date.today() + dt.timedelta(days=1), "lan"), "future_date"),
         (Appraisal(blocked, "district", "maybe", 80, None, "lan"), "unknown_status"),
         (Appraisal(blocked, "district", "passed", 80, None, "  "), "no_appraiser"),
