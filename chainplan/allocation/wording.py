@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["LANGS", "STAGE_NAMES", "TARGET_NAMES", "counts_phrase", "decision_sentence", "eligibility_sentence",
-           "gap_phrase", "rank_phrase", "target_name"]
+__all__ = ["LANGS", "STAGE_NAMES", "TARGET_NAMES", "counts_phrase", "decision_sentence", "decision_template",
+           "eligibility_sentence", "gap_phrase", "phrase_template", "rank_phrase", "target_name"]
 
 LANGS = ("en", "vi")
 
@@ -125,6 +125,23 @@ def gap_phrase(gaps: list[tuple[str, str]], lang: str) -> str:
     """'530.000.000 VND more on line L and …' from ``(amount as written, line code)`` pairs."""
     return _pick(_PIECES["and"], lang).join(_pick(_PIECES["gap"], lang).format(amount=amount, line=line)
                                             for amount, line in gaps)
+
+
+def decision_template(reason: str, lang: str) -> str:
+    """The ``str.format`` template of :func:`decision_sentence`, for writing thousands of sentences at once.
+
+    Examples
+    --------
+    >>> decision_template("needs_plan", "en")
+    'Needs plan {need}, which is not funded.'
+    """
+    return _pick(_DECISIONS[reason], lang)
+
+
+def phrase_template(piece: str, lang: str) -> str:
+    """The ``str.format`` template of a phrase: ``rank`` (:func:`rank_phrase`), ``gap`` (one line of
+    :func:`gap_phrase`), ``and`` (what joins them) or ``counts``."""
+    return _pick(_PIECES[piece], lang)
 
 
 def decision_sentence(reason: str, params: Mapping[str, Any], lang: str) -> str:
