@@ -27,12 +27,24 @@ def benefit_per_vnd_rank(inp: AllocationInput) -> pd.Series:
     return pd.Series(np.arange(1, len(order) + 1, dtype="int64"), index=pd.Index(order, dtype=object))
 
 
+def _join_runs(groups: np.ndarray, texts: np.ndarray, separator: str) -> tuple[np.ndarray, np.ndarray]:
+    """Join ``texts`` with ``separator`` over each run of equal ``groups`` (already sorted): the groups and their
+    texts. One segmented sum over an object array, not a Python call per group."""
+    first = np.ones(len(groups), dtype=bool)
+    first[1:] = groups[1:] != groups[:-1]
+    starts = np.flatnonzero(first)
+    pieces = np.where(first, texts, separator + texts).astype(object)
+    return groups[starts], np.add.reduceat(pieces, starts)
+
+
 def _joined(pairs: pd.DataFrame, key: str, value: str, index: pd.Index) -> pd.Series:
     """For each code of ``index``: the sorted ``value``s paired with it, joined by commas ('' when none)."""
     if pairs.empty:
         return pd.Series("", index=index, dtype=object)
-    joined = pairs.sort_values(value).groupby(key)[value].agg(", ".join)
-    return joined.reindex(index, fill_value="")
+    keys, values = pairs[key].to_numpy(dtype=str), pairs[value].to_numpy(dtype=str)
+    order = np.lexsort((values, keys))
+    groups, joined = _join_runs(keys[order], values[order].astype(object), ", ")
+    return pd.Series(joined, index=pd.Index(groups, dtype=object), dtype=object).reindex(index, fill_value="")
 
 
 def _fill(template: str, fields: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
@@ -83,8 +95,8 @@ def _gap_texts(shortfalls: tuple[np.ndarray, np.ndarray, np.ndarray], size: int,
     if len(rows):
         pieces = _fill(phrase_template("gap", lang), {"amount": _vnd_texts(missing), "line": lines.astype(str)},
                        np.arange(len(rows)))
-        joined = pd.Series(pieces).groupby(rows, sort=False).agg(phrase_template("and", lang).join)
-        out[joined.index.to_numpy()] = joined.to_numpy()
+        plans, joined = _join_runs(rows, pieces, phrase_template("and", lang))
+        out[plans] = joined
     return out
 
 
