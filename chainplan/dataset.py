@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from chainplan.errors import ChainplanError, exact_number
@@ -161,8 +162,14 @@ def _normalise(column: Column, value: object) -> object:
     return value
 
 
-def _column_values(column: Column, values: Sequence[object]) -> list[object]:
-    """:func:`_normalise` over a whole column (the common kinds without a call per value)."""
+def _column_values(column: Column, values: Sequence[object] | np.ndarray) -> Sequence[object] | np.ndarray:
+    """:func:`_normalise` over a whole column (the common kinds without a call per value).
+
+    A numpy array of the column's own dtype is taken as it is: the caller (storage) has typed it and given blanks
+    their default already.
+    """
+    if isinstance(values, np.ndarray) and values.dtype == np.dtype(_dtype(column)):
+        return values
     default = column.default
     kind = column.kind
     if kind in ("code", "text", "enum"):
@@ -171,10 +178,12 @@ def _column_values(column: Column, values: Sequence[object]) -> list[object]:
         return [0 if v is None else v if type(v) is int else _normalise(column, v) for v in values]
     if kind == "bool":
         return [bool(default) if v is None else v if type(v) is bool else _normalise(column, v) for v in values]
+    if kind == "list":
+        return [list(v) if type(v) is list else _normalise(column, v) for v in values]
     return [_normalise(column, v) for v in values]
 
 
-def _frame_from_columns(sheet: Sheet, columns: Mapping[str, Sequence[object]], length: int,
+def _frame_from_columns(sheet: Sheet, columns: Mapping[str, Sequence[object] | np.ndarray], length: int,
                         rows: Sequence[int] | None) -> pd.DataFrame:
     index = pd.Index(list(rows) if rows is not None else range(2, length + 2), name="row", dtype="int64")
     blank: list[object] = [None] * length
@@ -231,8 +240,11 @@ class Dataset:
         return cls(**frames)
 
     @classmethod
-    def from_columns(cls, columns: Mapping[str, Mapping[str, Sequence[object]]]) -> Dataset:
-        """Build a dataset from per-sheet columns of equal length (what storage reads); blanks take defaults."""
+    def from_columns(cls, columns: Mapping[str, Mapping[str, Sequence[object] | np.ndarray]]) -> Dataset:
+        """Build a dataset from per-sheet columns of equal length (what storage reads); blanks take defaults.
+
+        A column may be a numpy array of its own dtype (``bool``, ``int64``, ``float64``) with blanks already
+        filled: it is then taken as it is."""
         frames = {}
         for name, sheet in SHEETS.items():
             given = columns.get(name, {})

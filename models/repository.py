@@ -6,23 +6,49 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
+import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
 from chainplan.ports import AuditEntry, StoredRun, User
-from chainplan.schema import SHEETS
+from chainplan.schema import SHEETS, Column
 from models.tables import SHEET_TABLES, AllocationRunRow, AppraisalRow, AuditRow, UserRow
 
 __all__ = ["SqlAlchemyRepository"]
 
 
-def _from_storage(kind: str, values: Sequence[object]) -> list[object]:
-    """Values as the driver returned them -> the domain's: SQLite keeps booleans as 0/1, JSON and dates as text."""
+def _from_storage(column: Column, values: Sequence[object]) -> Sequence[object] | np.ndarray:
+    """Values as the driver returned them -> the domain's, a whole column at a time.
+
+    SQLite keeps booleans as 0/1 and JSON and dates as text. Numbers, money and booleans become typed arrays in
+    their final form (blanks already given the column's default), which :meth:`Dataset.from_columns` takes as they
+    are; a column an array cannot hold exactly (a blank in a money column) is left to the dataset's own path.
+    """
+    kind = column.kind
+    try:
+        if kind == "bool" and not column.default:
+            return np.array(values, dtype=bool)  # None, 0 -> False; 1 -> True
+        if kind == "number":
+            numbers = np.array(values, dtype=float)  # None -> NaN
+            if column.default is not None:
+                numbers[np.isnan(numbers)] = float(column.default)  # type: ignore[arg-type]
+            return numbers
+        if kind in ("money", "integer"):
+            return np.array(values, dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        pass  # a blank or an out-of-range value: the dataset's per-value path handles it
     if kind == "bool":
         return [None if v is None else bool(v) for v in values]
     if kind == "list":
+        texts = ["null" if v is None else v for v in values]
+        if all(type(v) is str for v in texts):
+            # One parse for the whole column: each stored text is one JSON document, so joined by commas they
+            # make one array (its length shows that each was one value).
+            parsed = json.loads("[" + ",".join(texts) + "]")  # type: ignore[arg-type]
+            if len(parsed) == len(texts):
+                return parsed
         return [json.loads(v) if isinstance(v, str | bytes) else v for v in values]
     if kind == "date":
         return [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in values]
@@ -43,7 +69,7 @@ class SqlAlchemyRepository:
         """
         connection = self.session.connection()
         cursor = connection.connection.cursor()
-        columns: dict[str, dict[str, list[object]]] = {}
+        columns: dict[str, dict[str, Sequence[object] | np.ndarray]] = {}
         try:
             for sheet, table in SHEET_TABLES.items():
                 names = SHEETS[sheet].column_names
@@ -52,7 +78,7 @@ class SqlAlchemyRepository:
                 rows = cursor.fetchall()
                 values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
                 columns[sheet] = {
-                    column.name: _from_storage(column.kind, column_values)
+                    column.name: _from_storage(column, column_values)
                     for column, column_values in zip(SHEETS[sheet].columns, values, strict=True)
                 }
         finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 
 from chainplan.allocation.data import AllocationInput
 from chainplan.allocation.explain import benefit_per_vnd_rank
@@ -20,60 +21,76 @@ from chainplan.allocation.verify import verify_allocation
 __all__ = ["BASELINES", "fund_down_the_list", "greedy_benefit_per_vnd", "rank_by_appraisal_score"]
 
 
-def _requests_by_plan(inp: AllocationInput) -> dict[str, list[tuple[str, int]]]:
-    """Each plan's (line, VND) requests, in Python integers, read once from the request table."""
-    asks: dict[str, list[tuple[str, int]]] = {}
-    requests = inp.requests
-    for plan, line, amount in zip(requests["plan_code"].to_numpy(), requests["budget_line_code"].to_numpy(),
-                                  requests["amount_vnd"].to_numpy(), strict=True):
-        asks.setdefault(plan, []).append((line, int(amount)))
-    return asks
-
-
 def fund_down_the_list(inp: AllocationInput, order: list[str]) -> list[str]:
-    """Fund plans in ``order`` while they fit the money (exactly, in VND) and the rules a list can check."""
+    """Fund plans in ``order`` while they fit the money (exactly, in VND) and the rules a list can check.
+
+    The list is walked once, plan by plan (each decision depends on the ones before it); every plan's lines are
+    checked and charged as one array operation, in int64: a request is at most 10^15 VND and what is left of a
+    line only falls, by amounts that fit in it.
+    """
     scenario = inp.scenario
     plans = inp.plans
-    left = {line: int(v) for line, v in inp.lines["available"].items()}
-    asks = _requests_by_plan(inp)
-    eligible = dict(zip(plans.index, plans["eligible"].to_numpy(), strict=True))
-    product_of = dict(zip(plans.index, plans["product_code"].to_numpy(), strict=True))
-    region_of = dict(zip(plans.index, plans["region"].to_numpy(), strict=True))
-    requires = dict(zip(plans.index, plans["requires_plan"].to_numpy(), strict=True))
-    excluded_with: dict[str, set[str]] = {}
-    for code, others in zip(plans.index, plans["excludes_plans"].to_numpy(), strict=True):
-        for other in others:
-            excluded_with.setdefault(code, set()).add(other)
-            excluded_with.setdefault(other, set()).add(code)
+    positions = plans.index.get_indexer(order)
+    if (positions < 0).any():
+        unknown = [str(code) for code, position in zip(order, positions, strict=True) if position < 0]
+        raise KeyError(f"unknown plan code(s): {', '.join(unknown)}")
+    # Each plan's requests (one per line) as a slice of two arrays sorted by plan: line position and VND. A request
+    # on a line the scenario does not have goes to a last line with nothing left, where it never fits.
+    asked = inp.requests.groupby(["plan_code", "budget_line_code"], sort=False)["amount_vnd"].sum()
+    plan_of = plans.index.get_indexer(asked.index.get_level_values("plan_code"))
+    line_of = inp.lines.index.get_indexer(asked.index.get_level_values("budget_line_code"))
+    line_of[line_of < 0] = len(inp.lines)
+    by_plan = np.argsort(plan_of, kind="stable")
+    line_of, amount_of = line_of[by_plan], asked.to_numpy(dtype=np.int64)[by_plan]
+    starts = np.searchsorted(plan_of[by_plan], np.arange(len(plans) + 1)).tolist()
+    left = np.append(inp.lines["available"].to_numpy(dtype=np.int64), 0)
+
+    eligible = plans["eligible"].to_numpy(dtype=bool).tolist()
+    product_of = pd.factorize(plans["product_code"])[0].tolist()
+    # Plans outside the region level (no region) are outside the regional rules: -1.
+    region_of = pd.factorize(plans["region"], use_na_sentinel=True)[0].tolist()
+    needed = plans["requires_plan"]
+    has_need = (needed.notna() & (needed != "")).to_numpy()
+    # The position of the plan each plan needs; -1 none; -2 a plan that is not in the list at all.
+    need_of = np.where(has_need, plans.index.get_indexer(needed.where(has_need, "")), -1)
+    need_of[has_need & (need_of == -1)] = -2
+    requires = need_of.tolist()
+    exclusions = plans["excludes_plans"].explode().dropna()
+    excluded_with: dict[int, list[int]] = {}
+    for a, b in zip(plans.index.get_indexer(exclusions.index), plans.index.get_indexer(exclusions.to_numpy()),
+                    strict=True):
+        if b >= 0:
+            excluded_with.setdefault(a, []).append(b)
+            excluded_with.setdefault(b, []).append(a)
     cap = scenario.max_plans_per_region
+    one_per_product = scenario.one_plan_per_product
+    funded = [False] * len(plans)
+    product_funded = [False] * (max(product_of, default=-1) + 1)
+    per_region = [0] * (max(region_of, default=-1) + 1)
     chosen: list[str] = []
-    chosen_set: set[str] = set()
-    products: set[str] = set()
-    per_region: dict[object, int] = {}
-    for code in order:
-        if not eligible[code]:
+    for code, i in zip(order, positions.tolist(), strict=True):
+        if not eligible[i]:
             continue
-        if scenario.one_plan_per_product and product_of[code] in products:
+        if one_per_product and product_funded[product_of[i]]:
             continue
-        needed = requires[code]
-        if needed and needed not in chosen_set:
+        need = requires[i]
+        if need != -1 and (need == -2 or not funded[need]):
             continue
-        if not excluded_with.get(code, set()).isdisjoint(chosen_set):
+        if any(funded[j] for j in excluded_with.get(i, ())):
             continue
-        region = region_of[code]
-        counted = isinstance(region, str)  # plans outside the region level are outside the regional rules
-        if cap is not None and counted and per_region.get(region, 0) >= cap:
+        r = region_of[i]
+        if cap is not None and r >= 0 and per_region[r] >= cap:
             continue
-        wanted = asks.get(code, [])
-        if any(amount > left.get(line, 0) for line, amount in wanted):
+        a, b = starts[i], starts[i + 1]
+        lines, amounts = line_of[a:b], amount_of[a:b]
+        if (amounts > left[lines]).any():
             continue
-        for line, amount in wanted:
-            left[line] -= amount
+        left[lines] -= amounts
         chosen.append(code)
-        chosen_set.add(code)
-        products.add(product_of[code])
-        if counted:
-            per_region[region] = per_region.get(region, 0) + 1
+        funded[i] = True
+        product_funded[product_of[i]] = True
+        if r >= 0:
+            per_region[r] += 1
     return chosen
 
 

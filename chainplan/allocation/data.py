@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from chainplan.allocation.wording import eligibility_sentence
-from chainplan.chains import ChainNetwork, Gap, gaps_closed_by_plan
+from chainplan.chains import ChainNetwork, Gap, gaps_closed_by_plan, products_reaching_supermarket
 from chainplan.dataset import Dataset, InputProblem, region_ancestors, region_at_level
 from chainplan.money import scale_vnd
+from chainplan.names import name_book
 from chainplan.scenario import Scenario, ScenarioError
 from chainplan.schema import APPRAISAL_STAGES
 from chainplan.wording import Joined, Term
@@ -61,7 +63,15 @@ def stars_for_score(score: float | None) -> int:
     return 1 if score < 30 else 2 if score < 50 else 3 if score < 70 else 4 if score < 90 else 5
 
 
-def plan_outcomes(ds: Dataset, network: ChainNetwork, gaps_closed: Mapping[str, list[Gap]]) -> pd.DataFrame:
+def _stars_for_scores(scores: pd.Series) -> pd.Series:
+    """:func:`stars_for_score` over a column of scores, in one array operation."""
+    values = scores.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        stars = np.select([np.isnan(values), values < 30, values < 50, values < 70, values < 90], [0, 1, 2, 3, 4], 5)
+    return pd.Series(stars, index=scores.index, dtype=int)
+
+
+def plan_outcomes(ds: Dataset, gaps_closed: Mapping[str, list[Gap]]) -> pd.DataFrame:
     """Each plan's outcomes if it succeeds (not yet weighted by ``success_probability``), indexed by plan code.
 
     Besides :data:`OUTCOMES`: ``rated_3_to_5_stars`` (product below 3★ today, expected score ≥ 50),
@@ -73,10 +83,9 @@ def plan_outcomes(ds: Dataset, network: ChainNetwork, gaps_closed: Mapping[str, 
     product = products.loc[plans["product_code"]].set_axis(plans.index)
     expected = plans["expected_score"]
     stars_now = product["stars"].astype(int)
-    stars_after = expected.map(stars_for_score).astype(int)
+    stars_after = _stars_for_scores(expected)
     current_score = product["ocop_score"].fillna(0.0)
-    reach = {code: network.reaches_supermarket(code) for code in plans["product_code"].unique()}
-    reaches_today = plans["product_code"].map(reach).astype(bool)
+    reaches_today = plans["product_code"].map(products_reaching_supermarket(ds)).astype(bool)
     rated_before = stars_now >= 3
     rated_after = rated_before | (stars_after >= 3)
     stamped_before = product["e_stamp"].astype(bool)
@@ -91,7 +100,8 @@ def plan_outcomes(ds: Dataset, network: ChainNetwork, gaps_closed: Mapping[str, 
     outcomes["safe_food_chain"] = (plans["joins_safe_food_chain"] & ~product["safe_food_chain"].astype(bool)).astype(
         float)
     outcomes["e_stamp"] = (plans["adds_e_stamp"] & ~stamped_before).astype(float)
-    outcomes["gap_closed"] = [float(len(gaps_closed.get(code, ()))) for code in plans.index]
+    closed = pd.Series({code: len(gaps) for code, gaps in gaps_closed.items()}, dtype=float)
+    outcomes["gap_closed"] = closed.reindex(plans.index, fill_value=0.0) if len(closed) else 0.0
     outcomes["priority_points"] = plans["priority_points"].astype(float)
     outcomes["rated_3_to_5_stars"] = ((stars_now < 3) & (expected >= 50)).astype(float)
     outcomes["stamp_numerator"] = ((rated_after & stamped_after).astype(float)
@@ -110,6 +120,8 @@ class AllocationInput:
     lines: pd.DataFrame
     stamp_base: tuple[float, float]
     gaps_closed: dict[str, list[Gap]] = field(default_factory=dict)
+    #: What a person reads in place of a code (``{kind: {code: name}}``, :func:`chainplan.names.name_book`).
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def eligible(self) -> pd.DataFrame:
@@ -145,13 +157,36 @@ def eligibility_reasons(ds: Dataset, scenario: Scenario, totals: pd.Series | Non
     another region, the minimum grant, then a required plan that is itself not eligible. ``totals`` is each plan's
     total request in VND (computed from ``plan_requests`` when not given); ``lang`` is ``en`` or ``vi``.
     """
-    return _in_words(_ineligibility(ds, scenario, totals), lang)
+    return _in_words(_ineligibility(ds, scenario, totals), lang, name_book(ds))
 
 
-def _in_words(reasons: dict[str, list[tuple[str, dict[str, Any]]]], lang: str) -> pd.Series:
-    """The reasons of :func:`_ineligibility` as sentences in ``lang``."""
-    return pd.Series({plan: [eligibility_sentence(code, params, lang) for code, params in found]
-                      for plan, found in reasons.items()}, dtype=object)
+def _in_words(reasons: dict[str, list[tuple[str, dict[str, Any]]]], lang: str,
+              names: dict[str, dict[str, str]]) -> pd.Series:
+    """The reasons of :func:`_ineligibility` as sentences in ``lang`` (a new list per plan, empty when eligible).
+
+    Thousands of plans share a reason ("province appraisal still pending"): each distinct one is written once.
+    """
+    written: dict[tuple[str, tuple[tuple[str, Any], ...]], str] = {}
+
+    def sentence(code: str, params: dict[str, Any]) -> str:
+        key = (code, tuple(sorted(params.items())))
+        if key not in written:
+            written[key] = eligibility_sentence(code, _named(params, names), lang)
+        return written[key]
+
+    return pd.Series([[sentence(code, params) for code, params in found] for found in reasons.values()],
+                     index=pd.Index(list(reasons), dtype=object), dtype=object)
+
+
+def _named(params: dict[str, Any], names: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """A reason's codes as a person reads them: a plan as its code and what it is, a line or region by name."""
+    named = dict(params)
+    if "need" in named and named["need"] in names.get("plan", {}):
+        named["need"] = f"{named['need']} ({names['plan'][named['need']]})"
+    for key, kind in (("line", "line"), ("region", "region")):
+        if key in named:
+            named[key] = names.get(kind, {}).get(named[key], named[key])
+    return named
 
 
 def _ineligibility(ds: Dataset, scenario: Scenario, totals: pd.Series | None
@@ -194,10 +229,10 @@ def _ineligibility(ds: Dataset, scenario: Scenario, totals: pd.Series | None
     found.append(pd.DataFrame({
         "plan": small.index, "order": len(scenario.required_appraisals) + 1, "code": "below_min_grant",
         "params": [{"total": int(v), "minimum": scenario.min_grant_vnd} for v in small.to_numpy()]}))
-    table = pd.concat(found, ignore_index=True)
-    table["reason"] = list(zip(table["code"], table["params"], strict=True))
-    grouped = table.sort_values("order", kind="stable").groupby("plan", sort=False)["reason"].agg(list).to_dict()
-    reasons: dict[str, list[tuple[str, dict[str, Any]]]] = {code: list(grouped.get(code, ())) for code in codes}
+    table = pd.concat(found, ignore_index=True).sort_values("order", kind="stable")
+    reasons: dict[str, list[tuple[str, dict[str, Any]]]] = {code: [] for code in codes}
+    for plan, code, params in zip(table["plan"], table["code"], table["params"], strict=True):  # reasons, not plans
+        reasons[plan].append((code, params))
     # A plan that needs an ineligible plan cannot be funded either (repeat until nothing changes: chains).
     requires = {code: needed for code, needed in zip(codes, ds.plans["requires_plan"], strict=True) if needed}
     flagged: set[str] = set()
@@ -220,7 +255,6 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     ScenarioError
         When the scenario names a budget line the dataset does not have.
     """
-    network = network or ChainNetwork.from_dataset(ds)
     lines = _available(ds, scenario)
     if scenario.has_regional_rules and len(ds.plans) and not (ds.regions["level"] == scenario.region_level).any():
         # Post-2025 data has no districts: silently dropping the regional rules would misallocate public money.
@@ -231,20 +265,21 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
                                           params={"levels": Joined(tuple(Term("stage", level) for level in levels))})])
     requests = ds.plan_requests[["plan_code", "budget_line_code", "amount_vnd"]].reset_index(drop=True)
     totals = requests.groupby("plan_code")["amount_vnd"].sum()
-    with_links = ds.plans[ds.plans["new_links"].map(len) > 0]
-    gaps_closed = gaps_closed_by_plan(network, with_links) if len(with_links) else {}
-    outcomes = plan_outcomes(ds, network, gaps_closed)
+    with_links = ds.plans[ds.plans["new_links"].str.len() > 0]
+    # The chain graphs are built only for plans that propose new links (to find the gaps they close).
+    gaps_closed = gaps_closed_by_plan(network or ChainNetwork.from_dataset(ds), with_links) if len(with_links) \
+        else {}
+    outcomes = plan_outcomes(ds, gaps_closed)
     found = _ineligibility(ds, scenario, totals)  # once; written in both languages below
-    reasons, reasons_vi = _in_words(found, "en"), _in_words(found, "vi")
+    names = name_book(ds)
+    reasons, reasons_vi = _in_words(found, "en", names), _in_words(found, "vi", names)
     plans = ds.plans.set_index("code")
     org_region = dict(zip(ds.organizations["code"], ds.organizations["region_code"], strict=True))
     to_level = region_at_level(ds.regions, scenario.region_level)
+    # The furthest stage's score wins (of two rows for one stage, the later one).
     scores = ds.appraisals.dropna(subset=["score"])
-    stage_rank = {stage: i for i, stage in enumerate(APPRAISAL_STAGES)}
-    last_score: dict[str, float] = {}
-    for plan, _stage, score in sorted(zip(scores["plan_code"], scores["stage"], scores["score"], strict=True),
-                                      key=lambda item: stage_rank[item[1]]):
-        last_score[plan] = float(score)  # the furthest stage's score wins
+    stage_rank = scores["stage"].map({stage: i for i, stage in enumerate(APPRAISAL_STAGES)})
+    last_score = scores.assign(rank=stage_rank).sort_values("rank", kind="stable").groupby("plan_code")["score"].last()
     weights = scenario.weights.model_dump()
     frame = pd.DataFrame(index=plans.index)
     frame["product_code"] = plans["product_code"]
@@ -255,15 +290,15 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     frame["region_code"] = frame["region"].fillna(plans["organization_code"].map(org_region))
     frame["total_request"] = totals.reindex(plans.index, fill_value=0).astype("int64")
     frame["success_probability"] = plans["success_probability"].astype(float)
-    frame["appraisal_score"] = pd.Series(last_score, dtype=float).reindex(plans.index)
+    frame["appraisal_score"] = last_score.astype(float).reindex(plans.index)
     frame["requires_plan"] = plans["requires_plan"]
     frame["excludes_plans"] = plans["excludes_plans"]
     frame["ineligible_reasons"] = reasons.reindex(plans.index)
     frame["ineligible_reasons_vi"] = reasons_vi.reindex(plans.index)
-    frame["eligible"] = frame["ineligible_reasons"].map(lambda r: not r).astype(bool)
+    frame["eligible"] = (frame["ineligible_reasons"].str.len() == 0).astype(bool)
     frame = frame.join(outcomes)
     frame["value"] = sum(weights[name] * outcomes[name] for name in OUTCOMES)
     frame["benefit"] = frame["success_probability"] * frame["value"]
     rated = ds.products["stars"] >= 3
     stamp_base = (float((rated & ds.products["e_stamp"]).sum()), float(rated.sum()))
-    return AllocationInput(scenario, frame, requests, lines, stamp_base, gaps_closed)
+    return AllocationInput(scenario, frame, requests, lines, stamp_base, gaps_closed, names)

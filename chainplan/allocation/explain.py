@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from string import Formatter
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
-from chainplan.allocation.wording import LANGS, counts_phrase, decision_sentence, gap_phrase, rank_phrase
-from chainplan.money import format_vnd
+from chainplan.allocation.wording import counts_phrase, decision_template, phrase_template
+from chainplan.wording import Share, render
 
 __all__ = ["benefit_per_vnd_rank", "explain_decisions"]
 
@@ -26,36 +28,116 @@ def benefit_per_vnd_rank(inp: AllocationInput) -> pd.Series:
     return pd.Series(np.arange(1, len(order) + 1, dtype="int64"), index=pd.Index(order, dtype=object))
 
 
+def _join_runs(groups: np.ndarray, texts: np.ndarray, separator: str) -> tuple[np.ndarray, np.ndarray]:
+    """Join ``texts`` with ``separator`` over each run of equal ``groups`` (already sorted): the groups and their
+    texts. One segmented sum over an object array, not a Python call per group."""
+    first = np.ones(len(groups), dtype=bool)
+    first[1:] = groups[1:] != groups[:-1]
+    starts = np.flatnonzero(first)
+    pieces = np.where(first, texts, separator + texts).astype(object)
+    return groups[starts], np.add.reduceat(pieces, starts)
+
+
 def _joined(pairs: pd.DataFrame, key: str, value: str, index: pd.Index) -> pd.Series:
     """For each code of ``index``: the sorted ``value``s paired with it, joined by commas ('' when none)."""
     if pairs.empty:
         return pd.Series("", index=index, dtype=object)
-    joined = pairs.sort_values(value).groupby(key)[value].agg(", ".join)
-    return joined.reindex(index, fill_value="")
+    keys, values = pairs[key].to_numpy(dtype=str), pairs[value].to_numpy(dtype=str)
+    order = np.lexsort((values, keys))
+    groups, joined = _join_runs(keys[order], values[order].astype(object), ", ")
+    return pd.Series(joined, index=pd.Index(groups, dtype=object), dtype=object).reindex(index, fill_value="")
 
 
-def _shortfalls(inp: AllocationInput, budget: pd.DataFrame) -> pd.Series:
-    """Per plan: ``[(amount as written, line), …]`` for the lines its requests do not fit in what is left."""
-    matrix = inp.request_matrix
-    left = budget.set_index("line")["left"].reindex(matrix.columns, fill_value=0)
-    requested = matrix.to_numpy(dtype=object)
-    remaining = left.to_numpy(dtype=object)
-    rows, cols = np.nonzero(matrix.to_numpy() > left.to_numpy()[None, :])
-    gaps: dict[str, list[tuple[str, str]]] = {}
-    lines = matrix.columns
-    for r, c in zip(rows, cols, strict=True):
-        gap = int(requested[r, c]) - int(remaining[c])
-        gaps.setdefault(matrix.index[r], []).append((format_vnd(gap), str(lines[c])))
-    empty: list[tuple[str, str]] = []
-    return pd.Series([gaps.get(code, empty) for code in inp.plans.index], index=inp.plans.index, dtype=object)
+def _fill(template: str, fields: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
+    """``template.format(**fields)`` for the plans at positions ``rows``, all at once.
+
+    Each field is one text for every plan or an object array of texts over all plans; the literal pieces and the
+    fields are concatenated column-wise, so ten thousand sentences cost a few array operations.
+    """
+    out = np.full(len(rows), "", dtype=object)
+    for literal, name, _spec, _conversion in Formatter().parse(template):
+        if literal:
+            out = out + literal
+        if name is not None:
+            value = fields[name]
+            out = out + (value if isinstance(value, str) else value[rows])
+    return out
 
 
-def _counts_toward(plans: pd.DataFrame) -> pd.Series:
-    """Per plan: the targets it counts toward (a list of target codes)."""
-    flags = pd.DataFrame({target: plans[outcome] > 0 for target, outcome in TARGET_OUTCOMES.items()},
-                         index=plans.index)
-    names = np.array(list(TARGET_OUTCOMES), dtype=object)
-    return pd.Series([list(names[row]) for row in flags.to_numpy()], index=plans.index, dtype=object)
+def _texts(values: pd.Series) -> np.ndarray:
+    """A column as an object array of texts ('' where blank), ready for :func:`_fill`."""
+    return values.astype(object).where(values.notna(), "").astype(str).to_numpy(dtype=object)
+
+
+def _vnd_texts(amounts: np.ndarray, lang: str) -> np.ndarray:
+    """Whole VND as the language writes it (``1.500.000 ₫`` / ``1,500,000 VND``), over a whole column."""
+    grouped = pd.Series(amounts, dtype=object).map("{:,}".format)
+    if lang == "vi":
+        return (grouped.str.replace(",", ".", regex=False) + " ₫").to_numpy(dtype=object)
+    return (grouped + " VND").to_numpy(dtype=object)
+
+
+def _decimals(values: np.ndarray, lang: str, digits: int) -> np.ndarray:
+    """Numbers with ``digits`` decimals and the language's separators (``1.234,50`` / ``1,234.50``)."""
+    if len(values) == 0:
+        return np.array([], dtype=object)
+    text = pd.Series(values, dtype=float).map(f"{{:,.{digits}f}}".format).astype(object)
+    if lang == "vi":
+        text = text.str.replace(",", "\0", regex=False).str.replace(".", ",", regex=False) \
+            .str.replace("\0", ".", regex=False)
+    return text.to_numpy(dtype=object)
+
+
+def _labels(codes: pd.Series, kind: str, names: Mapping[str, Mapping[str, str]]) -> pd.Series:
+    """Codes as a person reads them: a plan as its code with what it is (``KH002 (Chè — HTX)``), anything else by
+    its name; a code the book lacks stays a code, a blank stays blank."""
+    book = names.get(kind, {})
+    if not book:
+        return codes
+    named = codes.map(book)
+    if kind == "plan":
+        labelled = codes.astype(str) + " (" + named.fillna("").astype(str) + ")"
+        return labelled.where(named.notna(), codes)
+    return named.where(named.notna(), codes)
+
+
+def _shortfalls(inp: AllocationInput, budget: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (plan position, line, VND missing) where a plan's request on a line does not fit what is left.
+
+    Plans × lines in one comparison; the positions come in plan order, then line order, as the sentences read.
+    """
+    matrix = inp.request_matrix.reindex(inp.plans.index, fill_value=0)
+    left = budget.set_index("line")["left"].reindex(matrix.columns, fill_value=0).to_numpy(dtype=np.int64)
+    requested = matrix.to_numpy(dtype=np.int64)
+    rows, cols = np.nonzero(requested > left[None, :])
+    # int64 is exact here: a request is at most 10^15 VND and what is left at most a line's amount.
+    missing = requested[rows, cols] - left[cols]
+    return rows, matrix.columns.to_numpy(dtype=object)[cols], missing
+
+
+def _gap_texts(shortfalls: tuple[np.ndarray, np.ndarray, np.ndarray], size: int, lang: str,
+               line_names: Mapping[str, str]) -> np.ndarray:
+    """Per plan: :func:`~chainplan.allocation.wording.gap_phrase` of its shortfalls ('' when none)."""
+    rows, lines, missing = shortfalls
+    out = np.full(size, "", dtype=object)
+    if len(rows):
+        line_text = np.array([line_names.get(str(line), str(line)) for line in lines], dtype=object)
+        pieces = _fill(phrase_template("gap", lang), {"amount": _vnd_texts(missing, lang), "line": line_text},
+                       np.arange(len(rows)))
+        plans, joined = _join_runs(rows, pieces, phrase_template("and", lang))
+        out[plans] = joined
+    return out
+
+
+def _counts_toward(plans: pd.DataFrame, lang: str) -> np.ndarray:
+    """Per plan: :func:`~chainplan.allocation.wording.counts_phrase` of the targets it counts toward."""
+    names = list(TARGET_OUTCOMES)
+    flags = np.column_stack([plans[outcome].to_numpy(dtype=float) > 0 for outcome in TARGET_OUTCOMES.values()])
+    # One phrase per combination of targets (at most 2^6), picked by each plan's combination.
+    combination = flags.astype(np.int64) @ (1 << np.arange(len(names), dtype=np.int64))
+    phrases = np.array([counts_phrase([name for bit, name in enumerate(names) if code >> bit & 1], lang)
+                        for code in range(1 << len(names))], dtype=object)
+    return phrases[combination]
 
 
 def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.DataFrame) -> pd.DataFrame:
@@ -64,11 +146,13 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
 
     Reasons are tried in this order: funded, not_eligible / below_min_grant, excluded_by, needs_plan,
     one_plan_per_product, region_cap, region_share, no_benefit, value_for_money, other_rules. The region
-    rules apply only to plans whose organization lies within the scenario's ``region_level``.
+    rules apply only to plans whose organization lies within the scenario's ``region_level``. Every step works
+    on whole columns: no loop over plans.
     """
     plans = inp.plans
     scenario = inp.scenario
     index = plans.index
+    size = len(index)
     chosen = index.isin(list(funded))
     rank = benefit_per_vnd_rank(inp)
     ranked = rank.reindex(index)
@@ -78,7 +162,9 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
     exclusions = plans["excludes_plans"].explode().dropna()
     pairs = pd.DataFrame({"plan": exclusions.index.to_numpy(dtype=object), "other": exclusions.to_numpy()})
     pairs = pd.concat([pairs, pairs.rename(columns={"plan": "other", "other": "plan"})], ignore_index=True)
-    rivals = _joined(pairs[pairs["other"].isin(index[chosen])], "plan", "other", index)
+    names = inp.names
+    pairs = pairs.assign(label=_labels(pairs["other"], "plan", names))
+    rivals = _joined(pairs[pairs["other"].isin(index[chosen])], "plan", "label", index)
     taken = plans.loc[chosen].reset_index().drop_duplicates("product_code").set_index("product_code")["code"] \
         if chosen.any() else pd.Series(dtype=object)
     sibling = plans["product_code"].map(taken)
@@ -91,6 +177,8 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
     cost = plans["total_request"].to_numpy(dtype=float)
     needed = plans["requires_plan"]
     short = _shortfalls(inp, budget)
+    has_short = np.zeros(size, dtype=bool)
+    has_short[short[0]] = True
     cap = scenario.max_plans_per_region
 
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -105,32 +193,48 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
         in_level & (scenario.max_region_share < 1) & (total_funded + cost > 0)
         & (share_after > scenario.max_region_share + 1e-9),
         (plans["benefit"] <= 0).to_numpy(),
-        short.map(bool).to_numpy(dtype=bool),
+        has_short,
     ]
     reasons = ["funded", "not_eligible", "excluded_by", "needs_plan", "one_plan_per_product", "region_cap",
                "region_share", "no_benefit", "value_for_money"]
-    reason = pd.Series(np.select(conditions, reasons, default="other_rules"), index=index, dtype=object)
+    reason = np.select(conditions, reasons, default="other_rules").astype(object)
     ineligible = plans["ineligible_reasons"]
-    below_min = ineligible.map(lambda why: bool(why) and all("minimum grant" in r for r in why))
+    # Not eligible only for asking less than the minimum grant: every reason names the minimum grant.
+    written = ineligible.explode().dropna().astype(str)
+    only_minimum = written.str.contains("minimum grant", regex=False).groupby(level=0).all()
+    below_min = only_minimum.reindex(index, fill_value=False).to_numpy(dtype=bool)
     reason[(reason == "not_eligible") & below_min] = "below_min_grant"
 
-    toward = _counts_toward(plans)
-    sentences: dict[str, list[str]] = {lang: [] for lang in LANGS}
-    share = f"{scenario.max_region_share:.0%}"
-    for why, row_rank, benefit, total, product, region, rival, need, other, gap, counts, en, vi in zip(
-            reason, ranked, plans["benefit"], plans["total_request"], plans["product_code"], plans["region"],
-            rivals, needed, sibling, short, toward, ineligible, plans["ineligible_reasons_vi"], strict=True):
-        position = None if row_rank != row_rank else int(row_rank)
-        for lang in LANGS:
-            params: dict[str, object] = {"rank": rank_phrase(position, of, lang)}
-            if why == "funded":
-                params.update(total=format_vnd(total), benefit=f"{benefit:.2f}", counts=counts_phrase(counts, lang))
-            elif why in ("not_eligible", "below_min_grant"):
-                params["reasons"] = "; ".join(vi if lang == "vi" else en)
-            else:
-                params.update(rival=rival, need=need, other=other, product=product, region=region, cap=cap,
-                              share=share, gap=gap_phrase(gap, lang))
-            template = "not_eligible" if why == "below_min_grant" else why
-            sentences[lang].append(decision_sentence(template, params, lang))
-    return pd.DataFrame({"plan_code": index.to_numpy(dtype=object), "funded": chosen, "reason": reason.to_numpy(),
+    fields: dict[str, Any] = {
+        "rival": rivals.to_numpy(dtype=object), "need": _texts(_labels(needed, "plan", names)),
+        "other": _texts(_labels(sibling, "plan", names)),
+        "product": _texts(_labels(plans["product_code"], "product", names)),
+        "region": _texts(_labels(plans["region"], "region", names)), "cap": str(cap),
+    }
+    ranks = ranked.to_numpy(dtype=float)
+    sentences: dict[str, np.ndarray] = {}
+    for lang, column in (("en", "ineligible_reasons"), ("vi", "ineligible_reasons_vi")):
+        # Every number in the language's own way: money, benefit, rank, share.
+        total = np.full(size, "", dtype=object)
+        total[chosen] = _vnd_texts(plans["total_request"].to_numpy()[chosen], lang)
+        rank_text = np.where(np.isnan(ranks), "", _decimals(np.nan_to_num(ranks), lang, 0))
+        rank_phrases = _fill(phrase_template("rank", lang), {"rank": rank_text, "of": render(of, lang)},
+                             np.arange(size))
+        fields |= {
+            "total": total,
+            "benefit": _decimals(plans["benefit"].to_numpy(dtype=float), lang, 2),
+            "share": render(Share(scenario.max_region_share, 0), lang),
+            "rank": np.where(np.isnan(ranks), "", rank_phrases).astype(object),
+            "counts": _counts_toward(plans, lang),
+            "gap": _gap_texts(short, size, lang, names.get("line", {})),
+            "reasons": plans[column].str.join("; ").fillna("").to_numpy(dtype=object),
+        }
+        out = np.full(size, "", dtype=object)
+        for why in (*reasons, "below_min_grant", "other_rules"):
+            rows = np.flatnonzero(reason == why)
+            if len(rows):
+                template = decision_template("not_eligible" if why == "below_min_grant" else why, lang)
+                out[rows] = _fill(template, fields, rows)
+        sentences[lang] = out
+    return pd.DataFrame({"plan_code": index.to_numpy(dtype=object), "funded": chosen, "reason": reason,
                          "explanation": sentences["en"], "explanation_vi": sentences["vi"]})

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
@@ -66,6 +69,25 @@ def objective_parts(objective: float | None, expected_benefit: float | None) -> 
     return float(expected_benefit), 0.0 if abs(penalty) < 1e-6 else penalty
 
 
+def _plain_column(values: pd.Series) -> list[Any]:
+    """A column as :func:`_plain` values (NaN as None, numpy scalars as Python's), typed columns without a
+    call per value."""
+    if values.dtype == object:
+        return [_plain(v) for v in values.tolist()]
+    if values.dtype.kind == "f":
+        return values.astype(object).where(values.notna(), None).tolist()
+    if values.dtype.kind in "biu":
+        return values.tolist()
+    return values.astype(object).where(values.notna(), None).tolist()  # text columns: NaN marks a blank
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")`` with :func:`_plain` values, built column by column."""
+    names = list(frame.columns)
+    return [dict(zip(names, values, strict=True))
+            for values in zip(*(_plain_column(frame[name]) for name in names), strict=True)]
+
+
 @dataclass
 class AllocationResult:
     scenario_name: str
@@ -76,7 +98,8 @@ class AllocationResult:
     budget: pd.DataFrame
     regions: pd.DataFrame
     targets: pd.DataFrame
-    decisions: pd.DataFrame
+    #: The decisions, or what writes them on first read (see :attr:`decisions`).
+    _decisions: pd.DataFrame | Callable[[], pd.DataFrame] = field(repr=False)
     solver: str | None = None
     gap: float | None = None
     build_time_s: float = 0.0
@@ -99,6 +122,17 @@ class AllocationResult:
     solver_notes: list[str] = field(default_factory=list)
 
     @property
+    def decisions(self) -> pd.DataFrame:
+        """Every plan: ``plan_code``, ``funded``, ``reason``, ``explanation``, ``explanation_vi``.
+
+        Written when first read: the baselines the optimiser compares itself with are never explained, and at
+        national scale their 40,000 sentences cost more than the comparison.
+        """
+        if callable(self._decisions):
+            self._decisions = self._decisions()
+        return self._decisions
+
+    @property
     def funded_codes(self) -> list[str]:
         return list(self.funded["plan_code"])
 
@@ -108,13 +142,15 @@ class AllocationResult:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON document: status, objective, funded_plans, budget, targets, explanations and more."""
+        f = self.funded
         funded_plans = [
-            {"plan_code": r["plan_code"], "amounts": {k: int(v) for k, v in r["amounts"].items()},
-             "benefit": round(float(r["benefit"]), 6), "product_code": r["product_code"], "region": r["region"],
-             "region_code": r["region_code"], "total_vnd": int(r["total_vnd"]),
-             "success_probability": float(r["success_probability"]), "value": round(float(r["value"]), 6),
-             "counts": {k: v for k, v in r["counts"].items() if v}}
-            for r in self.funded.to_dict("records")
+            {"plan_code": code, "amounts": dict(amounts), "benefit": round(benefit, 6), "product_code": product,
+             "region": region, "region_code": region_code, "total_vnd": total, "success_probability": probability,
+             "value": round(value, 6), "counts": {k: v for k, v in counts.items() if v}}
+            for code, amounts, benefit, product, region, region_code, total, probability, value, counts in zip(
+                *(_plain_column(f[name]) for name in ("plan_code", "amounts", "benefit", "product_code", "region",
+                                                      "region_code", "total_vnd", "success_probability", "value",
+                                                      "counts")), strict=True)
         ]
         budget = {
             r["line"]: {k: _plain(v) for k, v in r.items() if k != "line"} for r in self.budget.to_dict("records")
@@ -142,7 +178,7 @@ class AllocationResult:
             "regions": [{k: _plain(v) for k, v in r.items()} for r in self.regions.to_dict("records")],
             "targets": targets,
             "explanations": dict(zip(unfunded["plan_code"], unfunded["explanation"], strict=True)),
-            "decisions": [{k: _plain(v) for k, v in r.items()} for r in self.decisions.to_dict("records")],
+            "decisions": _records(self.decisions),
             "diagnosis": self.diagnosis,
             "rule_violations": self.rule_violations,
             "comparison": self.comparison,
@@ -172,6 +208,22 @@ class AllocationResult:
         return write_frames(frames, path)
 
 
+def _amounts_by_plan(inp: AllocationInput, chosen: list[str]) -> list[dict[str, int]]:
+    """Per chosen plan, in order: VND asked per line, lines in the budget's order, as Python integers.
+
+    Sorted and split as arrays; each plan's dict is then made from its slice in one call.
+    """
+    requests = inp.requests[inp.requests["plan_code"].isin(chosen)]
+    summed = requests.groupby(["plan_code", "budget_line_code"], sort=False)["amount_vnd"].sum()
+    plan = pd.Index(chosen).get_indexer(summed.index.get_level_values("plan_code"))
+    line = summed.index.get_level_values("budget_line_code")
+    order = np.lexsort((inp.lines.index.get_indexer(line), plan))
+    lines = line.to_numpy(dtype=object)[order].tolist()
+    amounts = summed.to_numpy(dtype=np.int64)[order].tolist()
+    bounds = np.searchsorted(plan[order], np.arange(len(chosen) + 1)).tolist()
+    return [dict(zip(lines[a:b], amounts[a:b], strict=True)) for a, b in pairwise(bounds)]
+
+
 def _warnings(inp: AllocationInput) -> list[str]:
     """Things the committee should know that are not errors."""
     scenario = inp.scenario
@@ -196,19 +248,13 @@ def assemble_result(
     """The result frames for a set of funded plans (``objective`` is recomputed when not given)."""
     plans = inp.plans
     chosen = list(plans.index[plans.index.isin(list(funded))])  # in the plans' own order
-    requests = inp.requests[inp.requests["plan_code"].isin(chosen)]
-    amounts: dict[str, dict[str, int]] = {code: {} for code in chosen}
-    for plan, line, amount in zip(requests["plan_code"], requests["budget_line_code"], requests["amount_vnd"],
-                                  strict=True):
-        amounts[plan][line] = amounts[plan].get(line, 0) + int(amount)
-    order = {line: i for i, line in enumerate(inp.lines.index)}
     picked = plans.loc[chosen]
     funded_frame = pd.DataFrame({
         "plan_code": pd.Series(chosen, dtype=object),
         "product_code": picked["product_code"].to_numpy(dtype=object),
         "region": picked["region"].to_numpy(dtype=object),
         "region_code": picked["region_code"].to_numpy(dtype=object),
-        "amounts": [dict(sorted(amounts[c].items(), key=lambda item: order.get(item[0], 0))) for c in chosen],
+        "amounts": _amounts_by_plan(inp, chosen),
         "total_vnd": picked["total_request"].astype("int64").to_numpy(),
         "benefit": picked["benefit"].astype(float).to_numpy(),
         # What the plan brings if it succeeds (risk draws success with this probability, independently).
@@ -246,12 +292,16 @@ def assemble_result(
     if decisions is None:
         from chainplan.allocation.explain import explain_decisions
 
-        decisions = explain_decisions(inp, chosen, budget)
+        # Written on first read, from this budget (the optimiser may add columns to the result's own copy).
+        written: pd.DataFrame | Callable[[], pd.DataFrame] = partial(explain_decisions, inp, chosen, budget.copy())
+    else:
+        written = decisions
     details.setdefault("warnings", _warnings(inp))
     expected = picked[list(OUTCOME_TOTALS.values())].mul(picked["success_probability"], axis=0).sum()
     details["outcomes"] = {name: float(expected[column]) for name, column in OUTCOME_TOTALS.items()}
     details["stamp_base"] = inp.stamp_base
     return AllocationResult(
         scenario_name=inp.scenario.name, method=method, status=status, objective=objective, funded=funded_frame,
-        budget=budget, regions=regions, targets=target_attainment(inp, chosen), decisions=decisions, **details,
+        budget=budget, regions=regions, targets=target_attainment(inp, chosen),
+        _decisions=written, **details,
     )

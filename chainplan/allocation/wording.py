@@ -19,10 +19,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from chainplan.wording import LANGUAGES, Money, Number, Share, Term, term, terms, text
+from chainplan.wording import LANGUAGES, Money, Number, Share, Term, catalogue, term, terms, text
 
-__all__ = ["LANGS", "counts_phrase", "decision_sentence", "diagnosis_sentence", "eligibility_sentence", "gap_phrase",
-           "rank_phrase", "target_name", "target_names"]
+__all__ = ["LANGS", "counts_phrase", "decision_sentence", "decision_template", "diagnosis_sentence",
+           "eligibility_sentence", "gap_phrase", "phrase_template", "rank_phrase", "target_name", "target_names"]
 
 LANGS = ("en", "vi")
 assert set(LANGS) == set(LANGUAGES)
@@ -100,6 +100,23 @@ def diagnosis_sentence(code: str, params: Mapping[str, Any], lang: str) -> str:
         if key in values:
             values[key] = Share(float(values[key]), 1)
     return text(f"diagnosis.{code}", lang, **values)
+
+
+def decision_template(reason: str, lang: str) -> str:
+    """The ``str.format`` template of :func:`decision_sentence`, for writing thousands of sentences at once.
+
+    Examples
+    --------
+    >>> decision_template("needs_plan", "en")
+    'Needs plan {need}, which is not funded.'
+    """
+    return catalogue().get(f"decision.{reason}", lang) or reason
+
+
+def phrase_template(piece: str, lang: str) -> str:
+    """The ``str.format`` template of a phrase: ``rank`` (:func:`rank_phrase`), ``gap`` (one line of
+    :func:`gap_phrase`), ``and`` (what joins them) or ``counts``."""
+    return catalogue().get(f"phrase.{piece}", lang) or piece
 
 
 def decision_sentence(reason: str, params: Mapping[str, Any], lang: str) -> str:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from chainplan.chains.candidates import LinkCandidate, gaps_closed_by_plan, linkage_candidates
 from chainplan.chains.flow import FlowResult, max_flow_to
 from chainplan.chains.gaps import GAP_TYPES, Gap, find_gaps, gap_report, gaps_frame
-from chainplan.chains.graph import ChainNetwork, UnknownProduct, is_supermarket, other_channels, supermarket_chains
+from chainplan.chains.graph import (
+    ChainNetwork,
+    UnknownProduct,
+    is_supermarket,
+    other_channels,
+    products_reaching_supermarket,
+    supermarket_chains,
+)
 from chainplan.chains.indicators import chain_indicators
 from chainplan.chains.trace import ChainPath, ProductTrace, trace_product
 
@@ -27,6 +34,7 @@ __all__ = [
     "linkage_candidates",
     "max_flow_to",
     "other_channels",
+    "products_reaching_supermarket",
     "supermarket_chains",
     "trace_product",
 ]

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
+import numpy as np
+import pandas as pd
 
 from chainplan.dataset import Dataset, region_ancestors
 from chainplan.errors import ChainplanError
@@ -35,6 +37,7 @@ __all__ = [
     "UnknownProduct",
     "is_supermarket",
     "other_channels",
+    "products_reaching_supermarket",
     "supermarket_chains",
 ]
 
@@ -60,6 +63,62 @@ def supermarket_chains(G: nx.MultiDiGraph) -> list[str]:
 def other_channels(G: nx.MultiDiGraph) -> list[str]:
     """Retail channels that are not supermarket chains (OCOP shops, e-commerce, exporters...), sorted."""
     return sorted(n for n, data in G.nodes(data=True) if data.get("role") == "retailer" and not is_supermarket(data))
+
+
+def products_reaching_supermarket(ds: Dataset) -> pd.Series:
+    """Per product code: whether a path of the product's own links leads from its producer to a supermarket chain
+    or trade centre (:meth:`ChainNetwork.reaches_supermarket`, for every product at once).
+
+    One breadth-first search over all products together: a state is a (product, organization) pair, and each step
+    follows every link out of the states reached at the step before in a few array operations over the links,
+    so the cost is the longest chain times the number of links, with no loop over products.
+
+    Examples
+    --------
+    >>> from chainplan.demo import build_demo_dataset
+    >>> demo = build_demo_dataset()
+    >>> reach = products_reaching_supermarket(demo)
+    >>> network = ChainNetwork.from_dataset(demo)
+    >>> all(reach[code] == network.reaches_supermarket(code) for code in demo.products["code"])
+    True
+    """
+    products = ds.products[ds.products["producer_code"].notna()]
+    links = ds.links
+    organizations = ds.organizations
+    nodes = pd.Index(pd.unique(np.concatenate([
+        organizations["code"].to_numpy(dtype=object), links["from_code"].to_numpy(dtype=object),
+        links["to_code"].to_numpy(dtype=object), products["producer_code"].to_numpy(dtype=object)])))
+    size = np.int64(len(nodes))
+    shops = organizations.loc[(organizations["role"] == "retailer") & organizations["kind"].isin(SUPERMARKET_KINDS),
+                              "code"]
+    is_shop = np.zeros(len(nodes), dtype=bool)
+    is_shop[nodes.get_indexer(shops)] = True
+    product_index = pd.Index(products["code"])
+    product_of = product_index.get_indexer(links["product_code"])
+    own = product_of >= 0  # links of a product the dataset does not have lead nowhere
+    product_of = product_of[own].astype(np.int64)
+    # Every (product, organization) pair that can occur, numbered: the producers, then each link's two ends.
+    starts = np.arange(len(products), dtype=np.int64) * size + nodes.get_indexer(products["producer_code"])
+    sources = product_of * size + nodes.get_indexer(links["from_code"])[own]
+    targets = product_of * size + nodes.get_indexer(links["to_code"])[own]
+    states, keys = pd.factorize(np.concatenate([starts, sources, targets]))
+    start, source, target = np.split(states, [len(starts), len(starts) + len(sources)])
+    shop_state = is_shop[keys % size]
+    product_state = keys // size
+    seen = np.zeros(len(keys), dtype=bool)
+    seen[start] = True
+    frontier = seen.copy()
+    reached = np.zeros(len(products), dtype=bool)
+    while frontier.any():
+        found = target[frontier[source]]
+        found = np.unique(found[~seen[found]])
+        reached[product_state[found[shop_state[found]]]] = True
+        seen[found] = True
+        frontier = np.zeros(len(keys), dtype=bool)
+        frontier[found] = True
+    answer = pd.Series(False, index=pd.Index(ds.products["code"], dtype=object), dtype=bool)
+    answer[product_index[reached]] = True
+    return answer
 
 
 @dataclass

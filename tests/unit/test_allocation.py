@@ -282,7 +282,7 @@ def test_needs_plan_reason() -> None:
     result = allocate(instance(plans, {"L": 45}), scenario(required_appraisals=["province"]))
     # A (50) does not fit in 45; B needs A.
     assert result.funded_codes == []
-    assert reason(result, "B") == ("needs_plan", "Needs plan A, which is not funded.")
+    assert reason(result, "B") == ("needs_plan", "Needs plan A (SP-A — OA), which is not funded.")
 
 
 def test_regional_rules_need_regions_at_that_level() -> None:

@@ -34,7 +34,8 @@ ALLOWED: dict[str, frozenset[str]] = {
         "chainplan", "dash_app", "dash", "dash_ag_grid", "dash_bootstrap_components", "dash_cytoscape", "diskcache",
         "flask", "flask_login", "plotly",
     }),
-    "storage (models)": frozenset({"chainplan", "models", "alembic", "sqlalchemy"}),
+    # numpy: the repository reads typed columns in one call.
+    "storage (models)": frozenset({"chainplan", "models", "alembic", "sqlalchemy", "numpy"}),
 }
 
 #: The one module per layer that may import more: the web app's entry point wires in the SQLAlchemy storage.

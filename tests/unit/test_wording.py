@@ -34,8 +34,8 @@ def test_eligibility_reasons_name_the_same_stage_in_both_languages() -> None:
     vietnamese = eligibility_reasons(data, scenario, lang="vi")
     assert english["A"] == ["failed the district appraisal", "not appraised at province level"]
     assert vietnamese["A"] == ["không đạt thẩm định cấp huyện", "chưa được thẩm định cấp tỉnh"]
-    assert english["B"] == ["needs plan A, which is not eligible"]
-    assert vietnamese["B"] == ["cần kế hoạch A, nhưng kế hoạch này chưa đủ điều kiện"]
+    assert english["B"] == ["needs plan A (P — O), which is not eligible"]
+    assert vietnamese["B"] == ["cần kế hoạch A (P — O), nhưng kế hoạch này chưa đủ điều kiện"]
 
 
 def test_money_in_a_reason_is_written_the_way_each_language_writes_it() -> None:
@@ -44,3 +44,30 @@ def test_money_in_a_reason_is_written_the_way_each_language_writes_it() -> None:
     assert eligibility_sentence("below_min_grant", params, "vi") == (
         "tổng đề nghị 1.234.567 ₫, dưới mức hỗ trợ tối thiểu 2.000.000 ₫")
     assert decision_sentence("region_cap", {"region": "HL", "cap": 3}, "vi").startswith("Địa bàn HL đã có 3")
+
+
+def test_explanations_read_names_and_the_languages_numbers_not_codes() -> None:
+    import re
+    from pathlib import Path
+
+    from chainplan.demo import build_demo_dataset
+    from chainplan.names import name_book
+    from chainplan.scenario import load_scenario
+
+    dataset = build_demo_dataset()
+    book = name_book(dataset)
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "concentrate.yaml")
+    decisions = allocate(dataset, scenario, compare_baselines=False).decisions
+    by_reason = {reason: group for reason, group in decisions.groupby("reason")}
+    assert {"funded", "value_for_money", "region_cap", "one_plan_per_product"} <= set(by_reason)
+    line_codes = set(book["line"])
+    for vi, en in zip(decisions["explanation_vi"], decisions["explanation"], strict=True):
+        assert "VND" not in vi and not re.search(r"\d\.\d\d\b", vi), vi  # ₫, and a decimal comma
+        assert "₫" not in en, en
+        assert not any(f"nguồn {code}" in vi or f"line {code}" in en for code in line_codes), (vi, en)
+    for row in by_reason["region_cap"].itertuples():
+        assert any(name in row.explanation_vi for name in book["region"].values()), row.explanation_vi
+    for row in by_reason["one_plan_per_product"].itertuples():
+        assert any(name in row.explanation_vi for name in book["product"].values()), row.explanation_vi
+    funded = by_reason["funded"].iloc[0]
+    assert re.search(r"lợi ích kỳ vọng \d+,\d\d", funded["explanation_vi"]), funded["explanation_vi"]
