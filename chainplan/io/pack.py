@@ -455,24 +455,18 @@ def _write_sheet(workbook: Any, view: View, lang: str, title: str, today: dt.dat
             sheet.merge_cells(start_row=row, start_column=col, end_row=row + down - 1, end_column=col + across - 1)
 
     heights = [1] * header_rows
-    index = 0
-    while index < len(columns):
-        column = columns[index]
-        if column.group:
-            end = index
-            while end < len(columns) and columns[end].group == column.group:
-                end += 1
-            header(top, index + 1, column.group, across=end - index)
-            heights[0] = max(heights[0], _line_count(column.group, sum(c.width for c in columns[index:end])))
-            for offset, member in enumerate(columns[index:end]):
+    for index, group, members in _header_groups(columns):
+        if group:
+            header(top, index + 1, group, across=len(members))
+            heights[0] = max(heights[0], _line_count(group, sum(c.width for c in members)))
+            for offset, member in enumerate(members):
                 header(top + 1, index + offset + 1, member.title)
                 heights[1] = max(heights[1], _line_count(member.title, member.width))
-            index = end
         else:
+            [column] = members
             header(top, index + 1, column.title, down=header_rows)
             lines = _line_count(column.title, column.width)
             heights = [max(h, math.ceil(lines / header_rows)) for h in heights]
-            index += 1
     for offset, lines in enumerate(heights):
         sheet.row_dimensions[top + offset].height = lines * _LINE_HEIGHT + 4
 
@@ -616,24 +610,29 @@ def _charts(comparison: Comparison, lang: str) -> str:
     return money + attainment
 
 
+def _header_groups(columns: Sequence[Column]) -> list[tuple[int, str, list[Column]]]:
+    """The header's cells, left to right: ``(first column's position, group title or '', its columns)``; a run of
+    columns with the same group shares one cell above their own titles, the workbook's and the report's alike."""
+    cells: list[tuple[int, str, list[Column]]] = []
+    for index, column in enumerate(columns):
+        if column.group and cells and cells[-1][1] == column.group:
+            cells[-1][2].append(column)
+        else:
+            cells.append((index, column.group, [column]))
+    return cells
+
+
 def _html_table(view: View, lang: str) -> str:
     columns = view.columns
     grouped = any(c.group for c in columns)
     first, second = [], []
-    index = 0
-    while index < len(columns):
-        column = columns[index]
-        if column.group:
-            end = index
-            while end < len(columns) and columns[end].group == column.group:
-                end += 1
-            first.append(f'<th colspan="{end - index}">{html.escape(column.group)}</th>')
-            second += [f"<th>{html.escape(c.title)}</th>" for c in columns[index:end]]
-            index = end
+    for _index, group, members in _header_groups(columns):
+        if group:
+            first.append(f'<th colspan="{len(members)}">{html.escape(group)}</th>')
+            second += [f"<th>{html.escape(c.title)}</th>" for c in members]
         else:
             rowspan = ' rowspan="2"' if grouped else ""
-            first.append(f"<th{rowspan}>{html.escape(column.title)}</th>")
-            index += 1
+            first.append(f"<th{rowspan}>{html.escape(members[0].title)}</th>")
     head = "<tr>" + "".join(first) + "</tr>" + ("<tr>" + "".join(second) + "</tr>" if grouped else "")
     total = sum(c.width for c in columns)
     widths = "".join(f'<col style="width:{c.width / total * 100:.1f}%">' for c in columns)
