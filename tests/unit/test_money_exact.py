@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from chainplan.allocation import allocate, prepare
 from chainplan.allocation import solve as solve_module
+from chainplan.allocation.results import assemble_result
 from chainplan.allocation.solve import SolveOutcome
 from chainplan.allocation.verify import verify_allocation
 from chainplan.scenario import Bound
@@ -94,6 +95,16 @@ def test_the_checker_sees_one_vnd_over_a_line() -> None:
     [breach] = verify_allocation(inp, ["A", "B"])
     assert (breach.rule, breach.subject, breach.excess) == ("budget_line", "L1", 1)
     assert verify_allocation(inp, ["A"]) == [] and verify_allocation(inp, []) == []
+
+
+def test_the_budget_table_adds_money_exactly_beyond_what_int64_holds() -> None:
+    # Ten requests of 10^15 - 1 VND and one of 1 VND on L1 (past 2^53); 2^62 VND each on L2 (past 2^63 in all).
+    plans = [{"code": f"P{i}", "benefit": 1, "requests": {"L1": 10**15 - 1, "L2": 2**62}} for i in range(10)]
+    plans.append({"code": "P10", "benefit": 1, "requests": {"L1": 1}})
+    inp = prepare(instance(plans, {"L1": 10**15, "L2": 10**15}), scenario())
+    result = assemble_result(inp, [p["code"] for p in plans], method="milp", status="feasible")
+    used = dict(zip(result.budget["line"], result.budget["used"], strict=True))
+    assert used == {"L1": 10 * (10**15 - 1) + 1, "L2": 10 * 2**62}
 
 
 def test_the_checker_reads_shares_as_written() -> None:
