@@ -69,9 +69,10 @@ def _texts(values: pd.Series) -> np.ndarray:
 
 
 def _vnd_texts(amounts: np.ndarray) -> np.ndarray:
-    """:func:`~chainplan.money.format_vnd` over whole VND amounts."""
-    grouped = pd.Series(amounts, dtype=object).map("{:,}".format).str.replace(",", ".", regex=False)
-    return (grouped + " VND").to_numpy(dtype=object)
+    """:func:`~chainplan.money.format_vnd` over whole VND amounts (one format per amount, nothing else)."""
+    texts = np.empty(len(amounts), dtype=object)
+    texts[:] = [f"{amount:,} VND".replace(",", ".") for amount in amounts.tolist()]
+    return texts
 
 
 def _shortfalls(inp: AllocationInput, budget: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
