@@ -95,7 +95,8 @@ class BareModel:
         values = np.asarray(h.getSolution().col_value)
         funded = sorted(name for name, value in zip(self.columns, values, strict=True)
                         if name in self.integer and value > 0.5)
-        codes = [self._code_of[name] for name in funded]
+        code_of = self._code_of
+        codes = [code_of[name] for name in funded]
         gap = float(h.getInfo().mip_gap)
         return BareSolve("optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit",
                          -float(h.getInfo().objective_function_value), gap, run_s, codes)

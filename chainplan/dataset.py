@@ -165,10 +165,11 @@ def _normalise(column: Column, value: object) -> object:
 def _column_values(column: Column, values: Sequence[object] | np.ndarray) -> Sequence[object] | np.ndarray:
     """:func:`_normalise` over a whole column (the common kinds without a call per value).
 
-    A numpy array of the column's own dtype is taken as it is: the caller (storage) has typed it and given blanks
-    their default already.
+    A numpy array of the column's own dtype (object for text) is taken as it is: the caller (storage) has typed it
+    and given blanks their default already.
     """
-    if isinstance(values, np.ndarray) and values.dtype == np.dtype(_dtype(column)):
+    if isinstance(values, np.ndarray) and values.dtype == np.dtype(_dtype(column)) and column.kind not in ("list",
+                                                                                                        "date"):
         return values
     default = column.default
     kind = column.kind
@@ -243,8 +244,8 @@ class Dataset:
     def from_columns(cls, columns: Mapping[str, Mapping[str, Sequence[object] | np.ndarray]]) -> Dataset:
         """Build a dataset from per-sheet columns of equal length (what storage reads); blanks take defaults.
 
-        A column may be a numpy array of its own dtype (``bool``, ``int64``, ``float64``) with blanks already
-        filled: it is then taken as it is."""
+        A column may be a numpy array of its own dtype (``bool``, ``int64``, ``float64``; ``object`` holding text)
+        with blanks already filled: it is then taken as it is."""
         frames = {}
         for name, sheet in SHEETS.items():
             given = columns.get(name, {})

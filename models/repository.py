@@ -22,11 +22,17 @@ __all__ = ["SqlAlchemyRepository"]
 def _from_storage(column: Column, values: Sequence[object]) -> Sequence[object] | np.ndarray:
     """Values as the driver returned them -> the domain's, a whole column at a time.
 
-    SQLite keeps booleans as 0/1 and JSON and dates as text. Numbers, money and booleans become typed arrays in
-    their final form (blanks already given the column's default), which :meth:`Dataset.from_columns` takes as they
-    are; a column an array cannot hold exactly (a blank in a money column) is left to the dataset's own path.
+    SQLite keeps booleans as 0/1 and JSON and dates as text. Text, numbers, money and booleans become arrays in their
+    final form (blanks already given the column's default), which :meth:`Dataset.from_columns` takes as they are; a
+    column an array cannot hold exactly (a blank in a money column) is left to the dataset's own path.
     """
     kind = column.kind
+    if kind in ("code", "text", "enum"):
+        # The driver gives text or None: an object array of them, blanks given the column's default.
+        default = column.default
+        texts = np.empty(len(values), dtype=object)
+        texts[:] = values if default is None else [default if v is None else v for v in values]
+        return texts
     try:
         if kind == "bool" and not column.default:
             return np.array(values, dtype=bool)  # None, 0 -> False; 1 -> True
@@ -42,12 +48,12 @@ def _from_storage(column: Column, values: Sequence[object]) -> Sequence[object] 
     if kind == "bool":
         return [None if v is None else bool(v) for v in values]
     if kind == "list":
-        texts = ["null" if v is None else v for v in values]
-        if all(type(v) is str for v in texts):
+        documents = ["null" if v is None else v for v in values]
+        if all(type(v) is str for v in documents):
             # One parse for the whole column: each stored text is one JSON document, so joined by commas they
             # make one array (its length shows that each was one value).
-            parsed = json.loads("[" + ",".join(texts) + "]")  # type: ignore[arg-type]
-            if len(parsed) == len(texts):
+            parsed = json.loads("[" + ",".join(documents) + "]")  # type: ignore[arg-type]
+            if len(parsed) == len(documents):
                 return parsed
         return [json.loads(v) if isinstance(v, str | bytes) else v for v in values]
     if kind == "date":

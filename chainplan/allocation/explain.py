@@ -70,11 +70,13 @@ def _texts(values: pd.Series) -> np.ndarray:
 
 
 def _vnd_texts(amounts: np.ndarray, lang: str) -> np.ndarray:
-    """Whole VND as the language writes it (``1.500.000 ₫`` / ``1,500,000 VND``), over a whole column."""
-    grouped = pd.Series(amounts, dtype=object).map("{:,}".format)
+    """Whole VND as the language writes it (``1.500.000 ₫`` / ``1,500,000 VND``), one format per amount."""
+    texts = np.empty(len(amounts), dtype=object)
     if lang == "vi":
-        return (grouped.str.replace(",", ".", regex=False) + " ₫").to_numpy(dtype=object)
-    return (grouped + " VND").to_numpy(dtype=object)
+        texts[:] = [f"{amount:,} ₫".replace(",", ".") for amount in amounts.tolist()]
+    else:
+        texts[:] = [f"{amount:,} VND" for amount in amounts.tolist()]
+    return texts
 
 
 def _decimals(values: np.ndarray, lang: str, digits: int) -> np.ndarray:

@@ -22,7 +22,6 @@ import pandas as pd
 
 from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
 from chainplan.allocation.targets import objective_value, target_attainment
-from chainplan.allocation.verify import line_usage
 
 __all__ = ["COUNTED", "OUTCOME_TOTALS", "AllocationResult", "assemble_result", "objective_parts"]
 
@@ -224,6 +223,23 @@ def _amounts_by_plan(inp: AllocationInput, chosen: list[str]) -> list[dict[str, 
     return [dict(zip(lines[a:b], amounts[a:b], strict=True)) for a, b in pairwise(bounds)]
 
 
+def _used_per_line(inp: AllocationInput, chosen: list[str]) -> list[int]:
+    """VND used on each budget line (in the lines' order) by the chosen plans, exactly, summed as arrays.
+
+    Each amount is split into its low 31 bits and the rest; each part is summed in int64, which cannot overflow
+    below 2^31 requests, and the two sums are joined in Python integers (a national total can pass 2^63 VND).
+    """
+    requests = inp.requests
+    mask = requests["plan_code"].isin(chosen).to_numpy()
+    line = inp.lines.index.get_indexer(requests["budget_line_code"].to_numpy()[mask])
+    amounts = requests["amount_vnd"].to_numpy(dtype=np.int64)[mask]
+    known = line >= 0  # a request on a line the scenario does not have is no line's use
+    low, high = np.zeros(len(inp.lines), dtype=np.int64), np.zeros(len(inp.lines), dtype=np.int64)
+    np.add.at(low, line[known], amounts[known] & 0x7FFFFFFF)
+    np.add.at(high, line[known], amounts[known] >> 31)
+    return [(h << 31) + lo for h, lo in zip(high.tolist(), low.tolist(), strict=True)]
+
+
 def _warnings(inp: AllocationInput) -> list[str]:
     """Things the committee should know that are not errors."""
     scenario = inp.scenario
@@ -263,11 +279,10 @@ def assemble_result(
         "counts": [dict(zip(COUNTED, values, strict=True)) for values in
                    picked[list(COUNTED)].astype(float).to_numpy().tolist()],
     })
-    used = line_usage(inp, chosen)  # exact Python integers
     budget = pd.DataFrame({
         "line": inp.lines.index, "name": inp.lines["name"].to_numpy(),
         "available": inp.lines["available"].astype("int64").to_numpy(),
-        "used": [used.get(line, 0) for line in inp.lines.index],
+        "used": _used_per_line(inp, chosen),
     })
     budget["left"] = budget["available"] - budget["used"]
     # Filled by the optimiser on request (the value of one more billion VND per line, see optimize.py).

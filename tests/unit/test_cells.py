@@ -30,6 +30,22 @@ def test_money_rejects_ambiguous_or_fractional_amounts(raw: object) -> None:
         parse_cell(AMOUNT, raw)
 
 
+def test_money_ceiling_is_ten_to_the_fifteen_exactly() -> None:
+    assert parse_cell(AMOUNT, 10**15) == parse_cell(AMOUNT, "1.000.000.000.000.000") == 10**15
+    for raw in (10**15 + 1, "1.000.000.000.000.001", "1000000000000001 đ"):
+        with pytest.raises(CellError, match="at most"):
+            parse_cell(AMOUNT, raw)
+
+
+@pytest.mark.parametrize(("raw", "accepted"), [(0, True), (-0.5, False), (100, True), (100.5, False)])
+def test_a_score_is_read_up_to_its_bounds_and_not_a_hair_beyond(raw: float, accepted: bool) -> None:
+    if accepted:
+        assert parse_cell(SCORE, raw) == raw
+    else:
+        with pytest.raises(CellError, match=r"at (least 0|most 100)"):
+            parse_cell(SCORE, raw)
+
+
 def test_money_ranges() -> None:
     with pytest.raises(CellError, match="at least 0"):
         parse_cell(AMOUNT, "-5")

@@ -103,6 +103,8 @@ def test_roles_are_checked() -> None:
 def test_link_to_itself_and_volume_above_capacity() -> None:
     assert "itself" in broken("links", 0, to_code="P")[0][3]
     assert "above the link's capacity" in broken("links", 0, volume=11)[0][3]
+    assert broken("links", 0, volume=10) == []  # a link used to its capacity is consistent
+    assert "above the link's capacity" in broken("links", 0, volume=10.01)[0][3]
 
 
 def test_requirement_syntax() -> None:

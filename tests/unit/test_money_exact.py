@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from chainplan.allocation import allocate, prepare
 from chainplan.allocation import solve as solve_module
+from chainplan.allocation.results import assemble_result
 from chainplan.allocation.solve import SolveOutcome
 from chainplan.allocation.verify import verify_allocation
 from chainplan.scenario import Bound
@@ -74,6 +75,19 @@ def test_real_amounts_with_near_misses_match_brute_force(solver: str, case: Any)
     assert result.objective == brute_force(plans, lines)
 
 
+@pytest.mark.xfail(strict=True, reason="CBC 2.10 (integerTolerance 1e-12, preprocess off) calls a worse set optimal "
+                   "here; the exact check only sees broken rules, not a missed optimum (found by the property test "
+                   "above)")
+def test_cbc_finds_the_optimum_of_a_near_miss_found_by_the_property_test() -> None:
+    plans = [{"code": "P0", "benefit": 1000, "requests": {"L1": 43_050_600_343, "L2": 519_164_513}},
+             {"code": "P1", "benefit": 1000, "requests": {"L1": 43_050_600_879}},
+             {"code": "P2", "benefit": 1, "requests": {"L1": 100_000_000, "L2": 100_000_000}},
+             *({"code": f"P{i}", "benefit": 1, "requests": {"L1": 100_000_000}} for i in (3, 4, 5))]
+    lines = {"L1": 86_101_201_221, "L2": 619_164_502}
+    result = allocate(instance(plans, lines), scenario(solver="cbc"), compare_baselines=False)
+    assert result.objective == brute_force(plans, lines) == 1004  # P1 to P5; CBC returns P0 alone (1000)
+
+
 def test_the_checker_sees_one_vnd_over_a_line() -> None:
     plans = [{"code": "A", "benefit": 5, "requests": {"L1": 40_000_000_001}},
              {"code": "B", "benefit": 5, "requests": {"L1": 20_000_000_000}}]
@@ -81,6 +95,16 @@ def test_the_checker_sees_one_vnd_over_a_line() -> None:
     [breach] = verify_allocation(inp, ["A", "B"])
     assert (breach.rule, breach.subject, breach.excess) == ("budget_line", "L1", 1)
     assert verify_allocation(inp, ["A"]) == [] and verify_allocation(inp, []) == []
+
+
+def test_the_budget_table_adds_money_exactly_beyond_what_int64_holds() -> None:
+    # Ten requests of 10^15 - 1 VND and one of 1 VND on L1 (past 2^53); 2^62 VND each on L2 (past 2^63 in all).
+    plans = [{"code": f"P{i}", "benefit": 1, "requests": {"L1": 10**15 - 1, "L2": 2**62}} for i in range(10)]
+    plans.append({"code": "P10", "benefit": 1, "requests": {"L1": 1}})
+    inp = prepare(instance(plans, {"L1": 10**15, "L2": 10**15}), scenario())
+    result = assemble_result(inp, [p["code"] for p in plans], method="milp", status="feasible")
+    used = dict(zip(result.budget["line"], result.budget["used"], strict=True))
+    assert used == {"L1": 10 * (10**15 - 1) + 1, "L2": 10 * 2**62}
 
 
 def test_the_checker_reads_shares_as_written() -> None:

@@ -27,12 +27,13 @@ from tests.allocation_helpers import ONLY_PRIORITY
 BILLION = 1_000_000_000
 
 
-def build(plans: list[dict[str, Any]], lines: dict[str, int], *, products: list[dict[str, Any]] | None = None,
-          **options: Any) -> AllocationInput:
+def build(plans: list[dict[str, Any]], lines: dict[str, int | tuple[int, str]], *,
+          products: list[dict[str, Any]] | None = None, **options: Any) -> AllocationInput:
     """A province QN with districts A and B; organizations OA, OB (in A, B) and OQ (the province itself).
 
     ``plans``: code, requests {line: VND}; optional org (OA, OB or OQ), product, appraisal status and any plan
-    column. The scenario requires no appraisal unless asked and values a plan by its priority points.
+    column. ``lines``: VND, or (VND, region) for a line reserved for a region. The scenario requires no appraisal
+    unless asked and values a plan by its priority points.
     """
     regions = [{"code": "QN", "name": "QN", "level": "province"},
                {"code": "A", "name": "A", "level": "district", "parent_code": "QN"},
@@ -59,8 +60,10 @@ def build(plans: list[dict[str, Any]], lines: dict[str, int], *, products: list[
     ds = Dataset.from_records({
         "regions": regions, "organizations": organizations, "products": product_rows, "plans": plan_rows,
         "plan_requests": requests, "appraisals": appraisals,
-        "budget_lines": [{"code": code, "name": code, "source": "other", "amount_vnd": amount}
-                         for code, amount in lines.items()],
+        "budget_lines": [{"code": code, "name": code, "source": "other",
+                          "amount_vnd": value[0] if isinstance(value, tuple) else value,
+                          "region_code": value[1] if isinstance(value, tuple) else None}
+                         for code, value in lines.items()],
     })
     document: dict[str, Any] = {"name": "rules", "required_appraisals": [], "one_plan_per_product": False,
                                 "weights": ONLY_PRIORITY, "region_level": "district"}
@@ -103,6 +106,19 @@ def test_a_raised_line_is_checked_against_what_it_was_raised_to() -> None:
     assert broken(inp, ["P1", "P2"]) == [("budget_line", "L1")]
     assert verify_allocation(inp, ["P1", "P2"], available={"L1": 3 * BILLION}) == []
     assert broken(inp, ["P1", "P2"], available={"L1": 3 * BILLION - 1}) == [("budget_line", "L1")]
+
+
+def test_sums_of_many_plans_near_the_ceiling_are_exact() -> None:
+    # Ten requests of 10^15 − 1 VND and one of 1 VND: 9,999,999,999,999,991 VND, beyond what a float holds to the
+    # unit (2^53). A line scaled to 9,999,999,999,999,990 is short by exactly one VND.
+    plans = [{"code": f"P{i}", "requests": {"L1": 10**15 - 1}} for i in range(10)]
+    plans.append({"code": "P10", "requests": {"L1": 1}})
+    everything = [plan["code"] for plan in plans]
+    inp = build(plans, {"L1": 10**15 - 1}, budget_scale=10)
+    breach = only(inp, everything)
+    assert (breach.rule, breach.subject, breach.excess) == ("budget_line", "L1", 1)
+    assert verify_allocation(inp, everything[:-1]) == []
+    assert verify_allocation(inp, everything, available={"L1": 9_999_999_999_999_991}) == []
 
 
 def test_a_line_with_nothing_left_takes_not_one_vnd() -> None:
@@ -173,6 +189,19 @@ def test_a_maximum_share_is_read_as_written() -> None:
     assert funded_a(6 * BILLION, 0.06) == []
     assert funded_a(6 * BILLION + 1, 0.06) == [("max_region_share", "A")]
     assert funded_a(6 * BILLION, 0.0599999999) == [("max_region_share", "A")]  # 5,999,999,990 allowed
+
+
+@pytest.mark.parametrize(("rule", "share", "a", "b"), [
+    # In floating point 0.07 × 10,000,000 is 700,000.0000000001: a float check would call A short.
+    ("min_region_share", 0.07, 700_000, 9_300_000),
+    # In floating point 0.7 × 90,000,000 is 62,999,999.99999999: a float check would call A over.
+    ("max_region_share", 0.7, 63_000_000, 27_000_000),
+])
+def test_a_share_exactly_at_its_bound_is_accepted_where_floating_point_would_refuse_it(
+        rule: str, share: float, a: int, b: int) -> None:
+    assert verify_allocation(_two_regions(a, b, **{rule: share}), ["PA", "PB"]) == []
+    step = -1 if rule == "min_region_share" else 1
+    assert broken(_two_regions(a + step, b, **{rule: share}), ["PA", "PB"]) == [(rule, "A")]
 
 
 def test_a_region_with_eligible_plans_and_nothing_funded_is_below_any_minimum_share() -> None:
@@ -250,6 +279,31 @@ def test_a_plan_below_the_minimum_grant_is_not_funded_and_one_at_it_is() -> None
     assert broken(inp, ["P2"]) == [("not_eligible", "P2")]
 
 
+def test_a_line_reserved_for_a_region_funds_only_plans_inside_it() -> None:
+    plans = [{"code": "PA", "org": "OA", "requests": {"LA": BILLION}},
+             {"code": "PB", "org": "OB", "requests": {"LA": BILLION}},
+             {"code": "PQ", "org": "OQ", "requests": {"LA": BILLION}},
+             {"code": "RA", "org": "OA", "requests": {"LQ": BILLION}}]
+    inp = build(plans, {"LA": (10 * BILLION, "A"), "LQ": (10 * BILLION, "QN")})
+    # A district's plan may use its own district's line and its province's; a province-level plan is not inside A.
+    assert verify_allocation(inp, ["PA", "RA"]) == []
+    assert broken(inp, ["PA", "PB", "PQ"]) == [("not_eligible", "PB"), ("not_eligible", "PQ")]
+
+
+def test_a_plan_that_needs_an_ineligible_plan_is_not_eligible_down_the_chain() -> None:
+    # C needs B needs A, and A failed its appraisal. C is listed first, so one pass over the plans would see B
+    # still eligible when it reaches C.
+    plans = [{"code": "C", "requests": {"L1": BILLION}, "appraisal": "passed", "requires_plan": "B"},
+             {"code": "B", "requests": {"L1": BILLION}, "appraisal": "passed", "requires_plan": "A"},
+             {"code": "A", "requests": {"L1": BILLION}, "appraisal": "failed"},
+             {"code": "D", "requests": {"L1": BILLION}, "appraisal": "passed"}]
+    inp = build(plans, {"L1": 10 * BILLION}, required_appraisals=["province"])
+    assert list(inp.plans["eligible"]) == [False, False, False, True]
+    assert inp.plans.loc["C", "ineligible_reasons"] == ["needs plan B, which is not eligible"]
+    assert broken(inp, ["A", "B", "C"]) == [("not_eligible", "A"), ("not_eligible", "B"), ("not_eligible", "C")]
+    assert verify_allocation(inp, ["D"]) == []
+
+
 # Hard targets: expected counts (Σ success probability) and the e-stamp share.
 
 def _new_products(probabilities: list[float], **options: Any) -> AllocationInput:
@@ -300,5 +354,5 @@ def test_a_hard_e_stamp_share_met_exactly_is_accepted_and_a_hair_short_is_not() 
 
 def test_an_unknown_plan_code_is_an_error_not_an_empty_answer() -> None:
     inp = build([{"code": "P1", "requests": {"L1": 1}}], {"L1": 1})
-    with pytest.raises(KeyError, match="P9"):
+    with pytest.raises(KeyError, match=r"unknown plan code.*P9"):
         verify_allocation(inp, ["P1", "P9"])
