@@ -299,7 +299,7 @@ def test_a_plan_that_needs_an_ineligible_plan_is_not_eligible_down_the_chain() -
              {"code": "D", "requests": {"L1": BILLION}, "appraisal": "passed"}]
     inp = build(plans, {"L1": 10 * BILLION}, required_appraisals=["province"])
     assert list(inp.plans["eligible"]) == [False, False, False, True]
-    assert inp.plans.loc["C", "ineligible_reasons"] == ["needs plan B, which is not eligible"]
+    assert inp.plans.loc["C", "ineligible_reasons"] == ["needs plan B (SP-B — OA), which is not eligible"]
     assert broken(inp, ["A", "B", "C"]) == [("not_eligible", "A"), ("not_eligible", "B"), ("not_eligible", "C")]
     assert verify_allocation(inp, ["D"]) == []
 
