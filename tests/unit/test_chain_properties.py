@@ -6,7 +6,15 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainplan.chains import find_gaps, is_supermarket, max_flow_to, trace_product
+from chainplan.chains import (
+    ChainNetwork,
+    find_gaps,
+    is_supermarket,
+    max_flow_to,
+    products_reaching_supermarket,
+    trace_product,
+)
+from chainplan.dataset import Dataset
 
 INTERMEDIARIES = ["C1", "C2", "D1", "D2", "D3"]
 CHAINS = ["GO", "MM"]
@@ -85,3 +93,29 @@ def test_flows_bound_each_other_and_paths_are_real(G: nx.MultiDiGraph) -> None:
     gaps = {g.type: g for g in find_gaps(G)}
     if "capacity_shortfall" in gaps:
         assert set(gaps["capacity_shortfall"].edges) == set(result.cut_edges)
+
+
+@st.composite
+def networks(draw: st.DrawFn) -> Dataset:
+    """Three products on shared organizations, random links per product (cycles, links out of chains allowed)."""
+    organizations = [{"code": f"P{i}", "name": "p", "role": "producer"} for i in range(3)]
+    organizations += [{"code": node, "name": node, "role": "processor" if node.startswith("C") else "distributor"}
+                      for node in INTERMEDIARIES]
+    organizations += [{"code": node, "name": node, "role": "retailer", "kind": "supermarket_chain"} for node in CHAINS]
+    organizations.append({"code": "SHOP", "name": "shop", "role": "retailer", "kind": "ocop_shop"})
+    nodes = [o["code"] for o in organizations]
+    products = [{"code": f"SP{i}", "name": "x", "group": "food", "producer_code": draw(st.sampled_from(nodes[:3]))}
+                for i in range(3)]
+    links = [{"from_code": source, "to_code": target, "product_code": product["code"], "capacity": 1.0}
+             for product in products for source in nodes for target in nodes
+             if source != target and draw(st.integers(0, 19)) < 2]
+    return Dataset.from_records({"organizations": organizations, "products": products, "links": links})
+
+
+@settings(max_examples=150, deadline=None)
+@given(ds=networks())
+def test_reachability_of_every_product_at_once_matches_the_walk_per_product(ds: Dataset) -> None:
+    network = ChainNetwork.from_dataset(ds)
+    reach = products_reaching_supermarket(ds)
+    assert {code: bool(reach[code]) for code in ds.products["code"]} == {
+        code: network.reaches_supermarket(code) for code in ds.products["code"]}
