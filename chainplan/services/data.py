@@ -83,7 +83,8 @@ def _is_workbook(payload: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(payload)) as archive:
             types = archive.read("[Content_Types].xml")
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, NotImplementedError):
+    # RuntimeError: zipfile's answer to an encrypted member and (as its subclass) to an unsupported compression.
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, RuntimeError):
         return False
     return any(kind in types for kind in _WORKBOOK_TYPES)
 
