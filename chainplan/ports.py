@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
 
-__all__ = ["AuditEntry", "DatasetRepository", "Storage", "StoredRun", "UnitOfWork", "User"]
+__all__ = ["AuditEntry", "DatasetRepository", "Storage", "StorageSlot", "StoredRun", "UnitOfWork", "User"]
 
 
 @dataclass(frozen=True)
@@ -152,3 +152,22 @@ class Storage(Protocol):
     def url(self, explicit: str | None) -> str:
         """The URL a unit of work on ``explicit`` uses (``None``: the configured default); nothing is opened."""
         ...
+
+
+class StorageSlot:
+    """Where an entry point puts the storage it wired in, once; every command or page then reads it.
+
+    A module value, not a framework's configuration: a forked background job inherits it.
+    """
+
+    def __init__(self, entry_point: str) -> None:
+        self.entry_point = entry_point
+        self.current: Storage | None = None
+
+    def use(self, storage: Storage) -> None:
+        self.current = storage
+
+    def get(self) -> Storage:
+        if self.current is None:
+            raise RuntimeError(f"no storage: start through an entry point such as {self.entry_point}")
+        return self.current

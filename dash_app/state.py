@@ -12,24 +12,21 @@ from pathlib import Path
 
 import flask
 
-from chainplan.ports import Storage, UnitOfWork
+from chainplan.ports import Storage, StorageSlot, UnitOfWork
 
 __all__ = ["beside_database", "database", "scenario_folder", "storage", "unit_of_work", "use_storage"]
 
-_storage: Storage | None = None
+_slot = StorageSlot("dash_app.app.create_app")
 
 
 def use_storage(storage: Storage) -> None:
     """Set the storage the pages work on (the entry point does, once: :func:`dash_app.app.create_app`)."""
-    global _storage
-    _storage = storage
+    _slot.use(storage)
 
 
 def storage() -> Storage:
     """The storage the entry point wired in."""
-    if _storage is None:
-        raise RuntimeError("no storage: start the web app through dash_app.app.create_app")
-    return _storage
+    return _slot.get()
 
 
 def database() -> str:

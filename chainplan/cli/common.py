@@ -16,7 +16,7 @@ import typer
 
 from chainplan.dataset import DatasetError
 from chainplan.errors import ChainplanError
-from chainplan.ports import Storage, UnitOfWork
+from chainplan.ports import Storage, StorageSlot, UnitOfWork
 from chainplan.scenario import ScenarioError
 
 __all__ = [
@@ -128,19 +128,17 @@ def database_option(ctx: typer.Context) -> str | None:
     return ctx.obj.get("db") if ctx.obj else None
 
 
-_storage: Storage | None = None
+_slot = StorageSlot("models.cli:main")
 
 
 def use_storage(storage: Storage) -> None:
     """Set the storage the commands work on (the entry point does, once: ``models.cli``)."""
-    global _storage
-    _storage = storage
+    _slot.use(storage)
 
 
 def storage() -> Storage:
-    if _storage is None:
-        raise RuntimeError("no storage: start the command line through an entry point such as models.cli:main")
-    return _storage
+    """The storage the entry point wired in."""
+    return _slot.get()
 
 
 def unit_of_work(ctx: typer.Context) -> UnitOfWork:
@@ -151,7 +149,7 @@ def unit_of_work(ctx: typer.Context) -> UnitOfWork:
 def reported_errors(output: OutputFormat | TableFormat = OutputFormat.table) -> Iterator[None]:
     """Turn the user's mistakes into a clear message and exit code 2, never a traceback."""
     problems: list[dict[str, Any]] | None = None
-    storage_errors = _storage.errors if _storage is not None else ()
+    storage_errors = _slot.current.errors if _slot.current is not None else ()
     try:
         yield
         return
