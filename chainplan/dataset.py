@@ -140,7 +140,14 @@ class RequirementError(ChainplanError, ValueError):
 
 
 def _dtype(column: Column) -> str:
+    if _nullable_integer(column):
+        return "Int64"
     return {"bool": "bool", "money": "int64", "integer": "int64", "number": "float64"}.get(column.kind, "object")
+
+
+def _nullable_integer(column: Column) -> bool:
+    """A whole-number column whose blank means "not given" (a row's ``year``), held as pandas' nullable Int64."""
+    return column.kind == "integer" and column.default is None and not column.required
 
 
 def _normalise(column: Column, value: object) -> object:
@@ -152,7 +159,9 @@ def _normalise(column: Column, value: object) -> object:
     if column.kind == "number":
         return math.nan if value is None else float(value)  # type: ignore[arg-type]
     if column.kind in ("money", "integer"):
-        return 0 if value is None else int(value)  # type: ignore[call-overload]
+        if value is None or value is pd.NA:
+            return None if _nullable_integer(column) else 0
+        return int(value)  # type: ignore[call-overload]
     if column.kind == "bool":
         return bool(value)
     if column.kind == "date" and isinstance(value, dt.datetime):
@@ -168,6 +177,8 @@ def _column_values(column: Column, values: Sequence[object] | np.ndarray) -> Seq
     A numpy array of the column's own dtype (object for text) is taken as it is: the caller (storage) has typed it
     and given blanks their default already.
     """
+    if isinstance(values, np.ndarray) and _nullable_integer(column):
+        return values  # whole numbers with no blank (storage found every value)
     if isinstance(values, np.ndarray) and values.dtype == np.dtype(_dtype(column)) and column.kind not in ("list",
                                                                                                         "date"):
         return values
@@ -175,7 +186,7 @@ def _column_values(column: Column, values: Sequence[object] | np.ndarray) -> Seq
     kind = column.kind
     if kind in ("code", "text", "enum"):
         return [default if v is None else v if type(v) is str else _normalise(column, v) for v in values]
-    if kind in ("money", "integer") and default is None:
+    if kind in ("money", "integer") and default is None and not _nullable_integer(column):
         return [0 if v is None else v if type(v) is int else _normalise(column, v) for v in values]
     if kind == "bool":
         return [bool(default) if v is None else v if type(v) is bool else _normalise(column, v) for v in values]
@@ -204,6 +215,8 @@ def _plain_column(column: Column, series: pd.Series) -> list[object]:
     """A column as plain Python values (what storage, export and the fingerprint read)."""
     if column.kind == "number":
         return [None if math.isnan(v) else v for v in series.astype(float).tolist()]
+    if _nullable_integer(column):
+        return [None if v is pd.NA else int(v) for v in series.tolist()]
     if column.kind in ("money", "integer"):
         return [int(v) for v in series.tolist()]
     if column.kind == "bool":
@@ -227,6 +240,8 @@ class Dataset:
     plans: pd.DataFrame
     plan_requests: pd.DataFrame
     appraisals: pd.DataFrame
+    outcomes: pd.DataFrame
+    inspections: pd.DataFrame
 
     @classmethod
     def from_records(

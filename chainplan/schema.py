@@ -18,13 +18,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "INSPECTION_KINDS",
+    "INSPECTION_RESULTS",
     "ORGANIZATION_KINDS",
+    "OUTCOME_STATUSES",
     "PRODUCT_GROUPS",
     "REGION_LEVELS",
     "REQUIREMENT_FLAGS",
     "SHEETS",
     "SUPERMARKET_KINDS",
     "VIETNAMESE_HEADERS",
+    "YEAR_RANGE",
     "Column",
     "ColumnKind",
     "Sheet",
@@ -50,6 +54,11 @@ PLAN_PURPOSES = (
 )
 APPRAISAL_STAGES = ("commune", "district", "province")
 APPRAISAL_STATUSES = ("pending", "passed", "failed")
+OUTCOME_STATUSES = ("completed", "in_progress", "abandoned")
+INSPECTION_KINDS = ("facility", "point_of_sale", "label_use")
+INSPECTION_RESULTS = ("compliant", "violation")
+#: Years a plan or a budget line may belong to (``DATA_FORMAT.md``, "Programme years").
+YEAR_RANGE: tuple[int, int] = (2000, 2100)
 #: Flags a channel may require besides ``min_stars:N``.
 REQUIREMENT_FLAGS: tuple[str, ...] = ("e_stamp", "barcode", "safe_food_chain")
 
@@ -214,6 +223,9 @@ _SHEET_LIST: tuple[Sheet, ...] = (
             _c("amount_vnd", "money", "Amount available, whole VND", "Số tiền (đồng)", required=True, minimum=0),
             _c("region_code", "code", "Blank = any region; else only plans in that region or below",
                "Để trống = mọi địa bàn; nếu có, chỉ cho kế hoạch thuộc địa bàn đó"),
+            _c("year", "integer", "Programme year (2000-2100); blank = the year given to the import",
+               "Năm kế hoạch (2000-2100); để trống = năm ghi khi nhập dữ liệu", minimum=YEAR_RANGE[0],
+               maximum=YEAR_RANGE[1]),
         ),
         key=("code",),
         help_en="Funding sources for the year.",
@@ -248,6 +260,9 @@ _SHEET_LIST: tuple[Sheet, ...] = (
             _c("requires_plan", "code", "Plan that must also be funded", "Kế hoạch phải được hỗ trợ kèm theo"),
             _c("excludes_plans", "list", "Plans that cannot be funded together with this one",
                "Các kế hoạch loại trừ nhau", default=()),
+            _c("year", "integer", "Programme year (2000-2100); blank = the year given to the import",
+               "Năm kế hoạch (2000-2100); để trống = năm ghi khi nhập dữ liệu", minimum=YEAR_RANGE[0],
+               maximum=YEAR_RANGE[1]),
         ),
         key=("code",),
         help_en="Production plans submitted by OCOP units.",
@@ -283,6 +298,55 @@ _SHEET_LIST: tuple[Sheet, ...] = (
         help_en="Appraisals of plans, one per plan and stage.",
         help_vi="Kết quả thẩm định kế hoạch, mỗi cấp một dòng.",
     ),
+    Sheet(
+        "outcomes",
+        (
+            _c("plan_code", "code", "Funded plan", "Mã kế hoạch được hỗ trợ", required=True),
+            _c("reported_on", "date", "Date of the report (YYYY-MM-DD)", "Ngày báo cáo (YYYY-MM-DD)", required=True),
+            _c("status", "enum", "completed, in_progress or abandoned",
+               "Tình trạng: completed (hoàn thành), in_progress (đang thực hiện), abandoned (dừng thực hiện)",
+               required=True, choices=OUTCOME_STATUSES),
+            _c("disbursed_vnd", "money", "Money disbursed so far, whole VND", "Số tiền đã giải ngân (đồng)",
+               minimum=0),
+            _c("ocop_score", "number", "OCOP score awarded (0-100)", "Điểm OCOP được công nhận (0-100)",
+               minimum=0, maximum=100),
+            _c("new_product", "bool", "Delivered a new OCOP product", "Đã có sản phẩm OCOP mới", default=False),
+            _c("new_organization", "bool", "Founded a new economic organization", "Đã thành lập tổ chức kinh tế mới",
+               default=False),
+            _c("entered_supermarket", "bool", "The product entered a supermarket chain",
+               "Sản phẩm đã vào chuỗi siêu thị", default=False),
+            _c("e_stamp", "bool", "The product carries an electronic stamp", "Sản phẩm đã có tem điện tử",
+               default=False),
+            _c("safe_food_chain", "bool", "Joined a safe-food supply chain", "Đã tham gia chuỗi thực phẩm an toàn",
+               default=False),
+            _c("note", "text", "Remarks", "Ghi chú", default=""),
+        ),
+        key=("plan_code",),
+        optional=True,
+        help_en="What each funded plan delivered: one row per plan, the latest report.",
+        help_vi="Kết quả thực hiện của kế hoạch được hỗ trợ: mỗi kế hoạch một dòng, theo báo cáo mới nhất.",
+    ),
+    Sheet(
+        "inspections",
+        (
+            _c("code", "code", "Unique inspection code", "Mã đợt kiểm tra (duy nhất)", required=True),
+            _c("organization_code", "code", "Organization inspected", "Mã tổ chức được kiểm tra", required=True),
+            _c("inspected_on", "date", "Date of the inspection (YYYY-MM-DD)", "Ngày kiểm tra (YYYY-MM-DD)",
+               required=True),
+            _c("kind", "enum", "facility, point_of_sale or label_use",
+               "Loại: facility (cơ sở sản xuất), point_of_sale (điểm bán), label_use (sử dụng nhãn, tem)",
+               required=True, choices=INSPECTION_KINDS),
+            _c("result", "enum", "compliant or violation", "Kết quả: compliant (đạt), violation (vi phạm)",
+               required=True, choices=INSPECTION_RESULTS),
+            _c("finding", "text", "What was found", "Nội dung phát hiện", default=""),
+            _c("resolved_on", "date", "Date the violation was resolved; blank = unresolved",
+               "Ngày khắc phục vi phạm; để trống = chưa khắc phục"),
+        ),
+        key=("code",),
+        optional=True,
+        help_en="Inspections of production sites, points of sale and label use.",
+        help_vi="Kiểm tra cơ sở sản xuất, điểm bán và việc sử dụng nhãn, tem OCOP.",
+    ),
 )
 
 #: Every sheet of the contract, in workbook order.
@@ -302,16 +366,23 @@ VIETNAMESE_HEADERS: dict[str, dict[str, str]] = {
     "demand": {"retailer_code": "mã nhà bán lẻ", "product_code": "mã sản phẩm", "annual_demand": "nhu cầu năm"},
     "channel_requirements": {"retailer_code": "mã nhà bán lẻ", "requires": "yêu cầu"},
     "budget_lines": {"code": "mã nguồn vốn", "name": "tên nguồn vốn", "source": "nguồn", "amount_vnd": "số tiền",
-                     "region_code": "mã địa bàn"},
+                     "region_code": "mã địa bàn", "year": "năm"},
     "plans": {"code": "mã kế hoạch", "product_code": "mã sản phẩm", "organization_code": "mã tổ chức",
               "purpose": "mục đích", "expected_score": "điểm dự kiến", "creates_new_product": "sản phẩm mới",
               "creates_organization": "thành lập tổ chức", "enters_supermarket": "vào siêu thị",
               "adds_e_stamp": "bổ sung tem điện tử", "joins_safe_food_chain": "tham gia chuỗi an toàn",
               "new_links": "liên kết mới", "success_probability": "xác suất thành công",
               "priority_points": "điểm ưu tiên", "requires_plan": "kế hoạch tiên quyết",
-              "excludes_plans": "kế hoạch loại trừ"},
+              "excludes_plans": "kế hoạch loại trừ", "year": "năm"},
     "plan_requests": {"plan_code": "mã kế hoạch", "budget_line_code": "mã nguồn vốn", "amount_vnd": "số tiền"},
     "appraisals": {"plan_code": "mã kế hoạch", "stage": "cấp thẩm định", "status": "kết quả", "score": "điểm",
                    "appraised_on": "ngày thẩm định", "appraiser": "người thẩm định",
                    "note": "nhận xét"},
+    "outcomes": {"plan_code": "mã kế hoạch", "reported_on": "ngày báo cáo", "status": "tình trạng",
+                 "disbursed_vnd": "đã giải ngân", "ocop_score": "điểm ocop", "new_product": "sản phẩm mới",
+                 "new_organization": "tổ chức mới", "entered_supermarket": "đã vào siêu thị",
+                 "e_stamp": "tem điện tử", "safe_food_chain": "chuỗi thực phẩm an toàn", "note": "ghi chú"},
+    "inspections": {"code": "mã kiểm tra", "organization_code": "mã tổ chức", "inspected_on": "ngày kiểm tra",
+                    "kind": "loại kiểm tra", "result": "kết quả kiểm tra", "finding": "nội dung phát hiện",
+                    "resolved_on": "ngày khắc phục"},
 }

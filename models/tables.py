@@ -22,8 +22,10 @@ __all__ = [
     "BudgetLineRow",
     "ChannelRequirementRow",
     "DemandRow",
+    "InspectionRow",
     "LinkRow",
     "OrganizationRow",
+    "OutcomeRow",
     "PlanRequestRow",
     "PlanRow",
     "ProductRow",
@@ -121,6 +123,7 @@ class BudgetLineRow(Base):
     source: Mapped[str] = mapped_column(String(16))
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
     region_code: Mapped[str | None] = mapped_column(CODE)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class PlanRow(Base):
@@ -141,6 +144,7 @@ class PlanRow(Base):
     priority_points: Mapped[float] = mapped_column(Float)
     requires_plan: Mapped[str | None] = mapped_column(CODE)
     excludes_plans: Mapped[list[str]] = mapped_column(JSON)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class PlanRequestRow(Base):
@@ -161,6 +165,38 @@ class AppraisalRow(Base):
     appraised_on: Mapped[dt.date | None] = mapped_column(Date)
     appraiser: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class OutcomeRow(Base):
+    """What a funded plan delivered, as last reported."""
+
+    __tablename__ = "outcomes"
+    plan_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    reported_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    disbursed_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    ocop_score: Mapped[float | None] = mapped_column(Float)
+    new_product: Mapped[bool] = mapped_column(Boolean)
+    new_organization: Mapped[bool] = mapped_column(Boolean)
+    entered_supermarket: Mapped[bool] = mapped_column(Boolean)
+    e_stamp: Mapped[bool] = mapped_column(Boolean)
+    safe_food_chain: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class InspectionRow(Base):
+    """One inspection of an organization's site, point of sale or label use."""
+
+    __tablename__ = "inspections"
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    organization_code: Mapped[str] = mapped_column(CODE, index=True)
+    inspected_on: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str] = mapped_column(String(16))
+    finding: Mapped[str] = mapped_column(Text)
+    resolved_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class AllocationRunRow(Base):
@@ -218,4 +254,6 @@ SHEET_TABLES: dict[str, type[Base]] = {
     "plans": PlanRow,
     "plan_requests": PlanRequestRow,
     "appraisals": AppraisalRow,
+    "outcomes": OutcomeRow,
+    "inspections": InspectionRow,
 }
