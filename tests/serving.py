@@ -29,6 +29,7 @@ import psutil
 import pytest
 import requests
 
+from chainplan import services
 from chainplan.ports import AuditEntry, StoredRun
 from chainplan.scenario import load_scenario
 from dash_app.forms import form_values
@@ -119,13 +120,15 @@ def wait_for(condition: Any, what: str, timeout: float = 60.0) -> Any:
 
 
 def prepared_database(url: str, folder: Path) -> None:
-    """The demo dataset, an admin, run 1 (baseline-2020) adopted for 2026: runs, audit rows and appraisals to keep."""
-    environment = {**os.environ, "CHAINPLAN_ADMIN_PASSWORD": ADMIN_PASSWORD}
-    for command in (["demo", "load"], ["user", "demo-admin"],
-                    ["allocate", str(ROOT / "scenarios" / "baseline-2020.yaml"), "--by", "tests"],
-                    ["adopt", "1", "--by", "tests", "--year", "2026"]):
-        subprocess.run([*CHAINPLAN, "--db", url, *command], cwd=folder, env=environment, check=True,
-                       stdout=subprocess.DEVNULL)
+    """The demo dataset, an admin, run 1 (baseline-2020) adopted for 2026: runs, audit rows and appraisals to keep.
+
+    Written in this process, as the command line would (the same services): four commands' start-up saved."""
+    storage = SqlAlchemyStorage()
+    storage.upgrade(url)
+    services.load_demo(storage.unit_of_work(url))
+    services.ensure_demo_admin(storage.unit_of_work(url), ADMIN_PASSWORD)
+    run = services.run_allocation(storage.unit_of_work(url), ROOT / "scenarios" / "baseline-2020.yaml", by="tests")
+    services.adopt_run(storage.unit_of_work(url), int(run.run_id or 0), by="tests", year=2026)
 
 
 @dataclass
@@ -325,9 +328,13 @@ class WebClient:
                  "state": [{**s, "value": None} if isinstance(s, dict) else [{**k, "value": None} for k in s]
                            for s in job.body["state"]]}
         lang = next(s["value"] for s in job.body["state"] if isinstance(s, dict) and s["id"] == "allocation-lang")
-        answer = self.http.post(f"{self.base}/_dash-update-component",
-                                params={"endId": job.end_id, "cacheKey": job.cache_key, "job": job.job}, json=blank,
-                                headers={"Referer": f"{self.base}/allocation?lang={lang}"}, timeout=60)
+        try:
+            answer = self.http.post(f"{self.base}/_dash-update-component",
+                                    params={"endId": job.end_id, "cacheKey": job.cache_key, "job": job.job},
+                                    json=blank, headers={"Referer": f"{self.base}/allocation?lang={lang}"}, timeout=60)
+        except requests.ConnectionError:  # its connection was to a worker just killed: the next poll reconnects
+            job.polls.append({})
+            return {}
         assert answer.status_code in (200, 204), (answer.status_code, answer.text)
         document = answer.json() if answer.status_code == 200 else {}
         job.polls.append(document)
