@@ -168,6 +168,9 @@ class QueuedJobs(_ReportsLostJobs, CeleryManager):
 
     def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
         with _queue_errors():
+            # Asked first: publishing to a queue that is down retries its connection for many seconds (kombu's own
+            # policy) while the planner waits for the page to answer.
+            self._client().ping()
             return super().call_job_fn(key, job_fn, args, context)
 
     def get_progress(self, key: str) -> Any:
