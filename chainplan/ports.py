@@ -15,7 +15,16 @@ from typing import Any, Protocol
 from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
 
-__all__ = ["AuditEntry", "DatasetRepository", "Storage", "StorageSlot", "StoredRun", "UnitOfWork", "User"]
+__all__ = [
+    "AuditEntry",
+    "DatasetRepository",
+    "Storage",
+    "StorageSlot",
+    "StoredRun",
+    "UnitOfWork",
+    "User",
+    "WebServer",
+]
 
 
 @dataclass(frozen=True)
@@ -171,3 +180,16 @@ class StorageSlot:
         if self.current is None:
             raise RuntimeError(f"no storage: start through an entry point such as {self.entry_point}")
         return self.current
+
+
+class WebServer(Protocol):
+    """What ``chainplan serve`` and ``chainplan worker`` need of the web interface, without naming its server:
+    the installed script wires in gunicorn and Celery (``dash_app.serve``)."""
+
+    def serve(self, db_url: str | None, *, host: str, port: int, workers: int | None, jobs: str | None) -> int:
+        """Serve the web interface until stopped; return the exit code."""
+        ...
+
+    def worker(self, db_url: str | None, *, jobs: str | None, concurrency: int | None) -> int:
+        """Run the web interface's background jobs from the queue ``jobs`` until stopped; return the exit code."""
+        ...

@@ -12,17 +12,17 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-import diskcache
 import flask
-from dash import Dash, DiskcacheManager, Input, Output, dcc, html
+from dash import Dash, Input, Output, dcc, html
 
 from chainplan.ports import Storage
 from dash_app import auth
 from dash_app.i18n import language
+from dash_app.jobs import LocalJobs, QueuedJobs, job_manager, jobs_url
 from dash_app.state import beside_database, use_storage
 from models.storage import SqlAlchemyStorage
 
-__all__ = ["create_app", "main"]
+__all__ = ["create_app", "jobs_of", "main"]
 
 
 class ChainplanDash(Dash):  # type: ignore[misc]
@@ -44,22 +44,24 @@ function (search) {
 """
 
 
-def create_app(db_url: str | None = None, *, storage: Storage | None = None) -> Dash:
+def create_app(db_url: str | None = None, *, storage: Storage | None = None, jobs: str | None = None) -> Dash:
     """Build the app; pages read the database named by ``db_url`` (default: ``CHAINPLAN_DB_URL``) in ``storage``
     (default: SQLAlchemy, whose forked background solves drop the connections they inherit).
 
-    Solves run as background callbacks in their own process, their state in a disk cache beside the database
-    (``<database>.jobs``), so a page stays responsive and a solve can be cancelled.
+    Solves run as background callbacks, so a page stays responsive and a solve can be cancelled: by default in
+    their own process, their state in a disk cache beside the database (``<database>.jobs``), which every worker
+    process of the machine shares; with ``jobs`` (else ``CHAINPLAN_JOBS_URL``) a ``redis://`` address, as Celery
+    tasks that ``chainplan worker`` runs on any machine (:mod:`dash_app.jobs`).
     """
     use_storage(storage if storage is not None else SqlAlchemyStorage())
-    jobs = DiskcacheManager(diskcache.Cache(str(beside_database(db_url, ".jobs"))))
+    manager = job_manager(jobs_url(jobs), beside_database(db_url, ".jobs"))
     app = ChainplanDash(
         __name__,
         use_pages=True,
         pages_folder=str(Path(__file__).parent / "pages"),
         title="chainplan",
         suppress_callback_exceptions=True,
-        background_callback_manager=jobs,
+        background_callback_manager=manager,
     )
     app.server.config["CHAINPLAN_DB_URL"] = db_url
     auth.install(app.server, db_url)
@@ -70,6 +72,13 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None) -> 
     )
     app.clientside_callback(SYNC_HTML_LANG, Output("html-lang", "data"), Input("url", "search"))
     return app
+
+
+def jobs_of(app: Dash) -> LocalJobs | QueuedJobs:
+    """The manager that runs ``app``'s background callbacks (``chainplan worker`` takes its Celery app)."""
+    manager = app._background_manager
+    assert isinstance(manager, LocalJobs | QueuedJobs)
+    return manager
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,9 +14,20 @@ import flask
 
 from chainplan.ports import Storage, StorageSlot, UnitOfWork
 
-__all__ = ["beside_database", "database", "scenario_folder", "storage", "unit_of_work", "use_storage"]
+__all__ = [
+    "beside_database",
+    "database",
+    "scenario_folder",
+    "storage",
+    "unit_of_work",
+    "use_storage",
+    "use_worker_database",
+]
 
 _slot = StorageSlot("dash_app.app.create_app")
+#: ``chainplan worker --db URL``: the database a Celery worker's jobs use, in place of the one the web server
+#: named in the job (a worker on another machine may reach the same database by another address).
+_worker_database: list[str] = []
 
 
 def use_storage(storage: Storage) -> None:
@@ -34,9 +45,15 @@ def database() -> str:
     return storage().url(flask.current_app.config.get("CHAINPLAN_DB_URL"))
 
 
+def use_worker_database(db_url: str | None) -> None:
+    """Make this process's jobs use ``db_url`` (``chainplan worker --db``), whatever database a job names."""
+    _worker_database[:] = [db_url] if db_url else []
+
+
 def unit_of_work(db_url: str | None = None) -> UnitOfWork:
-    """A unit of work on ``db_url``, else on the app's database (inside a request)."""
-    return storage().unit_of_work(db_url or database())
+    """A unit of work on ``db_url``, else on the app's database (inside a request); in a Celery worker started
+    with ``--db``, on that database."""
+    return storage().unit_of_work(next(iter(_worker_database), None) or db_url or database())
 
 
 def beside_database(db_url: str | None, suffix: str) -> Path:

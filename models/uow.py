@@ -1,19 +1,32 @@
-"""The SQLAlchemy unit of work, engines per URL, and the schema upgrade on first use."""
+"""The SQLAlchemy unit of work, engines per URL, and the schema upgrade on first use.
+
+Several processes write at once on a province's server (gunicorn workers, background solves, Celery workers, the
+command line), so every engine is set up for it:
+
+- **SQLite** runs in WAL mode (readers never wait for a writer, nor a writer for readers) with a busy timeout
+  (a writer waits for another writer's commit instead of failing at once), and each transaction is a real one,
+  begun at its first statement: the driver's default leaves reads outside any transaction, so reading the
+  dataset's ten tables while an import commits could mix the old dataset with the new.
+- **PostgreSQL** pings a pooled connection before handing it out (``pool_pre_ping``), so a restarted server costs
+  one reconnect rather than a failed request, and transactions are ``REPEATABLE READ``: one snapshot for the
+  whole unit of work, so a reader never sees an import half-way, and two writers to the same row cannot both win.
+"""
 
 from __future__ import annotations
 
 import os
 import weakref
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from chainplan.ports import UnitOfWork
 from models.migrate import upgrade
 from models.repository import SqlAlchemyRepository
 
-__all__ = ["DEFAULT_DB_URL", "SqlAlchemyUnitOfWork", "database_url", "engine_for"]
+__all__ = ["DEFAULT_DB_URL", "SQLITE_BUSY_TIMEOUT_MS", "SqlAlchemyUnitOfWork", "database_url", "engine_for"]
 
 DEFAULT_DB_URL = "sqlite:///chainplan.db"
 
@@ -30,10 +43,38 @@ def _normalise(url: str) -> str:
     return url
 
 
+#: How long an SQLite writer waits for another's commit before giving up (ms); an import of a national dataset
+#: holds the lock for a few seconds.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _new_engine(url: str) -> Engine:
+    """An engine set up for several writing processes (the module docstring says how and why)."""
+    normalised = _normalise(url)
+    if not normalised.startswith("sqlite"):
+        return create_engine(normalised, future=True, pool_pre_ping=True, isolation_level="REPEATABLE READ")
+    engine = create_engine(normalised, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _connected(dbapi_connection: Any, _record: object) -> None:
+        # The driver's own transaction handling off: SQLAlchemy's "begin" below opens every transaction.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
 @cache
 def engine_for(url: str) -> Engine:
     """One engine per URL per process, its schema upgraded to the newest migration."""
-    engine = create_engine(_normalise(url), future=True)
+    engine = _new_engine(url)
     upgrade(engine)
     _ENGINES.add(engine)
     return engine

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import typer
 
-from chainplan.cli import allocation, chains, data, runs, sweeps, users  # noqa: F401 - each registers its commands
+from chainplan.cli import allocation, chains, data, runs, serving, sweeps, users  # noqa: F401 - each registers its commands
 from chainplan.cli.common import EXIT_BAD_INPUT, EXIT_NO, Baseline, SolverName, Tier, app, use_storage
-from chainplan.ports import Storage
+from chainplan.ports import Storage, WebServer
 
 __all__ = ["COMMAND_GC_THRESHOLDS", "Baseline", "SolverName", "Tier", "app", "main"]
 
@@ -24,9 +24,12 @@ __all__ = ["COMMAND_GC_THRESHOLDS", "Baseline", "SolverName", "Tier", "app", "ma
 COMMAND_GC_THRESHOLDS = (50_000, 20, 20)
 
 
-def main(argv: Sequence[str] | None = None, *, storage: Storage) -> int:
-    """Run the command line on ``storage`` and return the exit code (``models.cli:main`` is the installed script)."""
+def main(argv: Sequence[str] | None = None, *, storage: Storage, web: WebServer | None = None) -> int:
+    """Run the command line on ``storage`` and return the exit code (``models.cli:main`` is the installed script);
+    ``web`` is what ``chainplan serve`` and ``chainplan worker`` start."""
     use_storage(storage)
+    if web is not None:
+        serving.use_web_server(web)
     thresholds = gc.get_threshold()
     gc.set_threshold(*COMMAND_GC_THRESHOLDS)
     try:

@@ -27,6 +27,7 @@ from dash_app.auth import current_role, job_identity, require_in_job, writes
 from dash_app.components import chosen_scenario, dropdown, header, scenario_options
 from dash_app.forms import form_changes, form_values
 from dash_app.i18n import language, t
+from dash_app.jobs import job_failed_handler
 from dash_app.panels.run import render_run
 from dash_app.panels.scenario_form import scenario_form, scenario_problems
 from dash_app.state import scenario_folder, unit_of_work
@@ -108,6 +109,7 @@ def _elapsed(lang: str, stage: str, seconds: float) -> str:
     progress=[Output("run-progress", "children")],
     progress_default=[""],
     cancel=[Input("cancel-button", "n_clicks")],
+    on_error=job_failed_handler("allocation-lang", outputs=2),  # a job that died or cannot be followed says so
     prevent_initial_call=True,
 )
 def run(set_progress: Callable[[str], None], _clicks: int | None, key: str | None, values: list[Any],

@@ -35,6 +35,7 @@ from dash_app.components import (
 from dash_app.figures import SIMPLE_CHART, frontier_figure, risk_bands, risk_rows
 from dash_app.forms import typed_number
 from dash_app.i18n import language, t
+from dash_app.jobs import job_failed_handler
 from dash_app.state import scenario_folder, unit_of_work
 from dash_app.urlstate import read_id, url_state
 
@@ -117,6 +118,7 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
              (Output("frontier-cancel", "disabled"), False, True)],
     progress=[Output("frontier-progress", "children")], progress_default=[""],
     cancel=[Input("frontier-cancel", "n_clicks")],
+    on_error=job_failed_handler("frontier-lang", outputs=2),  # a job that died or cannot be followed says so
     prevent_initial_call=True,
 )
 def compute_frontier(set_progress: Callable[[str], None], _clicks: int | None, key: str | None,

@@ -30,16 +30,18 @@ ALLOWED: dict[str, frozenset[str]] = {
     # werkzeug: the user use cases keep passwords as its scrypt hashes.
     "use cases (chainplan/services)": DOMAIN | {"werkzeug"},
     "command line (chainplan/cli)": frozenset({"chainplan", "typer"}),
+    # gunicorn serves it; celery, kombu and redis carry its jobs to workers on other machines.
     "web app (dash_app)": frozenset({
         "chainplan", "dash_app", "dash", "dash_ag_grid", "dash_bootstrap_components", "dash_cytoscape", "diskcache",
-        "flask", "flask_login", "plotly",
+        "flask", "flask_login", "plotly", "gunicorn", "celery", "kombu", "redis",
     }),
     # numpy: the repository reads typed columns in one call.
     "storage (models)": frozenset({"chainplan", "models", "alembic", "sqlalchemy", "numpy"}),
 }
 
-#: The one module per layer that may import more: the web app's entry point wires in the SQLAlchemy storage.
-WIRING: dict[str, frozenset[str]] = {"dash_app/app.py": frozenset({"models"})}
+#: The one module per layer that may import more: the web app's entry point wires in the SQLAlchemy storage, the
+#: installed script the web server (``chainplan serve``, ``chainplan worker``).
+WIRING: dict[str, frozenset[str]] = {"dash_app/app.py": frozenset({"models"}), "models/cli.py": frozenset({"dash_app"})}
 
 
 def layer_of(relative: str) -> str:

@@ -50,7 +50,7 @@ SAMPLES: dict[str, Any] = {
     "role": Term("org_role_word", "processor"), "roles": Joined(("viewer", "admin")), "run": "999",
     "runs": Joined(("3", "3")), "sheet": "plans", "start": exact_number(1.2), "status": Term("status", "infeasible"),
     "stop": exact_number(0.8), "stored": "0a1b2c3d4e5f", "suffix": ".xlsx", "text": "'1.234,5'",
-    "top": Term("stage", "province"), "where": Ref("region", "HL"), "year": "2026",
+    "top": Term("stage", "province"), "url": "redis://queue:6379/0", "where": Ref("region", "HL"), "year": "2026",
 }
 #: Codes whose parameter of that name is of another kind than the common sample.
 SAMPLE_FOR = {
