@@ -30,6 +30,7 @@ from chainplan.services.data import (
     load_dataset,
     load_demo,
     make_template,
+    template_workbook,
     write_demo_workbook,
 )
 
@@ -97,6 +98,7 @@ __all__ = [
     "load_dataset",
     "load_demo",
     "make_template",
+    "template_workbook",
     "plan_choices",
     "plans_register",
     "record_appraisal",
