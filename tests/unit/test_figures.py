@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from chainplan.chains import Gap
 from dash_app.figures import ROLE_COLUMNS, chain_elements, format_number, gap_rows
 from dash_app.i18n import grid_locale, language
@@ -89,7 +91,7 @@ def _segments(element: dict, nodes: dict) -> list[tuple[tuple[float, float], tup
     """The straight parts an edge is drawn with: source centre, its route's points, target centre."""
     source, target = nodes[element["data"]["source"]], nodes[element["data"]["target"]]
     points = [(source.x, source.y), *[tuple(p) for p in element["data"]["route"]], (target.x, target.y)]
-    return list(zip(points, points[1:], strict=False))
+    return list(itertools.pairwise(points))
 
 
 def test_no_edge_of_any_demo_product_passes_through_a_node_it_does_not_join() -> None:
