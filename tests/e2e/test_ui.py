@@ -80,7 +80,7 @@ def test_chains_page_filters_by_region(page: Any, live_url: str, live_db: str) -
     assert page.errors == []
 
 
-def test_chains_page_answers_in_one_click(browser: Any, live_url: str) -> None:
+def test_chains_page_answers_in_one_click(browser: Any, live_url: str, live_db: str) -> None:
     """All tiers by default; a card filters the table to its type; a chosen product clears a column filter that
     would hide its own gaps; the grid shows more than four rows on a 900 px high screen."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -103,9 +103,14 @@ def test_chains_page_answers_in_one_click(browser: Any, live_url: str) -> None:
                            "c => c.innerText === 'Capacity below demand') && location.search.includes("
                            "'gap=capacity_shortfall')")
     assert page.get_attribute("#gap-cards button:has(#gap-count-capacity_shortfall)", "aria-pressed") == "true"
+    product = page.inner_text("#gap-table .ag-row[row-index='0'] [col-id=product]").rsplit("(", 1)[1].rstrip(")")
     page.click("#gap-table .ag-row[row-index='0'] .ag-cell")
     page.wait_for_selector("#chain-graph canvas")
     # The product's own gaps of every type are back: the card's filter is cleared.
-    page.wait_for_function("new Set([...document.querySelectorAll('#gap-table .ag-row [col-id=type]')]"
-                           ".map(c => c.innerText)).size > 1 && !location.search.includes('gap=')")
+    from chainplan import services
+    from models.uow import SqlAlchemyUnitOfWork
+
+    own = len(services.chain_gaps(SqlAlchemyUnitOfWork(live_db), product=product))
+    page.wait_for_function(f"document.querySelectorAll('#gap-table .ag-center-cols-container .ag-row').length === "
+                           f"{own} && !location.search.includes('gap=') && location.search.includes('{product}')")
     context.close()
