@@ -29,6 +29,8 @@ ACTIONS: dict[str, str] = {
     "run": "planner",
     "adopt": "committee",
     "manage_users": "admin",
+    # Storing the demo dataset on an empty database, from the overview's first-run path.
+    "load_demo": "admin",
 }
 MIN_PASSWORD_LENGTH = 8
 

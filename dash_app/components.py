@@ -25,9 +25,11 @@ PAGES = (("/", "overview"), ("/chains", "chains"), ("/plans", "plans"), ("/alloc
          ("/compare", "compare"), ("/frontier", "frontier"), ("/decisions", "decisions"), ("/users", "users"))
 
 
-def header(lang: str, path: str, query: Mapping[str, object] | None = None) -> html.Header:
-    """Navigation, who is signed in, and the language switch (``#language-switch``), which keeps the page's
-    ``query`` (its selection; a page's callbacks keep it up to date with :func:`dash_app.urlstate.url_state`)."""
+def header(lang: str, path: str, query: Mapping[str, object] | None = None) -> html.Div:
+    """A "skip to content" link, the navigation, who is signed in, and the language switch (``#language-switch``),
+    which keeps the page's ``query`` (its selection; a page's callbacks keep it up to date with
+    :func:`dash_app.urlstate.url_state`). The skip link jumps past the ten links of the navigation to ``#content``,
+    just after the header."""
     links = [dcc.Link(t(key, lang), href=f"{href}?lang={lang}", id=f"nav-{key}",
                       style={"marginRight": "1rem", "fontWeight": 700 if href == path else 400})
              for href, key in PAGES]
@@ -40,11 +42,15 @@ def header(lang: str, path: str, query: Mapping[str, object] | None = None) -> h
                          id="signed-in-user", className="cp-muted", style={"marginRight": "1rem"}),
                html.A(t("sign_out", lang), href=f"/logout?lang={lang}", id="sign-out",
                       style={"marginRight": "1rem"})]
-    return html.Header([
-        html.H1(t("app_title", lang), style={"fontSize": "1.5rem"}),
-        html.Nav([*links, *who, dcc.Link(t("switch", lang), href=switch, id="language-switch")],
-                 style={"display": "flex", "flexWrap": "wrap", "rowGap": "0.25rem", "alignItems": "baseline"}),
-    ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "center", "flexWrap": "wrap"})
+    return html.Div([
+        html.A(t("skip_to_content", lang), href="#content", id="skip-link", className="cp-skip"),
+        html.Header([
+            html.H1(t("app_title", lang), style={"fontSize": "1.5rem"}),
+            html.Nav([*links, *who, dcc.Link(t("switch", lang), href=switch, id="language-switch")],
+                     style={"display": "flex", "flexWrap": "wrap", "rowGap": "0.25rem", "alignItems": "baseline"}),
+        ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "center", "flexWrap": "wrap"}),
+        html.Span(id="content", tabIndex="-1"),
+    ])
 
 
 def card(label: str, value: str, test_id: str) -> dbc.Card:
@@ -67,7 +73,9 @@ def table(header_cells: Sequence[str], rows: Sequence[Sequence[object]], test_id
 @dataclass(frozen=True)
 class Column:
     """One grid column: ``kind`` is ``text``, ``money`` (whole VND), ``number``, ``percent`` (a share 0-1) or
-    ``id`` (a run id or a year: sorted as a number, written without thousands separators)."""
+    ``id`` (a run id or a year: sorted as a number, written without thousands separators). ``wrap``: a long text
+    (an explanation, a reason) wraps onto more lines and the row grows, rather than being cut with "…".
+    ``hidden``: not shown, but in the CSV download (a detail the page shows on demand)."""
 
     field: str
     header: str
@@ -75,6 +83,8 @@ class Column:
     width: int = 110
     flex: int = 1
     digits: int = 2
+    wrap: bool = False
+    hidden: bool = False
 
 
 def _column_definition(column: Column, lang: str) -> dict[str, Any]:
@@ -88,6 +98,10 @@ def _column_definition(column: Column, lang: str) -> dict[str, Any]:
                     "number": f"chainplanNumber(params.value, '{lang}', {column.digits})",
                     "percent": f"chainplanPercent(params.value, '{lang}', {column.digits})"}[column.kind]
         definition.update(filter="agNumberColumnFilter", type="rightAligned", valueFormatter={"function": function})
+    if column.wrap:
+        definition.update(wrapText=True, autoHeight=True, cellStyle={"lineHeight": "1.35", "padding": "4px 8px"})
+    if column.hidden:
+        definition.update(hide=True)
     return definition
 
 
@@ -107,7 +121,7 @@ def grid(grid_id: str, columns: Sequence[Column], rows: Sequence[Mapping[str, An
         style["height"] = height
     extra: dict[str, Any] = {}
     if csv_name:
-        extra["csvExportParams"] = {"fileName": csv_name}
+        extra["csvExportParams"] = {"fileName": csv_name, "allColumns": True}
     if row_id:
         extra["getRowId"] = f"params.data.{row_id}"
     return dag.AgGrid(id=grid_id, columnDefs=[_column_definition(c, lang) for c in columns], rowData=list(rows),

@@ -8,7 +8,9 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
@@ -21,7 +23,8 @@ from chainplan.schema import SUPERMARKET_KINDS
 from chainplan.wording import term
 from dash_app.i18n import t
 
-__all__ = ["ROLE_COLUMNS", "SIMPLE_CHART", "bars", "chain_elements", "chain_stylesheet", "format_number",
+__all__ = ["ROLE_COLUMNS", "SIMPLE_CHART", "NodeBox", "bars", "chain_elements", "chain_layout", "chain_stylesheet",
+           "edge_route", "format_number",
            "frontier_figure", "gap_rows", "risk_bands", "risk_rows", "star_bars", "target_amount",
            "tier_bars"]
 
@@ -34,6 +37,137 @@ ROLE_COLOURS = {"producer": "#4c956c", "processor": "#2a6f97", "distributor": "#
 GAP_COLOUR = "#c1121f"
 
 
+#: The chain graph's geometry (model pixels): columns of tiers, a node's shape and its name written below it.
+COLUMN_STEP = 260
+NODE_HALF = 17              # half the widest shape (a supermarket chain's rectangle is 34 px wide)
+LABEL_HALF_WIDTH = 75       # the name wraps at 150 px
+LINE_HEIGHT = 14            # 11 px text
+CHARACTER_WIDTH = 6.2       # an 11 px character, on average, for Vietnamese names
+ROW_GAP = 36                # free space between one node's name and the next node: edges run through it
+CORRIDOR = 95               # edges turn this far beside a column, clear of every name (75 px each side)
+
+
+@dataclass(frozen=True)
+class NodeBox:
+    """What a node covers on the chain graph: its shape and its wrapped name below it (model pixels)."""
+
+    code: str
+    x: float
+    y: float
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+    def crossed_by(self, start: tuple[float, float], end: tuple[float, float]) -> bool:
+        """Whether the straight segment ``start``-``end`` passes through this box (Liang-Barsky clipping).
+
+        Examples
+        --------
+        >>> box = NodeBox("A", 0, 0, -10, 10, -10, 10)
+        >>> box.crossed_by((-20, 0), (20, 0)), box.crossed_by((-20, 15), (20, 15)), box.crossed_by((-20, -20), (0, 0))
+        (True, False, True)
+        """
+        (x0, y0), (x1, y1) = start, end
+        dx, dy = x1 - x0, y1 - y0
+        low, high = 0.0, 1.0
+        for p, q in ((-dx, x0 - self.left), (dx, self.right - x0), (-dy, y0 - self.top), (dy, self.bottom - y0)):
+            if p == 0:
+                if q < 0:
+                    return False
+                continue
+            r = q / p
+            if p < 0:
+                low = max(low, r)
+            else:
+                high = min(high, r)
+            if low > high:
+                return False
+        return True
+
+
+def _label_lines(name: str) -> int:
+    """How many lines a name takes when wrapped at 150 px (word by word, as Cytoscape wraps)."""
+    lines, width = 1, 0.0
+    for word in name.split():
+        length = len(word) * CHARACTER_WIDTH
+        if width and width + CHARACTER_WIDTH + length > 2 * LABEL_HALF_WIDTH:
+            lines, width = lines + 1, length
+        else:
+            width += (CHARACTER_WIDTH if width else 0.0) + length
+    return lines
+
+
+def _column(role: str) -> int:
+    return ROLE_COLUMNS.index(role) if role in ROLE_COLUMNS else len(ROLE_COLUMNS) - 1
+
+
+def chain_layout(organizations: Sequence[Mapping[str, Any]]) -> dict[str, NodeBox]:
+    """Each organization's place: one column per tier (producers left, then processors, distributors, retailers),
+    by name within a column, each node below the previous one's wrapped name with room for edges between them."""
+    boxes: dict[str, NodeBox] = {}
+    bottoms: dict[int, float] = {}
+    for organization in sorted(organizations, key=lambda o: (_column(o["role"]), o["name"])):
+        column = _column(organization["role"])
+        x = 60.0 + COLUMN_STEP * column
+        y = bottoms[column] + ROW_GAP + NODE_HALF if column in bottoms else 60.0
+        bottom = y + NODE_HALF + 4 + LINE_HEIGHT * _label_lines(str(organization["name"]))
+        boxes[organization["code"]] = NodeBox(organization["code"], x, y, x - LABEL_HALF_WIDTH,
+                                              x + LABEL_HALF_WIDTH, y - NODE_HALF, bottom)
+        bottoms[column] = bottom
+    return boxes
+
+
+def _channel(boxes: Sequence[NodeBox], near: float) -> float:
+    """The free height nearest ``near`` at which an edge can cross a column: above its first node, between two
+    nodes, or below its last one."""
+    ordered = sorted(boxes, key=lambda b: b.top)
+    if not ordered:
+        return near
+    free = [ordered[0].top - ROW_GAP / 2, ordered[-1].bottom + ROW_GAP / 2]
+    free += [(upper.bottom + lower.top) / 2 for upper, lower in itertools.pairwise(ordered)]
+    return min(free, key=lambda y: abs(y - near))
+
+
+def edge_route(source: NodeBox, target: NodeBox, columns: Mapping[int, Sequence[NodeBox]]) -> list[tuple[float, float]]:
+    """The points an edge passes between its two nodes, so that it crosses no other node's box.
+
+    It leaves its source to the right, at the source's height, turns in the corridor beside the column, crosses
+    every column between (forward, or backward for a link against the tiers) at a free height, and enters its
+    target from the left at the target's height. Each straight part lies either in a corridor between columns
+    (where no box reaches), in a free height across a column, or at its own node's height beside it.
+    """
+    start = _column_of(source)
+    end = _column_of(target)
+    points = [(source.x + CORRIDOR, source.y)]
+    crossed = range(start + 1, end) if end > start else range(start, end - 1, -1)
+    y = source.y
+    for column in crossed:
+        x = 60.0 + COLUMN_STEP * column
+        y = _channel(columns.get(column, ()), (y + target.y) / 2)
+        entry, leave = (x - CORRIDOR, x + CORRIDOR) if end > start else (x + CORRIDOR, x - CORRIDOR)
+        points += [(entry, y), (leave, y)]
+    points.append((target.x - CORRIDOR, target.y))
+    return points
+
+
+def _column_of(box: NodeBox) -> int:
+    return round((box.x - 60.0) / COLUMN_STEP)
+
+
+def _segment_style(source: NodeBox, target: NodeBox, points: Sequence[tuple[float, float]]) -> dict[str, str]:
+    """Cytoscape's ``segments`` edge through ``points``: each as a weight along the source-target line and a
+    distance across it (measured from the node centres, ``edge-distances: node-position``)."""
+    vx, vy = target.x - source.x, target.y - source.y
+    length = (vx * vx + vy * vy) ** 0.5
+    weights, distances = [], []
+    for px, py in points:
+        rx, ry = px - source.x, py - source.y
+        weights.append((rx * vx + ry * vy) / (length * length))
+        distances.append((vx * ry - vy * rx) / length)
+    return {"weights": " ".join(f"{w:.4f}" for w in weights), "distances": " ".join(f"{d:.1f}" for d in distances)}
+
+
 def chain_elements(
     organizations: Sequence[Mapping[str, Any]],
     links: Sequence[Mapping[str, Any]],
@@ -42,22 +176,26 @@ def chain_elements(
     unit: str,
     lang: str,
 ) -> list[dict[str, Any]]:
-    """Cytoscape elements with a preset, tiered layout: producers left, then processors, distributors, retailers.
+    """Cytoscape elements with a preset, tiered layout (:func:`chain_layout`) and routed edges (:func:`edge_route`):
+    no edge is drawn through a node it does not join, so a drawn path is a path of the chain.
 
-    Nodes and links named by a gap carry the class ``gap``; supermarket chains the class ``supermarket``.
+    Nodes and links named by a gap carry the class ``gap``; supermarket chains the class ``supermarket``. Each
+    edge carries its route in ``data.route`` (the points, for tests and readers) and as Cytoscape's segment
+    weights and distances.
     """
     gap_nodes: set[str] = set()
     gap_edges: set[tuple[str, str]] = set()
     for gap in gaps:
         gap_nodes.update(gap.nodes)
         gap_edges.update(gap.edges)
-    rows: dict[str, int] = {}
+    boxes = chain_layout(organizations)
+    columns: dict[int, list[NodeBox]] = {}
+    for box in boxes.values():
+        columns.setdefault(_column_of(box), []).append(box)
     elements: list[dict[str, Any]] = []
-    for organization in sorted(organizations, key=lambda o: (ROLE_COLUMNS.index(o["role"])
-                                                             if o["role"] in ROLE_COLUMNS else 4, o["name"])):
+    for organization in organizations:
         role = organization["role"] if organization["role"] in ROLE_COLUMNS else "retailer"
-        row = rows.get(role, 0)
-        rows[role] = row + 1
+        box = boxes[organization["code"]]
         classes = [role]
         if organization["code"] in gap_nodes:
             classes.append("gap")
@@ -65,14 +203,19 @@ def chain_elements(
             classes.append("supermarket")
         elements.append({
             "data": {"id": organization["code"], "label": organization["name"], "role": term("org_role", role, lang)},
-            "position": {"x": 60 + 260 * ROLE_COLUMNS.index(role), "y": 50 + 90 * row},
+            "position": {"x": box.x, "y": box.y},
             "classes": " ".join(classes),
         })
     for link in links:
         edge = (link["from_code"], link["to_code"])
         label = f"{format_number(link['capacity'], lang, 0)} {unit}".strip()
+        source, target = boxes[edge[0]], boxes[edge[1]]
+        route = edge_route(source, target, columns)
+        segments = _segment_style(source, target, route)
         elements.append({
-            "data": {"id": f"{edge[0]}>{edge[1]}", "source": edge[0], "target": edge[1], "label": label},
+            "data": {"id": f"{edge[0]}>{edge[1]}", "source": edge[0], "target": edge[1], "label": label,
+                     "route": [[round(x, 1), round(y, 1)] for x, y in route],
+                     "weights": segments["weights"], "distances": segments["distances"]},
             "classes": "gap" if edge in gap_edges else "",
         })
     return elements
@@ -84,14 +227,19 @@ def chain_stylesheet() -> list[dict[str, Any]]:
         {"selector": "node", "style": {"label": "data(label)", "text-wrap": "wrap", "text-max-width": "150px",
                                        "font-size": "11px", "text-valign": "bottom", "text-margin-y": "4px",
                                        "width": "26px", "height": "26px"}},
-        {"selector": "edge", "style": {"label": "data(label)", "font-size": "10px", "curve-style": "bezier",
-                                       "target-arrow-shape": "triangle", "width": 2, "line-color": "#9aa5b1",
-                                       "target-arrow-color": "#9aa5b1", "text-background-color": "#ffffff",
-                                       "text-background-opacity": 0.85, "text-background-padding": "2px"}},
+        # Routed edges (chain_elements): segments through the computed points, from and to the node centres.
+        {"selector": "edge", "style": {"label": "data(label)", "font-size": "10px", "curve-style": "segments",
+                                       "segment-weights": "data(weights)", "segment-distances": "data(distances)",
+                                       "edge-distances": "node-position", "target-arrow-shape": "triangle",
+                                       "width": 2, "line-color": "#9aa5b1", "target-arrow-color": "#9aa5b1",
+                                       "text-background-color": "#ffffff", "text-background-opacity": 1,
+                                       "text-background-padding": "2px", "text-border-color": "#9aa5b1",
+                                       "text-border-width": 1, "text-border-opacity": 1, "z-index": 2}},
         {"selector": ".supermarket", "style": {"shape": "round-rectangle", "width": "34px"}},
         {"selector": "node.gap", "style": {"border-width": 4, "border-color": GAP_COLOUR}},
+        # A gap's dashed edge is drawn under the other edges and their labels.
         {"selector": "edge.gap", "style": {"line-color": GAP_COLOUR, "target-arrow-color": GAP_COLOUR, "width": 3,
-                                           "line-style": "dashed"}},
+                                           "line-style": "dashed", "z-index": 1, "text-border-color": GAP_COLOUR}},
     ]
     styles += [{"selector": f".{role}", "style": {"background-color": colour}}
                for role, colour in ROLE_COLOURS.items()]

@@ -30,6 +30,7 @@ from chainplan.services.data import (
     load_dataset,
     load_demo,
     make_template,
+    template_workbook,
     write_demo_workbook,
 )
 
@@ -109,6 +110,7 @@ __all__ = [
     "scenario_for",
     "stored_run",
     "stored_runs",
+    "template_workbook",
     "weight_sensitivity",
     "write_demo_workbook",
     "year_targets",

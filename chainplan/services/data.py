@@ -28,6 +28,7 @@ __all__ = [
     "load_dataset",
     "load_demo",
     "make_template",
+    "template_workbook",
     "write_demo_workbook",
 ]
 
@@ -140,6 +141,19 @@ def export_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> Path:
 def make_template(path: str | os.PathLike[str]) -> Path:
     """Write the empty input workbook with its README sheet."""
     return write_template(path)
+
+
+def template_workbook() -> bytes:
+    """The empty input workbook with its README sheet, as bytes: the same file ``chainplan template`` writes, for a
+    page to offer as a download.
+
+    Examples
+    --------
+    >>> template_workbook()[:2]  # a zip archive, as every .xlsx is
+    b'PK'
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        return write_template(Path(folder) / "chainplan-template.xlsx").read_bytes()
 
 
 def load_dataset(uow: UnitOfWork) -> Dataset:

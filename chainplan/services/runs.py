@@ -126,7 +126,8 @@ def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every run, newest first: ``run_id, scenario, year, created_at, status, objective, dataset_fingerprint,
     decision, decisions`` (DATA_FORMAT.md), and for the pages ``scenario_vi`` (the Vietnamese name or blank),
     ``method``,
-    ``created_by`` and ``funded_plans`` (a count).
+    ``created_by``, ``funded_plans`` (a count), ``funded_vnd`` (whole VND, exact), ``targets_met`` and
+    ``targets_total`` (the scenario's targets the run meets, of how many).
 
     ``decisions`` lists the run's standing per year, oldest year first; ``decision`` sums it up: ``adopted`` when
     the run stands for at least one year, ``superseded`` when it was adopted only for years where another run
@@ -147,6 +148,9 @@ def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
                      "objective": r.objective, "dataset_fingerprint": r.dataset_fingerprint, "decision": decision,
                      "decisions": decisions, "method": r.method,
                      "created_by": r.created_by, "funded_plans": len(r.result.get("funded_plans", [])),
+                     "funded_vnd": sum(int(p.get("total_vnd", 0)) for p in r.result.get("funded_plans", [])),
+                     "targets_met": sum(bool(t.get("met")) for t in (r.result.get("targets") or {}).values()),
+                     "targets_total": len(r.result.get("targets") or {}),
                      **dict(zip(("expected_benefit", "shortfall_penalty"),
                                 objective_parts(r.objective, r.result.get("total_benefit")), strict=True))})
     return rows

@@ -58,14 +58,20 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
         html.Label([t("scenario", lang), dropdown(lang, options, chosen, "scenario-select", clearable=False)],
                    className="cp-picker"),
         html.Div(description, id="scenario-description", className="cp-muted cp-description"),
-        scenario_form(lang, may_run, values),
+        # Run right after the scenario (two Tab stops from the skip link, not forty), kept in view over the knobs.
         html.Div([
-            dbc.Button(t("run_button", lang), id="run-button", disabled=not may_run,
-                        style={"fontWeight": 600}),
-            dbc.Button(t("cancel_button", lang), id="cancel-button", disabled=True, color="secondary", outline=True),
-        ], className="cp-buttons"),
-        html.Div([html.Span(id="run-progress"), html.Div(id="run-message")], id="run-status", role="status",
-                 **{"aria-live": "polite"}),
+            html.Div([
+                html.Div([
+                    dbc.Button(t("run_button", lang), id="run-button", disabled=not may_run,
+                               style={"fontWeight": 600}),
+                    dbc.Button(t("cancel_button", lang), id="cancel-button", disabled=True, color="secondary",
+                               outline=True),
+                ], className="cp-buttons"),
+                html.Div([html.Span(id="run-progress"), html.Div(id="run-message")], id="run-status",
+                         role="status", **{"aria-live": "polite"}),
+            ], className="cp-sticky-actions"),
+            scenario_form(lang, may_run, values),
+        ]),
         html.Div(_run_panel(run_id, lang), id="run-result"),
     ])
 
@@ -167,13 +173,14 @@ def remember_scenario(key: str | None, run_id: int | None, lang: str | None) -> 
 
 
 @callback(Output("run-result", "children"), Output("allocation-url", "search"),
-          Output("language-switch", "href", allow_duplicate=True),
+          Output("language-switch", "href", allow_duplicate=True), Output("scenario-select", "options"),
           Input(RUN_STORE, "data"), State("scenario-select", "value"), State("allocation-lang", "data"),
           prevent_initial_call=True)
-def show(run_id: int | None, key: str | None, lang: str | None) -> tuple[Any, str, str]:
-    """A newly stored run, and its id in the URL."""
+def show(run_id: int | None, key: str | None, lang: str | None) -> tuple[Any, str, str, Any]:
+    """A newly stored run, its id in the URL, and the scenario list with the new run's scenario in it."""
     lang = language(lang)
-    return (_run_panel(run_id, lang), *url_state("/allocation", lang, scenario=key, run=run_id))
+    return (_run_panel(run_id, lang), *url_state("/allocation", lang, scenario=key, run=run_id),
+            scenario_options(lang))
 
 
 def _run_panel(run_id: int | None, lang: str) -> Any:

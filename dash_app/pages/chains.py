@@ -1,7 +1,10 @@
 """Supply chains: the gap report (AG Grid), and a product's chain as a graph with its paths, flows and fixes.
 
-The selection lives in the URL (``?tier=national&region=HL&product=SP002``): a reload, a shared link and the
-language switch keep it. The product list follows the tier and the region.
+The selection lives in the URL (``?tier=national&region=HL&product=SP002&gap=capacity_shortfall``): a reload, a
+shared link and the language switch keep it. The product list follows the tier and the region. One click answers:
+a gap-count card filters the table to its type, a gap row opens its product's chain, and a chosen product clears
+the column filters that would hide its own gaps. The tier starts at "all": a manager first asks what is broken
+anywhere.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
-from dash import Input, Output, State, callback, dcc, html
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from chainplan import services
 from chainplan.chains import GAP_TYPES, UnknownProduct
 from chainplan.errors import text_of
 from chainplan.wording import term
-from dash_app.components import card, dropdown, header, table
+from dash_app.components import dropdown, header, table
 from dash_app.figures import ROLE_COLOURS, chain_elements, chain_stylesheet, format_number, gap_rows
 from dash_app.i18n import grid_locale, language, t
 from dash_app.state import unit_of_work
@@ -40,12 +43,15 @@ def _product_options(products: list[dict[str, str]], tier: str, region: str | No
 def _columns(lang: str) -> list[dict[str, Any]]:
     return [
         {"field": "product", "headerName": t("product", lang), "filter": "agTextColumnFilter", "flex": 2,
-         "minWidth": 180},
+         "minWidth": 170, "wrapText": True, "autoHeight": True, "cellStyle": {"lineHeight": "1.35",
+                                                                              "padding": "4px 8px"}},
         {"field": "type", "headerName": t("gap_type", lang), "filter": "agTextColumnFilter", "flex": 1,
-         "minWidth": 150},
+         "minWidth": 160, "wrapText": True, "autoHeight": True, "cellStyle": {"lineHeight": "1.35",
+                                                                              "padding": "4px 8px"}},
         {"field": "severity", "headerName": t("severity", lang), "filter": "agTextColumnFilter", "width": 120},
-        {"field": "detail", "headerName": t("detail", lang), "flex": 4, "minWidth": 300, "wrapText": True,
-         "autoHeight": True, "filter": "agTextColumnFilter"},
+        {"field": "detail", "headerName": t("detail", lang), "flex": 5, "minWidth": 320, "wrapText": True,
+         "autoHeight": True, "filter": "agTextColumnFilter", "cellStyle": {"lineHeight": "1.35",
+                                                                          "padding": "4px 8px"}},
     ]
 
 
@@ -59,9 +65,10 @@ def _legend(lang: str) -> html.Div:
 
 
 def layout(lang: str | None = None, tier: str | None = None, product: str | None = None, region: str | None = None,
-           **_query: str) -> html.Div:
+           gap: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
-    tier = tier if tier in (*TIERS, "all") else "national"
+    tier = tier if tier in (*TIERS, "all") else "all"
+    gap = gap if gap in GAP_TYPES else None
     try:
         catalogue = services.chain_catalogue(unit_of_work())
     except Exception as exc:  # the page must say what is wrong rather than go blank
@@ -74,9 +81,10 @@ def layout(lang: str | None = None, tier: str | None = None, product: str | None
     tier_options = [{"label": t("all", lang), "value": "all"}] + [
         {"label": term("tier", name, lang), "value": name} for name in TIERS]
     return html.Div([
-        header(lang, "/chains", {"tier": tier, "region": region, "product": product}),
+        header(lang, "/chains", {"tier": tier, "region": region, "product": product, "gap": gap}),
         dcc.Location(id="chains-url", refresh=False),
         dcc.Store(id="chains-lang", data=lang),
+        dcc.Store(id="gap-type", data=gap),
         dcc.Store(id="chains-products", data=products),
         html.Div([
             html.Label([t("tier", lang), dropdown(lang, tier_options, tier, "tier-filter", clearable=False,
@@ -88,16 +96,20 @@ def layout(lang: str | None = None, tier: str | None = None, product: str | None
                                                      "product-filter", placeholder=t("pick_product", lang))],
                        style={"flex": "2 1 280px"}),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "1rem", "margin": "1rem 0"}),
-        html.Div(id="gap-cards", style={"display": "flex", "flexWrap": "wrap", "gap": "0.5rem"}),
+        html.P(t("gap_cards_hint", lang), className="cp-muted", style={"margin": "0 0 0.25rem"}),
+        html.Div([_gap_card(kind, lang) for kind in GAP_TYPES], id="gap-cards",
+                 style={"display": "flex", "flexWrap": "wrap", "gap": "0.5rem"}),
         html.Div([
             html.H2(t("gaps_found", lang), style={"fontSize": "1.2rem", "flex": "1"}),
             dbc.Button(t("export_csv", lang), id="gap-export", color="secondary", outline=True, size="sm"),
         ], style={"display": "flex", "alignItems": "center", "gap": "1rem"}),
+        html.P(t("gap_row_hint", lang), className="cp-muted", style={"margin": "0 0 0.25rem"}),
         dag.AgGrid(
             id="gap-table", columnDefs=_columns(lang), rowData=[], defaultColDef={"sortable": True,
                                                                                   "resizable": True},
             dashGridOptions={"localeText": grid_locale(lang), "animateRows": False, "pagination": False},
-            csvExportParams={"fileName": "chainplan-gaps.csv"}, style={"height": "420px", "width": "100%"},
+            getRowId="params.data.row_id",
+            csvExportParams={"fileName": "chainplan-gaps.csv"}, style={"height": "560px", "width": "100%"},
             className="ag-theme-alpine",
         ),
         # Below the grid: a product's panel grows and shrinks, and must not move the grid while it redraws.
@@ -117,9 +129,44 @@ def follow_tier(tier: str, region: str | None, product: str | None, products: li
 
 @callback(Output("chains-url", "search"), Output("language-switch", "href", allow_duplicate=True),
           Input("tier-filter", "value"), Input("region-filter", "value"), Input("product-filter", "value"),
-          State("chains-lang", "data"), prevent_initial_call="initial_duplicate")
-def keep_in_url(tier: str | None, region: str | None, product: str | None, lang: str | None) -> tuple[str, str]:
-    return url_state("/chains", language(lang), tier=tier, region=region, product=product)
+          Input("gap-type", "data"), State("chains-lang", "data"), prevent_initial_call="initial_duplicate")
+def keep_in_url(tier: str | None, region: str | None, product: str | None, gap: str | None, lang: str | None
+                ) -> tuple[str, str]:
+    return url_state("/chains", language(lang), tier=tier, region=region, product=product, gap=gap)
+
+
+def _gap_card(kind: str, lang: str) -> html.Button:
+    """A gap type's count as a button: pressing it shows only that type in the table, pressing it again all."""
+    return html.Button([html.Span(term("gap", kind, lang), className="text-muted small"),
+                        html.Span("–", id=f"gap-count-{kind}", className="cp-gap-count")],
+                       id={"type": "gap-card", "gap": kind}, className="cp-gap-card", n_clicks=0,
+                       **{"aria-pressed": "false"})
+
+
+@callback(Output("gap-type", "data", allow_duplicate=True), Input({"type": "gap-card", "gap": ALL}, "n_clicks"),
+          State("gap-type", "data"), prevent_initial_call=True)
+def press_card(clicks: list[int | None], chosen: str | None) -> Any:
+    if not ctx.triggered_id or not any(clicks):
+        return dash.no_update
+    kind = ctx.triggered_id["gap"]
+    return None if kind == chosen else kind
+
+
+@callback(Output("product-filter", "value", allow_duplicate=True), Input("gap-table", "cellClicked"),
+          prevent_initial_call=True)
+def open_clicked_product(cell: dict[str, Any] | None) -> Any:
+    """Clicking a gap row opens that product's chain."""
+    row = (cell or {}).get("rowId") or ""
+    return row.split("#", 1)[0] or dash.no_update
+
+
+@callback(Output("gap-table", "filterModel"), Output("gap-type", "data", allow_duplicate=True),
+          Input("product-filter", "value"), prevent_initial_call=True)
+def clear_filters_for_product(product: str | None) -> tuple[Any, Any]:
+    """A chosen product shows all its gaps: no column filter nor card may hide one of them."""
+    if not product:
+        return dash.no_update, dash.no_update
+    return {}, None
 
 
 @callback(Output("gap-table", "exportDataAsCsv"), Input("gap-export", "n_clicks"), prevent_initial_call=True)
@@ -128,27 +175,32 @@ def export_gaps(_clicks: int | None) -> bool:
 
 
 @callback(
-    Output("gap-cards", "children"), Output("gap-table", "rowData"), Output("product-panel", "children"),
+    Output({"type": "gap-card", "gap": ALL}, "aria-pressed"),
+    *[Output(f"gap-count-{kind}", "children") for kind in GAP_TYPES],
+    Output("gap-table", "rowData"), Output("product-panel", "children"),
     Input("tier-filter", "value"), Input("region-filter", "value"), Input("product-filter", "value"),
-    State("chains-products", "data"), State("chains-lang", "data"),
+    Input("gap-type", "data"), State("chains-products", "data"), State("chains-lang", "data"),
 )
-def show_chains(tier: str | None, region: str | None, product: str | None, products: list[dict[str, str]],
-                lang: str | None) -> tuple[Any, Any, Any]:
+def show_chains(tier: str | None, region: str | None, product: str | None, gap_type: str | None,
+                products: list[dict[str, str]], lang: str | None) -> tuple[Any, ...]:
     lang = language(lang)
     names = {p["code"]: p["name"] for p in products}
     if product:
         try:
             view = services.chain_view(unit_of_work(), product)
         except UnknownProduct:
-            return [], [], html.P(t("unknown_product", lang), id="trace-none")
+            return (["false"] * len(GAP_TYPES), *["0"] * len(GAP_TYPES), [],
+                    html.P(t("unknown_product", lang), id="trace-none"))
         gaps = view.gaps
         panel = _product_panel(view, lang)
     else:
         gaps = services.chain_gaps(unit_of_work(), tier=None if tier in (None, "all") else tier, region=region)
         panel = html.P(t("pick_product", lang), id="trace-empty")
-    cards = [card(t(kind, lang), format_number(sum(g.type == kind for g in gaps), lang, 0), f"gap-count-{kind}")
-             for kind in GAP_TYPES]
-    return cards, gap_rows(gaps, names, lang), panel
+    counts = [format_number(sum(g.type == kind for g in gaps), lang, 0) for kind in GAP_TYPES]
+    shown = [g for g in gaps if gap_type in (None, g.type)]
+    rows = [{**row, "row_id": f"{row['product_code']}#{i}"} for i, row in enumerate(gap_rows(shown, names, lang))]
+    pressed = ["true" if kind == gap_type else "false" for kind in GAP_TYPES]
+    return pressed, *counts, rows, panel
 
 
 def _product_panel(view: services.ChainView, lang: str) -> html.Div:
@@ -171,12 +223,14 @@ def _product_panel(view: services.ChainView, lang: str) -> html.Div:
     flow = html.P(f"{t('flow', lang)}: {format_number(trace.max_flow, lang, 0)} / "
                   f"{format_number(trace.demand, lang, 0)} {unit}".strip(), id="trace-flow")
     who = view.names
-    fixes = [[t(c.gap_type, lang), who.get(c.from_code, c.from_code), who.get(c.to_code, c.to_code),
+    fixes = [[term("gap", c.gap_type, lang), who.get(c.from_code, c.from_code), who.get(c.to_code, c.to_code),
               term("proximity", c.proximity, lang), f"{format_number(c.spare_capacity, lang, 0)} {unit}".strip()]
              for c in view.candidates]
-    candidates = (table([t("gap_type", lang), t("from", lang), t("to", lang), t("proximity", lang),
-                         t("spare_capacity", lang)], fixes, "candidate-rows") if fixes
-                  else html.P(t("no_candidates", lang), id="candidates-none"))
+    candidates = (html.Div([table([t("gap_type", lang), t("from", lang), t("to", lang),
+                                   t("proximity_to_producer", lang), t("spare_capacity", lang)], fixes,
+                                  "candidate-rows"),
+                            html.P(t("proximity_note", lang), className="cp-muted", id="proximity-note")])
+                  if fixes else html.P(t("no_candidates", lang), id="candidates-none"))
     title = f"{view.product.get('name', '')} ({view.product.get('code', '')})"
     return html.Div([
         html.H2(title, style={"fontSize": "1.3rem"}), _legend(lang), graph,

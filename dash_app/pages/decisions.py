@@ -1,4 +1,8 @@
-"""Decisions: the stored runs with their decision, adopting one (committee), and the append-only decision log."""
+"""Decisions: the stored runs with their decision, adopting one (committee), and the append-only decision log.
+
+The runs table shows what a committee weighs (scenario, who ran it, benefit, plans and money funded, targets met);
+clicking a run's row chooses it for adoption, and adopting asks for confirmation naming the run and the year.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,11 @@ from dash import Input, Output, State, callback, dcc, html
 from flask_login import current_user
 
 from chainplan import services
-from chainplan.decisions import DecisionRefused
+from chainplan.decisions import DecisionRefused, programme_year
 from chainplan.users import allowed
 from chainplan.wording import Term, term, text
 from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header, run_title
-from dash_app.figures import format_number
 from dash_app.i18n import language, t
 from dash_app.state import unit_of_work
 
@@ -34,11 +37,8 @@ def _run_rows(lang: str) -> list[dict[str, Any]]:
     return [{
         "run": r["run_id"], "scenario": run_title(r, lang), "created_at": _when(r["created_at"], lang),
         "run_by": r["created_by"], "status": term("status", r['status'], lang),
-        # The objective with its two parts: expected benefit − target-shortfall penalty.
-        **{shown: None if r[key] is None else format_number(r[key], lang, 2) for shown, key in (
-            ("total_benefit", "expected_benefit"), ("shortfall_penalty", "shortfall_penalty"),
-            ("objective", "objective"))},
-        "funded_plans": r["funded_plans"], "data": r["dataset_fingerprint"][:12],
+        "total_benefit": r["expected_benefit"], "funded_plans": r["funded_plans"], "funded_money": r["funded_vnd"],
+        "targets_met": t("targets_met_of", lang).format(met=r["targets_met"], total=r["targets_total"]),
         "decision": "; ".join(text("decision.standing", lang, state=Term("decision", d["state"]), year=str(d["year"]))
                               for d in r["decisions"]),
     } for r in services.runs_overview(unit_of_work())]
@@ -51,14 +51,19 @@ def _audit_rows(lang: str) -> list[dict[str, Any]]:
 
 
 #: A date or a name must not be cut.
-WIDTHS = {"created_at": 150, "at": 150, "scenario": 130, "note": 180}
-KINDS = {"run": "id", "year": "id", "funded_plans": "number"}
+WIDTHS = {"created_at": 150, "at": 150, "scenario": 200, "note": 180, "funded_money": 170, "decision": 160}
+KINDS = {"run": "id", "year": "id", "funded_plans": "number", "total_benefit": "number", "funded_money": "money"}
+DIGITS = {"total_benefit": 1}
+RUN_COLUMNS = ["run", "scenario", "run_by", "created_at", "total_benefit", "funded_plans", "funded_money",
+               "targets_met", "status", "decision"]
 
 
-def _grid(grid_id: str, keys: list[str], rows: list[dict[str, Any]], lang: str, height: str) -> Any:
-    columns = [Column(key, t(key, lang), KINDS.get(key, "text"), WIDTHS.get(key, 100), digits=0)
+def _grid(grid_id: str, keys: list[str], rows: list[dict[str, Any]], lang: str, height: str,
+          row_id: str | None = None) -> Any:
+    columns = [Column(key, t(key, lang), KINDS.get(key, "text"), WIDTHS.get(key, 100), digits=DIGITS.get(key, 0),
+                      wrap=key in ("scenario", "note", "decision"))
                for key in keys]
-    return grid(grid_id, columns, rows, lang, height=height)
+    return grid(grid_id, columns, rows, lang, height=height, row_id=row_id)
 
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
@@ -71,10 +76,8 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
         header(lang, "/decisions"),
         dcc.Store(id="decisions-lang", data=lang),
         html.H2(t("runs", lang)),
-        _grid("runs-table", ["run", "scenario", "created_at", "run_by", "status", "total_benefit",
-                             "shortfall_penalty", "objective", "funded_plans", "data", "decision"], runs, lang,
-              "320px"),
-        html.P(text("phrase.objective_explained", lang), id="runs-objective-note"),
+        html.P(t("runs_click_hint", lang), className="cp-muted"),
+        _grid("runs-table", RUN_COLUMNS, runs, lang, "320px", row_id="run"),
         html.H2(t("adopt", lang)),
         html.P(t("adopt_only_committee", lang), id="adopt-not-allowed") if not committee else None,
         html.Div([
@@ -89,6 +92,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                        className="cp-field cp-field-wide"),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "1rem"}),
         dbc.Button(t("adopt_button", lang), id="adopt-button", disabled=not committee),
+        dcc.ConfirmDialog(id="adopt-confirm"),
         html.P(id=FEEDBACK, role="status"),
         html.H2(t("audit", lang)),
         html.Div(_grid("audit-table", ["at", "action", "run", "year", "by", "note"], _audit_rows(lang), lang,
@@ -96,9 +100,37 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
     ])
 
 
+@callback(Output("adopt-run", "value"), Input("runs-table", "cellClicked"), prevent_initial_call=True)
+def choose_clicked_run(cell: dict[str, Any] | None) -> Any:
+    """Clicking a run's row chooses it for adoption."""
+    row = (cell or {}).get("rowId")
+    return int(row) if row and str(row).isdigit() else dash.no_update
+
+
 @callback(
-    Output(FEEDBACK, "children"), Output("runs-table", "rowData"), Output("audit-panel", "children"),
+    Output(FEEDBACK, "children"), Output("adopt-confirm", "displayed"), Output("adopt-confirm", "message"),
     Input("adopt-button", "n_clicks"), State("adopt-run", "value"), State("adopt-year", "value"),
+    State("decisions-lang", "data"), prevent_initial_call=True,
+)
+def confirm(_clicks: int | None, run_id: int | None, year: str | int | None, lang: str | None
+            ) -> tuple[Any, bool, Any]:
+    """Before anything is written: the run and the year named, for the committee to confirm (or a refusal)."""
+    lang = language(lang)
+    if run_id is None:
+        return html.Span(t("pick_run", lang), className="cp-error"), False, dash.no_update
+    try:
+        chosen_year = programme_year("" if year is None else year)
+    except DecisionRefused as exc:
+        return html.Span(exc.message(lang), className="cp-error"), False, dash.no_update
+    run = next((r for r in services.runs_overview(unit_of_work()) if r["run_id"] == int(run_id)), None)
+    title = run_title(run, lang) if run else ""
+    return "", True, t("adopt_confirm", lang).format(run=run_id, scenario=title, year=chosen_year)
+
+
+@callback(
+    Output(FEEDBACK, "children", allow_duplicate=True), Output("runs-table", "rowData"),
+    Output("audit-panel", "children"),
+    Input("adopt-confirm", "submit_n_clicks"), State("adopt-run", "value"), State("adopt-year", "value"),
     State("adopt-note", "value"), State("decisions-lang", "data"), prevent_initial_call=True,
 )
 def adopt(_clicks: int | None, run_id: int | None, year: str | int | None, note: str | None, lang: str | None

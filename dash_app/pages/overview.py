@@ -1,15 +1,23 @@
-"""Overview: what the province has (regions, chain products, stars), what is asked and what is available."""
+"""Overview: what the province has (regions, chain products, stars), what is asked and what is available.
+
+On an empty database it is the first-run path instead: the input template to download (the workbook
+``chainplan template`` writes, README sheet included), the link to the upload, and for an administrator the demo
+data in one click (checked on the server).
+"""
 
 from __future__ import annotations
 
 import dash
-from dash import html
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
 from chainplan.allocation.wording import target_name
 from chainplan.errors import text_of
 from chainplan.money import format_money, format_number
+from chainplan.users import allowed
 from chainplan.wording import term
+from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, bar_chart, card, grid, header, table
 from dash_app.figures import star_bars, target_amount, tier_bars
 from dash_app.i18n import language, t
@@ -17,6 +25,8 @@ from dash_app.state import scenario_folder, unit_of_work
 from dash_app.urlstate import read_id
 
 dash.register_page(__name__, path="/", name="Overview", title="chainplan")
+
+DEMO_FEEDBACK = writes("load-demo-feedback", "load_demo")
 
 
 def _amount(value: float | None, share: bool, lang: str) -> str:
@@ -69,7 +79,7 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
     except Exception as exc:  # the page must say what is wrong rather than go blank
         return html.Div([top, html.P(f"{t('db_error', lang)}: {text_of(exc, lang)}", id="overview-error")])
     if summary["counts"]["products"] == 0:
-        return html.Div([top, html.P(t("empty", lang), id="overview-empty")])
+        return html.Div([top, first_run(lang)])
     cards = html.Div([
         card(t("districts", lang), format_number(summary["districts"], lang, 0), "card-districts"),
         card(t("organizations", lang), format_number(summary["counts"]["organizations"], lang, 0),
@@ -103,3 +113,45 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
         html.H2(t("appraisals", lang), className="cp-subtitle"), appraisals,
         html.H2(t("by_region", lang), className="cp-subtitle"), regions,
     ])
+
+
+def first_run(lang: str) -> html.Section:
+    """What to do on an empty database, as steps a person takes on the pages (no terminal)."""
+    admin = allowed(current_role(), "load_demo")
+    steps = [
+        html.Li([t("first_run_template", lang), " ",
+                 dbc.Button(t("download_template", lang), id="download-template", color="primary", outline=True,
+                            size="sm"),
+                 dcc.Download(id="template-download")]),
+        html.Li([t("first_run_upload", lang), " ",
+                 dcc.Link(t("go_to_upload", lang), href=f"/plans?lang={lang}", id="first-run-upload")]),
+    ]
+    if admin:
+        steps.append(html.Li([t("first_run_demo", lang), " ",
+                              dbc.Button(t("load_demo", lang), id="load-demo", color="secondary", size="sm")]))
+    return html.Section([
+        html.H2(t("first_run_title", lang)),
+        html.P(t("first_run_intro", lang)),
+        html.Ol(steps),
+        html.P(id=DEMO_FEEDBACK, role="status") if admin else None,
+        dcc.Location(id="overview-reload", refresh=True),
+        dcc.Store(id="overview-lang", data=lang),
+    ], id="overview-empty", className="cp-first-run")
+
+
+@callback(Output("template-download", "data"), Input("download-template", "n_clicks"), prevent_initial_call=True)
+def download_template(_clicks: int | None) -> dict[str, object]:
+    return dcc.send_bytes(services.template_workbook(), "chainplan-mau-nhap-lieu.xlsx")
+
+
+@callback(Output(DEMO_FEEDBACK, "children"), Output("overview-reload", "href"), Input("load-demo", "n_clicks"),
+          State("overview-lang", "data"), prevent_initial_call=True)
+def load_demo(_clicks: int | None, lang: str | None) -> tuple[object, object]:
+    """Store the demo dataset, for an administrator and only on an empty database (it replaces the data as a
+    whole, so it never runs over a province's own)."""
+    lang = language(lang)
+    require("load_demo")  # the guard refused a forged request already; this is the write's own check
+    if services.dataset_summary(unit_of_work())["counts"]["products"]:
+        return html.Span(t("demo_not_on_data", lang), className="cp-error"), dash.no_update
+    services.load_demo(unit_of_work())
+    return t("demo_loaded", lang), f"/?lang={lang}"

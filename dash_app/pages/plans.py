@@ -17,7 +17,7 @@ from flask_login import current_user
 from chainplan import services
 from chainplan.appraisal import Appraisal, AppraisalRefused
 from chainplan.dataset import DatasetError
-from chainplan.money import format_number
+from chainplan.money import format_money, format_number
 from chainplan.scenario import ScenarioError
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.users import allowed
@@ -46,16 +46,19 @@ def _rows(view: services.RegisterView, lang: str) -> tuple[list[Column], list[di
     register = view.register
     dataset_lines = [c.removeprefix("line:") for c in register.columns if c.startswith("line:")]
     names = view.line_names
-    columns = [Column("plan_code", t("plan", lang), width=90), Column("product", t("product", lang), width=200, flex=2),
+    # What a committee reads first: the plan, whether it can be funded, where it stands in appraisal and why; then
+    # the money as one total, its split over the budget lines on demand (a click on the row, and in the CSV).
+    columns = [Column("plan_code", t("plan", lang), width=90), Column("product", t("product", lang), width=180, flex=2),
+               Column("eligible", t("eligible", lang), width=100),
+               *[Column(f"appraisal:{stage}", term("appraisal_stage", stage, lang), width=135)
+                 for stage in APPRAISAL_STAGES],
+               Column("score", t("score", lang), "number", 80, digits=1),
+               Column("reasons", t("why_not_eligible", lang), width=280, flex=3, wrap=True),
+               Column("requested_vnd", t("requested", lang), "money", 150),
                Column("organization", t("organization", lang), width=200, flex=2),
                Column("region", t("region", lang), width=130), Column("purpose", t("purpose", lang), width=130),
-               Column("requested_vnd", t("requested", lang), "money", 150),
-               *[Column(f"line:{line}", str(names.get(line, line)), "money", 150) for line in dataset_lines],
-               *[Column(f"appraisal:{stage}", term("appraisal_stage", stage, lang), width=120)
-                 for stage in APPRAISAL_STAGES],
-               Column("score", t("score", lang), "number", 90, digits=1),
-               Column("eligible", t("eligible", lang), width=100),
-               Column("reasons", t("why_not_eligible", lang), width=300, flex=3)]
+               *[Column(f"line:{line}", str(names.get(line, line)), "money", 150, hidden=True)
+                 for line in dataset_lines]]
     rows = []
     for record in register.to_dict("records"):
         row = {**record, "purpose": term("purpose", record['purpose'], lang),
@@ -79,23 +82,22 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
     options = _scenario_options(lang)
     chosen = scenario if scenario in {o["value"] for o in options} else ""
     off = not may_appraise
-    return html.Div([
-        header(lang, "/plans", {"scenario": chosen}),
-        dcc.Location(id="plans-url", refresh=False),
-        dcc.Store(id="plans-lang", data=lang),
-        # Bumped when an appraisal is saved or a workbook imported: the register is drawn again only then.
-        dcc.Store(id="plans-version", data=0),
+    plans = _plan_options()
+    register = [
         html.H2(t("plans", lang)),
         html.Label([t("eligibility_under", lang), dropdown(lang, options, chosen, "plans-scenario",
                                                           clearable=False)],
                    className="cp-picker"),
         html.Div(id="plans-summary", style={"margin": "0.5rem 0"}),
         html.Div(id="plans-panel"),
+        html.Div(id="plan-detail", role="status", className="cp-muted"),
+    ]
+    appraisal = [
         html.H2(t("record_appraisal", lang)),
         html.P(t("appraisal_hint", lang)),
         None if may_appraise else html.P(t("appraise_only_planner", lang), id="appraise-not-allowed"),
         html.Div([
-            html.Label([t("plan", lang), dropdown(lang, _plan_options(), None, "appraisal-plan", disabled=off)],
+            html.Label([t("plan", lang), dropdown(lang, plans, None, "appraisal-plan", disabled=off)],
                        className="cp-field cp-field-wide"),
             html.Label([t("stage", lang), dropdown(lang, [{"label": term("stage_level", s, lang), "value": s}
                                                           for s in APPRAISAL_STAGES], "district", "appraisal-stage",
@@ -114,6 +116,8 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
                    className="cp-field"),
         dbc.Button(t("save_appraisal", lang), id="appraisal-save", disabled=off),
         html.P(id=APPRAISAL_FEEDBACK, role="status"),
+    ]
+    upload = [
         html.H2(t("import_workbook", lang)),
         html.P(t("import_hint", lang)),
         None if may_import else html.P(t("import_only_planner", lang), id="import-not-allowed"),
@@ -124,6 +128,18 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
                           "textAlign": "center", "cursor": "pointer" if may_import else "not-allowed",
                           "color": "#234" if may_import else "#999"}),
         html.Div(id=UPLOAD_REPORT, role="status", style={"margin": "0.75rem 0"}),
+    ]
+    # With no plan yet, the upload is the one thing the page can do: it comes first.
+    sections = ([html.P(t("upload_first_hint", lang), id="upload-first", className="cp-warning"), *upload, *register,
+                 *appraisal] if not plans else [*register, *appraisal, *upload])
+    return html.Div([
+        header(lang, "/plans", {"scenario": chosen}),
+        dcc.Location(id="plans-url", refresh=False),
+        dcc.Store(id="plans-lang", data=lang),
+        # Bumped when an appraisal is saved or a workbook imported: the register and the form's plan list are drawn
+        # again only then.
+        dcc.Store(id="plans-version", data=0),
+        *sections,
     ])
 
 
@@ -149,6 +165,28 @@ def show(key: str | None, _version: int | None, lang: str | None) -> tuple[Any, 
 def pick_clicked_plan(cell: dict[str, Any] | None) -> Any:
     """Clicking a plan in the register picks it for the appraisal form."""
     return cell["rowId"] if cell and cell.get("rowId") else dash.no_update
+
+
+@callback(Output("appraisal-plan", "options"), Input("plans-version", "data"), prevent_initial_call=True)
+def refresh_plan_list(_version: int | None) -> list[dict[str, str]]:
+    """After an upload (or an appraisal) the form offers the plans stored now, not those of the page's first draw."""
+    return _plan_options()
+
+
+@callback(Output("plan-detail", "children"), Input("plans-table", "cellClicked"), State("plans-table", "rowData"),
+          State("plans-table", "columnDefs"), State("plans-lang", "data"), prevent_initial_call=True)
+def show_plan_lines(cell: dict[str, Any] | None, rows: list[dict[str, Any]] | None,
+                    columns: list[dict[str, Any]] | None, lang: str | None) -> Any:
+    """The money a clicked plan asks for, line by line (the register shows its total)."""
+    lang = language(lang)
+    code = (cell or {}).get("rowId")
+    row = next((r for r in rows or [] if r.get("plan_code") == code), None)
+    if row is None:
+        return dash.no_update
+    lines = [(c["headerName"], row.get(c["field"])) for c in columns or [] if str(c.get("field")).startswith("line:")]
+    parts = [f"{name}: {format_money(int(value), lang)}" for name, value in lines if value]
+    return t("plan_lines", lang).format(plan=code, total=format_money(int(row.get("requested_vnd") or 0), lang),
+                                        lines="; ".join(parts) or "—")
 
 
 @callback(Output(APPRAISAL_FEEDBACK, "children"), Output("plans-version", "data", allow_duplicate=True),
@@ -212,7 +250,7 @@ def _import(contents: str, filename: str | None, lang: str) -> Any:
                                      Column("row", t("row", lang), "number", 70, digits=0),
                                      Column("column", t("column", lang), width=150),
                                      Column("value", t("value", lang), width=150),
-                                     Column("reason", t("reason", lang), width=320, flex=3)],
+                                     Column("reason", t("reason", lang), width=320, flex=3, wrap=True)],
                  _problem_rows(exc, lang), lang, height="320px", csv_name="import-problems.csv"),
         ])
     counts = ", ".join(f"{t(sheet, lang)}: {format_number(n, lang, 0)}" for sheet, n in report.after.items()

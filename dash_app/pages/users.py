@@ -61,8 +61,9 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                            className="cp-field"),
                 html.Label([t("role", lang), dropdown(lang, roles, None, "change-role", disabled=not admin)],
                            className="cp-field"),
-                dcc.Checklist([{"label": t("may_sign_in", lang), "value": "active"}], ["active"],
-                              id="change-active", inputStyle={"marginRight": "0.4rem"}),
+                # Bootstrap's checkbox: an input with its own label (Dash's nests it inside a role="option").
+                dbc.Checklist([{"label": t("may_sign_in", lang), "value": "active", "disabled": not admin}],
+                              ["active"], id="change-active"),
                 dbc.Button(t("save", lang), id="user-change", disabled=not admin),
             ], className="cp-panel"),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "2rem"}),

@@ -82,10 +82,11 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
         *plan_columns, Column("total_vnd", t("funded_money", lang), "money", 150), *line_columns,
         Column("benefit", t("benefit", lang), "number", 100),
         Column("success_probability", t("success_probability", lang), "percent", 100, digits=0),
-        Column("explanation", t("explanation", lang), width=320, flex=3)],
+        Column("explanation", t("explanation", lang), width=320, flex=3, wrap=True)],
         funded_rows, lang, height="420px", csv_name=f"run-{stored.id}-funded.csv")
     unfunded_grid = grid("unfunded-table", [*plan_columns, Column("reason", t("reason", lang), width=180),
-                                            Column("explanation", t("explanation", lang), width=360, flex=3)],
+                                            Column("explanation", t("explanation", lang), width=360, flex=3,
+                                                   wrap=True)],
                          rest_rows, lang, height="420px", csv_name=f"run-{stored.id}-not-funded.csv")
     money = html.Div([
         html.H3(t("money_by_line", lang)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from chainplan.io.pack import display_name
@@ -62,29 +63,31 @@ def scenario_form(lang: str, may_run: bool, values: dict[str, Any]) -> html.Div:
                 _number_field("min_region_share", t("min_region_share", lang), disabled=off),
                 _number_field("max_region_share", t("max_region_share", lang), disabled=off),
             ], className="cp-row"),
-            dcc.Checklist([{"label": t("one_plan_per_product", lang), "value": "yes"}],
-                          values.get("one_plan_per_product", []), id=_knob("one_plan_per_product"),
-                          inputStyle={"marginRight": "0.4rem"}),
+            dbc.Checklist([{"label": t("one_plan_per_product", lang), "value": "yes", "disabled": off}],
+                          values.get("one_plan_per_product", []), id=_knob("one_plan_per_product")),
         ]),
         html.Details([html.Summary(t("weights", lang)), html.Div(weights, className="cp-row")]),
         html.Details([html.Summary(t("targets_form", lang)), html.P(t("targets_hint", lang)), *targets,
-                      html.Div([
-                          html.Label([t("target_mode", lang), dcc.RadioItems(
-                              [{"label": t("target_mode_soft", lang), "value": "soft"},
-                               {"label": t("target_mode_hard", lang), "value": "hard"}],
-                              values.get("target_mode", "soft"),
-                              id=_knob("target_mode"), inline=True, inputStyle={"margin": "0 0.3rem 0 0.8rem"})],
-                                     className="cp-field")], className="cp-row")], open=True),
+                      html.Div([_choice(t("target_mode", lang), _knob("target_mode"), [
+                          {"label": t("target_mode_soft", lang), "value": "soft", "disabled": off},
+                          {"label": t("target_mode_hard", lang), "value": "hard", "disabled": off}],
+                          values.get("target_mode", "soft"))], className="cp-row")], open=True),
         html.Details([html.Summary(t("solver_settings", lang)), html.Div([
-            html.Label([t("solver", lang), dcc.RadioItems(["highs", "cbc"], values.get("solver", "highs"),
-                                                           id=_knob("solver"), inline=True,
-                                                           inputStyle={"margin": "0 0.3rem 0 0.8rem"})],
-                       className="cp-field"),
+            _choice(t("solver", lang), _knob("solver"), [{"label": name, "value": name, "disabled": off}
+                                                         for name in ("highs", "cbc")], values.get("solver", "highs")),
             _number_field("time_limit_s", t("time_limit", lang), disabled=off),
-            dcc.Checklist([{"label": t("value_of_money_ask", lang), "value": "yes"}], [], id="value-of-money",
-                          inputStyle={"marginRight": "0.4rem"}),
+            dbc.Checklist([{"label": t("value_of_money_ask", lang), "value": "yes", "disabled": off}], [],
+                          id="value-of-money"),
         ], className="cp-row")]),
     ], id="scenario-form")
+
+
+def _choice(label: str, component_id: dict[str, str], options: list[dict[str, Any]], value: Any) -> html.Div:
+    """Radio buttons named by ``label`` as a group: Bootstrap's (an input and its own label each), since Dash's
+    nest each focusable input inside a ``role="option"`` label, which screen readers cannot announce."""
+    return html.Div([html.Span(label, className="cp-choice-label"),
+                     dbc.RadioItems(options, value, id=component_id, inline=True)],
+                    role="radiogroup", className="cp-field", **{"aria-label": label})
 
 
 def knob_label(key: str, lang: str) -> str:

@@ -128,3 +128,57 @@ def forge(tab: Any, live_url: str, output: str, **body: Any) -> Any:
     payload = {"output": output, "outputs": [], "changedPropIds": [], "inputs": [], "state": [], **body}
     return tab.request.post(live_url + "/_dash-update-component", data=json.dumps(payload),
                             headers={"Content-Type": "application/json"})
+
+
+#: axe-core, pinned in tests/e2e/axe/package.json (npm ci installs it there; node_modules is not committed).
+AXE_FOLDER = Path(__file__).resolve().parent / "axe"
+AXE_SCRIPT = AXE_FOLDER / "node_modules" / "axe-core" / "axe.min.js"
+AXE_VERSION = "4.14."
+
+
+def _install_axe() -> str | None:
+    """Install axe-core with npm from the lock file when it is not there yet; the reason it cannot be, else None."""
+    if AXE_SCRIPT.exists():
+        return None
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm not found (apt-get install npm) to install axe-core into tests/e2e/axe"
+    import subprocess
+
+    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=AXE_FOLDER,
+                          capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode != 0 or not AXE_SCRIPT.exists():
+        return f"npm ci in {AXE_FOLDER} failed: {done.stderr.strip()[-500:]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """The source of axe-core 4.14, to inject into a page. Fails (not skips) under CHAINPLAN_REQUIRE_BROWSER=1."""
+    problem = _install_axe()
+    if problem is None:
+        source = AXE_SCRIPT.read_text(encoding="utf-8")
+        version = json.loads((AXE_SCRIPT.parent / "package.json").read_text(encoding="utf-8"))["version"]
+        if version.startswith(AXE_VERSION):
+            return source
+        problem = f"axe-core {version} installed in {AXE_FOLDER}, the test expects {AXE_VERSION}x (npm ci)"
+    if REQUIRE_BROWSER:
+        pytest.fail(f"CHAINPLAN_REQUIRE_BROWSER=1 but {problem}")
+    pytest.skip(problem)
+
+
+#: The rules axe runs: WCAG 2.0 and 2.1, levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(tab: Any, axe_source: str) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now: ``[{id, impact, help, nodes: [{target, html}]}]``."""
+    if not tab.evaluate("typeof window.axe !== 'undefined'"):
+        tab.add_script_tag(content=axe_source)
+    return list(tab.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+            return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html.slice(0, 200),
+                                          impact: n.impact}))}));
+        }""", AXE_TAGS))

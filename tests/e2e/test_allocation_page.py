@@ -43,9 +43,11 @@ def _run_the_baseline(page: Any, live_url: str, live_db: str) -> None:
     assert page.inner_text("#result-funded-plans") == str(len(funded))
     total = sum(int(p["total_vnd"]) for p in funded)
     assert page.inner_text("#result-funded-vnd") == f"{total:,} VND"
-    # Names, not codes: the first funded plan's product is shown by its name.
-    name = services.load_dataset(SqlAlchemyUnitOfWork(live_db)).products.set_index("code").loc[
-        funded[0]["product_code"], "name"]
+    # Names, not codes: the first row's funded plan shows its product by name (explanations wrap, rows are tall,
+    # and the grid draws only the rows near the view).
+    first = page.inner_text("#funded-table .ag-center-cols-container .ag-row[row-index='0'] [col-id=plan_code]")
+    product = next(p["product_code"] for p in funded if p["plan_code"] == first.strip())
+    name = services.load_dataset(SqlAlchemyUnitOfWork(live_db)).products.set_index("code").loc[product, "name"]
     page.wait_for_function(f"document.querySelector('#funded-table').innerText.includes({json.dumps(name)})")
     assert "Ranked by appraisal score" in page.inner_text("#result-baselines")
     # Every plan not funded says why, in the page's language.

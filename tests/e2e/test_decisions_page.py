@@ -18,6 +18,8 @@ def test_the_committee_adopts_a_run_and_the_log_shows_it(browser: Any, live_url:
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     sign_in(page, live_url, "committee")
+    confirmations: list[str] = []
+    page.on("dialog", lambda dialog: (confirmations.append(dialog.message), dialog.accept()))
     page.goto(live_url + "/decisions?lang=en")
     page.wait_for_selector("#runs-table .ag-row")
     assert not page.is_disabled("#adopt-button")
@@ -27,6 +29,7 @@ def test_the_committee_adopts_a_run_and_the_log_shows_it(browser: Any, live_url:
     page.fill("#adopt-note", "Quyết định 123/QĐ-BCĐ")
     page.click("#adopt-button")
     page.wait_for_function("document.querySelector('#adopt-feedback').innerText.includes('adopted for 2026')")
+    assert confirmations and "Adopt run 2" in confirmations[0] and "for 2026" in confirmations[0]
     page.wait_for_function("document.querySelector('#audit-table').innerText.includes('Quyết định 123/QĐ-BCĐ')")
     assert "Adopted" in page.inner_text("#runs-table")
     page.click("#adopt-button")  # the same run again, the same year: refused, in words

@@ -24,9 +24,10 @@ def test_overview_shows_the_demo_in_vietnamese_then_english(page: Any, live_url:
 
 
 def test_chains_page_grid_graph_and_selection_in_the_url(page: Any, live_url: str) -> None:
-    page.goto(live_url + "/chains?lang=en")
+    page.goto(live_url + "/chains?lang=en&tier=national")
     page.wait_for_selector("#gap-table .ag-row")
     assert "Supply chains" in page.inner_text("body")
+    page.wait_for_function("/^[0-9]+$/.test(document.querySelector('#gap-count-single_point_of_failure').innerText)")
     national = int(page.inner_text("#gap-count-single_point_of_failure"))
     # All tiers: hundreds of gaps in a virtualised grid (an HTML table of 436 rows froze the browser).
     page.click("#tier-filter")
@@ -77,3 +78,39 @@ def test_chains_page_filters_by_region(page: Any, live_url: str, live_db: str) -
     offered = page.get_by_role("option").all_inner_texts()
     assert offered and all(text.rsplit("(", 1)[1].rstrip(")") in in_region for text in offered)
     assert page.errors == []
+
+
+def test_chains_page_answers_in_one_click(browser: Any, live_url: str, live_db: str) -> None:
+    """All tiers by default; a card filters the table to its type; a chosen product clears a column filter that
+    would hide its own gaps; the grid shows more than four rows on a 900 px high screen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    from tests.e2e.conftest import sign_in
+
+    sign_in(page, live_url, "viewer")
+    page.goto(live_url + "/chains?lang=en")
+    page.wait_for_selector("#gap-table .ag-row")
+    assert "All" in page.inner_text("#tier-filter")
+    page.wait_for_timeout(500)
+    shown = page.evaluate("""() => { const box = document.querySelector('#gap-table .ag-body-viewport')
+                                                          .getBoundingClientRect();
+        return [...document.querySelectorAll('#gap-table .ag-center-cols-container .ag-row')].filter(r => {
+            const b = r.getBoundingClientRect(); return b.top >= box.top && b.bottom <= Math.min(box.bottom, 900); })
+            .length; }""")
+    assert shown > 4, shown
+    page.click("#gap-cards button:has(#gap-count-capacity_shortfall)")
+    page.wait_for_function("[...document.querySelectorAll('#gap-table .ag-row [col-id=type]')].every("
+                           "c => c.innerText === 'Capacity below demand') && location.search.includes("
+                           "'gap=capacity_shortfall')")
+    assert page.get_attribute("#gap-cards button:has(#gap-count-capacity_shortfall)", "aria-pressed") == "true"
+    product = page.inner_text("#gap-table .ag-row[row-index='0'] [col-id=product]").rsplit("(", 1)[1].rstrip(")")
+    page.click("#gap-table .ag-row[row-index='0'] .ag-cell")
+    page.wait_for_selector("#chain-graph canvas")
+    # The product's own gaps of every type are back: the card's filter is cleared.
+    from chainplan import services
+    from models.uow import SqlAlchemyUnitOfWork
+
+    own = len(services.chain_gaps(SqlAlchemyUnitOfWork(live_db), product=product))
+    page.wait_for_function(f"document.querySelectorAll('#gap-table .ag-center-cols-container .ag-row').length === "
+                           f"{own} && !location.search.includes('gap=') && location.search.includes('{product}')")
+    context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from chainplan.chains import Gap
 from dash_app.figures import ROLE_COLUMNS, chain_elements, format_number, gap_rows
 from dash_app.i18n import grid_locale, language
@@ -83,3 +85,59 @@ def test_overview_bars_count_products_by_tier_and_star_in_the_pages_language() -
     assert [(r["label"], r["value"]) for r in tiers] == [("Cấp huyện", 31), ("Cấp tỉnh", 12), ("Hướng quốc gia", 6)]
     assert tiers[0]["share"] == 1.0 and abs(tiers[2]["share"] - 6 / 31) < 1e-12
     assert [(r["label"], r["value"]) for r in star_bars(summary)] == [("0★", 5), ("3★", 20), ("4★", 7), ("5★", 1)]
+
+
+def _segments(element: dict, nodes: dict) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """The straight parts an edge is drawn with: source centre, its route's points, target centre."""
+    source, target = nodes[element["data"]["source"]], nodes[element["data"]["target"]]
+    points = [(source.x, source.y), *[tuple(p) for p in element["data"]["route"]], (target.x, target.y)]
+    return list(itertools.pairwise(points))
+
+
+def test_no_edge_of_any_demo_product_passes_through_a_node_it_does_not_join() -> None:
+    """Ba kích Ba Chẽ's producer -> OCOP shop link was drawn straight through the processor and the distributor, and
+    read as a path through them. Every demo product's graph, as the page draws it: no straight part of an edge
+    crosses the box (shape and wrapped name) of a node other than its own two."""
+    from chainplan.chains import ChainNetwork, gap_report
+    from chainplan.demo import build_demo_dataset
+    from dash_app.figures import chain_layout
+
+    network = ChainNetwork.from_dataset(build_demo_dataset())
+    checked_edges = skipping = 0
+    for product in network.products:
+        graph = network.product_graph(product)
+        organizations = [{"code": c, "name": d.get("name") or c, "role": d.get("role"), "kind": d.get("kind")}
+                         for c, d in graph.nodes(data=True)]
+        links = [{"from_code": u, "to_code": v, "capacity": float(d.get("capacity", 0.0))}
+                 for u, v, d in graph.edges(data=True)]
+        boxes = chain_layout(organizations)
+        elements = chain_elements(organizations, links, gap_report(network, products=[product]), unit="kg",
+                                  lang="vi")
+        for element in elements:
+            if "source" not in element["data"]:
+                continue
+            ends = {element["data"]["source"], element["data"]["target"]}
+            for start, end in _segments(element, boxes):
+                crossed = [b.code for b in boxes.values() if b.code not in ends and b.crossed_by(start, end)]
+                assert crossed == [], f"{product}: {element['data']['id']} {start}->{end} crosses {crossed}"
+            checked_edges += 1
+            columns = {round((boxes[c].x - 60) / 260) for c in ends}
+            skipping += max(columns) - min(columns) > 1
+    assert checked_edges > 400 and skipping > 0  # the demo's links, including links that skip a tier
+
+
+def test_a_link_that_skips_tiers_goes_around_the_nodes_between() -> None:
+    """A producer -> shop link beside a processor and a distributor placed at the same height: the straight line
+    would pass through both; the route does not, and a box test on the straight line says so."""
+    from dash_app.figures import chain_layout
+
+    organizations = [{"code": "P", "name": "HTX", "role": "producer"}, {"code": "C", "name": "Chế biến",
+                                                                          "role": "processor"},
+                     {"code": "D", "name": "Phân phối", "role": "distributor"},
+                     {"code": "S", "name": "Cửa hàng OCOP", "role": "retailer"}]
+    links = [{"from_code": "P", "to_code": "S", "capacity": 1.0}, {"from_code": "P", "to_code": "C", "capacity": 1.0}]
+    boxes = chain_layout(organizations)
+    assert boxes["C"].crossed_by((boxes["P"].x, boxes["P"].y), (boxes["S"].x, boxes["S"].y))  # the old drawing
+    [edge] = [e for e in chain_elements(organizations, links, [], unit="kg", lang="vi") if e["data"]["id"] == "P>S"]
+    for start, end in _segments(edge, boxes):
+        assert not boxes["C"].crossed_by(start, end) and not boxes["D"].crossed_by(start, end)
