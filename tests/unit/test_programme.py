@@ -450,3 +450,28 @@ def test_calibration_of_no_history_is_empty() -> None:
                                                                 "mean_stated_probability", "success_rate", "brier"]
     assert isinstance(delivered(Dataset.empty().outcomes), dict)
     assert pd.isna(pd.NA) is True  # pandas' NA is what a blank year reads as
+
+
+def test_inspections_per_organization_open_violations_first(fake_uow: Any) -> None:
+    from chainplan import services
+    from chainplan.services.programme import ResultsRefused
+
+    checks = [{"code": "KT-01", "organization_code": "HTX1", "inspected_on": dt.date(2019, 5, 2), "kind": "facility",
+               "result": "compliant"},
+              {"code": "KT-02", "organization_code": "HTX2", "inspected_on": dt.date(2019, 6, 1),
+               "kind": "point_of_sale", "result": "violation", "resolved_on": dt.date(2019, 7, 1)},
+              {"code": "KT-03", "organization_code": "HTX2", "inspected_on": dt.date(2020, 2, 1),
+               "kind": "label_use", "result": "violation"}]
+    services._replace(fake_uow, Dataset.from_records(history(inspections=checks)), "test")
+    view = services.inspections_view(fake_uow)
+    assert view.organizations[["organization_code", "organization", "inspections", "violations",
+                               "unresolved"]].to_dict("records") == [
+        {"organization_code": "HTX2", "organization": "HTX Đồng Tâm", "inspections": 2, "violations": 2,
+         "unresolved": 1},
+        {"organization_code": "HTX1", "organization": "HTX Ba Chẽ", "inspections": 1, "violations": 0,
+         "unresolved": 0}]
+    one = services.inspections_view(fake_uow, "HTX2").inspections
+    assert list(one["code"]) == ["KT-03", "KT-02"] and list(one["unresolved"]) == [True, False]
+    with pytest.raises(ResultsRefused) as refused:
+        services.year_results(fake_uow, 2018)
+    assert refused.value.message("vi").startswith("Chưa có phương án nào được thông qua cho năm 2018")
