@@ -105,7 +105,7 @@ def judged_outcomes(dataset: Dataset) -> pd.DataFrame:
     outcomes = outcomes[outcomes.index.isin(plans.index)]
     plan = plans.loc[outcomes.index]
     frame = outcomes.copy()
-    for column in ("purpose", "year", "success_probability", "expected_score"):
+    for column in ("purpose", "success_probability", "expected_score"):
         frame[column] = plan[column].to_numpy()
     frame["year"] = plan["year"].astype("Int64").to_numpy()
     kept = np.ones(len(frame), dtype=bool)
