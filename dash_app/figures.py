@@ -179,9 +179,10 @@ def chain_elements(
     """Cytoscape elements with a preset, tiered layout (:func:`chain_layout`) and routed edges (:func:`edge_route`):
     no edge is drawn through a node it does not join, so a drawn path is a path of the chain.
 
-    Nodes and links named by a gap carry the class ``gap``; supermarket chains the class ``supermarket``. Each
-    edge carries its route in ``data.route`` (the points, for tests and readers) and as Cytoscape's segment
-    weights and distances.
+    Nodes and links named by a gap carry the class ``gap``; supermarket chains the class ``supermarket``; an
+    organization with a violation not yet resolved (``violations`` above 0) the class ``violation`` and a ⚠ after
+    its name. Each edge carries its route in ``data.route`` (the points, for tests and readers) and as
+    Cytoscape's segment weights and distances.
     """
     gap_nodes: set[str] = set()
     gap_edges: set[tuple[str, str]] = set()
@@ -201,8 +202,12 @@ def chain_elements(
             classes.append("gap")
         if organization.get("kind") in SUPERMARKET_KINDS:
             classes.append("supermarket")
+        label = organization["name"]
+        if organization.get("violations"):
+            classes.append("violation")
+            label = f"{label} ⚠"
         elements.append({
-            "data": {"id": organization["code"], "label": organization["name"], "role": term("org_role", role, lang)},
+            "data": {"id": organization["code"], "label": label, "role": term("org_role", role, lang)},
             "position": {"x": box.x, "y": box.y},
             "classes": " ".join(classes),
         })
@@ -237,6 +242,8 @@ def chain_stylesheet() -> list[dict[str, Any]]:
                                        "text-border-width": 1, "text-border-opacity": 1, "z-index": 2}},
         {"selector": ".supermarket", "style": {"shape": "round-rectangle", "width": "34px"}},
         {"selector": "node.gap", "style": {"border-width": 4, "border-color": GAP_COLOUR}},
+        {"selector": "node.violation", "style": {"border-style": "double", "border-width": 6,
+                                                 "border-color": GAP_COLOUR, "color": GAP_COLOUR}},
         # A gap's dashed edge is drawn under the other edges and their labels.
         {"selector": "edge.gap", "style": {"line-color": GAP_COLOUR, "target-arrow-color": GAP_COLOUR, "width": 3,
                                            "line-style": "dashed", "z-index": 1, "text-border-color": GAP_COLOUR}},

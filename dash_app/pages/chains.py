@@ -61,6 +61,8 @@ def _legend(lang: str) -> html.Div:
     items = [html.Span([html.Span(style={**swatch, "background": colour}), term("org_role", role, lang)],
                        style={"marginRight": "1rem"}) for role, colour in ROLE_COLOURS.items()]
     items.append(html.Span([html.Span(style={**swatch, "border": "3px solid #c1121f"}), t("legend_gap", lang)]))
+    items.append(html.Span([html.Span("⚠", style={"marginRight": "4px", "color": "#c1121f"}),
+                            t("legend_violation", lang)], style={"marginLeft": "1rem"}))
     return html.Div(items, id="chain-legend", style={"fontSize": "0.85rem", "margin": "0.25rem 0"})
 
 

@@ -45,6 +45,7 @@ SAMPLES: dict[str, Any] = {
     "max": exact_number(0.4), "maximum": exact_number(1e15), "min": exact_number(0.6),
     "minimum": exact_number(0.5), "more": 1_250, "most": 64, "name": "'lan nguyen'", "number": "'9'",
     "organization": Ref("organization", "HTX-01"), "parent": Term("stage", "commune"), "path": "/srv/out/pack",
+    "phase": "ocop-2017-2020",
     "plan": Ref("plan", "KH001"), "point": "U+0000", "problem": "mapping values are not allowed here",
     "product": "NOPE", "range": exact_number(1.5), "region": Ref("region", "BC"),
     "role": Term("org_role_word", "processor"), "roles": Joined(("viewer", "admin")), "run": "999",
