@@ -106,6 +106,10 @@ class SignInFailure:
 
 
 class DatasetRepository(Protocol):
+    def ping(self) -> None:
+        """Reach the database with the least possible query (a health check); raise when it cannot."""
+        ...
+
     def load(self) -> Dataset:
         """The whole dataset as stored."""
         ...

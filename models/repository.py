@@ -87,6 +87,9 @@ class SqlAlchemyRepository:
     def __init__(self, session: Session):
         self.session = session
 
+    def ping(self) -> None:
+        self.session.execute(select(1)).scalar_one()
+
     def load(self) -> Dataset:
         """The whole dataset, read column by column.
 
@@ -125,7 +128,7 @@ class SqlAlchemyRepository:
                 rows = [{**record, "position": position} for position, record in enumerate(records)]
                 if table is AppraisalRow:
                     for row in rows:
-                        row["version"] = versions.get((row["plan_code"], row["stage"]), 0) + 1
+                        row["version"] = versions.get((str(row["plan_code"]), str(row["stage"])), 0) + 1
                         row["changed_by"] = ""
                         row["changed_at"] = now
                 self.session.execute(insert(table), rows)

@@ -83,6 +83,9 @@ class FakeRepository:
         self.sessions: dict[str, WebSession] = {}
         self.failures: list[SignInFailure] = []
 
+    def ping(self) -> None:
+        pass
+
     def load(self) -> Dataset:
         return self.dataset
 
