@@ -64,7 +64,7 @@ class UserRefused(ChainplanError, ValueError):
     """A user cannot be added or changed as asked, or a role does not allow the action; the message says why."""
 
 
-class SignInLocked(ChainplanError, PermissionError):
+class SignInLocked(ChainplanError, ValueError):
     """Sign-ins for a name (``error.sign_in.locked_name``) or from an address (``locked_address``) are refused
     until ``until``, the right password included."""
 
@@ -100,7 +100,7 @@ def throttle_name(name: str) -> str:
     """The key refused sign-ins for ``name`` are counted under: the name as signing in reads it. Text that cannot
     be a user name (too long, control characters, which no database column should hold) shares one key.
 
-    >>> throttle_name("  lan "), throttle_name("x" * 65), throttle_name("a\x00b")
+    >>> throttle_name("  lan "), throttle_name("x" * 65), throttle_name("a" + chr(0) + "b")
     ('lan', '', '')
     """
     name = name.strip()
