@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 # Nothing of chainplan.wording is imported at the top: its numbers module raises a ChainplanError itself.
 
-__all__ = ["ChainplanError", "exact_number", "text_of"]
+__all__ = ["ChainplanError", "EditConflict", "exact_number", "text_of"]
 
 
 class ChainplanError(Exception):
@@ -54,6 +54,15 @@ class ChainplanError(Exception):
         # A refusal raised in a worker process (a sweep, a Dask task) crosses back by pickle: rebuild it from its
         # attributes, since the subclasses' constructors take other arguments than ``args``.
         return _restored, (type(self), self.args), self.__dict__
+
+
+class EditConflict(ChainplanError, ValueError):
+    """A form opened on an older version of a row: someone else saved it since. The message names who and when;
+    ``version`` is the stored version now (a form that takes it over may save again, knowingly)."""
+
+    def __init__(self, code: str, /, *, version: int, **params: Any) -> None:
+        self.version = version
+        super().__init__(code, **params)
 
 
 def _restored(cls: type[ChainplanError], args: tuple[Any, ...]) -> ChainplanError:

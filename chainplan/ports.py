@@ -18,12 +18,15 @@ from chainplan.dataset import Dataset
 __all__ = [
     "AuditEntry",
     "DatasetRepository",
+    "EditStamp",
+    "SignInFailure",
     "Storage",
     "StorageSlot",
     "StoredRun",
     "UnitOfWork",
     "User",
     "WebServer",
+    "WebSession",
 ]
 
 
@@ -68,9 +71,46 @@ class User:
     password_hash: str
     active: bool = True
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    #: Bumped by every change (role, active, password): a form opened on an older version is refused.
+    version: int = 1
+    changed_by: str = ""
+    changed_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class EditStamp:
+    """A stored row's version and who last changed it, when (``changed_by`` blank: an import, or before versions)."""
+
+    version: int
+    changed_by: str = ""
+    changed_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A signed-in browser, kept on the server: ``key`` is the hash of the token its cookie holds (the token
+    itself is never stored), so ending the row ends the session in every worker process at once."""
+
+    key: str
+    user_name: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SignInFailure:
+    """One refused sign-in (wrong password, unknown or disabled name), counted for throttling."""
+
+    user_name: str
+    address: str
+    at: dt.datetime
 
 
 class DatasetRepository(Protocol):
+    def ping(self) -> None:
+        """Reach the database with the least possible query (a health check); raise when it cannot."""
+        ...
+
     def load(self) -> Dataset:
         """The whole dataset as stored."""
         ...
@@ -115,12 +155,58 @@ class DatasetRepository(Protocol):
         """Every user, by name."""
         ...
 
-    def update_user(self, name: str, *, role: str | None = None, active: bool | None = None) -> None:
-        """Change a user's role or whether they may sign in."""
+    def update_user(self, name: str, *, role: str | None = None, active: bool | None = None,
+                    password_hash: str | None = None, expected_version: int | None = None, by: str = "",
+                    at: dt.datetime | None = None) -> bool:
+        """Change a user's role, whether they may sign in, or their password hash, and bump their version.
+
+        With ``expected_version``, only when the stored version still is that one (one conditional UPDATE, so it
+        holds across processes); returns whether the row was changed.
+        """
         ...
 
-    def save_appraisal(self, appraisal: Appraisal) -> None:
-        """Store one appraisal in place of the plan's row for that stage (a new row when there is none)."""
+    def appraisal_stamp(self, plan_code: str, stage: str) -> EditStamp | None:
+        """The version of the plan's appraisal at that stage, ``None`` when there is none yet."""
+        ...
+
+    def save_appraisal(self, appraisal: Appraisal, *, expected_version: int | None = None, by: str = "",
+                       at: dt.datetime | None = None) -> bool:
+        """Store one appraisal in place of the plan's row for that stage (a new row when there is none).
+
+        With ``expected_version`` (0: no row yet), only when the stored row still has it; returns whether it
+        was written (nothing is written otherwise).
+        """
+        ...
+
+    def add_session(self, session: WebSession) -> None:
+        """Store a new signed-in session."""
+        ...
+
+    def get_session(self, key: str) -> WebSession | None:
+        """The session with that key, ``None`` when it ended."""
+        ...
+
+    def touch_session(self, key: str, at: dt.datetime) -> None:
+        """Record a request on the session (for the idle timeout)."""
+        ...
+
+    def end_sessions(self, *, key: str | None = None, user_name: str | None = None,
+                     idle_before: dt.datetime | None = None) -> int:
+        """End one session, every session of a user, or every session idle since before a time; how many."""
+        ...
+
+    def add_sign_in_failure(self, failure: SignInFailure) -> None:
+        """Record a refused sign-in."""
+        ...
+
+    def sign_in_failures(self, *, since: dt.datetime, user_name: str | None = None,
+                         address: str | None = None) -> list[dt.datetime]:
+        """When sign-ins failed since ``since`` for that name (or from that address), oldest first."""
+        ...
+
+    def clear_sign_in_failures(self, *, user_name: str | None = None, address: str | None = None,
+                               before: dt.datetime | None = None) -> int:
+        """Forget refused sign-ins of a name, from an address, or older than ``before``; how many."""
         ...
 
 

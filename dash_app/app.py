@@ -64,7 +64,7 @@ def create_app(db_url: str | None = None, *, storage: Storage | None = None, job
         background_callback_manager=manager,
     )
     app.server.config["CHAINPLAN_DB_URL"] = db_url
-    auth.install(app.server, db_url)
+    auth.install(app, db_url)
     # One theme: Bootstrap 5 (served from assets/, no CDN) through dash-bootstrap-components, and chainplan.css.
     app.layout = dbc.Container(
         [dcc.Location(id="url"), dcc.Store(id="html-lang"), html.Main(dash.page_container)],

@@ -7,14 +7,23 @@ import json
 from collections.abc import Sequence
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
-from chainplan.ports import AuditEntry, StoredRun, User
+from chainplan.ports import AuditEntry, EditStamp, SignInFailure, StoredRun, User, WebSession
 from chainplan.schema import SHEETS, Column
-from models.tables import SHEET_TABLES, AllocationRunRow, AppraisalRow, AuditRow, UserRow
+from models.tables import (
+    SHEET_TABLES,
+    AllocationRunRow,
+    AppraisalRow,
+    AuditRow,
+    SignInFailureRow,
+    UserRow,
+    WebSessionRow,
+)
 
 __all__ = ["SqlAlchemyRepository"]
 
@@ -61,11 +70,25 @@ def _from_storage(column: Column, values: Sequence[object]) -> Sequence[object] 
     return list(values)
 
 
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time as an aware UTC time (SQLite gives it back without its zone; every time is written in UTC)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 class SqlAlchemyRepository:
     """Reads and replaces the whole dataset inside the caller's session (the unit of work commits)."""
 
     def __init__(self, session: Session):
         self.session = session
+
+    def ping(self) -> None:
+        self.session.execute(select(1)).scalar_one()
 
     def load(self) -> Dataset:
         """The whole dataset, read column by column.
@@ -92,12 +115,22 @@ class SqlAlchemyRepository:
         return Dataset.from_columns(columns)
 
     def replace(self, dataset: Dataset) -> None:
+        # An import is a change to every appraisal it writes: each keeps counting its versions, so a form opened
+        # before the import is refused rather than written over the imported row.
+        versions = {(plan, stage): version for plan, stage, version in self.session.execute(
+            select(AppraisalRow.plan_code, AppraisalRow.stage, AppraisalRow.version))}
+        now = _now()
         for table in reversed(SHEET_TABLES.values()):
             self.session.execute(delete(table))
         for sheet, records in dataset.to_records().items():
             if records:
                 table = SHEET_TABLES[sheet]
                 rows = [{**record, "position": position} for position, record in enumerate(records)]
+                if table is AppraisalRow:
+                    for row in rows:
+                        row["version"] = versions.get((str(row["plan_code"]), str(row["stage"])), 0) + 1
+                        row["changed_by"] = ""
+                        row["changed_at"] = now
                 self.session.execute(insert(table), rows)
 
     def counts(self) -> dict[str, int]:
@@ -147,38 +180,127 @@ class SqlAlchemyRepository:
 
     def add_user(self, user: User) -> None:
         self.session.add(UserRow(name=user.name, role=user.role, password_hash=user.password_hash,
-                                 active=user.active, created_at=user.created_at))
+                                 active=user.active, created_at=user.created_at, version=user.version,
+                                 changed_by=user.changed_by, changed_at=user.changed_at))
         self.session.flush()
 
+    @staticmethod
+    def _user(row: UserRow) -> User:
+        return User(row.name, row.role, row.password_hash, row.active, _utc(row.created_at) or row.created_at,
+                    row.version, row.changed_by or "", _utc(row.changed_at))
+
     def get_user(self, name: str) -> User | None:
-        row = self.session.get(UserRow, name)
-        return None if row is None else User(row.name, row.role, row.password_hash, row.active, row.created_at)
+        row = self.session.get(UserRow, name, populate_existing=True)
+        return None if row is None else self._user(row)
 
     def list_users(self) -> list[User]:
         rows = self.session.scalars(select(UserRow).order_by(UserRow.name)).all()
-        return [User(r.name, r.role, r.password_hash, r.active, r.created_at) for r in rows]
+        return [self._user(r) for r in rows]
 
-    def update_user(self, name: str, *, role: str | None = None, active: bool | None = None) -> None:
-        row = self.session.get(UserRow, name)
-        if row is None:
-            raise KeyError(name)
+    def update_user(self, name: str, *, role: str | None = None, active: bool | None = None,
+                    password_hash: str | None = None, expected_version: int | None = None, by: str = "",
+                    at: dt.datetime | None = None) -> bool:
+        values: dict[str, object] = {"version": UserRow.version + 1, "changed_by": by, "changed_at": at or _now()}
         if role is not None:
-            row.role = role
+            values["role"] = role
         if active is not None:
-            row.active = active
+            values["active"] = active
+        if password_hash is not None:
+            values["password_hash"] = password_hash
+        statement = update(UserRow).where(UserRow.name == name)
+        if expected_version is not None:
+            # One conditional UPDATE: of two processes saving forms opened on the same version, one changes the row.
+            statement = statement.where(UserRow.version == expected_version)
+        changed = self.session.execute(statement.values(**values).execution_options(synchronize_session=False))
         self.session.flush()
+        return bool(changed.rowcount == 1)  # type: ignore[attr-defined]
 
-    def save_appraisal(self, appraisal: Appraisal) -> None:
-        # Keep the row's place (export writes rows in their stored order); a new row goes last.
-        row = self.session.get(AppraisalRow, (appraisal.plan_code, appraisal.stage))
+    def appraisal_stamp(self, plan_code: str, stage: str) -> EditStamp | None:
+        row = self.session.execute(
+            select(AppraisalRow.version, AppraisalRow.changed_by, AppraisalRow.changed_at)
+            .where(AppraisalRow.plan_code == plan_code, AppraisalRow.stage == stage)).first()
+        return None if row is None else EditStamp(row.version, row.changed_by or "", _utc(row.changed_at))
+
+    def save_appraisal(self, appraisal: Appraisal, *, expected_version: int | None = None, by: str = "",
+                       at: dt.datetime | None = None) -> bool:
+        values = {"status": appraisal.status,
+                  "score": None if appraisal.score is None else float(appraisal.score),  # checked: a number by now
+                  "appraised_on": appraisal.appraised_on, "appraiser": appraisal.appraiser, "note": appraisal.note,
+                  "changed_by": by, "changed_at": at or _now()}
+        key = (AppraisalRow.plan_code == appraisal.plan_code, AppraisalRow.stage == appraisal.stage)
+        statement = update(AppraisalRow).where(*key)
+        if expected_version is not None:
+            statement = statement.where(AppraisalRow.version == expected_version)
+        changed = self.session.execute(statement.values(**values, version=AppraisalRow.version + 1)
+                                       .execution_options(synchronize_session=False))
+        if changed.rowcount == 1:  # type: ignore[attr-defined]
+            self.session.flush()
+            return True
+        if expected_version not in (None, 0) or self.appraisal_stamp(appraisal.plan_code, appraisal.stage):
+            return False  # the row moved on (or appeared) since the form was opened: nothing written
+        # A new row goes last (export writes rows in their stored order). Two processes adding the same one at
+        # once: the primary key lets one in; the other is refused like any later save.
+        last = self.session.execute(select(func.max(AppraisalRow.position))).scalar_one()
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(AppraisalRow).values(
+                    plan_code=appraisal.plan_code, stage=appraisal.stage,
+                    position=0 if last is None else int(last) + 1, version=1, **values))
+        except IntegrityError:
+            return False
+        return True
+
+    def add_session(self, session: WebSession) -> None:
+        self.session.execute(insert(WebSessionRow).values(
+            key=session.key, user_name=session.user_name, created_at=session.created_at,
+            last_seen_at=session.last_seen_at))
+
+    def get_session(self, key: str) -> WebSession | None:
+        row = self.session.execute(select(WebSessionRow.key, WebSessionRow.user_name, WebSessionRow.created_at,
+                                          WebSessionRow.last_seen_at).where(WebSessionRow.key == key)).first()
         if row is None:
-            last = self.session.execute(select(func.max(AppraisalRow.position))).scalar_one()
-            row = AppraisalRow(plan_code=appraisal.plan_code, stage=appraisal.stage,
-                               position=0 if last is None else int(last) + 1)
-            self.session.add(row)
-        row.status = appraisal.status
-        row.score = None if appraisal.score is None else float(appraisal.score)  # checked: a number by now
-        row.appraised_on = appraisal.appraised_on
-        row.appraiser = appraisal.appraiser
-        row.note = appraisal.note
-        self.session.flush()
+            return None
+        return WebSession(row.key, row.user_name, _utc(row.created_at) or row.created_at,
+                          _utc(row.last_seen_at) or row.last_seen_at)
+
+    def touch_session(self, key: str, at: dt.datetime) -> None:
+        self.session.execute(update(WebSessionRow).where(WebSessionRow.key == key).values(last_seen_at=at))
+
+    def end_sessions(self, *, key: str | None = None, user_name: str | None = None,
+                     idle_before: dt.datetime | None = None) -> int:
+        if key is None and user_name is None and idle_before is None:
+            raise ValueError("say which sessions to end")
+        statement = delete(WebSessionRow)
+        if key is not None:
+            statement = statement.where(WebSessionRow.key == key)
+        if user_name is not None:
+            statement = statement.where(WebSessionRow.user_name == user_name)
+        if idle_before is not None:
+            statement = statement.where(WebSessionRow.last_seen_at < idle_before)
+        return int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+    def add_sign_in_failure(self, failure: SignInFailure) -> None:
+        self.session.execute(insert(SignInFailureRow).values(user_name=failure.user_name, address=failure.address,
+                                                             at=failure.at))
+
+    def sign_in_failures(self, *, since: dt.datetime, user_name: str | None = None,
+                         address: str | None = None) -> list[dt.datetime]:
+        query = select(SignInFailureRow.at).where(SignInFailureRow.at >= since).order_by(SignInFailureRow.at)
+        if user_name is not None:
+            query = query.where(SignInFailureRow.user_name == user_name)
+        if address is not None:
+            query = query.where(SignInFailureRow.address == address)
+        return [_utc(at) or at for at in self.session.scalars(query)]
+
+    def clear_sign_in_failures(self, *, user_name: str | None = None, address: str | None = None,
+                               before: dt.datetime | None = None) -> int:
+        if user_name is None and address is None and before is None:
+            raise ValueError("say which failures to forget")
+        statement = delete(SignInFailureRow)
+        if user_name is not None:
+            statement = statement.where(SignInFailureRow.user_name == user_name)
+        if address is not None:
+            statement = statement.where(SignInFailureRow.address == address)
+        if before is not None:
+            statement = statement.where(SignInFailureRow.at < before)
+        return int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]

@@ -10,7 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
@@ -30,7 +43,9 @@ __all__ = [
     "PlanRow",
     "ProductRow",
     "RegionRow",
+    "SignInFailureRow",
     "UserRow",
+    "WebSessionRow",
 ]
 
 CODE = String(64)
@@ -165,6 +180,10 @@ class AppraisalRow(Base):
     appraised_on: Mapped[dt.date | None] = mapped_column(Date)
     appraiser: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Not sheet columns: the row's version for optimistic locking, and who changed it when (migration 0005).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    changed_by: Mapped[str] = mapped_column(Text, default="", server_default="")
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class OutcomeRow(Base):
@@ -240,6 +259,31 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    changed_by: Mapped[str] = mapped_column(Text, default="", server_default="")
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSessionRow(Base):
+    """A signed-in browser; the cookie holds a token whose SHA-256 is ``key``. Deleting the row ends it."""
+
+    __tablename__ = "web_sessions"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SignInFailureRow(Base):
+    """A refused sign-in, for throttling by name and by address (kept an hour)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_user_name_at", "user_name", "at"),
+                      Index("ix_sign_in_failures_address_at", "address", "at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 #: The table behind each sheet, in the order the sheets are written (deleting goes the other way).

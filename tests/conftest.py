@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
@@ -11,7 +13,7 @@ import pytest
 from chainplan.appraisal import Appraisal, apply_appraisal
 from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
-from chainplan.ports import AuditEntry, StoredRun, UnitOfWork, User
+from chainplan.ports import AuditEntry, EditStamp, SignInFailure, StoredRun, UnitOfWork, User, WebSession
 
 POSTGRES_URL = os.environ.get("CHAINPLAN_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("CHAINPLAN_REQUIRE_POSTGRES") == "1"
@@ -77,6 +79,12 @@ class FakeRepository:
         self.runs: list[StoredRun] = []
         self.audit: list[AuditEntry] = []
         self.users: dict[str, User] = {}
+        self.stamps: dict[tuple[str, str], EditStamp] = {}
+        self.sessions: dict[str, WebSession] = {}
+        self.failures: list[SignInFailure] = []
+
+    def ping(self) -> None:
+        pass
 
     def load(self) -> Dataset:
         return self.dataset
@@ -114,14 +122,69 @@ class FakeRepository:
     def list_users(self) -> list[User]:
         return [self.users[n] for n in sorted(self.users)]
 
-    def update_user(self, name: str, *, role: str | None = None, active: bool | None = None) -> None:
-        import dataclasses
+    def update_user(self, name: str, *, role: str | None = None, active: bool | None = None,
+                    password_hash: str | None = None, expected_version: int | None = None, by: str = "",
+                    at: dt.datetime | None = None) -> bool:
+        user = self.users[name]
+        if expected_version is not None and user.version != expected_version:
+            return False
+        changes = {k: v for k, v in (("role", role), ("active", active), ("password_hash", password_hash))
+                   if v is not None}
+        self.users[name] = dataclasses.replace(user, **changes, version=user.version + 1, changed_by=by,
+                                               changed_at=at or dt.datetime.now(dt.UTC))
+        return True
 
-        changes = {k: v for k, v in (("role", role), ("active", active)) if v is not None}
-        self.users[name] = dataclasses.replace(self.users[name], **changes)
+    def appraisal_stamp(self, plan_code: str, stage: str) -> EditStamp | None:
+        rows = self.dataset.appraisals
+        if not ((rows["plan_code"] == plan_code) & (rows["stage"] == stage)).any():
+            return None
+        return self.stamps.get((plan_code, stage), EditStamp(1))
 
-    def save_appraisal(self, appraisal: Appraisal) -> None:
+    def save_appraisal(self, appraisal: Appraisal, *, expected_version: int | None = None, by: str = "",
+                       at: dt.datetime | None = None) -> bool:
+        stamp = self.appraisal_stamp(appraisal.plan_code, appraisal.stage)
+        version = 0 if stamp is None else stamp.version
+        if expected_version is not None and expected_version != version:
+            return False
         self.dataset = apply_appraisal(self.dataset, appraisal)
+        self.stamps[(appraisal.plan_code, appraisal.stage)] = EditStamp(version + 1, by,
+                                                                        at or dt.datetime.now(dt.UTC))
+        return True
+
+    def add_session(self, session: WebSession) -> None:
+        self.sessions[session.key] = session
+
+    def get_session(self, key: str) -> WebSession | None:
+        return self.sessions.get(key)
+
+    def touch_session(self, key: str, at: dt.datetime) -> None:
+        self.sessions[key] = dataclasses.replace(self.sessions[key], last_seen_at=at)
+
+    def end_sessions(self, *, key: str | None = None, user_name: str | None = None,
+                     idle_before: dt.datetime | None = None) -> int:
+        ended = [k for k, s in self.sessions.items() if (key is None or k == key)
+                 and (user_name is None or s.user_name == user_name)
+                 and (idle_before is None or s.last_seen_at < idle_before)]
+        for k in ended:
+            del self.sessions[k]
+        return len(ended)
+
+    def add_sign_in_failure(self, failure: SignInFailure) -> None:
+        self.failures.append(failure)
+
+    def sign_in_failures(self, *, since: dt.datetime, user_name: str | None = None,
+                         address: str | None = None) -> list[dt.datetime]:
+        return sorted(f.at for f in self.failures if f.at >= since and (user_name is None or f.user_name == user_name)
+                      and (address is None or f.address == address))
+
+    def clear_sign_in_failures(self, *, user_name: str | None = None, address: str | None = None,
+                               before: dt.datetime | None = None) -> int:
+        kept = [f for f in self.failures if not ((user_name is None or f.user_name == user_name)
+                                                 and (address is None or f.address == address)
+                                                 and (before is None or f.at < before))]
+        forgotten = len(self.failures) - len(kept)
+        self.failures = kept
+        return forgotten
 
 
 class FakeUnitOfWork(UnitOfWork):
@@ -137,6 +200,9 @@ class FakeUnitOfWork(UnitOfWork):
         self.repository.runs = list(self.committed.runs)
         self.repository.audit = list(self.committed.audit)
         self.repository.users = dict(self.committed.users)
+        self.repository.stamps = dict(self.committed.stamps)
+        self.repository.sessions = dict(self.committed.sessions)
+        self.repository.failures = list(self.committed.failures)
         return self
 
     def commit(self) -> None:

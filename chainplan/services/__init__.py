@@ -40,6 +40,7 @@ from chainplan.services.plans import (
     RegisterView,
     ScenarioChoice,
     YearTargets,
+    appraisal_version,
     plan_choices,
     plans_register,
     record_appraisal,
@@ -72,7 +73,16 @@ from chainplan.services.runs import (
     stored_run,
     stored_runs,
 )
-from chainplan.services.users import add_user, authenticate, change_user, ensure_demo_admin, list_users
+from chainplan.services.signin import end_session, open_session, session_user, sign_in, unlock_user
+from chainplan.services.users import (
+    add_user,
+    authenticate,
+    change_user,
+    ensure_demo_admin,
+    get_user,
+    list_users,
+    set_password,
+)
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -93,6 +103,7 @@ __all__ = [
     "add_user",
     "adopt_run",
     "allocation_view",
+    "appraisal_version",
     "audit_log",
     "authenticate",
     "budget_frontier",
@@ -106,9 +117,11 @@ __all__ = [
     "compare",
     "comparison_view",
     "dataset_summary",
+    "end_session",
     "ensure_demo_admin",
     "export_dataset",
     "gap_candidates",
+    "get_user",
     "import_dataset",
     "import_upload",
     "indicators",
@@ -119,6 +132,7 @@ __all__ = [
     "load_dataset",
     "load_demo",
     "make_template",
+    "open_session",
     "phase_progress",
     "plan_choices",
     "plans_register",
@@ -131,9 +145,13 @@ __all__ = [
     "runs_overview",
     "scenario_choices",
     "scenario_for",
+    "session_user",
+    "set_password",
+    "sign_in",
     "stored_run",
     "stored_runs",
     "template_workbook",
+    "unlock_user",
     "weight_sensitivity",
     "write_demo_workbook",
     "year_results",

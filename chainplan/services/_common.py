@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 import math
@@ -10,13 +11,28 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from chainplan.errors import ChainplanError
+from chainplan.errors import ChainplanError, EditConflict
 
 __all__ = [
+    "PROVINCE_TIME",
     "OutputNotWritable",
     "check_writable",
+    "edit_conflict",
     "json_document",
 ]
+
+#: Vietnam's time (UTC+7, no summer time): the time of day a province's office reads.
+PROVINCE_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
+
+
+def edit_conflict(code: str, version: int, by: str, at: dt.datetime | None, **params: Any) -> EditConflict:
+    """The refusal of a save on a form opened on an older version: who changed the row (someone, when the change
+    came from the command line or an import) and when, in the province's time."""
+    from chainplan.wording import Phrase
+
+    when = (at or dt.datetime.now(dt.UTC)).astimezone(PROVINCE_TIME)
+    return EditConflict(code, version=version, by=by or Phrase("phrase.someone", {}), date=when.date(),
+                        time=when.strftime("%H:%M"), **params)
 
 
 class OutputNotWritable(ChainplanError, ValueError):

@@ -68,8 +68,10 @@ def import_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> ImportRepor
     return _replace(uow, read.dataset, str(path), tuple(read.warnings))
 
 
-#: The largest workbook an upload may be (the importer has its own ceilings on rows and values).
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: The largest workbook an upload may be (the importer has its own ceilings on rows and values). The page sends the
+#: file as base64 (4 bytes per 3) inside a request the web server caps at 25 MB, so 18 MB is what fits;
+#: ``chainplan import`` reads a file of any size.
+MAX_UPLOAD_BYTES = 18 * 1024 * 1024
 #: The content types of a workbook's main part (``[Content_Types].xml``): what openpyxl opens.
 _WORKBOOK_TYPES = (b"spreadsheetml.sheet.main+xml", b"spreadsheetml.template.main+xml",
                    b"ms-excel.sheet.macroEnabled.main+xml", b"ms-excel.template.macroEnabled.main+xml")

@@ -11,17 +11,20 @@ from typing import Any
 from chainplan.appraisal import Appraisal, check_appraisal
 from chainplan.dataset import InputProblem
 from chainplan.decisions import adopted_run
-from chainplan.ports import StoredRun, UnitOfWork
+from chainplan.ports import EditStamp, StoredRun, UnitOfWork
 from chainplan.register import plan_register
 from chainplan.scenario import Scenario, ScenarioError, load_scenario
+from chainplan.services._common import edit_conflict
 from chainplan.services.data import load_dataset
 from chainplan.services.runs import runs_overview, stored_run
+from chainplan.wording import Ref, Term
 from chainplan.yeartargets import year_targets as target_table
 
 __all__ = [
     "RegisterView",
     "ScenarioChoice",
     "YearTargets",
+    "appraisal_version",
     "plan_choices",
     "plans_register",
     "record_appraisal",
@@ -32,14 +35,29 @@ __all__ = [
 ]
 
 
-def record_appraisal(uow: UnitOfWork, appraisal: Appraisal) -> Appraisal:
+def appraisal_version(uow: UnitOfWork, plan_code: str, stage: str) -> int:
+    """The version of the plan's appraisal at ``stage`` a form opens on (0: none recorded yet)."""
+    with uow:
+        stamp = uow.repository.appraisal_stamp(plan_code, stage)
+    return 0 if stamp is None else stamp.version
+
+
+def record_appraisal(uow: UnitOfWork, appraisal: Appraisal, *, opened_version: int | None = None) -> Appraisal:
     """Check and store one appraisal (it replaces the plan's row for that stage); returns it as stored.
+
+    A form passes the ``opened_version`` it was opened on (:func:`appraisal_version`): when someone saved that
+    appraisal since, nothing is written and :class:`~chainplan.errors.EditConflict` names who and when. The check
+    is one conditional write, so it holds between processes.
 
     Raises :class:`~chainplan.appraisal.AppraisalRefused` naming the field; nothing is written then.
     """
     with uow:
         checked = check_appraisal(uow.repository.load(), appraisal)
-        uow.repository.save_appraisal(checked)
+        saved = uow.repository.save_appraisal(checked, expected_version=opened_version, by=checked.appraiser)
+        if not saved:
+            stamp = uow.repository.appraisal_stamp(checked.plan_code, checked.stage) or EditStamp(0)
+            raise edit_conflict("error.conflict.appraisal", stamp.version, stamp.changed_by, stamp.changed_at,
+                                plan=Ref("plan", checked.plan_code), stage=Term("stage_level", checked.stage))
         uow.commit()
     return checked
 

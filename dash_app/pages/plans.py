@@ -17,6 +17,7 @@ from flask_login import current_user
 from chainplan import services
 from chainplan.appraisal import Appraisal, AppraisalRefused
 from chainplan.dataset import DatasetError
+from chainplan.errors import EditConflict
 from chainplan.money import format_money, format_number
 from chainplan.scenario import ScenarioError
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
@@ -114,6 +115,9 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
         html.Label([t("appraisal_note", lang), dcc.Textarea(id="appraisal-note", disabled=off,
                                                             style={"width": "100%", "minHeight": "3rem"})],
                    className="cp-field"),
+        # The version of the chosen plan's appraisal at the chosen stage when the form was opened on it: a save on
+        # an older version than the stored one is refused, naming who saved since and when.
+        dcc.Store(id="appraisal-opened", data=None),
         dbc.Button(t("save_appraisal", lang), id="appraisal-save", disabled=off),
         html.P(id=APPRAISAL_FEEDBACK, role="status"),
     ]
@@ -189,29 +193,57 @@ def show_plan_lines(cell: dict[str, Any] | None, rows: list[dict[str, Any]] | No
                                         lines="; ".join(parts) or "—")
 
 
+def _opened(plan: str, stage: str, version: int) -> dict[str, Any]:
+    return {"plan": plan, "stage": stage, "version": version}
+
+
+@callback(Output("appraisal-opened", "data"), Input("appraisal-plan", "value"), Input("appraisal-stage", "value"))
+def open_appraisal(plan: str | None, stage: str | None) -> Any:
+    """Choosing a plan and a stage opens the form on that appraisal's stored version (0: none yet)."""
+    if not plan or not stage:
+        return None
+    return _opened(plan, stage, services.appraisal_version(unit_of_work(), plan, stage))
+
+
 @callback(Output(APPRAISAL_FEEDBACK, "children"), Output("plans-version", "data", allow_duplicate=True),
+          Output("appraisal-opened", "data", allow_duplicate=True),
           Input("appraisal-save", "n_clicks"),
           State("appraisal-plan", "value"), State("appraisal-stage", "value"), State("appraisal-status", "value"),
           State("appraisal-score", "value"), State("appraisal-date", "value"), State("appraisal-note", "value"),
-          State("plans-version", "data"), State("plans-lang", "data"), prevent_initial_call=True)
+          State("appraisal-opened", "data"), State("plans-version", "data"), State("plans-lang", "data"),
+          prevent_initial_call=True)
 def save(_clicks: int | None, plan: str | None, stage: str | None, status: str | None, score: str | None,
-         when: str | None, note: str | None, version: int | None, lang: str | None) -> tuple[Any, Any]:
+         when: str | None, note: str | None, opened: dict[str, Any] | None, version: int | None,
+         lang: str | None) -> tuple[Any, Any, Any]:
     lang = language(lang)
     require("appraise")  # the guard refused a forged request already; this is the write's own check
     if not plan:
-        return html.Span(t("pick_plan", lang), className="cp-error"), dash.no_update
+        return html.Span(t("pick_plan", lang), className="cp-error"), dash.no_update, dash.no_update
     try:
         day = dt.date.fromisoformat(when) if when else None
     except ValueError:
-        return html.Span(text("error.appraisal.bad_date", lang), className="cp-error"), dash.no_update
+        return html.Span(text("error.appraisal.bad_date", lang), className="cp-error"), dash.no_update, dash.no_update
+    # The form's version, when it was opened on this plan and stage (a save clicked before the form caught up
+    # with a new choice has none: the appraisal is then the one stored at this moment).
+    same = isinstance(opened, dict) and opened.get("plan") == plan and opened.get("stage") == stage
+    opened_version = int(opened["version"]) if same and opened is not None else None
     try:
         stored = services.record_appraisal(unit_of_work(), Appraisal(
-            plan, stage or "", status or "", score, day, str(current_user.id), note or ""))
+            plan, stage or "", status or "", score, day, str(current_user.id), note or ""),
+            opened_version=opened_version)
     except AppraisalRefused as exc:
-        return html.Span(exc.message(lang), className="cp-error", id="appraisal-refused"), dash.no_update
+        return html.Span(exc.message(lang), className="cp-error", id="appraisal-refused"), dash.no_update, \
+            dash.no_update
+    except EditConflict as exc:
+        # Nothing was written. The register is drawn again with their appraisal, and the form now carries the
+        # stored version: saving again, knowingly, replaces it.
+        return (html.Span(exc.message(lang), className="cp-error", id="appraisal-conflict"), (version or 0) + 1,
+                _opened(plan, stage or "", exc.version))
     saved = t("appraisal_saved", lang).format(plan=stored.plan_code, stage=term("stage_level", stored.stage, lang),
                                               status=term("appraisal_status", stored.status, lang))
-    return html.Span(saved, id="appraisal-saved"), (version or 0) + 1
+    now_opened = _opened(stored.plan_code, stored.stage,
+                         services.appraisal_version(unit_of_work(), stored.plan_code, stored.stage))
+    return html.Span(saved, id="appraisal-saved"), (version or 0) + 1, now_opened
 
 
 def _problem_rows(exc: DatasetError, lang: str) -> list[dict[str, Any]]:

@@ -30,10 +30,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     # werkzeug: the user use cases keep passwords as its scrypt hashes.
     "use cases (chainplan/services)": DOMAIN | {"werkzeug"},
     "command line (chainplan/cli)": frozenset({"chainplan", "typer"}),
-    # gunicorn serves it; celery, kombu and redis carry its jobs to workers on other machines.
+    # gunicorn serves it; celery, kombu and redis carry its jobs to workers on other machines; flask_wtf: the
+    # sign-in form's CSRF token; werkzeug: ProxyFix behind reverse proxies.
     "web app (dash_app)": frozenset({
         "chainplan", "dash_app", "dash", "dash_ag_grid", "dash_bootstrap_components", "dash_cytoscape", "diskcache",
-        "flask", "flask_login", "plotly", "gunicorn", "celery", "kombu", "redis",
+        "flask", "flask_login", "flask_wtf", "plotly", "werkzeug", "gunicorn", "celery", "kombu", "redis",
     }),
     # numpy: the repository reads typed columns in one call.
     "storage (models)": frozenset({"chainplan", "models", "alembic", "sqlalchemy", "numpy"}),
@@ -106,8 +107,11 @@ def test_the_check_names_the_module_and_the_import_it_refuses() -> None:
 def test_every_sheet_has_a_table_with_the_same_columns() -> None:
     assert list(SHEET_TABLES) == list(SHEETS)
     for name, table in SHEET_TABLES.items():
-        columns = {c.name for c in table.__table__.columns} - {"position"}
-        assert columns == set(SHEETS[name].column_names), name
+        # Besides the sheet's columns: the import order, and an appraisal's version with who changed it and when
+        # (optimistic locking, migration 0005).
+        kept = {"position"} | ({"version", "changed_by", "changed_at"} if name == "appraisals" else set())
+        columns = {c.name for c in table.__table__.columns}
+        assert kept <= columns and columns - kept == set(SHEETS[name].column_names), name
 
 
 def test_command_line_choices_follow_the_domain_lists() -> None:

@@ -4,7 +4,7 @@ Existing rows take the year of the latest decision recorded in the audit log (th
 for), else the current calendar year, so a database from before programme years keeps its decisions readable.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02 01:15:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
