@@ -12,6 +12,7 @@ import json
 import pickle
 import pkgutil
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -233,7 +234,11 @@ def test_the_allocation_page_writes_an_unknown_run_in_its_language(tmp_path: Pat
     from dash_app.app import create_app
 
     app = create_app(f"sqlite:///{tmp_path / 'page.db'}")
-    page = importlib.import_module("dash_app.pages.allocation")
+    # The page module as the app loaded it (importing dash_app.pages.allocation again would register a second
+    # copy of the page in Dash's global registry, which the next app's router refuses as a duplicate path).
+    import dash
+
+    page = sys.modules[next(p["module"] for p in dash.page_registry.values() if p["path"] == "/allocation")]
     with app.server.test_request_context("/allocation?lang=vi"):
         vietnamese, english = page._run_panel(999, "vi").children, page._run_panel(999, "en").children
     assert vietnamese == UnknownRun(999).message("vi") and english == str(UnknownRun(999))
