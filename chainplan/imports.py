@@ -37,7 +37,7 @@ import numpy as np
 
 from chainplan.dataset import Dataset, frame_columns
 from chainplan.schema import SHEETS
-from chainplan.wording import NameBook, Ref, Term, text
+from chainplan.wording import NameBook, Phrase, Ref, Term, text
 from chainplan.years import CURRENT_STATE_SHEETS, YEARLY_SHEETS, row_years, years_in
 
 __all__ = ["RECORDED_SHEETS", "ImportPreview", "Overwritten", "SheetChange", "ToolRecord", "import_preview"]
@@ -98,13 +98,19 @@ class Overwritten:
     def plan_code(self) -> str:
         return self.key[0]
 
-    def describe(self, lang: str, names: NameBook | None = None) -> str:
-        """"the district appraisal of KH001 (by name with ``names``), recorded by lan on 2020-05-01"."""
+    def phrase(self) -> Phrase:
+        """The row in words, as a :class:`~chainplan.wording.Phrase` (a plan by name when written with names)."""
         if self.sheet == "appraisals":
-            return text("phrase.import.overwritten_appraisal", lang, names=names, stage=Term("stage", self.key[1]),
-                        plan=Ref("plan", self.plan_code), by=self.by or "?", at=self.at.date())
-        return text("phrase.import.overwritten_outcome", lang, names=names, plan=Ref("plan", self.plan_code),
-                    by=self.by or "?", at=self.at.date())
+            return Phrase("phrase.import.overwritten_appraisal", {"stage": Term("stage", self.key[1]),
+                                                                  "plan": Ref("plan", self.plan_code),
+                                                                  "by": self.by or "?", "at": self.at.date()})
+        return Phrase("phrase.import.overwritten_outcome", {"plan": Ref("plan", self.plan_code),
+                                                            "by": self.by or "?", "at": self.at.date()})
+
+    def describe(self, lang: str, names: NameBook | None = None) -> str:
+        """"the district appraisal of KH001 (by name with ``names``), recorded by lan on 1 May 2020"."""
+        phrase = self.phrase()
+        return text(phrase.code, lang, names=names, **phrase.params)
 
     def as_dict(self) -> dict[str, Any]:
         return {"sheet": self.sheet, **dict(zip(SHEETS[self.sheet].key, self.key, strict=True)),

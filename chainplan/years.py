@@ -44,6 +44,7 @@ from chainplan.wording import Ref
 
 __all__ = [
     "CURRENT_STATE_SHEETS",
+    "ROWS_PER_YEAR",
     "YEARLY_SHEETS",
     "check_years",
     "data_fingerprint",
@@ -67,7 +68,7 @@ CURRENT_STATE_SHEETS: tuple[str, ...] = tuple(name for name in SHEETS if name no
 #: The sheets of the contract before programme years (what a run stored before then was fingerprinted on).
 _LEGACY_SHEETS = tuple(name for name in SHEETS if name not in ("outcomes", "inspections"))
 #: Rows of one year of one sheet (storage places each year's rows in its own block of positions).
-_ROWS_PER_YEAR = 10_000_000
+ROWS_PER_YEAR = 10_000_000
 
 
 def row_years(dataset: Dataset, sheet: str) -> pd.Series:
@@ -205,7 +206,7 @@ def year_position(year: object, index: int) -> int:
     (3, True)
     """
     block = 0 if year is None or year is pd.NA else int(year) - 1999  # type: ignore[call-overload]
-    return block * _ROWS_PER_YEAR + index
+    return block * ROWS_PER_YEAR + index
 
 
 def check_years(incoming: Dataset, stored: Dataset, *, unreadable_sheets: Collection[str] = ()) -> list[InputProblem]:
