@@ -58,6 +58,8 @@ from chainplan.services.runs import (
     runs_overview,
     stored_run,
     stored_runs,
+    year_data,
+    years_overview,
 )
 from chainplan.services.users import add_user, authenticate, change_user, ensure_demo_admin, list_users
 
@@ -113,5 +115,7 @@ __all__ = [
     "stored_runs",
     "weight_sensitivity",
     "write_demo_workbook",
+    "year_data",
     "year_targets",
+    "years_overview",
 ]

@@ -17,7 +17,7 @@ from chainplan.runview import names_of
 from chainplan.scenario import Scenario, load_scenario
 from chainplan.services._common import check_writable
 from chainplan.services.data import load_dataset
-from chainplan.services.runs import stored_run
+from chainplan.services.runs import stored_run, year_data
 from chainplan.sweep import Frontier, Progress, Sensitivity, budget_scales, frontier, run_tasks, sensitivity
 from chainplan.wording import Joined
 
@@ -91,8 +91,9 @@ def budget_frontier(
     Raises :class:`~chainplan.sweep.SweepRefused` for a bad range or an unreachable Dask scheduler.
     """
     scales = budget_scales(start, stop, steps)
-    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return frontier(load_dataset(uow), chosen, scales, workers=workers, dask=dask, progress=progress)
+    chosen, dataset, _ = year_data(load_dataset(uow),
+                                   scenario if isinstance(scenario, Scenario) else load_scenario(scenario))
+    return frontier(dataset, chosen, scales, workers=workers, dask=dask, progress=progress)
 
 
 def weight_sensitivity(
@@ -107,8 +108,9 @@ def weight_sensitivity(
     progress: Progress | None = None,
 ) -> Sensitivity:
     """The robust core: plans funded whatever the weights within ±``weights_range``."""
-    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return sensitivity(load_dataset(uow), chosen, weights_range=weights_range, samples=samples, seed=seed,
+    chosen, dataset, _ = year_data(load_dataset(uow),
+                                   scenario if isinstance(scenario, Scenario) else load_scenario(scenario))
+    return sensitivity(dataset, chosen, weights_range=weights_range, samples=samples, seed=seed,
                        workers=workers, dask=dask, progress=progress)
 
 
