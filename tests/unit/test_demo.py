@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from chainplan.dataset import Dataset, check_dataset
 from chainplan.allocation import allocate
+from chainplan.dataset import Dataset, check_dataset
 from chainplan.demo import CURRENT_YEAR, HISTORY_YEARS, build_demo_dataset, history_scenario
 from chainplan.summary import summarize
 from chainplan.years import dataset_for_year, latest_year, programme_years, row_years
