@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import tempfile
@@ -13,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from chainplan.allocation import AllocationResult, allocate
 from chainplan.dataset import Dataset
 from chainplan.demo import HISTORY_YEARS, build_demo_dataset, history_scenario
 from chainplan.errors import ChainplanError
@@ -20,7 +22,9 @@ from chainplan.imports import ImportPreview, Overwritten, import_preview
 from chainplan.io import read_input, write_dataset, write_template
 from chainplan.names import name_book
 from chainplan.ports import UnitOfWork
+from chainplan.scenario import Scenario
 from chainplan.schema import SHEETS
+from chainplan.services._common import json_document
 from chainplan.summary import summarize
 from chainplan.wording import Joined, NameBook
 from chainplan.years import merge_years
@@ -207,23 +211,37 @@ def load_demo(uow: UnitOfWork, *, history: bool = True) -> ImportReport:
     2017-2019 allocated with :func:`~chainplan.demo.history_scenario` and adopted, unless that year's adopted run is
     already the demo's (loading the demo again adds nothing)."""
     from chainplan.decisions import adopted_run
-    from chainplan.services.runs import adopt_run, run_allocation
+    from chainplan.services.runs import adopt_run, store_run
 
     report = _replace(uow, build_demo_dataset(), "demo:quang-ninh")
     if not history:
         return report
-    for year in HISTORY_YEARS:
-        scenario = history_scenario(year)
+    for year, scenario, fingerprint, result, document in _demo_history():
         with uow:
             log = uow.repository.list_audit()
             current = adopted_run(log, year)
             run = uow.repository.get_run(current) if current is not None else None
         if run is not None and run.scenario_name == scenario.name:
             continue
-        stored = run_allocation(uow, scenario, by=DEMO_COMMITTEE)
-        adopt_run(uow, stored.run_id or 0, by=DEMO_COMMITTEE, year=year,
+        run_id = store_run(uow, scenario, fingerprint, "milp", result, document, by=DEMO_COMMITTEE)
+        adopt_run(uow, run_id, by=DEMO_COMMITTEE, year=year,
                   note=f"Quyết định phê duyệt kế hoạch hỗ trợ OCOP năm {year} (dữ liệu mẫu)")
     return report
+
+
+@functools.cache
+def _demo_history() -> tuple[tuple[int, Scenario, str, AllocationResult, dict[str, Any]], ...]:
+    """Each past year of the demo allocated with its scenario, once per process (the demo is deterministic, and
+    the same scenario on the same data gives the same allocation)."""
+    from chainplan.services.runs import year_data
+
+    dataset = build_demo_dataset()
+    history = []
+    for year in HISTORY_YEARS:
+        scenario, data, fingerprint = year_data(dataset, history_scenario(year))
+        result = allocate(data, scenario)
+        history.append((year, scenario, fingerprint, result, json_document(result.as_dict())))
+    return tuple(history)
 
 
 def write_demo_workbook(path: str | os.PathLike[str]) -> Path:

@@ -39,6 +39,7 @@ __all__ = [
     "run_allocation",
     "run_document",
     "runs_overview",
+    "store_run",
     "stored_run",
     "stored_runs",
     "year_data",
@@ -102,14 +103,8 @@ def run_allocation(
     if store:
         timings = {"load_s": round(loaded - started, 3), "build_s": round(result.build_time_s, 3),
                    "solve_s": round(result.solve_time_s, 3), "allocate_s": round(finished - loaded, 3)}
-        with uow:
-            run_id = uow.repository.add_run(StoredRun(
-                scenario_name=chosen.name, scenario=json_document(chosen.model_dump()),
-                dataset_fingerprint=fingerprint, method=method, status=result.status, objective=result.objective,
-                result=document, created_by=by or _system_user(), solver=result.solver,
-                solver_version=solver_version(result.solver) if result.solver else None, timings=timings,
-            ))
-            uow.commit()
+        run_id = store_run(uow, chosen, fingerprint, method, result, document, by=by or _system_user(),
+                           timings=timings)
     if out is not None:
         try:
             result.to_excel(out)
@@ -117,6 +112,20 @@ def run_allocation(
             raise OutputNotWritable("error.output.write_failed", path=str(out),
                                     detail=exc.strerror or str(exc)) from None
     return AllocationRun(result, run_id, fingerprint, document)
+
+
+def store_run(uow: UnitOfWork, scenario: Scenario, fingerprint: str, method: str, result: AllocationResult,
+              document: dict[str, Any], *, by: str, timings: dict[str, float] | None = None) -> int:
+    """Store one allocation result as a run (the scenario as run, with its year) and return its id."""
+    with uow:
+        run_id = uow.repository.add_run(StoredRun(
+            scenario_name=scenario.name, scenario=json_document(scenario.model_dump()),
+            dataset_fingerprint=fingerprint, method=method, status=result.status, objective=result.objective,
+            result=document, created_by=by, solver=result.solver,
+            solver_version=solver_version(result.solver) if result.solver else None, timings=timings or {},
+        ))
+        uow.commit()
+    return run_id
 
 
 def stored_runs(uow: UnitOfWork) -> list[StoredRun]:
