@@ -69,6 +69,8 @@ class SheetChange:
     added: tuple[Key, ...]
     changed: tuple[Key, ...]
     removed: tuple[Key, ...]
+    #: The same rows in another order (the stored order would follow the file's).
+    reordered: bool = False
 
     @property
     def empty(self) -> bool:
@@ -128,7 +130,8 @@ class ImportPreview:
 
     @property
     def unchanged(self) -> bool:
-        return all(change.empty for change in self.changes)
+        """Nothing would change, not even the order of rows: importing the file leaves the stored data as it is."""
+        return all(change.empty and not change.reordered for change in self.changes)
 
     def counts(self) -> list[dict[str, Any]]:
         """One row per sheet and year that changes: ``sheet, year, added, changed, removed`` (numbers of rows)."""
@@ -162,11 +165,13 @@ def _compare(sheet: str, year: int | None, before: dict[Key, tuple[object, ...]]
     added = tuple(k for k in after if k not in before)
     removed = tuple(k for k in before if k not in after)
     changed = tuple(k for k in after if k in before and before[k] != after[k])
-    return SheetChange(sheet, year, added, changed, removed)
+    return SheetChange(sheet, year, added, changed, removed, list(before) != list(after))
 
 
 def import_preview(stored: Dataset, incoming: Dataset, recorded: Iterable[ToolRecord] = ()) -> ImportPreview:
     """What importing ``incoming`` (already read and checked, every row with its year) over ``stored`` changes.
+
+    ``stored`` needs only the years ``incoming`` contains (and the current state): other years are not compared.
 
     ``recorded`` are the rows recorded in the tool since the last import that replaced them; those the file would
     change or remove are the preview's ``overwritten`` (a row the file carries unchanged is not overwritten).

@@ -64,8 +64,13 @@ class User:
 
 
 class DatasetRepository(Protocol):
-    def load(self) -> Dataset:
-        """The whole dataset as stored."""
+    def load(self, years: Collection[int] | None = None) -> Dataset:
+        """The whole dataset as stored; with ``years``, the yearly sheets hold only those years' rows."""
+        ...
+
+    def year_index(self, exclude: Collection[int] = ()) -> Dataset:
+        """The plans (code, year, product, organization) and budget lines (code, year, region) of every year but
+        ``exclude``: what the checks across years read."""
         ...
 
     def replace(self, dataset: Dataset) -> None:

@@ -90,8 +90,9 @@ class SqlAlchemyRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def load(self) -> Dataset:
-        """The whole dataset, read column by column.
+    def load(self, years: Collection[int] | None = None) -> Dataset:
+        """The whole dataset, read column by column; with ``years``, the yearly sheets hold only those years' rows
+        (the current-state sheets are whole): what an import of those years compares with.
 
         Plain tuples from the driver's cursor, converted by the schema's column kinds: building SQLAlchemy rows
         and running their type processors cost more than the query for a national dataset (200,000 rows).
@@ -99,11 +100,18 @@ class SqlAlchemyRepository:
         connection = self.session.connection()
         cursor = connection.connection.cursor()
         columns: dict[str, dict[str, Sequence[object] | np.ndarray]] = {}
+        chosen = None if years is None else sorted(int(y) for y in years)
         try:
             for sheet, table in SHEET_TABLES.items():
                 names = SHEETS[sheet].column_names
                 query = select(*(table.__table__.c[name] for name in names)).order_by(table.__table__.c.position)
-                cursor.execute(str(query.compile(dialect=connection.dialect)))
+                if chosen is not None and sheet in ("plans", "budget_lines"):
+                    query = query.where(table.__table__.c.year.in_(chosen))
+                elif chosen is not None and sheet in ("plan_requests", "appraisals"):
+                    query = query.where(table.__table__.c.plan_code.in_(
+                        select(PlanRow.code).where(PlanRow.year.in_(chosen))))
+                cursor.execute(str(query.compile(dialect=connection.dialect,
+                                                 compile_kwargs={"literal_binds": True})))
                 rows = cursor.fetchall()
                 values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
                 columns[sheet] = {
@@ -112,6 +120,23 @@ class SqlAlchemyRepository:
                 }
         finally:
             cursor.close()
+        return Dataset.from_columns(columns)
+
+    def year_index(self, exclude: Collection[int] = ()) -> Dataset:
+        """The plans and budget lines of every year but ``exclude``, with only what the checks across years read
+        (code, year, product, organization; code, year, region); every other sheet empty."""
+        chosen = sorted(int(y) for y in exclude)
+        wanted = {"plans": ("code", "year", "product_code", "organization_code"),
+                  "budget_lines": ("code", "year", "region_code")}
+        columns: dict[str, dict[str, Sequence[object] | np.ndarray]] = {}
+        for sheet, names in wanted.items():
+            table = SHEET_TABLES[sheet].__table__
+            query = select(*(table.c[name] for name in names)).order_by(table.c.position)
+            if chosen:
+                query = query.where(table.c.year.not_in(chosen) | table.c.year.is_(None))
+            rows = self.session.execute(query).all()
+            values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+            columns[sheet] = {name: list(column) for name, column in zip(names, values, strict=True)}
         return Dataset.from_columns(columns)
 
     def replace(self, dataset: Dataset) -> None:

@@ -14,7 +14,8 @@ from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
 from chainplan.imports import ToolRecord
 from chainplan.ports import AuditEntry, StoredRun, UnitOfWork, User
-from chainplan.years import merge_years
+from chainplan.schema import SHEETS
+from chainplan.years import merge_years, programme_years
 
 POSTGRES_URL = os.environ.get("CHAINPLAN_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("CHAINPLAN_REQUIRE_POSTGRES") == "1"
@@ -82,8 +83,26 @@ class FakeRepository:
         self.users: dict[str, User] = {}
         self.records: dict[tuple[str, tuple[str, ...]], ToolRecord] = {}
 
-    def load(self) -> Dataset:
-        return self.dataset
+    def load(self, years: Collection[int] | None = None) -> Dataset:
+        if years is None:
+            return self.dataset
+        from chainplan.years import kept_years
+
+        others = {int(y) for y in programme_years(self.dataset)} - set(years)
+        chosen = kept_years(self.dataset, Dataset.from_records({"plans": [
+            {"code": "", "product_code": "", "organization_code": "", "purpose": "other", "year": y}
+            for y in others]}))
+        return Dataset(**{**{n: self.dataset.frame(n) for n in SHEETS}, **{
+            n: chosen.frame(n) for n in ("budget_lines", "plans", "plan_requests", "appraisals")}})
+
+    def year_index(self, exclude: Collection[int] = ()) -> Dataset:
+        from chainplan.years import kept_years
+
+        kept = kept_years(self.dataset, Dataset.from_records({"plans": [
+            {"code": "", "product_code": "", "organization_code": "", "purpose": "other", "year": y}
+            for y in exclude]}))
+        return Dataset(**{n: (kept.frame(n) if n in ("plans", "budget_lines") else kept.frame(n).iloc[0:0])
+                          for n in SHEETS})
 
     def replace(self, dataset: Dataset) -> None:
         self.dataset = dataset

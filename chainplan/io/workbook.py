@@ -16,7 +16,7 @@ import os
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,7 +25,7 @@ import pandas as pd
 from chainplan.dataset import Dataset, DatasetError, InputProblem, check_dataset
 from chainplan.io.cells import CellError, format_cell, is_blank, parse_cell
 from chainplan.schema import SHEETS, VIETNAMESE_HEADERS, Sheet
-from chainplan.years import check_years, kept_years, with_year
+from chainplan.years import check_years, kept_years, with_year, years_in
 
 __all__ = ["InputRead", "read_dataset", "read_input", "replacing", "write_dataset", "write_frames", "write_template"]
 
@@ -171,7 +171,8 @@ def _problem_order(problem: InputProblem) -> tuple[int, int, int, str]:
     return sheet, problem.row or 0, column, problem.reason
 
 
-def read_input(path: str | os.PathLike[str], *, year: int | None = None, stored: Dataset | None = None) -> InputRead:
+def read_input(path: str | os.PathLike[str], *, year: int | None = None,
+               stored: Dataset | Callable[[set[int]], Dataset] | None = None) -> InputRead:
     """Read a workbook or a CSV folder, check it, and return the dataset with the reader's warnings.
 
     Every problem is reported at once: cells that cannot be read, and the consistency checks (unknown codes,
@@ -179,9 +180,10 @@ def read_input(path: str | os.PathLike[str], *, year: int | None = None, stored:
     sheet that did not. Problems are sorted by sheet, row and column.
 
     A plan or budget line without a ``year`` takes ``year`` (default: the current calendar year). With ``stored``
-    (the dataset an import would change) the file is also checked against the years it keeps
-    (:func:`chainplan.years.check_years`): codes unique across years, kept rows naming what the file still has, and
-    outcomes may name plans of kept years.
+    (the dataset an import would change: at least its plans and budget lines of the years the file does not
+    contain, or a function of the file's years that returns them) the file is also checked against the years it
+    keeps (:func:`chainplan.years.check_years`): codes unique across years, kept rows naming what the file still
+    has, and outcomes may name plans of kept years.
 
     Raises
     ------
@@ -223,6 +225,8 @@ def read_input(path: str | os.PathLike[str], *, year: int | None = None, stored:
             continue
         records[name], rows[name] = read.records, read.rows
     dataset = with_year(Dataset.from_records(records, rows), dt.date.today().year if year is None else year)
+    if callable(stored):
+        stored = stored(years_in(dataset))
     kept = kept_years(stored, dataset) if stored is not None else None
     found = check_dataset(dataset, unreadable_cells=unreadable_cells, unreadable_sheets=unreadable_sheets,
                           known_plans=() if kept is None else set(kept.plans["code"]))

@@ -27,7 +27,7 @@ from chainplan.schema import SHEETS
 from chainplan.services._common import json_document
 from chainplan.summary import summarize
 from chainplan.wording import Joined, NameBook
-from chainplan.years import merge_years
+from chainplan.years import years_in
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -47,9 +47,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ImportReport:
-    """Rows per sheet before and after an import, the fingerprint of what is (or, for a dry run, would be) stored,
-    and what the import changes (:class:`~chainplan.imports.ImportPreview`: per sheet and year, and what it
-    overwrites of what was recorded in the tool). ``names`` names the plans for a page."""
+    """Rows per sheet before and after an import, the fingerprint of the data the file holds (its years and the
+    current state), and what the import changes (:class:`~chainplan.imports.ImportPreview`: per sheet and year,
+    and what it overwrites of what was recorded in the tool). ``names`` names the plans for a page."""
 
     source: str
     before: dict[str, int]
@@ -108,24 +108,26 @@ def _import(uow: UnitOfWork, path: Path, source: str, *, year: int | None, overw
     # One transaction: the file is checked against what is stored, the preview computed and the years replaced
     # together, so no reader sees a half-replaced dataset and the preview is of the data the import replaces.
     with uow:
-        stored = uow.repository.load()
-        read = read_input(path, year=year, stored=stored)
+        repository = uow.repository
+        # Only the years the file contains are read whole; of the others, what the checks across years need.
+        read = read_input(path, year=year, stored=lambda years: repository.year_index(exclude=years))
         incoming = read.dataset
-        preview = import_preview(stored, incoming, uow.repository.tool_records())
-        merged = merge_years(stored, incoming)
-        fingerprint = merged.fingerprint()
-        unchanged = fingerprint == stored.fingerprint()
-        report = ImportReport(source, stored.counts(), merged.counts(), fingerprint, unchanged,
-                              tuple(read.warnings), preview, dry_run,
-                              names=name_book(Dataset(**{**{n: merged.frame(n) for n in SHEETS},
-                                                         "plans": pd.concat([stored.plans, incoming.plans])})))
+        stored = repository.load(years=years_in(incoming))
+        preview = import_preview(stored, incoming, repository.tool_records())
+        before = repository.counts()
+        after = {sheet: before[sheet] - len(stored.frame(sheet)) + len(incoming.frame(sheet)) for sheet in SHEETS}
+        lost = [row for row in preview.overwritten if not _allowed(overwrite, row)]
+        names = name_book(Dataset(**{**{n: incoming.frame(n) for n in SHEETS},
+                                     "plans": pd.concat([stored.plans, incoming.plans])})) if (
+            preview.overwritten) else {}
+        report = ImportReport(source, before, after, incoming.fingerprint(), preview.unchanged,
+                              tuple(read.warnings), preview, dry_run, names=names)
         if dry_run:
             return report
-        lost = [row for row in preview.overwritten if not _allowed(overwrite, row)]
         if lost:
             raise ImportNeedsConfirmation(preview, lost)
-        if not unchanged:
-            uow.repository.replace_years(incoming, preview.years)
+        if not preview.unchanged:
+            repository.replace_years(incoming, preview.years)
             uow.commit()
         return report
 
