@@ -68,6 +68,10 @@ class DatasetRepository(Protocol):
         """The whole dataset as stored; with ``years``, the yearly sheets hold only those years' rows."""
         ...
 
+    def plan_years(self) -> list[int]:
+        """The years that have plans, oldest first."""
+        ...
+
     def year_index(self, exclude: Collection[int] = ()) -> Dataset:
         """The plans (code, year, product, organization) and budget lines (code, year, region) of every year but
         ``exclude``: what the checks across years read."""

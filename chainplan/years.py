@@ -59,6 +59,7 @@ __all__ = [
     "year_position",
     "years_in",
     "years_overview",
+    "years_read",
 ]
 
 #: The sheets that belong to a year: an import replaces them year by year.
@@ -262,6 +263,25 @@ def _legacy_fingerprint(dataset: Dataset) -> str:
     payload = json.dumps({name: {k: v for k, v in dataset.to_columns(name).items() if k != "year"}
                           for name in _LEGACY_SHEETS}, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def years_read(scenario: Mapping[str, Any], plan_years: Collection[int]) -> list[int] | None:
+    """The years a run of ``scenario`` (a mapping, its ``year`` resolved) reads, given the years that have plans:
+    its own year, and every earlier one when ``success_probability`` is ``calibrated`` (calibration reads earlier
+    years' plans); ``None`` (every year) for a scenario without a year.
+
+    Examples
+    --------
+    >>> years_read({"year": 2020}, [2018, 2019, 2020, 2021]), years_read({"year": 2020,
+    ...     "success_probability": "calibrated"}, [2018, 2019, 2020, 2021])
+    ([2020], [2018, 2019, 2020])
+    """
+    year = scenario.get("year")
+    if year is None:
+        return None
+    if scenario.get("success_probability") == "calibrated":
+        return sorted({int(y) for y in plan_years if int(y) <= int(year)} | {int(year)})
+    return [int(year)]
 
 
 def data_fingerprint(dataset: Dataset, scenario: Mapping[str, Any]) -> str:

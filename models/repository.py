@@ -122,6 +122,11 @@ class SqlAlchemyRepository:
             cursor.close()
         return Dataset.from_columns(columns)
 
+    def plan_years(self) -> list[int]:
+        """The years that have plans, oldest first."""
+        years = self.session.execute(select(PlanRow.year).where(PlanRow.year.is_not(None)).distinct()).scalars()
+        return sorted(int(y) for y in years if y is not None)
+
     def year_index(self, exclude: Collection[int] = ()) -> Dataset:
         """The plans and budget lines of every year but ``exclude``, with only what the checks across years read
         (code, year, product, organization; code, year, region); every other sheet empty."""

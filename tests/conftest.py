@@ -95,6 +95,9 @@ class FakeRepository:
         return Dataset(**{**{n: self.dataset.frame(n) for n in SHEETS}, **{
             n: chosen.frame(n) for n in ("budget_lines", "plans", "plan_requests", "appraisals")}})
 
+    def plan_years(self) -> list[int]:
+        return sorted({int(y) for y in self.dataset.plans["year"].dropna()})
+
     def year_index(self, exclude: Collection[int] = ()) -> Dataset:
         from chainplan.years import kept_years
 

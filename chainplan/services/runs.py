@@ -28,7 +28,7 @@ from chainplan.scenario import Scenario, load_scenario
 from chainplan.services._common import OutputNotWritable, _system_user, check_writable, json_document
 from chainplan.services.data import load_dataset
 from chainplan.wording import Term
-from chainplan.years import data_fingerprint, dataset_for_year, latest_year
+from chainplan.years import data_fingerprint, dataset_for_year, latest_year, years_read
 from chainplan.years import years_overview as _years_overview
 
 __all__ = [
@@ -72,6 +72,17 @@ def year_data(dataset: Dataset, scenario: Scenario) -> tuple[Scenario, Dataset, 
     return resolved, dataset_for_year(dataset, year), data_fingerprint(dataset, resolved.model_dump())
 
 
+def _dataset_for(uow: UnitOfWork, scenario: Scenario) -> Dataset:
+    """What a run of ``scenario`` needs of the stored data, read once: the years it reads
+    (:func:`~chainplan.years.years_read`: its year, and the earlier ones for calibration) and the current state
+    (outcomes included); not the later years, which a national database of ten years would make slow to load."""
+    with uow:
+        plan_years = uow.repository.plan_years()
+        year = scenario.year if scenario.year is not None else (max(plan_years) if plan_years else None)
+        years = years_read({**scenario.model_dump(), "year": year}, plan_years)
+        return uow.repository.load(years=years)
+
+
 def run_allocation(
     uow: UnitOfWork,
     scenario: str | os.PathLike[str] | Scenario,
@@ -93,7 +104,7 @@ def run_allocation(
     if out is not None:
         check_writable(out, suffix=".xlsx")  # before solving and storing: nothing is stored for a run we cannot write
     started = time.perf_counter()
-    chosen, dataset, fingerprint = year_data(load_dataset(uow), chosen)
+    chosen, dataset, fingerprint = year_data(_dataset_for(uow, chosen), chosen)
     loaded = time.perf_counter()
     # The solve runs outside any transaction: a minute-long solve must not hold the shared database.
     result = allocate(dataset, chosen, method=method, solver=solver, marginal_values=marginal_values)
@@ -195,7 +206,9 @@ def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: in
         # None is the run's own year (this year for a run without one); anything a person typed is checked.
         run_year = run.scenario.get("year")
         year = (run_year if isinstance(run_year, int) else when.year) if year is None else programme_year(year)
-        current = data_fingerprint(uow.repository.load(), run.scenario)
+        scenario_year = run.scenario.get("year") if "year" in run.scenario else None
+        read = years_read(run.scenario, uow.repository.plan_years()) if scenario_year is not None else None
+        current = data_fingerprint(uow.repository.load(years=read), run.scenario)
         if run.dataset_fingerprint != current:
             raise DecisionRefused("error.decision.other_data", run=str(run_id), stored=run.dataset_fingerprint[:12],
                                   current=current[:12])
