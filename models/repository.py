@@ -4,28 +4,45 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
+from chainplan.imports import ToolRecord
 from chainplan.ports import AuditEntry, EditStamp, SignInFailure, StoredRun, User, WebSession
 from chainplan.schema import SHEETS, Column
+from chainplan.years import ROWS_PER_YEAR, YEARLY_SHEETS, row_years, year_position
 from models.tables import (
     SHEET_TABLES,
     AllocationRunRow,
     AppraisalRow,
     AuditRow,
+    PlanRow,
     SignInFailureRow,
+    ToolRecordRow,
     UserRow,
     WebSessionRow,
 )
 
 __all__ = ["SqlAlchemyRepository"]
+
+
+def _year_positions(years: pd.Series) -> list[int]:
+    """Each row's position: its year's block, then its place among that year's rows (:func:`year_position`)."""
+    seen: dict[object, int] = {}
+    positions = []
+    for year in years.tolist():
+        key = None if year is pd.NA else int(year)
+        index = seen.get(key, 0)
+        seen[key] = index + 1
+        positions.append(year_position(key, index))
+    return positions
 
 
 def _from_storage(column: Column, values: Sequence[object]) -> Sequence[object] | np.ndarray:
@@ -90,8 +107,9 @@ class SqlAlchemyRepository:
     def ping(self) -> None:
         self.session.execute(select(1)).scalar_one()
 
-    def load(self) -> Dataset:
-        """The whole dataset, read column by column.
+    def load(self, years: Collection[int] | None = None) -> Dataset:
+        """The whole dataset, read column by column; with ``years``, the yearly sheets hold only those years' rows
+        (the current-state sheets are whole): what an import of those years compares with.
 
         Plain tuples from the driver's cursor, converted by the schema's column kinds: building SQLAlchemy rows
         and running their type processors cost more than the query for a national dataset (200,000 rows).
@@ -99,11 +117,18 @@ class SqlAlchemyRepository:
         connection = self.session.connection()
         cursor = connection.connection.cursor()
         columns: dict[str, dict[str, Sequence[object] | np.ndarray]] = {}
+        chosen = None if years is None else sorted(int(y) for y in years)
         try:
             for sheet, table in SHEET_TABLES.items():
                 names = SHEETS[sheet].column_names
                 query = select(*(table.__table__.c[name] for name in names)).order_by(table.__table__.c.position)
-                cursor.execute(str(query.compile(dialect=connection.dialect)))
+                if chosen is not None and sheet in ("plans", "budget_lines"):
+                    query = query.where(table.__table__.c.year.in_(chosen))
+                elif chosen is not None and sheet in ("plan_requests", "appraisals"):
+                    query = query.where(table.__table__.c.plan_code.in_(
+                        select(PlanRow.code).where(PlanRow.year.in_(chosen))))
+                cursor.execute(str(query.compile(dialect=connection.dialect,
+                                                 compile_kwargs={"literal_binds": True})))
                 rows = cursor.fetchall()
                 values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
                 columns[sheet] = {
@@ -114,6 +139,28 @@ class SqlAlchemyRepository:
             cursor.close()
         return Dataset.from_columns(columns)
 
+    def plan_years(self) -> list[int]:
+        """The years that have plans, oldest first."""
+        years = self.session.execute(select(PlanRow.year).where(PlanRow.year.is_not(None)).distinct()).scalars()
+        return sorted(int(y) for y in years if y is not None)
+
+    def year_index(self, exclude: Collection[int] = ()) -> Dataset:
+        """The plans and budget lines of every year but ``exclude``, with only what the checks across years read
+        (code, year, product, organization; code, year, region); every other sheet empty."""
+        chosen = sorted(int(y) for y in exclude)
+        wanted = {"plans": ("code", "year", "product_code", "organization_code"),
+                  "budget_lines": ("code", "year", "region_code")}
+        columns: dict[str, dict[str, Sequence[object] | np.ndarray]] = {}
+        for sheet, names in wanted.items():
+            table = SHEET_TABLES[sheet].__table__
+            query = select(*(table.c[name] for name in names)).order_by(table.c.position)
+            if chosen:
+                query = query.where(table.c.year.not_in(chosen) | table.c.year.is_(None))
+            rows = self.session.execute(query).all()
+            values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+            columns[sheet] = {name: list(column) for name, column in zip(names, values, strict=True)}
+        return Dataset.from_columns(columns)
+
     def replace(self, dataset: Dataset) -> None:
         # An import is a change to every appraisal it writes: each keeps counting its versions, so a form opened
         # before the import is refused rather than written over the imported row.
@@ -122,16 +169,67 @@ class SqlAlchemyRepository:
         now = _now()
         for table in reversed(SHEET_TABLES.values()):
             self.session.execute(delete(table))
-        for sheet, records in dataset.to_records().items():
-            if records:
-                table = SHEET_TABLES[sheet]
-                rows = [{**record, "position": position} for position, record in enumerate(records)]
-                if table is AppraisalRow:
-                    for row in rows:
-                        row["version"] = versions.get((str(row["plan_code"]), str(row["stage"])), 0) + 1
-                        row["changed_by"] = ""
-                        row["changed_at"] = now
-                self.session.execute(insert(table), rows)
+        self.session.execute(delete(ToolRecordRow))
+        self._insert(dataset, versions, now)
+
+    def replace_years(self, dataset: Dataset, years: Collection[int]) -> None:
+        """For each of ``years``, its budget lines, plans, requests and appraisals become ``dataset``'s (which holds
+        only those years); other years stay; the current-state sheets are replaced whole. Marks of rows recorded
+        in the tool that the import replaces are cleared: those rows now come from the file."""
+        chosen = sorted(int(y) for y in years)
+        versions = {(plan, stage): version for plan, stage, version in self.session.execute(
+            select(AppraisalRow.plan_code, AppraisalRow.stage, AppraisalRow.version))}
+        now = _now()
+        plans_of_years = select(PlanRow.code).where(PlanRow.year.in_(chosen))
+        self.session.execute(delete(ToolRecordRow).where(
+            (ToolRecordRow.sheet == "outcomes")
+            | ((ToolRecordRow.sheet == "appraisals") & ToolRecordRow.plan_code.in_(plans_of_years))))
+        for sheet, table in reversed(SHEET_TABLES.items()):
+            if sheet in ("plan_requests", "appraisals"):
+                self.session.execute(delete(table).where(table.plan_code.in_(plans_of_years)))  # type: ignore[attr-defined]
+            elif sheet in ("plans", "budget_lines"):
+                self.session.execute(delete(table).where(table.year.in_(chosen)))  # type: ignore[attr-defined]
+            else:
+                self.session.execute(delete(table))
+        self._insert(dataset, versions, now)
+
+    def _insert(self, dataset: Dataset, versions: dict[tuple[str, str], int], now: dt.datetime) -> None:
+        """Write every row of ``dataset``; an imported appraisal counts as a change of the stored one (its version
+        moves on from ``versions``), so a form opened before the import is refused rather than written over it."""
+        for sheet, table in SHEET_TABLES.items():
+            columns = dataset.to_columns(sheet)
+            count = len(dataset.frame(sheet))
+            if not count:
+                continue
+            names = list(columns)
+            yearly = sheet in YEARLY_SHEETS
+            positions = _year_positions(row_years(dataset, sheet)) if yearly else list(range(count))
+            rows = [dict(zip(names, values, strict=True)) | {"position": position}
+                    for position, values in zip(positions, zip(*columns.values(), strict=True), strict=True)]
+            if table is AppraisalRow:
+                for row in rows:
+                    row["version"] = versions.get((str(row["plan_code"]), str(row["stage"])), 0) + 1
+                    row["changed_by"] = ""
+                    row["changed_at"] = now
+            self.session.execute(insert(table), rows)
+
+    def mark_recorded(self, record: ToolRecord) -> None:
+        """Remember that ``record``'s row was recorded in the tool (replacing an earlier mark of the same row)."""
+        stage = record.key[1] if len(record.key) > 1 else ""
+        row = self.session.get(ToolRecordRow, (record.sheet, record.key[0], stage))
+        if row is None:
+            row = ToolRecordRow(sheet=record.sheet, plan_code=record.key[0], stage=stage)
+            self.session.add(row)
+        row.recorded_at = record.at
+        row.recorded_by = record.by
+        self.session.flush()
+
+    def tool_records(self) -> list[ToolRecord]:
+        """The rows recorded in the tool since the last import that replaced them."""
+        rows = self.session.scalars(select(ToolRecordRow).order_by(ToolRecordRow.sheet, ToolRecordRow.plan_code,
+                                                                   ToolRecordRow.stage)).all()
+        return [ToolRecord(r.sheet, (r.plan_code, r.stage) if r.stage else (r.plan_code,), r.recorded_at,
+                           r.recorded_by) for r in rows]
 
     def counts(self) -> dict[str, int]:
         return {
@@ -238,14 +336,18 @@ class SqlAlchemyRepository:
             return True
         if expected_version not in (None, 0) or self.appraisal_stamp(appraisal.plan_code, appraisal.stage):
             return False  # the row moved on (or appeared) since the form was opened: nothing written
-        # A new row goes last (export writes rows in their stored order). Two processes adding the same one at
-        # once: the primary key lets one in; the other is refused like any later save.
-        last = self.session.execute(select(func.max(AppraisalRow.position))).scalar_one()
+        # A new row goes last of its plan's year (export writes rows in their stored order). Two processes adding
+        # the same one at once: the primary key lets one in; the other is refused like any later save.
+        year = self.session.execute(select(PlanRow.year).where(PlanRow.code == appraisal.plan_code)).scalar()
+        first = year_position(year, 0)
+        last = self.session.execute(select(func.max(AppraisalRow.position)).where(
+            AppraisalRow.position >= first, AppraisalRow.position < year_position(year, ROWS_PER_YEAR)
+        )).scalar_one()
         try:
             with self.session.begin_nested():
                 self.session.execute(insert(AppraisalRow).values(
                     plan_code=appraisal.plan_code, stage=appraisal.stage,
-                    position=0 if last is None else int(last) + 1, version=1, **values))
+                    position=first if last is None else int(last) + 1, version=1, **values))
         except IntegrityError:
             return False
         return True

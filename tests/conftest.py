@@ -6,14 +6,18 @@ import dataclasses
 import datetime as dt
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
+import pandas as pd
 import pytest
 
 from chainplan.appraisal import Appraisal, apply_appraisal
 from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
+from chainplan.imports import ToolRecord
 from chainplan.ports import AuditEntry, EditStamp, SignInFailure, StoredRun, UnitOfWork, User, WebSession
+from chainplan.schema import SHEETS
+from chainplan.years import merge_years, programme_years
 
 POSTGRES_URL = os.environ.get("CHAINPLAN_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("CHAINPLAN_REQUIRE_POSTGRES") == "1"
@@ -85,12 +89,35 @@ class FakeRepository:
 
     def ping(self) -> None:
         pass
+        self.records: dict[tuple[str, tuple[str, ...]], ToolRecord] = {}
 
-    def load(self) -> Dataset:
-        return self.dataset
+    def load(self, years: Collection[int] | None = None) -> Dataset:
+        if years is None:
+            return self.dataset
+        from chainplan.years import kept_years
+
+        others = {int(y) for y in programme_years(self.dataset)} - set(years)
+        chosen = kept_years(self.dataset, Dataset.from_records({"plans": [
+            {"code": "", "product_code": "", "organization_code": "", "purpose": "other", "year": y}
+            for y in others]}))
+        return Dataset(**{**{n: self.dataset.frame(n) for n in SHEETS}, **{
+            n: chosen.frame(n) for n in ("budget_lines", "plans", "plan_requests", "appraisals")}})
+
+    def plan_years(self) -> list[int]:
+        return sorted({int(y) for y in self.dataset.plans["year"].dropna()})
+
+    def year_index(self, exclude: Collection[int] = ()) -> Dataset:
+        from chainplan.years import kept_years
+
+        kept = kept_years(self.dataset, Dataset.from_records({"plans": [
+            {"code": "", "product_code": "", "organization_code": "", "purpose": "other", "year": y}
+            for y in exclude]}))
+        return Dataset(**{n: (kept.frame(n) if n in ("plans", "budget_lines") else kept.frame(n).iloc[0:0])
+                          for n in SHEETS})
 
     def replace(self, dataset: Dataset) -> None:
         self.dataset = dataset
+        self.records = {}
 
     def counts(self) -> dict[str, int]:
         return self.dataset.counts()
@@ -186,6 +213,24 @@ class FakeRepository:
         self.failures = kept
         return forgotten
 
+    def replace_years(self, dataset: Dataset, years: Collection[int]) -> None:
+        replaced = set(dataset_for_year_codes(self.dataset, years))
+        self.records = {key: r for key, r in self.records.items()
+                        if r.sheet == "appraisals" and r.key[0] not in replaced}
+        self.dataset = merge_years(self.dataset, dataset)
+
+    def mark_recorded(self, record: ToolRecord) -> None:
+        self.records[(record.sheet, record.key)] = record
+
+    def tool_records(self) -> list[ToolRecord]:
+        return [self.records[key] for key in sorted(self.records)]
+
+
+def dataset_for_year_codes(dataset: Dataset, years: Collection[int]) -> list[str]:
+    """The codes of the plans of ``years``."""
+    return [str(code) for code, year in zip(dataset.plans["code"], dataset.plans["year"], strict=True)
+            if year is not pd.NA and int(year) in years]
+
 
 class FakeUnitOfWork(UnitOfWork):
     """In memory; what is not committed is thrown away, like the real one."""
@@ -203,6 +248,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.repository.stamps = dict(self.committed.stamps)
         self.repository.sessions = dict(self.committed.sessions)
         self.repository.failures = list(self.committed.failures)
+        self.repository.records = dict(self.committed.records)
         return self
 
     def commit(self) -> None:

@@ -21,6 +21,7 @@ from chainplan.services.chains import (
 )
 from chainplan.services.data import (
     MAX_UPLOAD_BYTES,
+    ImportNeedsConfirmation,
     ImportRefused,
     ImportReport,
     dataset_summary,
@@ -72,6 +73,8 @@ from chainplan.services.runs import (
     runs_overview,
     stored_run,
     stored_runs,
+    year_data,
+    years_overview,
 )
 from chainplan.services.signin import end_session, open_session, session_user, sign_in, unlock_user
 from chainplan.services.users import (
@@ -89,6 +92,7 @@ __all__ = [
     "AllocationRun",
     "ChainCatalogue",
     "ChainView",
+    "ImportNeedsConfirmation",
     "ImportRefused",
     "ImportReport",
     "InspectionsView",
@@ -154,6 +158,8 @@ __all__ = [
     "unlock_user",
     "weight_sensitivity",
     "write_demo_workbook",
+    "year_data",
     "year_results",
     "year_targets",
+    "years_overview",
 ]

@@ -11,13 +11,15 @@ from typing import Any
 from chainplan.appraisal import Appraisal, check_appraisal
 from chainplan.dataset import InputProblem
 from chainplan.decisions import adopted_run
+from chainplan.imports import ToolRecord
 from chainplan.ports import EditStamp, StoredRun, UnitOfWork
 from chainplan.register import plan_register
 from chainplan.scenario import Scenario, ScenarioError, load_scenario
 from chainplan.services._common import edit_conflict
 from chainplan.services.data import load_dataset
-from chainplan.services.runs import runs_overview, stored_run
+from chainplan.services.runs import runs_overview, stored_run, year_data
 from chainplan.wording import Ref, Term
+from chainplan.years import latest_year
 from chainplan.yeartargets import year_targets as target_table
 
 __all__ = [
@@ -42,29 +44,35 @@ def appraisal_version(uow: UnitOfWork, plan_code: str, stage: str) -> int:
     return 0 if stamp is None else stamp.version
 
 
-def record_appraisal(uow: UnitOfWork, appraisal: Appraisal, *, opened_version: int | None = None) -> Appraisal:
+def record_appraisal(uow: UnitOfWork, appraisal: Appraisal, *, opened_version: int | None = None,
+                     by: str = "") -> Appraisal:
     """Check and store one appraisal (it replaces the plan's row for that stage); returns it as stored.
 
     A form passes the ``opened_version`` it was opened on (:func:`appraisal_version`): when someone saved that
     appraisal since, nothing is written and :class:`~chainplan.errors.EditConflict` names who and when. The check
-    is one conditional write, so it holds between processes.
+    is one conditional write, so it holds between processes. The row is marked as recorded in the tool, by ``by``
+    (default: the appraiser) and now, so that an import's preview names it if a file would overwrite it.
 
     Raises :class:`~chainplan.appraisal.AppraisalRefused` naming the field; nothing is written then.
     """
     with uow:
         checked = check_appraisal(uow.repository.load(), appraisal)
-        saved = uow.repository.save_appraisal(checked, expected_version=opened_version, by=checked.appraiser)
+        saved = uow.repository.save_appraisal(checked, expected_version=opened_version, by=by or checked.appraiser)
         if not saved:
             stamp = uow.repository.appraisal_stamp(checked.plan_code, checked.stage) or EditStamp(0)
             raise edit_conflict("error.conflict.appraisal", stamp.version, stamp.changed_by, stamp.changed_at,
                                 plan=Ref("plan", checked.plan_code), stage=Term("stage_level", checked.stage))
+        uow.repository.mark_recorded(ToolRecord("appraisals", (checked.plan_code, checked.stage),
+                                                dt.datetime.now(dt.UTC), by or checked.appraiser))
         uow.commit()
     return checked
 
 
 def plans_register(uow: UnitOfWork, scenario: Scenario, *, lang: str = "en") -> Any:
-    """Every plan with names, requests per line, appraisal states and eligibility under ``scenario``."""
-    return plan_register(load_dataset(uow), scenario, lang=lang)
+    """Every plan of the scenario's year (default: the latest year with plans) with names, requests per line,
+    appraisal states and eligibility under ``scenario``."""
+    chosen, dataset, _ = year_data(load_dataset(uow), scenario)
+    return plan_register(dataset, chosen, lang=lang)
 
 
 @dataclass(frozen=True)
@@ -78,13 +86,16 @@ class RegisterView:
 
 
 def register_view(uow: UnitOfWork, key: str | None, folder: str | os.PathLike[str] | None, *,
-                  lang: str = "en") -> RegisterView:
-    """The register under the scenario ``key`` names (:func:`scenario_for`; none: the default rules), read once.
+                  lang: str = "en", year: int | None = None) -> RegisterView:
+    """The register under the scenario ``key`` names (:func:`scenario_for`; none: the default rules), read once,
+    for ``year`` (default: the scenario's year, else the latest year with plans).
 
     Raises :class:`~chainplan.scenario.ScenarioError` for a scenario that cannot be read.
     """
     scenario = scenario_for(uow, key, folder) if key else Scenario(name="default")
-    dataset = load_dataset(uow)
+    if year is not None:
+        scenario = scenario.model_copy(update={"year": year})
+    scenario, dataset, _ = year_data(load_dataset(uow), scenario)
     register = plan_register(dataset, scenario, lang=lang)
     names = {str(code): str(name) for code, name in zip(dataset.budget_lines["code"], dataset.budget_lines["name"],
                                                          strict=True)}
@@ -172,13 +183,15 @@ class YearTargets:
 
 
 def year_targets(uow: UnitOfWork, folder: str | os.PathLike[str] | None, year: int | None = None) -> YearTargets:
-    """Today, with the adopted decision, and the target, for ``year`` (default: the latest year with a decision,
-    else this year). The targets are the adopted run's; before a decision, the seed document's
-    (``baseline-2020.yaml`` in ``folder``)."""
+    """Today, with the adopted decision, and the target, for ``year`` (default: the latest year with plans, else
+    the latest year with a decision, else this year). The targets are the adopted run's; before a decision, the
+    seed document's (``baseline-2020.yaml`` in ``folder``)."""
     with uow:
         log = uow.repository.list_audit()
     years = [entry.year for entry in log if entry.action == "adopt" and entry.year is not None]
-    chosen = year if year is not None else (max(years) if years else dt.date.today().year)
+    current = latest_year(load_dataset(uow)) if year is None else None  # the programme's current year
+    chosen = year if year is not None else current if current is not None else (
+        max(years) if years else dt.date.today().year)
     run_id = adopted_run(log, chosen)
     document: dict[str, Any] | None = None
     if run_id is not None:

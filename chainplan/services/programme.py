@@ -3,7 +3,6 @@ inspections per organization, and the data and scenario a run reads for its year
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from chainplan.programme.phases import phase_progress as _phase_progress
 from chainplan.scenario import Scenario
 from chainplan.services.data import load_dataset
 from chainplan.wording import NameBook
+from chainplan.years import data_fingerprint, dataset_for_year, latest_year, years_read
 
 __all__ = [
     "InspectionsView",
@@ -35,6 +35,7 @@ __all__ = [
     "latest_plan_year",
     "phase_progress",
     "prepare_scenario",
+    "year_data",
     "year_results",
 ]
 
@@ -131,35 +132,6 @@ def inspections_view(uow: UnitOfWork, organization: str | None = None) -> Inspec
     return InspectionsView(summary, listed)
 
 
-def latest_plan_year(dataset: Dataset) -> int | None:
-    """The latest year any plan belongs to (a scenario's default ``year``); ``None`` when no plan has a year.
-
-    Examples
-    --------
-    >>> plan = {"product_code": "X", "organization_code": "O", "purpose": "other"}
-    >>> latest_plan_year(Dataset.from_records({"plans": [{**plan, "code": "A", "year": 2019},
-    ...                                                  {**plan, "code": "B", "year": 2020}, {**plan, "code": "C"}]}))
-    2020
-    """
-    years = dataset.plans["year"].dropna()
-    return int(years.max()) if len(years) else None
-
-
-def _year_slice(dataset: Dataset, year: int | None) -> Dataset:
-    """The plans and budget lines of ``year`` (with their requests and appraisals); every other sheet as it is.
-
-    A minimal stand-in for the years work's own selection (the lead unifies the two on merge): data whose plans
-    carry no year at all is read whole, as before programme years.
-    """
-    if year is None or dataset.plans["year"].isna().all():
-        return dataset
-    plans = dataset.plans[(dataset.plans["year"] == year).fillna(False).to_numpy(dtype=bool)]
-    lines = dataset.budget_lines[(dataset.budget_lines["year"] == year).fillna(False).to_numpy(dtype=bool)]
-    codes = set(plans["code"])
-    return dataclasses.replace(
-        dataset, plans=plans, budget_lines=lines,
-        plan_requests=dataset.plan_requests[dataset.plan_requests["plan_code"].isin(codes).to_numpy(dtype=bool)],
-        appraisals=dataset.appraisals[dataset.appraisals["plan_code"].isin(codes).to_numpy(dtype=bool)])
 
 
 @dataclass(frozen=True)
@@ -172,25 +144,54 @@ class PreparedScenario:
     fingerprint: str
 
 
+def year_data(dataset: Dataset, scenario: Scenario) -> tuple[Scenario, Dataset, str]:
+    """What a run of ``scenario`` reads, from the full multi-year ``dataset``: the scenario with its ``year``
+    resolved (default: the latest year with plans; ``None`` only for data without years), that year's slice of the
+    dataset (:func:`~chainplan.years.dataset_for_year`), and the fingerprint stored with the run
+    (:func:`~chainplan.years.data_fingerprint`).
+    """
+    year = scenario.year if scenario.year is not None else latest_year(dataset)
+    resolved = scenario if year == scenario.year else scenario.model_copy(update={"year": year})
+    return resolved, dataset_for_year(dataset, year), data_fingerprint(dataset, resolved.model_dump())
+
+
+def _dataset_for(uow: UnitOfWork, scenario: Scenario) -> Dataset:
+    """What a run of ``scenario`` needs of the stored data, read once: the years it reads
+    (:func:`~chainplan.years.years_read`: its year, and the earlier ones for calibration) and the current state
+    (outcomes included); not the later years, which a national database of ten years would make slow to load. A
+    phase reads the adopted runs and outcomes of all its years: then every year is read."""
+    if scenario.phase:
+        return load_dataset(uow)
+    with uow:
+        plan_years = uow.repository.plan_years()
+        year = scenario.year if scenario.year is not None else (max(plan_years) if plan_years else None)
+        years = years_read({**scenario.model_dump(), "year": year}, plan_years)
+        return uow.repository.load(years=years)
+
+
 def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
     """The scenario and data of one run: the year (the scenario's, else the latest year with plans), the phase's
-    remaining targets for every target the scenario leaves out, the year's plans and lines, and the calibrated
-    probabilities (from the finished plans of earlier years) when ``success_probability: calibrated``.
+    remaining targets for every target the scenario leaves out, the year's plans and lines
+    (:func:`year_data`), and the calibrated probabilities (from the finished plans of earlier years) when
+    ``success_probability: calibrated``.
 
     Raises :class:`~chainplan.programme.phases.PhaseError` for a bad phase file and
     :class:`~chainplan.programme.phases.PhaseRefused` for a year outside the phase.
     """
-    stored = load_dataset(uow)
-    year = scenario.year if scenario.year is not None else latest_plan_year(stored)
+    stored = _dataset_for(uow, scenario)
+    year = scenario.year if scenario.year is not None else latest_year(stored)
     if scenario.phase:
         phase = load_phase(scenario.phase)
         _ids, documents = _adopted_documents(uow, phase.years)
         progress = _phase_progress(stored, phase, documents)
         scenario = scenario.model_copy(update={"targets": year_targets(phase, progress, year=year,
                                                                        own=scenario.targets)})
-    if year is not None and scenario.year is None:
-        scenario = scenario.model_copy(update={"year": year})
-    data = _year_slice(stored, year)
+    scenario, data, fingerprint = year_data(stored, scenario)
     if scenario.success_probability == "calibrated":
+        # The full data (earlier years' plans, the outcomes) is at hand here, before the slice is all that is left.
         data = with_calibrated_probabilities(data, stored, year=year, strength=scenario.calibration_strength)
-    return PreparedScenario(scenario, data, stored.fingerprint())
+    return PreparedScenario(scenario, data, fingerprint)
+
+
+#: The latest year any plan belongs to (a scenario's default ``year``): :func:`chainplan.years.latest_year`.
+latest_plan_year = latest_year

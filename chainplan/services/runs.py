@@ -14,6 +14,7 @@ from chainplan.allocation.solve import solver_version
 from chainplan.decisions import (
     DecisionRefused,
     UnknownRun,
+    adopted_run,
     adoption_entries,
     decision_standing,
     overall_state,
@@ -25,8 +26,10 @@ from chainplan.runview import allocation_view as _allocation_view
 from chainplan.scenario import Scenario, load_scenario
 from chainplan.services._common import OutputNotWritable, _system_user, check_writable, json_document
 from chainplan.services.data import load_dataset
-from chainplan.services.programme import prepare_scenario
+from chainplan.services.programme import prepare_scenario, year_data
 from chainplan.wording import Term
+from chainplan.years import data_fingerprint, years_read
+from chainplan.years import years_overview as _years_overview
 
 __all__ = [
     "AllocationRun",
@@ -36,8 +39,11 @@ __all__ = [
     "run_allocation",
     "run_document",
     "runs_overview",
+    "store_run",
     "stored_run",
     "stored_runs",
+    "year_data",
+    "years_overview",
 ]
 
 
@@ -50,6 +56,8 @@ class AllocationRun:
     dataset_fingerprint: str
     #: The result's JSON document (as stored), built once.
     document: dict[str, Any]
+
+
 
 
 def run_allocation(
@@ -84,14 +92,8 @@ def run_allocation(
     if store:
         timings = {"load_s": round(loaded - started, 3), "build_s": round(result.build_time_s, 3),
                    "solve_s": round(result.solve_time_s, 3), "allocate_s": round(finished - loaded, 3)}
-        with uow:
-            run_id = uow.repository.add_run(StoredRun(
-                scenario_name=chosen.name, scenario=json_document(chosen.model_dump()),
-                dataset_fingerprint=fingerprint, method=method, status=result.status, objective=result.objective,
-                result=document, created_by=by or _system_user(), solver=result.solver,
-                solver_version=solver_version(result.solver) if result.solver else None, timings=timings,
-            ))
-            uow.commit()
+        run_id = store_run(uow, chosen, fingerprint, method, result, document, by=by or _system_user(),
+                           timings=timings)
     if out is not None:
         try:
             result.to_excel(out)
@@ -99,6 +101,20 @@ def run_allocation(
             raise OutputNotWritable("error.output.write_failed", path=str(out),
                                     detail=exc.strerror or str(exc)) from None
     return AllocationRun(result, run_id, fingerprint, document)
+
+
+def store_run(uow: UnitOfWork, scenario: Scenario, fingerprint: str, method: str, result: AllocationResult,
+              document: dict[str, Any], *, by: str, timings: dict[str, float] | None = None) -> int:
+    """Store one allocation result as a run (the scenario as run, with its year) and return its id."""
+    with uow:
+        run_id = uow.repository.add_run(StoredRun(
+            scenario_name=scenario.name, scenario=json_document(scenario.model_dump()),
+            dataset_fingerprint=fingerprint, method=method, status=result.status, objective=result.objective,
+            result=document, created_by=by, solver=result.solver,
+            solver_version=solver_version(result.solver) if result.solver else None, timings=timings or {},
+        ))
+        uow.commit()
+    return run_id
 
 
 def stored_runs(uow: UnitOfWork) -> list[StoredRun]:
@@ -159,19 +175,22 @@ def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: int | str | None = None
               ) -> list[AuditEntry]:
-    """Record the committee's decision: ``run_id`` is adopted for ``year`` (default: this year).
+    """Record the committee's decision: ``run_id`` is adopted for ``year`` (default: the run's year, else this year).
 
     Raises :class:`~chainplan.decisions.UnknownRun`, or :class:`~chainplan.decisions.DecisionRefused` when the run
     was computed on other data than what is stored now, or is already the adopted decision for that year.
     """
     when = dt.datetime.now(dt.UTC)
-    # None is "this year" (the command line's default); anything a person typed is checked, a blank refused.
-    year = when.year if year is None else programme_year(year)
     with uow:
         run = uow.repository.get_run(run_id)
         if run is None:
             raise UnknownRun(run_id)
-        current = uow.repository.load().fingerprint()
+        # None is the run's own year (this year for a run without one); anything a person typed is checked.
+        run_year = run.scenario.get("year")
+        year = (run_year if isinstance(run_year, int) else when.year) if year is None else programme_year(year)
+        scenario_year = run.scenario.get("year") if "year" in run.scenario else None
+        read = years_read(run.scenario, uow.repository.plan_years()) if scenario_year is not None else None
+        current = data_fingerprint(uow.repository.load(years=read), run.scenario)
         if run.dataset_fingerprint != current:
             raise DecisionRefused("error.decision.other_data", run=str(run_id), stored=run.dataset_fingerprint[:12],
                                   current=current[:12])
@@ -195,5 +214,22 @@ def allocation_view(uow: UnitOfWork, run_id: int) -> tuple[StoredRun, Allocation
     run = stored_run(uow, run_id)
     dataset = load_dataset(uow)
     document = {**run.result, "dataset_fingerprint": run.dataset_fingerprint}
-    return run, _allocation_view(document, dataset, fingerprint=dataset.fingerprint())
+    return run, _allocation_view(document, dataset, fingerprint=data_fingerprint(dataset, run.scenario))
 
+
+
+def years_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Per programme year, oldest first: ``{year, plans, requested_vnd, budget_vnd, adopted_run, funded_vnd}``
+    (DATA_FORMAT.md, ``chainplan years``); ``adopted_run`` and ``funded_vnd`` are null before a decision."""
+    with uow:
+        dataset = uow.repository.load()
+        log = uow.repository.list_audit()
+        adopted: dict[int, tuple[int, int]] = {}
+        for year in sorted({entry.year for entry in log}):
+            run_id = adopted_run(log, year)
+            run = uow.repository.get_run(run_id) if run_id is not None else None
+            if run is not None:
+                funded = sum(int(amount) for plan in run.result.get("funded_plans", [])
+                             for amount in (plan.get("amounts") or {}).values())
+                adopted[year] = (run_id, funded)  # type: ignore[assignment]
+    return _years_overview(dataset, adopted)

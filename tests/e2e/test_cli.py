@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from chainplan.dataset import Dataset
+from chainplan.demo import build_demo_dataset
 from chainplan.io import write_dataset
 from models.cli import main
 from tests.unit.test_dataset_checks import BASE
@@ -48,6 +49,9 @@ def test_template_fill_import_export_import(tmp_path: Path, capsys: pytest.Captu
     assert exported["plans"].max_row == 3
 
 
+BASE_CODES = [r["code"] for sheet in ("regions", "organizations", "products") for r in BASE[sheet]]
+
+
 @pytest.mark.parametrize("kind", ["xlsx", "csv"])
 def test_ten_errors_exit_2_and_leave_the_database_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
@@ -64,10 +68,20 @@ def test_ten_errors_exit_2_and_leave_the_database_alone(
     code, out, err = cli(capsys, "--db", db, "import", str(target), "--format", "json")
     assert code == 2
     document = json.loads(out)
-    assert len(document["problems"]) == 10
-    assert {(p["sheet"], p["row"], p["column"]) for p in document["problems"]} == {
-        (s, r, c) for s, r, c, _, _ in TEN_ERRORS}
-    assert "10 problem(s)" in err and "Traceback" not in err
+    # Besides the file's own ten, every product, organization or region the demo's kept years (2017-2020: the file
+    # is of this year) name and the file lacks, once each.
+    # And NS-BC, a budget line of the demo's 2020, which BASE uses for this year: codes are unique across years.
+    across = {"error.dataset.kept_year_needs", "error.dataset.code_in_other_year"}
+    own = [p for p in document["problems"] if p["code"] not in across]
+    kept = [p for p in document["problems"] if p["code"] == "error.dataset.kept_year_needs"]
+    assert [(p["sheet"], p["value"]) for p in document["problems"]
+            if p["code"] == "error.dataset.code_in_other_year"] == [("budget_lines", "NS-BC")]
+    demo = build_demo_dataset()
+    needed = {*demo.plans["product_code"], *demo.plans["organization_code"],
+              *demo.budget_lines["region_code"].dropna()} - {*BASE_CODES}
+    assert len(own) == 10 and sorted(p["value"] for p in kept) == sorted(needed)
+    assert {(p["sheet"], p["row"], p["column"]) for p in own} == {(s, r, c) for s, r, c, _, _ in TEN_ERRORS}
+    assert f"{11 + len(kept)} problem(s)" in err and "Traceback" not in err
     after = json.loads(cli(capsys, "--db", db, "summary", "--format", "json")[1])["counts"]
     assert after == before
 
@@ -228,16 +242,20 @@ def test_runs_lists_stored_allocations(demo_db: str, capsys: pytest.CaptureFixtu
     assert cli(capsys, "--db", demo_db, "allocate", scenario, "--baseline", "greedy_benefit_per_vnd")[0] == 0
     code, out, _ = cli(capsys, "--db", demo_db, "runs", "--format", "json")
     listed = json.loads(out)
+    history = [r for r in listed if r["decision"] == "adopted"]  # the demo's adopted past years, oldest last
+    listed = listed[:2]
     assert code == 0 and [r["method"] for r in listed] == ["greedy_benefit_per_vnd", "milp"]
+    assert [r["year"] for r in history] == [2019, 2018, 2017] and [r["year"] for r in listed] == [2020, 2020]
     assert listed[0]["scenario"] == "concentrate" and listed[0]["decision"] is None
     assert {"run_id", "scenario", "year", "created_at", "status", "objective", "dataset_fingerprint", "decision",
             "decisions"} <= set(listed[0])
     assert listed[0]["decisions"] == []
     from chainplan import services
+    from chainplan.years import dataset_for_year
     from models.uow import SqlAlchemyUnitOfWork
 
-    stored = services.load_dataset(SqlAlchemyUnitOfWork(demo_db)).fingerprint()
-    assert [r["dataset_fingerprint"] for r in listed] == [stored, stored]
+    stored = dataset_for_year(services.load_dataset(SqlAlchemyUnitOfWork(demo_db)), 2020).fingerprint()
+    assert [r["dataset_fingerprint"] for r in listed] == [stored, stored]  # what a 2020 run reads
 
 
 @pytest.mark.parametrize("args", [
@@ -271,7 +289,7 @@ def test_the_objective_is_said_in_words_with_its_two_parts(demo_db: str, capsys:
                        rf"target-shortfall penalty {number}", out)
     assert greedy and float(greedy.group(2).replace(",", "")) > benefit
     code, out, _ = cli(capsys, "--db", demo_db, "runs", "--format", "json")
-    [run] = json.loads(out)
+    run = json.loads(out)[0]  # the newest
     assert run["expected_benefit"] - run["shortfall_penalty"] == pytest.approx(run["objective"], abs=1e-6)
     code, out, _ = cli(capsys, "--db", demo_db, "runs")
     assert code == 0 and "benefit" in out.splitlines()[0] and "penalty" in out.splitlines()[0]

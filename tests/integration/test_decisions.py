@@ -12,6 +12,7 @@ from sqlalchemy.exc import DatabaseError
 from chainplan import services
 from chainplan.decisions import DecisionRefused, UnknownRun
 from chainplan.demo import build_demo_dataset
+from chainplan.years import data_fingerprint
 from models.cli import main
 from models.uow import SqlAlchemyUnitOfWork
 
@@ -20,8 +21,27 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 @pytest.fixture
 def demo_url(database_url: str) -> str:
-    services.load_demo(SqlAlchemyUnitOfWork(database_url))
+    # The demo without its past years' decisions: these tests read the whole log and every run.
+    services.load_demo(SqlAlchemyUnitOfWork(database_url), history=False)
     return database_url
+
+
+def test_the_demo_history_is_adopted_per_year_and_loading_again_adds_nothing(database_url: str) -> None:
+    from chainplan.demo import HISTORY_YEARS
+
+    uow = SqlAlchemyUnitOfWork(database_url)
+    for _ in range(2):
+        services.load_demo(uow)
+    rows = services.runs_overview(uow)
+    assert sorted(r["year"] for r in rows) == list(HISTORY_YEARS)
+    assert all(r["decisions"] == [{"year": r["year"], "state": "adopted"}] and r["decision"] == "adopted"
+               for r in rows)
+    years = {row["year"]: row for row in services.years_overview(uow)}
+    for r in rows:
+        funded = sum(sum(p["amounts"].values()) for p in services.stored_run(uow, r["run_id"]).result["funded_plans"])
+        assert (years[r["year"]]["adopted_run"], years[r["year"]]["funded_vnd"]) == (r["run_id"], funded)
+        assert 0 < funded <= years[r["year"]]["budget_vnd"]
+    assert years[max(years)]["adopted_run"] is None and years[max(years)]["funded_vnd"] is None
 
 
 def _run(url: str, name: str, by: str = "Phòng Kế hoạch") -> int:
@@ -36,7 +56,8 @@ def test_a_run_stores_who_when_what_data_and_which_solver(demo_url: str) -> None
     dataset = services.load_dataset(SqlAlchemyUnitOfWork(demo_url))
     assert stored.created_by == "Phòng Kế hoạch" and stored.solver == "highs"
     assert stored.solver_version and stored.solver_version.startswith("HiGHS ")
-    assert stored.dataset_fingerprint == dataset.fingerprint()
+    assert stored.dataset_fingerprint == data_fingerprint(dataset, stored.scenario)  # what the run read
+    assert stored.scenario["year"] == 2020  # the latest year with plans, as run
     assert set(stored.timings) == {"load_s", "build_s", "solve_s", "allocate_s"}
     assert stored.scenario["name"] == "baseline-2020" and "weights" in stored.scenario  # as run, every key
     document = services.run_document(stored)

@@ -94,7 +94,7 @@ def test_allocation_runs_are_stored_as_json_on_both_databases(database_url: str)
     scenario = Path(__file__).resolve().parents[2] / "scenarios" / "baseline-2020.yaml"
     services.load_demo(SqlAlchemyUnitOfWork(database_url))
     run = services.run_allocation(SqlAlchemyUnitOfWork(database_url), scenario)
-    [stored] = services.stored_runs(SqlAlchemyUnitOfWork(database_url))
+    stored = services.stored_runs(SqlAlchemyUnitOfWork(database_url))[0]  # the newest
     assert stored.id == run.run_id
     assert stored.result["targets"] == run.result.as_dict()["targets"]
     assert stored.scenario["targets"]["new_products"]["min"] == 50

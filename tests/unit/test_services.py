@@ -9,27 +9,35 @@ import pytest
 from chainplan import services
 from chainplan.dataset import DatasetError
 from chainplan.scenario import Scenario, ScenarioError
+from chainplan.years import data_fingerprint, dataset_for_year, latest_year
 from tests.conftest import FakeUnitOfWork
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def test_demo_then_allocation_is_stored_with_the_data_fingerprint(fake_uow: FakeUnitOfWork) -> None:
-    report = services.load_demo(fake_uow)
+    services.load_demo(fake_uow)
+    history = services.stored_runs(fake_uow)  # the demo's adopted past years
     run = services.run_allocation(fake_uow, SCENARIOS / "baseline-2020.yaml")
-    assert run.run_id == 1 and run.dataset_fingerprint == report.fingerprint
-    [stored] = services.stored_runs(fake_uow)
+    [stored, *earlier] = services.stored_runs(fake_uow)
+    assert earlier == history and run.run_id == len(history) + 1 and stored.id == run.run_id
+    # The run reads the latest year's data, and its fingerprint is of what it read.
+    data = services.load_dataset(fake_uow)
+    assert stored.scenario["year"] == latest_year(data) == 2020
+    assert run.dataset_fingerprint == data_fingerprint(data, stored.scenario) == dataset_for_year(
+        data, 2020).fingerprint() != data.fingerprint()
     assert stored.scenario_name == "baseline-2020" and stored.status == run.result.status
     assert stored.result["funded_plans"] == run.result.as_dict()["funded_plans"]
 
 
 def test_a_bad_scenario_stores_nothing(fake_uow: FakeUnitOfWork, tmp_path: Path) -> None:
     services.load_demo(fake_uow)
+    history = services.stored_runs(fake_uow)
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nbudget_lines: {NOPE: 1}\n", encoding="utf-8")
     with pytest.raises(ScenarioError):
         services.run_allocation(fake_uow, bad)
-    assert services.stored_runs(fake_uow) == []
+    assert services.stored_runs(fake_uow) == history
 
 
 def test_a_failed_import_commits_nothing(fake_uow: FakeUnitOfWork, tmp_path: Path) -> None:
@@ -99,8 +107,9 @@ def test_the_pages_views_come_from_the_services(fake_uow: FakeUnitOfWork) -> Non
     services.load_demo(fake_uow)
     data = services.load_dataset(fake_uow)
     view = services.register_view(fake_uow, "file:baseline-2020.yaml", SCENARIOS, lang="vi")
-    assert view.eligible == 139 and len(view.register) == len(data.plans)  # the README's figures for the demo
-    assert set(view.line_names) == set(data.budget_lines["code"])
+    year = dataset_for_year(data, 2020)  # the scenario's year (the latest with plans)
+    assert view.eligible == 139 and len(view.register) == len(year.plans)  # the README's figures for the demo
+    assert set(view.line_names) == set(year.budget_lines["code"])
     default = services.plans_register(fake_uow, Scenario(name="default"))  # no scenario chosen: the default rules
     assert services.register_view(fake_uow, None, SCENARIOS).eligible == int(default["eligible"].sum())
     choices = services.plan_choices(fake_uow)
@@ -143,7 +152,7 @@ def test_scenarios_are_offered_by_their_name_in_the_readers_language(fake_uow: F
         assert (choice.title("vi"), choice.title("en")) == (scenario.title("vi"), name.removesuffix(".yaml"))
     assert choices[f"run:{run}"].title("vi") == files["concentrate.yaml"].name_vi != "concentrate"
     assert choices[f"run:{run}"].title("en") == "concentrate"
-    [row] = services.runs_overview(fake_uow)
+    [row] = [r for r in services.runs_overview(fake_uow) if r["run_id"] == run]
     assert row["scenario_vi"] == files["concentrate.yaml"].name_vi
     targets = services.year_targets(fake_uow, SCENARIOS, 2040)  # no decision: the seed document's targets
     assert targets.scenario_title("vi") == files["baseline-2020.yaml"].name_vi

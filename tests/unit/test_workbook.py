@@ -17,6 +17,7 @@ from chainplan.dataset import Dataset, DatasetError
 from chainplan.io import read_dataset, write_dataset, write_template
 from chainplan.io.cells import format_cell
 from chainplan.schema import SHEETS
+from chainplan.years import with_year
 from tests.unit.test_dataset_checks import BASE
 
 
@@ -216,7 +217,9 @@ def test_vietnamese_headers_are_accepted(tmp_path: Path) -> None:
         # Decomposed Unicode (NFD), upper case and a required-star, as a spreadsheet may save them.
         written = ",".join(unicodedata.normalize("NFD", h.upper()) + "*" for h in header)
         file.write_text(written + "\n" + lines[1], encoding="utf-8")
-    assert read_dataset(folder).to_records() == Dataset.from_records(BASE).to_records()
+    # BASE gives no year: its plans and lines take the current one, as an import without --year gives them.
+    assert read_dataset(folder).to_records() == with_year(Dataset.from_records(BASE),
+                                                          dt.date.today().year).to_records()
 
 
 def test_every_column_has_one_vietnamese_header_per_sheet() -> None:
@@ -225,3 +228,22 @@ def test_every_column_has_one_vietnamese_header_per_sheet() -> None:
     for name, sheet in SHEETS.items():
         assert set(VIETNAMESE_HEADERS[name]) == set(sheet.column_names), name
         assert len(set(VIETNAMESE_HEADERS[name].values())) == len(sheet.columns), name
+
+
+def test_the_template_explains_year_outcomes_and_inspections_in_both_languages(tmp_path: Path) -> None:
+    from chainplan.schema import VIETNAMESE_HEADERS
+
+    workbook = load_workbook(write_template(tmp_path / "template.xlsx"), read_only=True)
+    readme = [row for row in workbook["README"].iter_rows(values_only=True)][1:]
+    for sheet in ("outcomes", "inspections"):
+        assert sheet in workbook.sheetnames
+        [about] = [row for row in readme if row[0] == sheet and not row[1]]
+        assert about[4] == SHEETS[sheet].help_vi + " (optional / không bắt buộc)" and about[5].startswith(
+            SHEETS[sheet].help_en)
+        for column in SHEETS[sheet].columns:
+            [row] = [r for r in readme if r[0] == sheet and r[1] == column.name]
+            assert column.help_vi in row[4] and VIETNAMESE_HEADERS[sheet][column.name] in row[4]
+            assert row[5] == column.help_en
+    for sheet in ("plans", "budget_lines"):
+        [row] = [r for r in readme if r[0] == sheet and r[1] == "year"]
+        assert '"năm"' in row[4] and "2000" in row[3] and "2100" in row[3] and "year" in row[5].lower()
