@@ -7,7 +7,6 @@ import json
 from collections.abc import Collection, Sequence
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,12 +32,12 @@ from models.tables import (
 __all__ = ["SqlAlchemyRepository"]
 
 
-def _year_positions(years: pd.Series) -> list[int]:
+def _year_positions(years: Sequence[object]) -> list[int]:
     """Each row's position: its year's block, then its place among that year's rows (:func:`year_position`)."""
     seen: dict[object, int] = {}
     positions = []
-    for year in years.tolist():
-        key = None if year is pd.NA else int(year)
+    for year in years:
+        key = int(year) if isinstance(year, int | np.integer) else None  # pandas' NA: no year
         index = seen.get(key, 0)
         seen[key] = index + 1
         positions.append(year_position(key, index))
@@ -203,7 +202,7 @@ class SqlAlchemyRepository:
                 continue
             names = list(columns)
             yearly = sheet in YEARLY_SHEETS
-            positions = _year_positions(row_years(dataset, sheet)) if yearly else list(range(count))
+            positions = _year_positions(row_years(dataset, sheet).tolist()) if yearly else list(range(count))
             rows = [dict(zip(names, values, strict=True)) | {"position": position}
                     for position, values in zip(positions, zip(*columns.values(), strict=True), strict=True)]
             if table is AppraisalRow:

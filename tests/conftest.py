@@ -86,10 +86,10 @@ class FakeRepository:
         self.stamps: dict[tuple[str, str], EditStamp] = {}
         self.sessions: dict[str, WebSession] = {}
         self.failures: list[SignInFailure] = []
+        self.records: dict[tuple[str, tuple[str, ...]], ToolRecord] = {}
 
     def ping(self) -> None:
         pass
-        self.records: dict[tuple[str, tuple[str, ...]], ToolRecord] = {}
 
     def load(self, years: Collection[int] | None = None) -> Dataset:
         if years is None:

@@ -26,7 +26,7 @@ def test_the_register_shows_every_plan_with_names_and_eligibility(viewer_page: A
     page = viewer_page
     page.goto(live_url + "/plans?lang=en&scenario=file:baseline-2020.yaml")
     _ready(page)
-    data = services.load_dataset(SqlAlchemyUnitOfWork(live_db))
+    data = _current_year(live_db)  # the register shows the latest year's plans
     register = services.plans_register(SqlAlchemyUnitOfWork(live_db), services.scenario_for(
         SqlAlchemyUnitOfWork(live_db), "file:baseline-2020.yaml", "scenarios"))
     assert page.inner_text("#plans-count") == (f"{len(data.plans)} plans, {int(register['eligible'].sum())} eligible "
@@ -44,10 +44,51 @@ def test_a_planner_records_an_appraisal_and_a_refused_one_says_why(browser: Any,
         _record_appraisals(page, live_url, live_db)
 
 
+def _current_year(live_db: str) -> Any:
+    from chainplan.years import dataset_for_year, latest_year
+
+    data = services.load_dataset(SqlAlchemyUnitOfWork(live_db))
+    return dataset_for_year(data, latest_year(data))
+
+
+def test_an_upload_is_previewed_names_what_it_overwrites_and_is_written_on_confirm(
+        browser: Any, live_url: str, live_db: str, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from chainplan.appraisal import Appraisal
+    from chainplan.names import name_book
+
+    workbook = services.export_dataset(tmp_path / "ke-hoach.xlsx", SqlAlchemyUnitOfWork(live_db))
+    data = _current_year(live_db)
+    district = data.appraisals[(data.appraisals["stage"] == "district") & (data.appraisals["status"] == "passed")]
+    plan = str(district["plan_code"].iloc[0])
+    # Recorded in the tool after the export: the file would overwrite it.
+    services.record_appraisal(SqlAlchemyUnitOfWork(live_db), Appraisal(plan, "province", "failed", "40", dt.date(
+        2020, 6, 1), "lan"))
+    recorded = services.load_dataset(SqlAlchemyUnitOfWork(live_db)).fingerprint()
+    with signed_in(browser, live_url, "planner") as page:
+        page.goto(live_url + "/plans?lang=en")
+        _ready(page)
+        page.set_input_files("#plans-upload input[type=file]", str(workbook))
+        page.wait_for_selector("#upload-preview")
+        assert services.load_dataset(SqlAlchemyUnitOfWork(live_db)).fingerprint() == recorded  # nothing written
+        assert "Appraisals" in page.inner_text("#upload-preview-table")
+        named = page.inner_text("#upload-overwritten")
+        assert name_book(data)["plan"][plan] in named and "province appraisal" in named and "lan" in named
+        assert plan not in named.replace(name_book(data)["plan"][plan], "")  # the plan by name, not its code
+        page.click("#upload-confirm")
+        page.wait_for_selector("#upload-done")
+        assert page.errors == []
+    exported = services.load_dataset(SqlAlchemyUnitOfWork(live_db))
+    rows = exported.appraisals[(exported.appraisals["plan_code"] == plan) & (exported.appraisals["stage"] ==
+                                                                            "province")]
+    assert "lan" not in set(rows["appraiser"])  # the file's row (or none) replaced the recorded one
+
+
 def _record_appraisals(page: Any, live_url: str, live_db: str) -> None:
     page.goto(live_url + "/plans?lang=en")
     _ready(page)
-    data = services.load_dataset(SqlAlchemyUnitOfWork(live_db))
+    data = _current_year(live_db)
     appraisals = data.appraisals
     district = appraisals[appraisals["stage"] == "district"]
     passed = set(district.loc[district["status"] == "passed", "plan_code"])

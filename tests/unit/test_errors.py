@@ -26,7 +26,7 @@ from chainplan.decisions import UnknownRun
 from chainplan.errors import ChainplanError, exact_number, text_of
 from chainplan.io import read_dataset, write_dataset
 from chainplan.scenario import ScenarioError, load_scenario
-from chainplan.wording import LANGUAGES, Joined, Money, Ref, Term, catalogue, render, text
+from chainplan.wording import LANGUAGES, Joined, Money, Phrase, Ref, Term, catalogue, render, text
 from tests.conftest import FakeUnitOfWork
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +54,9 @@ SAMPLES: dict[str, Any] = {
     "start": exact_number(1.2), "status": Term("status", "infeasible"),
     "stop": exact_number(0.8), "stored": "0a1b2c3d4e5f", "suffix": ".xlsx", "text": "'1.234,5'", "time": "14:05",
     "top": Term("stage", "province"), "url": "redis://queue:6379/0", "where": Ref("region", "HL"), "year": "2026",
+    "other": "2019", "what": Ref("product", "SP009"),
+    "records": Joined((Phrase("phrase.import.overwritten_outcome", {"plan": Ref("plan", "KH001"), "by": "lan",
+                                                                    "at": dt.date(2020, 5, 4)}),), "; "),
 }
 #: Codes whose parameter of that name is of another kind than the common sample.
 SAMPLE_FOR = {

@@ -34,7 +34,7 @@ from chainplan.programme.calibration import calibrated_probabilities, calibratio
 from chainplan.programme.outcomes import PROMISES, delivered, judged_outcomes, stars, year_results
 from chainplan.programme.phases import Phase, PhaseError, PhaseRefused, load_phase, phase_progress, year_targets
 from chainplan.scenario import Scenario, ScenarioError, Targets, load_scenario, scenario_from_mapping
-from chainplan.services.programme import _year_slice
+from chainplan.years import dataset_for_year
 from models.cli import main
 
 REGIONS = [{"code": "QN", "name": "Quảng Ninh", "level": "province"},
@@ -212,7 +212,7 @@ def test_calibrated_allocation_changes_the_choice(data: Dataset) -> None:
     """2020 has money for one plan of 100,000,000 VND; F and H each bring one new product (value 10), G asks for
     more than the year has. Stated: F 0.9 × 10 = 9.0 beats H 0.85 × 10 = 8.5. Calibrated (k = 5): the
     province's new-product record (2 of 3) brings F to 0.8125, 8.125, below H (no linkage record, 0.85): H."""
-    year = _year_slice(data, 2020)
+    year = dataset_for_year(data, 2020)
     stated = allocate(year, _tiny_2020(data), compare_baselines=False)
     assert stated.funded_codes == ["F"] and stated.objective == pytest.approx(9.0)
     scenario = _tiny_2020(data, success_probability="calibrated")
@@ -262,7 +262,7 @@ def test_unresolved_violation_makes_the_organizations_plans_ineligible(resolved_
                                    {**_violation(None), "code": "KT-08", "organization_code": "HTX2"}])
     records["plans"] = [{**plan, "organization_code": "HTX2"} if plan["code"] == "H" else plan
                         for plan in records["plans"]]
-    year = _year_slice(Dataset.from_records(records), 2020)
+    year = dataset_for_year(Dataset.from_records(records), 2020)
     excluded = allocate(year, _tiny_2020(year, exclude_unresolved_violations=True), compare_baselines=False)
     decisions = excluded.decisions.set_index("plan_code")
     assert decisions.loc["H", "reason"] == "not_eligible"  # HTX2's violation is open in both cases

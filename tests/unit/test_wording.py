@@ -53,8 +53,10 @@ def test_explanations_read_names_and_the_languages_numbers_not_codes() -> None:
     from chainplan.demo import build_demo_dataset
     from chainplan.names import name_book
     from chainplan.scenario import load_scenario
+    from chainplan.years import dataset_for_year, latest_year
 
-    dataset = build_demo_dataset()
+    demo = build_demo_dataset()
+    dataset = dataset_for_year(demo, latest_year(demo))  # what a run of the scenario reads: its year
     book = name_book(dataset)
     scenario = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "concentrate.yaml")
     decisions = allocate(dataset, scenario, compare_baselines=False).decisions
