@@ -565,7 +565,8 @@ def test_an_import_moves_the_appraisals_versions_on(site: Site, tmp_path: Any) -
     services.export_dataset(workbook := tmp_path / "with-planners-appraisal.xlsx", site.uow())
     services.record_appraisal(site.uow(), Appraisal(plan, stage, "failed", 5, None, "other"))
     opened = services.appraisal_version(site.uow(), plan, stage)
-    assert not services.import_dataset(workbook, site.uow()).unchanged  # the import brings the planner's back
+    # The import brings the planner's appraisal back (confirmed: it overwrites one recorded in the tool).
+    assert not services.import_dataset(workbook, site.uow(), overwrite=True).unchanged
     assert services.appraisal_version(site.uow(), plan, stage) == opened + 1
     with pytest.raises(EditConflict) as refused:
         services.record_appraisal(site.uow(), Appraisal(plan, stage, "failed", 6, None, "other"),
