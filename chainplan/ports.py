@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
+from chainplan.recording import Inspection, Outcome
 
 __all__ = ["AuditEntry", "DatasetRepository", "Storage", "StorageSlot", "StoredRun", "UnitOfWork", "User"]
 
@@ -112,6 +113,18 @@ class DatasetRepository(Protocol):
 
     def save_appraisal(self, appraisal: Appraisal) -> None:
         """Store one appraisal in place of the plan's row for that stage (a new row when there is none)."""
+        ...
+
+    def save_outcome(self, outcome: Outcome) -> None:
+        """Store one outcome in place of the plan's row (a new row, last, when there is none)."""
+        ...
+
+    def save_inspection(self, inspection: Inspection) -> None:
+        """Store one new inspection as the last row (its code is free: the caller checked it)."""
+        ...
+
+    def plan_years(self) -> list[int]:
+        """The years that have plans, oldest first (plans without a year are left out)."""
         ...
 
 

@@ -13,8 +13,18 @@ from sqlalchemy.orm import Session
 from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
 from chainplan.ports import AuditEntry, StoredRun, User
+from chainplan.recording import DELIVERY_FLAGS, Inspection, Outcome
 from chainplan.schema import SHEETS, Column
-from models.tables import SHEET_TABLES, AllocationRunRow, AppraisalRow, AuditRow, UserRow
+from models.tables import (
+    SHEET_TABLES,
+    AllocationRunRow,
+    AppraisalRow,
+    AuditRow,
+    InspectionRow,
+    OutcomeRow,
+    PlanRow,
+    UserRow,
+)
 
 __all__ = ["SqlAlchemyRepository"]
 
@@ -182,3 +192,34 @@ class SqlAlchemyRepository:
         row.appraiser = appraisal.appraiser
         row.note = appraisal.note
         self.session.flush()
+
+    def _next_position(self, table: type[OutcomeRow] | type[InspectionRow]) -> int:
+        last = self.session.execute(select(func.max(table.position))).scalar_one()
+        return 0 if last is None else int(last) + 1
+
+    def save_outcome(self, outcome: Outcome) -> None:
+        # The plan's latest report replaces the one before, in its place (export keeps the stored order).
+        row = self.session.get(OutcomeRow, outcome.plan_code)
+        if row is None:
+            row = OutcomeRow(plan_code=outcome.plan_code, position=self._next_position(OutcomeRow))
+            self.session.add(row)
+        row.reported_on = outcome.reported_on  # type: ignore[assignment]  # checked: a date by now
+        row.status = outcome.status
+        row.disbursed_vnd = None if outcome.disbursed_vnd is None else int(outcome.disbursed_vnd)
+        row.ocop_score = None if outcome.ocop_score is None else float(outcome.ocop_score)
+        for flag in DELIVERY_FLAGS:
+            setattr(row, flag, bool(getattr(outcome, flag)))
+        row.note = outcome.note
+        self.session.flush()
+
+    def save_inspection(self, inspection: Inspection) -> None:
+        self.session.add(InspectionRow(
+            code=inspection.code, position=self._next_position(InspectionRow),
+            organization_code=inspection.organization_code, inspected_on=inspection.inspected_on,
+            kind=inspection.kind, result=inspection.result, finding=inspection.finding,
+            resolved_on=inspection.resolved_on))
+        self.session.flush()
+
+    def plan_years(self) -> list[int]:
+        years = self.session.scalars(select(PlanRow.year).where(PlanRow.year.is_not(None)).distinct()).all()
+        return sorted(int(year) for year in years if year is not None)

@@ -12,6 +12,7 @@ from chainplan.appraisal import Appraisal, apply_appraisal
 from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
 from chainplan.ports import AuditEntry, StoredRun, UnitOfWork, User
+from chainplan.recording import Inspection, Outcome, apply_inspection, apply_outcome
 
 POSTGRES_URL = os.environ.get("CHAINPLAN_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("CHAINPLAN_REQUIRE_POSTGRES") == "1"
@@ -122,6 +123,15 @@ class FakeRepository:
 
     def save_appraisal(self, appraisal: Appraisal) -> None:
         self.dataset = apply_appraisal(self.dataset, appraisal)
+
+    def save_outcome(self, outcome: Outcome) -> None:
+        self.dataset = apply_outcome(self.dataset, outcome)
+
+    def save_inspection(self, inspection: Inspection) -> None:
+        self.dataset = apply_inspection(self.dataset, inspection)
+
+    def plan_years(self) -> list[int]:
+        return sorted({int(year) for year in self.dataset.plans["year"].dropna()})
 
 
 class FakeUnitOfWork(UnitOfWork):

@@ -1,0 +1,125 @@
+"""Use cases of the programme's memory as the web pages use it: which years have plans and which one a page
+shows, recording what a funded plan delivered and an inspection, and the inspections per organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chainplan.decisions import adopted_run
+from chainplan.ports import UnitOfWork
+from chainplan.recording import (
+    Inspection,
+    Outcome,
+    OutcomeRefused,
+    check_inspection,
+    check_outcome,
+    unresolved_violations,
+)
+from chainplan.schema import YEAR_RANGE
+from chainplan.services.data import load_dataset
+from chainplan.wording import Ref
+
+__all__ = [
+    "InspectionsView",
+    "YearChoice",
+    "inspections_view",
+    "plan_years",
+    "record_inspection",
+    "record_outcome",
+    "year_choice",
+]
+
+
+def plan_years(uow: UnitOfWork) -> list[int]:
+    """The years that have plans, oldest first."""
+    with uow:
+        return uow.repository.plan_years()
+
+
+@dataclass(frozen=True)
+class YearChoice:
+    """The years a person can choose from (those with plans, and the one asked for) and the year shown."""
+
+    years: list[int]
+    year: int | None
+
+
+def year_choice(uow: UnitOfWork, asked: int | None) -> YearChoice:
+    """The year a page shows: the one asked for when it is a programme year (2000–2100), else the latest year with
+    plans, else none (no plan has a year yet). The years offered are those with plans, and the one asked for."""
+    years = plan_years(uow)
+    if asked is not None and YEAR_RANGE[0] <= asked <= YEAR_RANGE[1]:
+        return YearChoice(sorted({*years, asked}), asked)
+    return YearChoice(years, years[-1] if years else None)
+
+
+def _reportable_plans(uow: UnitOfWork) -> set[str]:
+    """The plans funded by a run adopted now for some year (a result may be recorded for them)."""
+    with uow:
+        log = uow.repository.list_audit()
+        runs = {run_id for year in {entry.year for entry in log}
+                if (run_id := adopted_run(log, year)) is not None}
+        funded = {str(plan["plan_code"]) for run_id in runs
+                  if (run := uow.repository.get_run(run_id)) is not None
+                  for plan in run.result.get("funded_plans", [])}
+    return funded
+
+
+def record_outcome(uow: UnitOfWork, outcome: Outcome) -> Outcome:
+    """Check and store what a funded plan delivered (it replaces the plan's earlier report); returns it as stored.
+
+    Raises :class:`~chainplan.recording.OutcomeRefused` naming the field (an unknown plan, a plan no adopted
+    decision funded, a value out of range); nothing is written then.
+    """
+    reportable = _reportable_plans(uow)
+    with uow:
+        dataset = uow.repository.load()
+        checked = check_outcome(dataset, outcome)
+        if checked.plan_code not in reportable and checked.plan_code not in set(dataset.outcomes["plan_code"]):
+            raise OutcomeRefused("error.outcome.not_funded", field="plan_code", plan=Ref("plan", checked.plan_code))
+        uow.repository.save_outcome(checked)
+        uow.commit()
+    return checked
+
+
+def record_inspection(uow: UnitOfWork, inspection: Inspection) -> Inspection:
+    """Check and store one inspection (given the next free code when it has none); returns it as stored.
+
+    Raises :class:`~chainplan.recording.InspectionRefused` naming the field; nothing is written then.
+    """
+    with uow:
+        checked = check_inspection(uow.repository.load(), inspection)
+        uow.repository.save_inspection(checked)
+        uow.commit()
+    return checked
+
+
+@dataclass(frozen=True)
+class InspectionsView:
+    """Every inspection, newest first, with the organization's name (``rows``: plain records), the organizations
+    with an unresolved violation, and every organization by name (a form's choices, ``(code, name)``)."""
+
+    rows: list[dict[str, Any]]
+    unresolved: set[str]
+    organizations: list[tuple[str, str]]
+
+
+def inspections_view(uow: UnitOfWork) -> InspectionsView:
+    """The inspections per organization: each row names the organization and says whether it still has an
+    unresolved violation (``open``: this row is an unresolved violation)."""
+    data = load_dataset(uow)
+    names = {str(code): str(name) for code, name in zip(data.organizations["code"], data.organizations["name"],
+                                                        strict=True)}
+    unresolved = unresolved_violations(data.inspections)
+    rows = []
+    for record in data.inspections.to_dict("records"):
+        resolved = record["resolved_on"]
+        resolved = None if resolved is None or resolved != resolved else resolved  # NaT/NaN read as blank
+        rows.append({**record, "resolved_on": resolved,
+                     "organization": names.get(str(record["organization_code"]), str(record["organization_code"])),
+                     "open": record["result"] == "violation" and resolved is None,
+                     "organization_unresolved": str(record["organization_code"]) in unresolved})
+    rows.sort(key=lambda r: (r["inspected_on"], r["code"]), reverse=True)
+    organizations = sorted(names.items(), key=lambda item: item[1])
+    return InspectionsView(rows, unresolved, organizations)
