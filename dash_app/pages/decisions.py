@@ -15,7 +15,7 @@ from chainplan.decisions import DecisionRefused
 from chainplan.users import allowed
 from chainplan.wording import Term, term, text
 from dash_app.auth import current_role, require, writes
-from dash_app.components import Column, dropdown, grid, header, run_title
+from dash_app.components import Column, dropdown, grid, header, page_year, run_title
 from dash_app.figures import format_number
 from dash_app.i18n import language, t
 from dash_app.state import unit_of_work
@@ -61,14 +61,15 @@ def _grid(grid_id: str, keys: list[str], rows: list[dict[str, Any]], lang: str, 
     return grid(grid_id, columns, rows, lang, height=height)
 
 
-def layout(lang: str | None = None, **_query: str) -> html.Div:
+def layout(lang: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
+    chosen_year = page_year(year)
     committee = allowed(current_role(), "adopt")
     runs = _run_rows(lang)
     options = [{"label": f"{t('run', lang)} {r['run']} — {r['scenario']} ({r['created_at']})", "value": r["run"]}
                for r in runs]
     return html.Div([
-        header(lang, "/decisions"),
+        header(lang, "/decisions", {"year": chosen_year}),
         dcc.Store(id="decisions-lang", data=lang),
         html.H2(t("runs", lang)),
         _grid("runs-table", ["run", "scenario", "created_at", "run_by", "status", "total_benefit",
@@ -83,7 +84,8 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                        className="cp-field cp-field-wide"),
             # Text, read on the server: a number box would send a blank for 1999 and the page would guess.
             html.Label([t("year", lang), dcc.Input(id="adopt-year", type="text", inputMode="numeric",
-                                                   value=str(dt.date.today().year), disabled=not committee)],
+                                                   value=str(chosen_year or dt.date.today().year),
+                                                   disabled=not committee)],
                        className="cp-field"),
             html.Label([t("note", lang), dcc.Input(id="adopt-note", type="text", disabled=not committee)],
                        className="cp-field cp-field-wide"),

@@ -10,11 +10,10 @@ from chainplan.allocation.wording import target_name
 from chainplan.errors import text_of
 from chainplan.money import format_money, format_number
 from chainplan.wording import term
-from dash_app.components import Column, bar_chart, card, grid, header, table
+from dash_app.components import Column, bar_chart, card, grid, header, page_year, table
 from dash_app.figures import star_bars, target_amount, tier_bars
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
-from dash_app.urlstate import read_id
 
 dash.register_page(__name__, path="/", name="Overview", title="chainplan")
 
@@ -62,7 +61,7 @@ def year_targets_section(lang: str, year: int | None) -> html.Div:
 
 def layout(lang: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
-    chosen_year = read_id(year)
+    chosen_year = page_year(year)
     top = header(lang, "/", {"year": chosen_year})
     try:
         summary = services.dataset_summary(unit_of_work())

@@ -23,7 +23,7 @@ from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.users import allowed
 from chainplan.wording import term, text
 from dash_app.auth import current_role, require, writes
-from dash_app.components import Column, dropdown, grid, header, scenario_options, scenario_problems
+from dash_app.components import Column, dropdown, grid, header, page_year, scenario_options, scenario_problems
 from dash_app.i18n import language, t
 from dash_app.state import scenario_folder, unit_of_work
 from dash_app.urlstate import url_state
@@ -72,15 +72,16 @@ def _plan_options() -> list[dict[str, str]]:
     return [{"label": f"{code} — {product}", "value": code} for code, product in services.plan_choices(unit_of_work())]
 
 
-def layout(lang: str | None = None, scenario: str | None = None, **_query: str) -> html.Div:
+def layout(lang: str | None = None, scenario: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
+    chosen_year = page_year(year)
     may_appraise = allowed(current_role(), "appraise")
     may_import = allowed(current_role(), "import")
     options = _scenario_options(lang)
     chosen = scenario if scenario in {o["value"] for o in options} else ""
     off = not may_appraise
     return html.Div([
-        header(lang, "/plans", {"scenario": chosen}),
+        header(lang, "/plans", {"year": chosen_year, "scenario": chosen}),
         dcc.Location(id="plans-url", refresh=False),
         dcc.Store(id="plans-lang", data=lang),
         # Bumped when an appraisal is saved or a workbook imported: the register is drawn again only then.
@@ -130,10 +131,12 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
 @callback(Output("plans-panel", "children"), Output("plans-summary", "children"), Output("plans-url", "search"),
           Output("language-switch", "href", allow_duplicate=True),
           Input("plans-scenario", "value"), Input("plans-version", "data"), State("plans-lang", "data"),
+          State("year-select", "value"),
           prevent_initial_call="initial_duplicate")
-def show(key: str | None, _version: int | None, lang: str | None) -> tuple[Any, Any, str, str]:
+def show(key: str | None, _version: int | None, lang: str | None, year: int | None = None
+         ) -> tuple[Any, Any, str, str]:
     lang = language(lang)
-    search, switch = url_state("/plans", lang, scenario=key)
+    search, switch = url_state("/plans", lang, year=year, scenario=key)
     try:
         view = services.register_view(unit_of_work(), key, scenario_folder(), lang=lang)
     except ScenarioError as exc:
