@@ -42,6 +42,7 @@ __all__ = [
     "InputProblem",
     "RequirementError",
     "check_dataset",
+    "frame_columns",
     "parse_requirement",
     "problems_message",
     "records_by_row",
@@ -226,6 +227,11 @@ def _plain_column(column: Column, series: pd.Series) -> list[object]:
     return series.tolist()
 
 
+def frame_columns(sheet: str, frame: pd.DataFrame) -> dict[str, list[object]]:
+    """A frame of ``sheet`` (or some of its rows) as plain Python values, column by column."""
+    return {c.name: _plain_column(c, frame[c.name]) for c in SHEETS[sheet].columns}
+
+
 @dataclass
 class Dataset:
     """Every sheet of the contract as a pandas frame (index = spreadsheet row number)."""
@@ -287,8 +293,7 @@ class Dataset:
 
     def to_columns(self, sheet: str) -> dict[str, list[object]]:
         """One sheet as plain Python values, column by column."""
-        frame = self.frame(sheet)
-        return {c.name: _plain_column(c, frame[c.name]) for c in SHEETS[sheet].columns}
+        return frame_columns(sheet, self.frame(sheet))
 
     def counts(self) -> dict[str, int]:
         return {name: len(self.frame(name)) for name in SHEETS}
@@ -547,6 +552,8 @@ def _check_plans(ds: Dataset, out: _Collector) -> None:
     _check_reference(out, "plan_requests", ds.plan_requests, "budget_line_code", lines, "line")
     _check_reference(out, "appraisals", ds.appraisals, "plan_code", plan_codes, "plan")
 
+    _check_same_year(ds, out)
+
     ancestors = region_ancestors(ds.regions)
     line_region = dict(zip(ds.budget_lines["code"], ds.budget_lines["region_code"], strict=True))
     org_region = dict(zip(ds.organizations["code"], ds.organizations["region_code"], strict=True))
@@ -564,11 +571,49 @@ def _check_plans(ds: Dataset, out: _Collector) -> None:
                     where=Ref("region", org_region[org]))
 
 
+def _year_of(value: object) -> int | None:
+    return None if value is None or value is pd.NA else int(value)  # type: ignore[call-overload]
+
+
+def _check_same_year(ds: Dataset, out: _Collector) -> None:
+    """A year's allocation reads only that year's plans and lines, so what ties them must be of one year: a
+    request's budget line, a plan's ``requires_plan`` and ``excludes_plans``. A row without a year (a dataset
+    built in memory) goes with every year."""
+    plan_year = {code: _year_of(y) for code, y in zip(ds.plans["code"], ds.plans["year"], strict=True)}
+    line_year = {code: _year_of(y) for code, y in zip(ds.budget_lines["code"], ds.budget_lines["year"],
+                                                      strict=True)}
+
+    def differ(a: int | None, b: int | None) -> bool:
+        return a is not None and b is not None and a != b
+
+    for row, record in ds.plan_requests.pipe(records_by_row):
+        plan, line = record["plan_code"], record["budget_line_code"]
+        if plan in plan_year and line in line_year and differ(plan_year[plan], line_year[line]):
+            out.add("plan_requests", row, "budget_line_code", line, "error.dataset.line_other_year",
+                    plan=Ref("plan", plan), year=str(plan_year[plan]), other=str(line_year[line]))
+    for row, record in ds.plans.pipe(records_by_row):
+        year = _year_of(record["year"])
+        for column, others in (("requires_plan", [record["requires_plan"]]), ("excludes_plans",
+                                                                              record["excludes_plans"])):
+            for other in others:
+                if other in plan_year and other != record["code"] and differ(year, plan_year[other]):
+                    out.add("plans", row, column, other, "error.dataset.plan_other_year", year=str(year),
+                            other=str(plan_year[other]))
+
+
+def _check_results(ds: Dataset, out: _Collector, known_plans: Collection[str]) -> None:
+    plans = set(ds.plans["code"]) | set(known_plans)
+    _check_reference(out, "outcomes", ds.outcomes, "plan_code", plans, "plan")
+    _check_reference(out, "inspections", ds.inspections, "organization_code", _known(ds.organizations),
+                     "organization")
+
+
 def check_dataset(
     ds: Dataset,
     *,
     unreadable_cells: Collection[tuple[str, int, str]] = (),
     unreadable_sheets: Collection[str] = (),
+    known_plans: Collection[str] = (),
 ) -> list[InputProblem]:
     """Every consistency problem of a dataset, in sheet order.
 
@@ -579,6 +624,9 @@ def check_dataset(
 
     ``unreadable_cells`` ((sheet, row, column)) and ``unreadable_sheets`` name what the reader could not read: the
     checks that rest on them are skipped, every other check runs, so a file's problems are reported at once.
+    ``known_plans`` are plan codes stored for other years, which an outcome may name (an import of one year
+    replaces the outcomes of every year). A request's budget line, a plan's ``requires_plan`` and
+    ``excludes_plans`` must be of the plan's year; an outcome names a plan, an inspection an organization.
 
     Examples
     --------
@@ -596,6 +644,7 @@ def check_dataset(
     _check_organizations_and_products(ds, out)
     _check_links(ds, out)
     _check_plans(ds, out)
+    _check_results(ds, out, known_plans)
     order = {name: i for i, name in enumerate(SHEETS)}
     return sorted(out.problems, key=lambda p: (order.get(p.sheet or "", 99), p.row or 0, p.column or ""))
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol
 
 from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
+from chainplan.imports import ToolRecord
 from chainplan.recording import Inspection, Outcome
 
 __all__ = ["AuditEntry", "DatasetRepository", "Storage", "StorageSlot", "StoredRun", "UnitOfWork", "User"]
@@ -69,6 +71,20 @@ class DatasetRepository(Protocol):
 
     def replace(self, dataset: Dataset) -> None:
         """Make the stored dataset equal to ``dataset`` (all sheets)."""
+        ...
+
+    def replace_years(self, dataset: Dataset, years: Collection[int]) -> None:
+        """For each of ``years``, its budget lines, plans, requests and appraisals become ``dataset``'s; other years
+        stay; the current-state sheets become ``dataset``'s. Clears the marks of the replaced recorded rows
+        (every outcome's, and the appraisals' of those years)."""
+        ...
+
+    def mark_recorded(self, record: ToolRecord) -> None:
+        """Remember that an appraisal or outcome was recorded in the tool (not imported), by whom and when."""
+        ...
+
+    def tool_records(self) -> list[ToolRecord]:
+        """The rows recorded in the tool since the last import that replaced them."""
         ...
 
     def counts(self) -> dict[str, int]:

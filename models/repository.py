@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
+from chainplan.imports import ToolRecord
 from chainplan.ports import AuditEntry, StoredRun, User
 from chainplan.recording import DELIVERY_FLAGS, Inspection, Outcome
 from chainplan.schema import SHEETS, Column
+from chainplan.years import ROWS_PER_YEAR, YEARLY_SHEETS, row_years, year_position
 from models.tables import (
     SHEET_TABLES,
     AllocationRunRow,
@@ -23,10 +26,23 @@ from models.tables import (
     InspectionRow,
     OutcomeRow,
     PlanRow,
+    ToolRecordRow,
     UserRow,
 )
 
 __all__ = ["SqlAlchemyRepository"]
+
+
+def _year_positions(years: pd.Series) -> list[int]:
+    """Each row's position: its year's block, then its place among that year's rows (:func:`year_position`)."""
+    seen: dict[object, int] = {}
+    positions = []
+    for year in years.tolist():
+        key = None if year is pd.NA else int(year)
+        index = seen.get(key, 0)
+        seen[key] = index + 1
+        positions.append(year_position(key, index))
+    return positions
 
 
 def _from_storage(column: Column, values: Sequence[object]) -> Sequence[object] | np.ndarray:
@@ -104,11 +120,59 @@ class SqlAlchemyRepository:
     def replace(self, dataset: Dataset) -> None:
         for table in reversed(SHEET_TABLES.values()):
             self.session.execute(delete(table))
-        for sheet, records in dataset.to_records().items():
-            if records:
-                table = SHEET_TABLES[sheet]
-                rows = [{**record, "position": position} for position, record in enumerate(records)]
-                self.session.execute(insert(table), rows)
+        self.session.execute(delete(ToolRecordRow))
+        self._insert(dataset)
+
+    def replace_years(self, dataset: Dataset, years: Collection[int]) -> None:
+        """For each of ``years``, its budget lines, plans, requests and appraisals become ``dataset``'s (which holds
+        only those years); other years stay; the current-state sheets are replaced whole. Marks of rows recorded
+        in the tool that the import replaces are cleared: those rows now come from the file."""
+        chosen = sorted(int(y) for y in years)
+        plans_of_years = select(PlanRow.code).where(PlanRow.year.in_(chosen))
+        self.session.execute(delete(ToolRecordRow).where(
+            (ToolRecordRow.sheet == "outcomes")
+            | ((ToolRecordRow.sheet == "appraisals") & ToolRecordRow.plan_code.in_(plans_of_years))))
+        for sheet, table in reversed(SHEET_TABLES.items()):
+            if sheet in ("plan_requests", "appraisals"):
+                self.session.execute(delete(table).where(table.plan_code.in_(plans_of_years)))  # type: ignore[attr-defined]
+            elif sheet in ("plans", "budget_lines"):
+                self.session.execute(delete(table).where(table.year.in_(chosen)))  # type: ignore[attr-defined]
+            else:
+                self.session.execute(delete(table))
+        self._insert(dataset)
+
+    def _insert(self, dataset: Dataset) -> None:
+        for sheet, table in SHEET_TABLES.items():
+            columns = dataset.to_columns(sheet)
+            count = len(dataset.frame(sheet))
+            if not count:
+                continue
+            names = list(columns)
+            if sheet in YEARLY_SHEETS:
+                positions = _year_positions(row_years(dataset, sheet))
+            else:
+                positions = list(range(count))
+            rows = [dict(zip(names, values, strict=True)) | {"position": position}
+                    for position, values in zip(positions, zip(*columns.values(), strict=True), strict=True)]
+            self.session.execute(insert(table), rows)
+
+    def mark_recorded(self, record: ToolRecord) -> None:
+        """Remember that ``record``'s row was recorded in the tool (replacing an earlier mark of the same row)."""
+        stage = record.key[1] if len(record.key) > 1 else ""
+        row = self.session.get(ToolRecordRow, (record.sheet, record.key[0], stage))
+        if row is None:
+            row = ToolRecordRow(sheet=record.sheet, plan_code=record.key[0], stage=stage)
+            self.session.add(row)
+        row.recorded_at = record.at
+        row.recorded_by = record.by
+        self.session.flush()
+
+    def tool_records(self) -> list[ToolRecord]:
+        """The rows recorded in the tool since the last import that replaced them."""
+        rows = self.session.scalars(select(ToolRecordRow).order_by(ToolRecordRow.sheet, ToolRecordRow.plan_code,
+                                                                   ToolRecordRow.stage)).all()
+        return [ToolRecord(r.sheet, (r.plan_code, r.stage) if r.stage else (r.plan_code,), r.recorded_at,
+                           r.recorded_by) for r in rows]
 
     def counts(self) -> dict[str, int]:
         return {
@@ -179,12 +243,16 @@ class SqlAlchemyRepository:
         self.session.flush()
 
     def save_appraisal(self, appraisal: Appraisal) -> None:
-        # Keep the row's place (export writes rows in their stored order); a new row goes last.
+        # Keep the row's place (export writes rows in their stored order); a new row goes last of its plan's year.
         row = self.session.get(AppraisalRow, (appraisal.plan_code, appraisal.stage))
         if row is None:
-            last = self.session.execute(select(func.max(AppraisalRow.position))).scalar_one()
+            year = self.session.execute(select(PlanRow.year).where(PlanRow.code == appraisal.plan_code)).scalar()
+            first = year_position(year, 0)
+            last = self.session.execute(select(func.max(AppraisalRow.position)).where(
+                AppraisalRow.position >= first, AppraisalRow.position < year_position(year, ROWS_PER_YEAR)
+            )).scalar_one()
             row = AppraisalRow(plan_code=appraisal.plan_code, stage=appraisal.stage,
-                               position=0 if last is None else int(last) + 1)
+                               position=first if last is None else int(last) + 1)
             self.session.add(row)
         row.status = appraisal.status
         row.score = None if appraisal.score is None else float(appraisal.score)  # checked: a number by now

@@ -30,6 +30,7 @@ __all__ = [
     "PlanRow",
     "ProductRow",
     "RegionRow",
+    "ToolRecordRow",
     "UserRow",
 ]
 
@@ -197,6 +198,19 @@ class InspectionRow(Base):
     result: Mapped[str] = mapped_column(String(16))
     finding: Mapped[str] = mapped_column(Text)
     resolved_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ToolRecordRow(Base):
+    """An appraisal or an outcome recorded in the tool (web form, command line) since the last import that
+    replaced it: an import's preview names these when the file would overwrite them. ``stage`` is blank for an
+    outcome."""
+
+    __tablename__ = "tool_records"
+    sheet: Mapped[str] = mapped_column(String(32), primary_key=True)
+    plan_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(Text)
 
 
 class AllocationRunRow(Base):

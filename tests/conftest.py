@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
+import pandas as pd
 import pytest
 
 from chainplan.appraisal import Appraisal, apply_appraisal
 from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
+from chainplan.imports import ToolRecord
 from chainplan.ports import AuditEntry, StoredRun, UnitOfWork, User
 from chainplan.recording import Inspection, Outcome, apply_inspection, apply_outcome
+from chainplan.years import merge_years
 
 POSTGRES_URL = os.environ.get("CHAINPLAN_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("CHAINPLAN_REQUIRE_POSTGRES") == "1"
@@ -78,12 +81,14 @@ class FakeRepository:
         self.runs: list[StoredRun] = []
         self.audit: list[AuditEntry] = []
         self.users: dict[str, User] = {}
+        self.records: dict[tuple[str, tuple[str, ...]], ToolRecord] = {}
 
     def load(self) -> Dataset:
         return self.dataset
 
     def replace(self, dataset: Dataset) -> None:
         self.dataset = dataset
+        self.records = {}
 
     def counts(self) -> dict[str, int]:
         return self.dataset.counts()
@@ -133,6 +138,24 @@ class FakeRepository:
     def plan_years(self) -> list[int]:
         return sorted({int(year) for year in self.dataset.plans["year"].dropna()})
 
+    def replace_years(self, dataset: Dataset, years: Collection[int]) -> None:
+        replaced = set(dataset_for_year_codes(self.dataset, years))
+        self.records = {key: r for key, r in self.records.items()
+                        if r.sheet == "appraisals" and r.key[0] not in replaced}
+        self.dataset = merge_years(self.dataset, dataset)
+
+    def mark_recorded(self, record: ToolRecord) -> None:
+        self.records[(record.sheet, record.key)] = record
+
+    def tool_records(self) -> list[ToolRecord]:
+        return [self.records[key] for key in sorted(self.records)]
+
+
+def dataset_for_year_codes(dataset: Dataset, years: Collection[int]) -> list[str]:
+    """The codes of the plans of ``years``."""
+    return [str(code) for code, year in zip(dataset.plans["code"], dataset.plans["year"], strict=True)
+            if year is not pd.NA and int(year) in years]
+
 
 class FakeUnitOfWork(UnitOfWork):
     """In memory; what is not committed is thrown away, like the real one."""
@@ -147,6 +170,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.repository.runs = list(self.committed.runs)
         self.repository.audit = list(self.committed.audit)
         self.repository.users = dict(self.committed.users)
+        self.repository.records = dict(self.committed.records)
         return self
 
     def commit(self) -> None:

@@ -34,15 +34,47 @@ def db_upgrade(ctx: typer.Context) -> None:
     typer.echo(f"schema is up to date: {url}")
 
 
+#: Rows listed per sheet, year and kind of change in the table output (JSON lists them all).
+_LISTED = 12
+
+
+def _keys_text(keys: list[dict[str, str]]) -> str:
+    shown = [" / ".join(key.values()) for key in keys[:_LISTED]]
+    more = f" and {len(keys) - _LISTED:,} more" if len(keys) > _LISTED else ""
+    return ", ".join(shown) + more
+
+
 def _report(report: services.ImportReport, output: OutputFormat) -> None:
     if output is OutputFormat.json:
         print_json(report.as_dict())
         return
-    verb = "unchanged (same data as stored)" if report.unchanged else "imported"
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    typer.echo(f"{report.source}: {verb}")
-    typer.echo(render_table([{"sheet": s, "before": report.before[s], "after": n} for s, n in report.after.items()]))
+    if report.dry_run:
+        verb = "dry run, nothing written; " + ("no change" if report.unchanged else "the import would change:")
+    else:
+        verb = "unchanged (same data as stored)" if report.unchanged else "imported"
+    years = ", ".join(map(str, report.preview.years)) if report.preview is not None else ""
+    typer.echo(f"{report.source}: {verb}" + (f" (years in the file: {years})" if years else ""))
+    if report.preview is not None and not report.preview.unchanged:
+        typer.echo(render_table([{**row, "year": "" if row["year"] is None else str(row["year"])}
+                                 for row in report.preview.counts()]))
+        if report.dry_run:
+            for change in report.preview.as_dict()["changes"]:
+                where = change["sheet"] + ("" if change["year"] is None else f" {change['year']}")
+                for kind in ("added", "changed", "removed"):
+                    if change[kind]:
+                        typer.echo(f"  {where} {kind}: {_keys_text(change[kind])}")
+    if report.preview is not None and report.preview.overwritten:
+        typer.echo(f"\nRecorded in the tool since the last import and overwritten by this file "
+                   f"({len(report.preview.overwritten)}):")
+        for row in report.preview.overwritten:
+            typer.echo(f"  - {row.describe('en')} ({row.change})")
+        if report.dry_run:
+            typer.echo("Importing needs --yes to replace them.")
+    if not report.dry_run:
+        typer.echo(render_table([{"sheet": s, "before": report.before[s], "after": n}
+                                 for s, n in report.after.items()]))
 
 
 @demo_app.command("load")
@@ -71,10 +103,25 @@ def template(path: Annotated[Path, typer.Argument(help="Where to write the .xlsx
 def import_(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="An .xlsx workbook or a folder of <sheet>.csv files")],
+    year: Annotated[int | None, typer.Option(
+        "--year", min=2000, max=2100,
+        help="The programme year of plans and budget lines whose `year` cell is blank (default: this year)")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Write nothing; list per sheet and year the rows that would be added, changed and "
+                          "removed, and the appraisals and outcomes recorded in the tool that would be overwritten")
+    ] = False,
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="Replace appraisals and outcomes recorded in the tool since the last import (without it the "
+                      "import is refused, exit 2, when the file would overwrite any)")] = False,
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """Import a workbook or CSV folder; all or nothing, every error reported."""
-    _report(run(output, lambda: services.import_dataset(path, unit_of_work(ctx))), output)
+    """Import a workbook or CSV folder; all or nothing, every error reported.
+
+    For each year the file contains (a plan's or budget line's `year`; blank: --year, else this year), that year's
+    budget lines, plans, requests and appraisals are replaced; other years are kept. Regions, organizations,
+    products, links, demand, channel requirements, outcomes and inspections are replaced as a whole."""
+    _report(run(output, lambda: services.import_dataset(path, unit_of_work(ctx), year=year, overwrite=yes,
+                                                        dry_run=dry_run)), output)
 
 
 @app.command("export")

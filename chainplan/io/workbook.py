@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import os
 import tempfile
@@ -24,6 +25,7 @@ import pandas as pd
 from chainplan.dataset import Dataset, DatasetError, InputProblem, check_dataset
 from chainplan.io.cells import CellError, format_cell, is_blank, parse_cell
 from chainplan.schema import SHEETS, VIETNAMESE_HEADERS, Sheet
+from chainplan.years import check_years, kept_years, with_year
 
 __all__ = ["InputRead", "read_dataset", "read_input", "replacing", "write_dataset", "write_frames", "write_template"]
 
@@ -169,12 +171,17 @@ def _problem_order(problem: InputProblem) -> tuple[int, int, int, str]:
     return sheet, problem.row or 0, column, problem.reason
 
 
-def read_input(path: str | os.PathLike[str]) -> InputRead:
+def read_input(path: str | os.PathLike[str], *, year: int | None = None, stored: Dataset | None = None) -> InputRead:
     """Read a workbook or a CSV folder, check it, and return the dataset with the reader's warnings.
 
     Every problem is reported at once: cells that cannot be read, and the consistency checks (unknown codes,
     roles, hierarchy, cycles, ...) run on every row that did read, skipping only what depends on a cell or a
     sheet that did not. Problems are sorted by sheet, row and column.
+
+    A plan or budget line without a ``year`` takes ``year`` (default: the current calendar year). With ``stored``
+    (the dataset an import would change) the file is also checked against the years it keeps
+    (:func:`chainplan.years.check_years`): codes unique across years, kept rows naming what the file still has, and
+    outcomes may name plans of kept years.
 
     Raises
     ------
@@ -215,11 +222,13 @@ def read_input(path: str | os.PathLike[str]) -> InputRead:
             unreadable_sheets.add(name)
             continue
         records[name], rows[name] = read.records, read.rows
-    dataset = Dataset.from_records(records, rows)
-    problems += [
-        replace(p, source=str(source))
-        for p in check_dataset(dataset, unreadable_cells=unreadable_cells, unreadable_sheets=unreadable_sheets)
-    ]
+    dataset = with_year(Dataset.from_records(records, rows), dt.date.today().year if year is None else year)
+    kept = kept_years(stored, dataset) if stored is not None else None
+    found = check_dataset(dataset, unreadable_cells=unreadable_cells, unreadable_sheets=unreadable_sheets,
+                          known_plans=() if kept is None else set(kept.plans["code"]))
+    if stored is not None:
+        found += check_years(dataset, stored, unreadable_sheets=unreadable_sheets)
+    problems += [replace(p, source=str(source)) for p in found]
     if problems:
         raise DatasetError(sorted(problems, key=_problem_order))
     return InputRead(dataset, warnings)

@@ -21,6 +21,7 @@ from chainplan.services.chains import (
 )
 from chainplan.services.data import (
     MAX_UPLOAD_BYTES,
+    ImportNeedsConfirmation,
     ImportRefused,
     ImportReport,
     dataset_summary,
@@ -74,6 +75,7 @@ __all__ = [
     "AllocationRun",
     "ChainCatalogue",
     "ChainView",
+    "ImportNeedsConfirmation",
     "ImportRefused",
     "ImportReport",
     "InspectionsView",

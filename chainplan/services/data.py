@@ -6,19 +6,28 @@ import io
 import os
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
 from chainplan.errors import ChainplanError
+from chainplan.imports import ImportPreview, Overwritten, import_preview
 from chainplan.io import read_input, write_dataset, write_template
+from chainplan.names import name_book
 from chainplan.ports import UnitOfWork
+from chainplan.schema import SHEETS
 from chainplan.summary import summarize
+from chainplan.wording import Joined, NameBook
+from chainplan.years import merge_years
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
+    "ImportNeedsConfirmation",
     "ImportRefused",
     "ImportReport",
     "dataset_summary",
@@ -34,7 +43,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ImportReport:
-    """Rows per sheet before and after an import, and the fingerprint of what is now stored."""
+    """Rows per sheet before and after an import, the fingerprint of what is (or, for a dry run, would be) stored,
+    and what the import changes (:class:`~chainplan.imports.ImportPreview`: per sheet and year, and what it
+    overwrites of what was recorded in the tool). ``names`` names the plans for a page."""
 
     source: str
     before: dict[str, int]
@@ -42,13 +53,43 @@ class ImportReport:
     fingerprint: str
     unchanged: bool
     warnings: tuple[str, ...] = ()
+    preview: ImportPreview | None = None
+    dry_run: bool = False
+    names: NameBook = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "before": self.before, "after": self.after,
-                "fingerprint": self.fingerprint, "unchanged": self.unchanged, "warnings": list(self.warnings)}
+        document: dict[str, Any] = {"source": self.source, "before": self.before, "after": self.after,
+                                    "fingerprint": self.fingerprint, "unchanged": self.unchanged,
+                                    "warnings": list(self.warnings), "dry_run": self.dry_run}
+        if self.preview is not None:
+            document.update(self.preview.as_dict())
+        return document
+
+
+class ImportNeedsConfirmation(ChainplanError, ValueError):
+    """The file would overwrite appraisals or outcomes recorded in the tool since the last import; nothing was
+    written. ``preview`` is what the import would change, ``lost`` the recorded rows it would overwrite."""
+
+    def __init__(self, preview: ImportPreview, lost: Sequence[Overwritten]):
+        self.preview = preview
+        self.lost = tuple(lost)
+        super().__init__("error.import.would_overwrite", count=len(self.lost),
+                         records=Joined(tuple(o.phrase() for o in self.lost), "; "))
+
+
+#: What a person confirmed may be overwritten: everything (``True``), nothing (``False``), or these recorded rows
+#: (``(sheet, key)``, as the preview they saw listed them).
+Overwrite = bool | Collection[tuple[str, tuple[str, ...]]]
+
+
+def _allowed(overwrite: Overwrite, row: Overwritten) -> bool:
+    if isinstance(overwrite, bool):
+        return overwrite
+    return (row.sheet, tuple(row.key)) in {(sheet, tuple(key)) for sheet, key in overwrite}
 
 
 def _replace(uow: UnitOfWork, dataset: Dataset, source: str, warnings: tuple[str, ...] = ()) -> ImportReport:
+    """Store ``dataset`` as the whole dataset (every year): the demo, and the tests' hand-made datasets."""
     with uow:
         before = uow.repository.counts()
         unchanged = uow.repository.load().fingerprint() == dataset.fingerprint()
@@ -58,13 +99,46 @@ def _replace(uow: UnitOfWork, dataset: Dataset, source: str, warnings: tuple[str
         return ImportReport(source, before, uow.repository.counts(), dataset.fingerprint(), unchanged, warnings)
 
 
-def import_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> ImportReport:
-    """Read, check and store a workbook or CSV folder; it replaces the stored dataset as a whole.
+def _import(uow: UnitOfWork, path: Path, source: str, *, year: int | None, overwrite: Overwrite,
+            dry_run: bool) -> ImportReport:
+    # One transaction: the file is checked against what is stored, the preview computed and the years replaced
+    # together, so no reader sees a half-replaced dataset and the preview is of the data the import replaces.
+    with uow:
+        stored = uow.repository.load()
+        read = read_input(path, year=year, stored=stored)
+        incoming = read.dataset
+        preview = import_preview(stored, incoming, uow.repository.tool_records())
+        merged = merge_years(stored, incoming)
+        fingerprint = merged.fingerprint()
+        unchanged = fingerprint == stored.fingerprint()
+        report = ImportReport(source, stored.counts(), merged.counts(), fingerprint, unchanged,
+                              tuple(read.warnings), preview, dry_run,
+                              names=name_book(Dataset(**{**{n: merged.frame(n) for n in SHEETS},
+                                                         "plans": pd.concat([stored.plans, incoming.plans])})))
+        if dry_run:
+            return report
+        lost = [row for row in preview.overwritten if not _allowed(overwrite, row)]
+        if lost:
+            raise ImportNeedsConfirmation(preview, lost)
+        if not unchanged:
+            uow.repository.replace_years(incoming, preview.years)
+            uow.commit()
+        return report
+
+
+def import_dataset(path: str | os.PathLike[str], uow: UnitOfWork, *, year: int | None = None,
+                   overwrite: Overwrite = False, dry_run: bool = False) -> ImportReport:
+    """Read, check and store a workbook or CSV folder: for each year it contains, that year's budget lines, plans,
+    requests and appraisals are replaced, other years are kept, the current-state sheets are replaced whole.
+
+    A plan or budget line without a year takes ``year`` (default: the current calendar year). ``dry_run``: nothing
+    is written; the report's ``preview`` says what would change. Without ``overwrite``, an import that would
+    overwrite an appraisal or an outcome recorded in the tool since the last import is refused
+    (:class:`ImportNeedsConfirmation`, naming them); ``overwrite`` is ``True`` or the recorded rows confirmed.
 
     Raises :class:`~chainplan.dataset.DatasetError` with every problem, before anything is written.
     """
-    read = read_input(path)
-    return _replace(uow, read.dataset, str(path), tuple(read.warnings))
+    return _import(uow, Path(path), str(path), year=year, overwrite=overwrite, dry_run=dry_run)
 
 
 #: The largest workbook an upload may be (the importer has its own ceilings on rows and values).
@@ -89,13 +163,15 @@ def _is_workbook(payload: bytes) -> bool:
     return any(kind in types for kind in _WORKBOOK_TYPES)
 
 
-def import_upload(uow: UnitOfWork, filename: str, payload: bytes) -> ImportReport:
+def import_upload(uow: UnitOfWork, filename: str, payload: bytes, *, year: int | None = None,
+                  overwrite: Overwrite = False, dry_run: bool = False) -> ImportReport:
     """Check and store an uploaded workbook (the bytes a person sent, under the name they gave it).
 
     The file must be called ``*.xlsx``, be at most :data:`MAX_UPLOAD_BYTES` and be a workbook inside (a text file
     renamed ``.xlsx`` is not); otherwise :class:`ImportRefused` says which, by the file's name, and nothing is
     read. Then as :func:`import_dataset`: every problem at once (:class:`~chainplan.dataset.DatasetError`) and
-    nothing written, or the dataset replaced as a whole.
+    nothing written, a preview (``dry_run``), a refusal to overwrite what was recorded in the tool unless
+    confirmed (``overwrite``), or the file's years and the current state replaced.
 
     Examples
     --------
@@ -119,7 +195,7 @@ def import_upload(uow: UnitOfWork, filename: str, payload: bytes) -> ImportRepor
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_bytes(payload)
-        return import_dataset(path, uow)
+        return _import(uow, path, name, year=year, overwrite=overwrite, dry_run=dry_run)
 
 
 def load_demo(uow: UnitOfWork) -> ImportReport:

@@ -11,6 +11,7 @@ from typing import Any
 from chainplan.appraisal import Appraisal, check_appraisal
 from chainplan.dataset import InputProblem
 from chainplan.decisions import adopted_run
+from chainplan.imports import ToolRecord
 from chainplan.ports import StoredRun, UnitOfWork
 from chainplan.register import plan_register
 from chainplan.scenario import Scenario, ScenarioError, load_scenario
@@ -32,14 +33,18 @@ __all__ = [
 ]
 
 
-def record_appraisal(uow: UnitOfWork, appraisal: Appraisal) -> Appraisal:
+def record_appraisal(uow: UnitOfWork, appraisal: Appraisal, *, by: str = "") -> Appraisal:
     """Check and store one appraisal (it replaces the plan's row for that stage); returns it as stored.
 
-    Raises :class:`~chainplan.appraisal.AppraisalRefused` naming the field; nothing is written then.
+    The row is marked as recorded in the tool, by ``by`` (default: the appraiser) and now, so that an import's
+    preview names it if a file would overwrite it. Raises :class:`~chainplan.appraisal.AppraisalRefused` naming the
+    field; nothing is written then.
     """
     with uow:
         checked = check_appraisal(uow.repository.load(), appraisal)
         uow.repository.save_appraisal(checked)
+        uow.repository.mark_recorded(ToolRecord("appraisals", (checked.plan_code, checked.stage),
+                                                dt.datetime.now(dt.UTC), by or checked.appraiser))
         uow.commit()
     return checked
 
