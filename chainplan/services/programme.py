@@ -3,10 +3,12 @@ shows, recording what a funded plan delivered and an inspection, and the inspect
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from chainplan.decisions import adopted_run
+from chainplan.imports import ToolRecord
 from chainplan.ports import UnitOfWork
 from chainplan.recording import (
     Inspection,
@@ -66,11 +68,12 @@ def _reportable_plans(uow: UnitOfWork) -> set[str]:
     return funded
 
 
-def record_outcome(uow: UnitOfWork, outcome: Outcome) -> Outcome:
+def record_outcome(uow: UnitOfWork, outcome: Outcome, *, by: str) -> Outcome:
     """Check and store what a funded plan delivered (it replaces the plan's earlier report); returns it as stored.
 
-    Raises :class:`~chainplan.recording.OutcomeRefused` naming the field (an unknown plan, a plan no adopted
-    decision funded, a value out of range); nothing is written then.
+    The row is marked as recorded in the tool, by ``by`` and now, so that an import's preview names it if a file
+    would overwrite it. Raises :class:`~chainplan.recording.OutcomeRefused` naming the field (an unknown plan, a
+    plan no adopted decision funded, a value out of range); nothing is written then.
     """
     reportable = _reportable_plans(uow)
     with uow:
@@ -79,6 +82,7 @@ def record_outcome(uow: UnitOfWork, outcome: Outcome) -> Outcome:
         if checked.plan_code not in reportable and checked.plan_code not in set(dataset.outcomes["plan_code"]):
             raise OutcomeRefused("error.outcome.not_funded", field="plan_code", plan=Ref("plan", checked.plan_code))
         uow.repository.save_outcome(checked)
+        uow.repository.mark_recorded(ToolRecord("outcomes", (checked.plan_code,), dt.datetime.now(dt.UTC), by))
         uow.commit()
     return checked
 

@@ -105,11 +105,16 @@ def test_an_outcome_is_recorded_for_a_funded_plan_only_and_replaces_the_earlier_
     unfunded = next(code for code in data.plans["code"] if code not in funded)
     commits = fake_uow.commits
     with pytest.raises(OutcomeRefused) as caught:
-        services.record_outcome(fake_uow, Outcome(unfunded, "completed", None, 0, None))
+        services.record_outcome(fake_uow, Outcome(unfunded, "completed", None, 0, None), by="lan")
     assert caught.value.code == "error.outcome.not_funded" and fake_uow.commits == commits
-    services.record_outcome(fake_uow, Outcome(funded[0], "in_progress", None, "1.000.000", None))
-    services.record_outcome(fake_uow, Outcome(funded[1], "abandoned", None, "0", None))
-    services.record_outcome(fake_uow, Outcome(funded[0], "completed", None, "3.000.000", "61", new_product=True))
+    services.record_outcome(fake_uow, Outcome(funded[0], "in_progress", None, "1.000.000", None), by="lan")
+    services.record_outcome(fake_uow, Outcome(funded[1], "abandoned", None, "0", None), by="lan")
+    services.record_outcome(fake_uow, Outcome(funded[0], "completed", None, "3.000.000", "61", new_product=True),
+                            by="lan")
+    with fake_uow:
+        marked = fake_uow.repository.tool_records()
+    assert [(r.sheet, r.key, r.by) for r in marked] == [("outcomes", (funded[0],), "lan"), ("outcomes", (funded[1],),
+                                                                                           "lan")]
     outcomes = services.load_dataset(fake_uow).outcomes
     assert outcomes["plan_code"].tolist() == [funded[0], funded[1]]  # replaced in its place, not appended
     first = outcomes.iloc[0]
@@ -122,7 +127,7 @@ def test_a_refused_outcome_writes_nothing(fake_uow: FakeUnitOfWork) -> None:
     before = services.load_dataset(fake_uow).fingerprint()
     commits = fake_uow.commits
     with pytest.raises(OutcomeRefused):
-        services.record_outcome(fake_uow, Outcome(funded[0], "completed", None, "1,5", None))
+        services.record_outcome(fake_uow, Outcome(funded[0], "completed", None, "1,5", None), by="lan")
     assert fake_uow.commits == commits and services.load_dataset(fake_uow).fingerprint() == before
 
 
@@ -152,10 +157,10 @@ def test_outcomes_and_inspections_are_stored_by_the_database(tmp_path: Path) -> 
     url = f"sqlite:///{tmp_path / 'records.db'}"
     funded = _adopted_demo(SqlAlchemyUnitOfWork(url))
     org = str(services.load_dataset(SqlAlchemyUnitOfWork(url)).organizations["code"].iloc[0])
-    services.record_outcome(SqlAlchemyUnitOfWork(url), Outcome(funded[0], "in_progress", DAY, "5", None))
+    services.record_outcome(SqlAlchemyUnitOfWork(url), Outcome(funded[0], "in_progress", DAY, "5", None), by="lan")
     services.record_outcome(SqlAlchemyUnitOfWork(url), Outcome(funded[1], "completed", DAY, "7.000", "91",
-                                                               e_stamp=True, note="Xong"))
-    services.record_outcome(SqlAlchemyUnitOfWork(url), Outcome(funded[0], "abandoned", DAY, "6", None))
+                                                               e_stamp=True, note="Xong"), by="lan")
+    services.record_outcome(SqlAlchemyUnitOfWork(url), Outcome(funded[0], "abandoned", DAY, "6", None), by="lan")
     first = services.record_inspection(SqlAlchemyUnitOfWork(url), Inspection(org, "facility", "violation", DAY, "x"))
     second = services.record_inspection(SqlAlchemyUnitOfWork(url), Inspection(org, "facility", "compliant", DAY))
     assert (first.code, second.code) == ("KT001", "KT002")
