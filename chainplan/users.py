@@ -27,6 +27,8 @@ ACTIONS: dict[str, str] = {
     "import": "planner",
     "appraise": "planner",
     "run": "planner",
+    "record_outcome": "planner",
+    "inspect": "planner",
     "adopt": "committee",
     "manage_users": "admin",
 }

@@ -18,6 +18,7 @@ from chainplan import services
 from chainplan.appraisal import Appraisal, AppraisalRefused
 from chainplan.dataset import DatasetError
 from chainplan.money import format_number
+from chainplan.recording import Inspection, InspectionRefused
 from chainplan.scenario import ScenarioError
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.users import allowed
@@ -25,12 +26,14 @@ from chainplan.wording import term, text
 from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header, page_year, scenario_options, scenario_problems
 from dash_app.i18n import language, t
+from dash_app.panels.inspections import inspection_form, inspections_table, unresolved_summary
 from dash_app.state import scenario_folder, unit_of_work
 from dash_app.urlstate import url_state
 
 dash.register_page(__name__, path="/plans", name="Plans", title="chainplan")
 
 APPRAISAL_FEEDBACK = writes("appraisal-feedback", "appraise")
+INSPECTION_FEEDBACK = writes("inspection-feedback", "inspect")
 UPLOAD_REPORT = writes("upload-report", "import")
 
 
@@ -125,6 +128,7 @@ def layout(lang: str | None = None, scenario: str | None = None, year: str | Non
                           "textAlign": "center", "cursor": "pointer" if may_import else "not-allowed",
                           "color": "#234" if may_import else "#999"}),
         html.Div(id=UPLOAD_REPORT, role="status", style={"margin": "0.75rem 0"}),
+        *_inspections_section(lang),
     ])
 
 
@@ -223,3 +227,44 @@ def _import(contents: str, filename: str | None, lang: str) -> Any:
     warnings = [html.Li(w) for w in report.warnings]
     return html.Div([html.P(t("upload_done", lang).format(name=name, counts=counts), id="upload-done"),
                      html.Ul(warnings) if warnings else None], id="upload-done-panel")
+
+
+def _inspections_section(lang: str) -> list[Any]:
+    """Inspections per organization, unresolved violations marked, and the form a planner records one with."""
+    view = services.inspections_view(unit_of_work())
+    return [html.H2(t("inspections", lang), id="inspections"),
+            html.P(t("inspections_hint", lang)),
+            html.Div([unresolved_summary(view, lang), inspections_table(view, lang)], id="inspections-panel"),
+            *inspection_form(lang, allowed(current_role(), "inspect"), view.organizations),
+            html.P(id=INSPECTION_FEEDBACK, role="status")]
+
+
+@callback(Output(INSPECTION_FEEDBACK, "children"), Output("inspections-panel", "children"),
+          Input("inspection-save", "n_clicks"),
+          State("inspection-org", "value"), State("inspection-kind", "value"), State("inspection-result", "value"),
+          State("inspection-date", "value"), State("inspection-resolved", "value"),
+          State("inspection-finding", "value"), State("plans-lang", "data"), prevent_initial_call=True)
+def save_inspection(_clicks: int | None, organization: str | None, kind: str | None, result: str | None,
+                    when: str | None, resolved: str | None, finding: str | None, lang: str | None
+                    ) -> tuple[Any, Any]:
+    lang = language(lang)
+    require("inspect")  # the guard refused a forged request already; this is the write's own check
+    if not organization:
+        return html.Span(t("pick_organization", lang), className="cp-error", id="inspection-refused"), dash.no_update
+    try:
+        day = dt.date.fromisoformat(when) if when else None
+        resolved_on = dt.date.fromisoformat(resolved) if resolved else None
+    except ValueError:
+        return (html.Span(text("error.inspection.bad_date", lang), className="cp-error", id="inspection-refused"),
+                dash.no_update)
+    try:
+        stored = services.record_inspection(unit_of_work(), Inspection(
+            organization, kind or "", result or "", day, finding or "", resolved_on))
+    except InspectionRefused as exc:
+        return html.Span(exc.message(lang), className="cp-error", id="inspection-refused"), dash.no_update
+    view = services.inspections_view(unit_of_work())
+    name = dict(view.organizations).get(stored.organization_code, stored.organization_code)
+    saved = t("inspection_saved", lang).format(code=stored.code, organization=name,
+                                               result=term("inspection_result", stored.result, lang))
+    return (html.Span(saved, id="inspection-saved"),
+            [unresolved_summary(view, lang), inspections_table(view, lang)])
