@@ -30,8 +30,6 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-import pandas as pd
-
 from chainplan.dataset import Dataset
 from chainplan.errors import ChainplanError
 from chainplan.io.cells import control_character
@@ -41,7 +39,7 @@ from chainplan.wording.numbers import DecimalError, parse_decimal
 
 __all__ = ["DELIVERY_FLAGS", "MAX_NOTE", "Inspection", "InspectionRefused", "Outcome", "OutcomeRefused",
            "apply_inspection", "apply_outcome", "check_inspection", "check_outcome", "next_inspection_code",
-           "parse_vnd", "unresolved_violations"]
+           "parse_vnd"]
 
 #: What an outcome says a plan delivered, each beside the promise of the plan it answers (``DATA_FORMAT.md``).
 DELIVERY_FLAGS: dict[str, str] = {"new_product": "creates_new_product", "new_organization": "creates_organization",
@@ -264,20 +262,3 @@ def apply_inspection(dataset: Dataset, inspection: Inspection) -> Dataset:
         "inspected_on": inspection.inspected_on, "kind": inspection.kind, "result": inspection.result,
         "finding": inspection.finding, "resolved_on": inspection.resolved_on}]
     return Dataset.from_records(records)
-
-
-def unresolved_violations(inspections: pd.DataFrame) -> set[str]:
-    """The organizations with a ``violation`` inspection that has no ``resolved_on``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> unresolved_violations(pd.DataFrame({"organization_code": ["A", "B", "C"],
-    ...                                     "result": ["violation", "violation", "compliant"],
-    ...                                     "resolved_on": [None, "2020-01-02", None]}))
-    {'A'}
-    """
-    if inspections.empty:
-        return set()
-    open_ = (inspections["result"] == "violation") & inspections["resolved_on"].isna()
-    return {str(code) for code in inspections.loc[open_, "organization_code"]}

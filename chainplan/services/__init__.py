@@ -48,10 +48,8 @@ from chainplan.services.plans import (
     scenario_for,
     year_targets,
 )
-from chainplan.services.programme import (
-    InspectionsView,
+from chainplan.services.records import (
     YearChoice,
-    inspections_view,
     plan_years,
     record_inspection,
     record_outcome,
@@ -78,7 +76,6 @@ __all__ = [
     "ImportNeedsConfirmation",
     "ImportRefused",
     "ImportReport",
-    "InspectionsView",
     "OutputNotWritable",
     "RegisterView",
     "ScenarioChoice",
@@ -105,7 +102,6 @@ __all__ = [
     "import_dataset",
     "import_upload",
     "indicators",
-    "inspections_view",
     "json_document",
     "list_users",
     "load_dataset",

@@ -1,11 +1,10 @@
-"""Use cases of the programme's memory as the web pages use it: which years have plans and which one a page
-shows, recording what a funded plan delivered and an inspection, and the inspections per organization."""
+"""Use cases of the programme's memory that write or that every page reads: recording what a funded plan
+delivered and an inspection, which years have plans and which one a page shows."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from chainplan.decisions import adopted_run
 from chainplan.imports import ToolRecord
@@ -16,16 +15,12 @@ from chainplan.recording import (
     OutcomeRefused,
     check_inspection,
     check_outcome,
-    unresolved_violations,
 )
 from chainplan.schema import YEAR_RANGE
-from chainplan.services.data import load_dataset
 from chainplan.wording import Ref
 
 __all__ = [
-    "InspectionsView",
     "YearChoice",
-    "inspections_view",
     "plan_years",
     "record_inspection",
     "record_outcome",
@@ -97,33 +92,3 @@ def record_inspection(uow: UnitOfWork, inspection: Inspection) -> Inspection:
         uow.repository.save_inspection(checked)
         uow.commit()
     return checked
-
-
-@dataclass(frozen=True)
-class InspectionsView:
-    """Every inspection, newest first, with the organization's name (``rows``: plain records), the organizations
-    with an unresolved violation, and every organization by name (a form's choices, ``(code, name)``)."""
-
-    rows: list[dict[str, Any]]
-    unresolved: set[str]
-    organizations: list[tuple[str, str]]
-
-
-def inspections_view(uow: UnitOfWork) -> InspectionsView:
-    """The inspections per organization: each row names the organization and says whether it still has an
-    unresolved violation (``open``: this row is an unresolved violation)."""
-    data = load_dataset(uow)
-    names = {str(code): str(name) for code, name in zip(data.organizations["code"], data.organizations["name"],
-                                                        strict=True)}
-    unresolved = unresolved_violations(data.inspections)
-    rows = []
-    for record in data.inspections.to_dict("records"):
-        resolved = record["resolved_on"]
-        resolved = None if resolved is None or resolved != resolved else resolved  # NaT/NaN read as blank
-        rows.append({**record, "resolved_on": resolved,
-                     "organization": names.get(str(record["organization_code"]), str(record["organization_code"])),
-                     "open": record["result"] == "violation" and resolved is None,
-                     "organization_unresolved": str(record["organization_code"]) in unresolved})
-    rows.sort(key=lambda r: (r["inspected_on"], r["code"]), reverse=True)
-    organizations = sorted(names.items(), key=lambda item: item[1])
-    return InspectionsView(rows, unresolved, organizations)
