@@ -173,6 +173,18 @@ class Scenario(_Strict):
     solver: Literal["cbc", "highs"] = "highs"
     time_limit_s: float = Field(default=60.0, gt=0)
     mip_gap: float = Field(default=0.0, ge=0, le=1)
+    #: The programme year whose plans and lines the run reads (``None``: the latest year with plans).
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    #: ``True``: a plan whose organization has a ``violation`` inspection with no ``resolved_on`` is not eligible.
+    exclude_unresolved_violations: bool = False
+    #: ``calibrated``: each plan's probability shrunk toward the province's record for its purpose
+    #: (:mod:`chainplan.programme.calibration`); ``stated``: as the producer wrote it.
+    success_probability: Literal["stated", "calibrated"] = "stated"
+    #: k of the posterior p' = (s + k·p) / (n + k): how many finished plans the stated probability weighs.
+    calibration_strength: float = Field(default=5.0, gt=0)
+    #: A phase file (:mod:`chainplan.programme.phases`); read relative to the scenario file that names it, and
+    #: kept as an absolute path. Targets the scenario leaves out come from the phase's remaining targets.
+    phase: str | None = None
 
     @field_validator("budget_lines")
     @classmethod
@@ -182,7 +194,7 @@ class Scenario(_Strict):
                 raise ScenarioValueRefused("error.scenario.negative_line", line=Ref("line", code), amount=Money(amount))
         return value
 
-    @field_validator("budget_scale", "shortfall_penalty", "time_limit_s")
+    @field_validator("budget_scale", "shortfall_penalty", "time_limit_s", "calibration_strength")
     @classmethod
     def _finite(cls, value: float) -> float:
         if not math.isfinite(value):
@@ -301,7 +313,7 @@ def _read_money(document: dict[str, Any], source: str, problems: list[InputProbl
 
 #: Keys whose values are decimals; ``weights.*`` and ``targets.*.min``/``max`` are decimals too.
 NUMBER_KEYS = ("budget_scale", "max_plans_per_region", "min_region_share", "max_region_share", "shortfall_penalty",
-               "confidence", "time_limit_s", "mip_gap")
+               "confidence", "time_limit_s", "mip_gap", "calibration_strength")
 
 
 def _decimal(value: object, key: str, source: str, problems: list[InputProblem]) -> object:
@@ -394,6 +406,9 @@ def _read(path: Path, chain: tuple[Path, ...], money_problems: list[InputProblem
     if not isinstance(document, dict):
         raise ScenarioError([InputProblem(None, None, None, None, "error.value.not_a_mapping", source)])
     document = _read_money(document, source, money_problems)
+    if isinstance(document.get("phase"), str) and document["phase"].strip():
+        # Relative to the file that names it, as ``extends`` is: a base scenario's phase stays its own.
+        document["phase"] = str((path.parent / document["phase"].strip()).resolve())
     parent = document.get("extends")
     if parent is None:
         return document

@@ -44,7 +44,9 @@ def chain_elements(
 ) -> list[dict[str, Any]]:
     """Cytoscape elements with a preset, tiered layout: producers left, then processors, distributors, retailers.
 
-    Nodes and links named by a gap carry the class ``gap``; supermarket chains the class ``supermarket``.
+    Nodes and links named by a gap carry the class ``gap``; supermarket chains the class ``supermarket``; an
+    organization with a violation not yet resolved (``violations`` above 0) the class ``violation`` and a ⚠ after
+    its name.
     """
     gap_nodes: set[str] = set()
     gap_edges: set[tuple[str, str]] = set()
@@ -63,8 +65,12 @@ def chain_elements(
             classes.append("gap")
         if organization.get("kind") in SUPERMARKET_KINDS:
             classes.append("supermarket")
+        label = organization["name"]
+        if organization.get("violations"):
+            classes.append("violation")
+            label = f"{label} ⚠"
         elements.append({
-            "data": {"id": organization["code"], "label": organization["name"], "role": term("org_role", role, lang)},
+            "data": {"id": organization["code"], "label": label, "role": term("org_role", role, lang)},
             "position": {"x": 60 + 260 * ROLE_COLUMNS.index(role), "y": 50 + 90 * row},
             "classes": " ".join(classes),
         })
@@ -90,6 +96,8 @@ def chain_stylesheet() -> list[dict[str, Any]]:
                                        "text-background-opacity": 0.85, "text-background-padding": "2px"}},
         {"selector": ".supermarket", "style": {"shape": "round-rectangle", "width": "34px"}},
         {"selector": "node.gap", "style": {"border-width": 4, "border-color": GAP_COLOUR}},
+        {"selector": "node.violation", "style": {"border-style": "double", "border-width": 6,
+                                                 "border-color": GAP_COLOUR, "color": GAP_COLOUR}},
         {"selector": "edge.gap", "style": {"line-color": GAP_COLOUR, "target-arrow-color": GAP_COLOUR, "width": 3,
                                            "line-style": "dashed"}},
     ]

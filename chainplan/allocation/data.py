@@ -20,6 +20,7 @@ from chainplan.chains import ChainNetwork, Gap, gaps_closed_by_plan, products_re
 from chainplan.dataset import Dataset, InputProblem, region_ancestors, region_at_level
 from chainplan.money import scale_vnd
 from chainplan.names import name_book
+from chainplan.programme.inspections import unresolved_violations
 from chainplan.scenario import Scenario, ScenarioError
 from chainplan.schema import APPRAISAL_STAGES
 from chainplan.wording import Joined, Term
@@ -183,7 +184,7 @@ def _named(params: dict[str, Any], names: dict[str, dict[str, str]]) -> dict[str
     named = dict(params)
     if "need" in named and named["need"] in names.get("plan", {}):
         named["need"] = f"{named['need']} ({names['plan'][named['need']]})"
-    for key, kind in (("line", "line"), ("region", "region")):
+    for key, kind in (("line", "line"), ("region", "region"), ("organization", "organization")):
         if key in named:
             named[key] = names.get(kind, {}).get(named[key], named[key])
     return named
@@ -229,6 +230,8 @@ def _ineligibility(ds: Dataset, scenario: Scenario, totals: pd.Series | None
     found.append(pd.DataFrame({
         "plan": small.index, "order": len(scenario.required_appraisals) + 1, "code": "below_min_grant",
         "params": [{"total": int(v), "minimum": scenario.min_grant_vnd} for v in small.to_numpy()]}))
+    if scenario.exclude_unresolved_violations:
+        found.append(_violation_reasons(ds, len(scenario.required_appraisals) + 2))
     table = pd.concat(found, ignore_index=True).sort_values("order", kind="stable")
     reasons: dict[str, list[tuple[str, dict[str, Any]]]] = {code: [] for code in codes}
     for plan, code, params in zip(table["plan"], table["code"], table["params"], strict=True):  # reasons, not plans
@@ -245,6 +248,20 @@ def _ineligibility(ds: Dataset, scenario: Scenario, totals: pd.Series | None
                 flagged.add(code)
                 changed = True
     return reasons
+
+
+def _violation_reasons(ds: Dataset, order: int) -> pd.DataFrame:
+    """``unresolved_violation`` for each plan of an organization with a violation not yet resolved, one reason per
+    open inspection (its code, the organization, the date and the kind of check), as columns of
+    :func:`_ineligibility`'s table."""
+    violations = unresolved_violations(ds)
+    hits = ds.plans[["code", "organization_code"]].merge(violations, on="organization_code", how="inner",
+                                                          suffixes=("_plan", ""))
+    return pd.DataFrame({
+        "plan": hits["code_plan"].to_numpy(dtype=object), "order": order, "code": "unresolved_violation",
+        "params": [{"inspection": inspection, "organization": organization, "date": date, "kind": kind}
+                   for inspection, organization, date, kind in zip(hits["code"], hits["organization_code"],
+                                                                   hits["inspected_on"], hits["kind"], strict=True)]})
 
 
 def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = None) -> AllocationInput:
@@ -290,6 +307,9 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     frame["region_code"] = frame["region"].fillna(plans["organization_code"].map(org_region))
     frame["total_request"] = totals.reindex(plans.index, fill_value=0).astype("int64")
     frame["success_probability"] = plans["success_probability"].astype(float)
+    # As the producer wrote it; differs from success_probability only in a calibrated run (programme.calibration).
+    frame["stated_probability"] = (plans["stated_probability"] if "stated_probability" in plans.columns
+                                   else plans["success_probability"]).astype(float)
     frame["appraisal_score"] = last_score.astype(float).reindex(plans.index)
     frame["requires_plan"] = plans["requires_plan"]
     frame["excludes_plans"] = plans["excludes_plans"]

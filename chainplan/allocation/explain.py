@@ -214,6 +214,10 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
         "region": _texts(_labels(plans["region"], "region", names)), "cap": str(cap),
     }
     ranks = ranked.to_numpy(dtype=float)
+    # A calibrated run names both chances where the province's record moved the producer's own (to 2 decimals).
+    stated = plans["stated_probability"].to_numpy(dtype=float)
+    chance = plans["success_probability"].to_numpy(dtype=float)
+    calibrated = np.flatnonzero(np.round(stated, 2) != np.round(chance, 2))
     sentences: dict[str, np.ndarray] = {}
     for lang, column in (("en", "ineligible_reasons"), ("vi", "ineligible_reasons_vi")):
         # Every number in the language's own way: money, benefit, rank, share.
@@ -237,6 +241,10 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
             if len(rows):
                 template = decision_template("not_eligible" if why == "below_min_grant" else why, lang)
                 out[rows] = _fill(template, fields, rows)
+        if len(calibrated):
+            out[calibrated] = out[calibrated] + _fill(phrase_template("calibrated", lang), {
+                "stated": _decimals(stated[calibrated], lang, 2), "calibrated": _decimals(chance[calibrated], lang, 2),
+            }, np.arange(len(calibrated)))
         sentences[lang] = out
     return pd.DataFrame({"plan_code": index.to_numpy(dtype=object), "funded": chosen, "reason": reason,
                          "explanation": sentences["en"], "explanation_vi": sentences["vi"]})

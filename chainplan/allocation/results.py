@@ -119,6 +119,9 @@ class AllocationResult:
     repairs: list[dict[str, Any]] = field(default_factory=list)
     #: What happened on the way to the answer: a solver that failed and was replaced, a confirmation.
     solver_notes: list[str] = field(default_factory=list)
+    #: In a calibrated run, every plan's stated and calibrated chance of success
+    #: (``{plan_code, stated_probability, success_probability}``); empty otherwise.
+    probabilities: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def decisions(self) -> pd.DataFrame:
@@ -145,11 +148,11 @@ class AllocationResult:
         funded_plans = [
             {"plan_code": code, "amounts": dict(amounts), "benefit": round(benefit, 6), "product_code": product,
              "region": region, "region_code": region_code, "total_vnd": total, "success_probability": probability,
-             "value": round(value, 6), "counts": {k: v for k, v in counts.items() if v}}
-            for code, amounts, benefit, product, region, region_code, total, probability, value, counts in zip(
+             "stated_probability": stated, "value": round(value, 6), "counts": {k: v for k, v in counts.items() if v}}
+            for code, amounts, benefit, product, region, region_code, total, probability, stated, value, counts in zip(
                 *(_plain_column(f[name]) for name in ("plan_code", "amounts", "benefit", "product_code", "region",
-                                                      "region_code", "total_vnd", "success_probability", "value",
-                                                      "counts")), strict=True)
+                                                      "region_code", "total_vnd", "success_probability",
+                                                      "stated_probability", "value", "counts")), strict=True)
         ]
         budget = {
             r["line"]: {k: _plain(v) for k, v in r.items() if k != "line"} for r in self.budget.to_dict("records")
@@ -187,6 +190,7 @@ class AllocationResult:
             "robust": self.robust,
             "repairs": self.repairs,
             "solver_notes": self.solver_notes,
+            **({"probabilities": self.probabilities} if self.probabilities else {}),
         }
 
     def to_excel(self, path: str | os.PathLike[str]) -> Path:
@@ -275,6 +279,8 @@ def assemble_result(
         "benefit": picked["benefit"].astype(float).to_numpy(),
         # What the plan brings if it succeeds (risk draws success with this probability, independently).
         "success_probability": picked["success_probability"].astype(float).to_numpy(),
+        # As the producer stated it (equal to success_probability unless the scenario calibrates).
+        "stated_probability": picked["stated_probability"].astype(float).to_numpy(),
         "value": picked["value"].astype(float).to_numpy(),
         "counts": [dict(zip(COUNTED, values, strict=True)) for values in
                    picked[list(COUNTED)].astype(float).to_numpy().tolist()],
@@ -315,6 +321,11 @@ def assemble_result(
     expected = picked[list(OUTCOME_TOTALS.values())].mul(picked["success_probability"], axis=0).sum()
     details["outcomes"] = {name: float(expected[column]) for name, column in OUTCOME_TOTALS.items()}
     details["stamp_base"] = inp.stamp_base
+    if inp.scenario.success_probability == "calibrated":
+        details["probabilities"] = _records(pd.DataFrame({
+            "plan_code": plans.index.to_numpy(dtype=object),
+            "stated_probability": plans["stated_probability"].astype(float).round(6).to_numpy(),
+            "success_probability": plans["success_probability"].astype(float).round(6).to_numpy()}))
     return AllocationResult(
         scenario_name=inp.scenario.name, method=method, status=status, objective=objective, funded=funded_frame,
         budget=budget, regions=regions, targets=target_attainment(inp, chosen),

@@ -40,10 +40,12 @@ def target_names(lang: str) -> dict[str, str]:
 
 def eligibility_sentence(code: str, params: Mapping[str, Any], lang: str) -> str:
     """One reason a plan is not eligible (``pending``, ``failed``, ``not_appraised``, ``reserved_line``,
-    ``below_min_grant``, ``needs_ineligible``)."""
+    ``below_min_grant``, ``unresolved_violation``, ``needs_ineligible``)."""
     values = dict(params)
     if "stage" in values and isinstance(values["stage"], str):
         values["stage"] = Term("stage", values["stage"])
+    if "kind" in values and isinstance(values["kind"], str):
+        values["kind"] = Term("inspection_kind", values["kind"])
     for key in ("total", "minimum"):
         if key in values and isinstance(values[key], int | float):
             values[key] = Money(int(values[key]))

@@ -8,7 +8,9 @@ Severity rules (``high`` / ``medium`` / ``low``):
 - ``capacity_shortfall``: by the unmet share of the chains' demand: high from 50 %, medium from 20 %, else low;
 - ``buyer_concentration``: high when one buyer takes 90 % or more of the volume, else medium;
 - ``compliance_gap``: high when the channel demands the product (a ``demand`` row), medium when it only
-  reaches it.
+  reaches it;
+- ``unresolved_violation``: an organization on the chain (the producer or one the product reaches) has a
+  violation found at an inspection and not yet resolved: high.
 
 Examples
 --------
@@ -38,7 +40,7 @@ __all__ = ["GAP_TYPES", "Gap", "find_gaps", "gap_report", "gaps_frame", "require
 
 GAP_TYPES = (
     "no_supermarket_path", "missing_processing", "capacity_shortfall", "single_point_of_failure",
-    "buyer_concentration", "compliance_gap", "unlinked_producer",
+    "buyer_concentration", "compliance_gap", "unlinked_producer", "unresolved_violation",
 )
 _TOLERANCE = 1e-9
 
@@ -65,7 +67,7 @@ class Gap:
         """
         if self.type == "single_point_of_failure":
             return (self.product_code, self.type, *self.nodes, *(f"{u}>{v}" for u, v in self.edges))
-        if self.type in ("buyer_concentration", "compliance_gap"):
+        if self.type in ("buyer_concentration", "compliance_gap", "unresolved_violation"):
             return (self.product_code, self.type, *self.nodes)
         return (self.product_code, self.type)
 
@@ -334,6 +336,26 @@ def _compliance_gap(chain: _ChainFacts) -> list[Gap]:
     return gaps
 
 
+def _unresolved_violation(chain: _ChainFacts) -> list[Gap]:
+    """Each organization on the chain (the producer, then whom the product reaches, by code) with a violation found
+    at an inspection and not yet resolved: the sentence names the organization, each open inspection and what it
+    found."""
+    G = chain.G
+    on_chain = [chain.producer, *sorted(chain.reachable - {chain.producer})] if chain.producer in G else []
+    gaps = []
+    for node in on_chain:
+        violations = G.nodes[node].get("violations") or ()
+        if not violations:
+            continue
+        sentences = [Phrase("gap.unresolved_violation", {"organization": _name(G, node), "inspection": code,
+                                                         "date": date, "kind": Term("inspection_kind", kind)})
+                     for code, date, kind, _finding in violations]
+        sentences += [Phrase("gap.violation_finding", {"finding": finding})
+                      for _code, _date, _kind, finding in violations if finding]
+        gaps.append(chain.gap("unresolved_violation", "high", sentences, [node], violations=float(len(violations))))
+    return gaps
+
+
 def find_gaps(
     G: nx.MultiDiGraph,
     *,
@@ -362,6 +384,7 @@ def find_gaps(
         *_single_point_of_failure(chain),
         *_buyer_concentration(chain, volume=volume, concentration_threshold=concentration_threshold),
         *_compliance_gap(chain),
+        *_unresolved_violation(chain),
     ]
     order = {kind: i for i, kind in enumerate(GAP_TYPES)}
     return sorted(gaps, key=lambda g: order[g.type])

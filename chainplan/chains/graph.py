@@ -1,6 +1,8 @@
 """Supply-chain graphs: one directed multigraph per product, and one for the whole province.
 
-Nodes are organizations (attributes ``role``, ``kind``, ``region_code``, ``certifications``, ``name``); edges are
+Nodes are organizations (attributes ``role``, ``kind``, ``region_code``, ``certifications``, ``name``, and
+``violations`` for an organization with an inspection's violation not yet resolved: ``(inspection code, date,
+kind, finding)`` each); edges are
 links keyed by product code, with ``capacity``, ``volume`` and ``contract``. A product graph carries the product
 in ``G.graph``: ``product_code``, ``producer``, ``chain_tier``, ``product`` (its record), ``demand``
 (retailer -> annual demand) and ``requirements`` (retailer -> list of requirements).
@@ -141,6 +143,17 @@ class ChainNetwork:
             }
             for record in ds.organizations.to_dict("records")
         }
+        # Violations found at an inspection and not yet resolved, on the organization's node: the gap report marks
+        # them on every chain the organization is on (``unresolved_violation``).
+        inspections = ds.inspections
+        open_ = inspections[((inspections["result"] == "violation") & inspections["resolved_on"].isna()).to_numpy(
+            dtype=bool)].sort_values(["inspected_on", "code"], kind="stable")
+        for code, organization, date, kind, finding in zip(open_["code"], open_["organization_code"],
+                                                          open_["inspected_on"], open_["kind"], open_["finding"],
+                                                          strict=True):
+            if organization in organizations:
+                found = organizations[organization].setdefault("violations", ())
+                organizations[organization]["violations"] = (*found, (code, date, kind, finding or ""))
         products = {record["code"]: record for record in ds.products.to_dict("records")}
         links: dict[str, list[tuple[str, str, float, float, bool]]] = defaultdict(list)
         links_frame = ds.links

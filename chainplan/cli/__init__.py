@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import typer
 
-from chainplan.cli import allocation, chains, data, runs, sweeps, users  # noqa: F401 - each registers its commands
+from chainplan.cli import allocation, chains, data, programme, runs, sweeps, users  # noqa: F401 - each registers its commands
 from chainplan.cli.common import EXIT_BAD_INPUT, EXIT_NO, Baseline, SolverName, Tier, app, use_storage
 from chainplan.ports import Storage
 

@@ -17,6 +17,7 @@ from chainplan.runview import names_of
 from chainplan.scenario import Scenario, load_scenario
 from chainplan.services._common import check_writable
 from chainplan.services.data import load_dataset
+from chainplan.services.programme import prepare_scenario
 from chainplan.services.runs import stored_run
 from chainplan.sweep import Frontier, Progress, Sensitivity, budget_scales, frontier, run_tasks, sensitivity
 from chainplan.wording import Joined
@@ -91,8 +92,8 @@ def budget_frontier(
     Raises :class:`~chainplan.sweep.SweepRefused` for a bad range or an unreachable Dask scheduler.
     """
     scales = budget_scales(start, stop, steps)
-    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return frontier(load_dataset(uow), chosen, scales, workers=workers, dask=dask, progress=progress)
+    prepared = prepare_scenario(uow, scenario if isinstance(scenario, Scenario) else load_scenario(scenario))
+    return frontier(prepared.dataset, prepared.scenario, scales, workers=workers, dask=dask, progress=progress)
 
 
 def weight_sensitivity(
@@ -107,8 +108,8 @@ def weight_sensitivity(
     progress: Progress | None = None,
 ) -> Sensitivity:
     """The robust core: plans funded whatever the weights within ±``weights_range``."""
-    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return sensitivity(load_dataset(uow), chosen, weights_range=weights_range, samples=samples, seed=seed,
+    prepared = prepare_scenario(uow, scenario if isinstance(scenario, Scenario) else load_scenario(scenario))
+    return sensitivity(prepared.dataset, prepared.scenario, weights_range=weights_range, samples=samples, seed=seed,
                        workers=workers, dask=dask, progress=progress)
 
 

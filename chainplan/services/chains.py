@@ -108,7 +108,8 @@ def chain_view(uow: UnitOfWork, product: str, *, candidates_per_gap: int = 3) ->
     G = network.product_graph(product)
     gaps = gap_report(network, products=[product])
     organizations = [{"code": code, "name": data.get("name") or code, "role": data.get("role"),
-                      "kind": data.get("kind"), "region_code": data.get("region_code")}
+                      "kind": data.get("kind"), "region_code": data.get("region_code"),
+                      "violations": len(data.get("violations") or ())}  # unresolved, marked on the page
                      for code, data in G.nodes(data=True)]
     links = [{"from_code": u, "to_code": v, "capacity": float(d.get("capacity", 0.0)),
               "volume": float(d.get("volume", 0.0)), "contract": bool(d.get("contract", False))}

@@ -21,6 +21,7 @@ from chainplan.wording import Ref
 
 __all__ = [
     "YearChoice",
+    "organization_choices",
     "plan_years",
     "record_inspection",
     "record_outcome",
@@ -61,6 +62,14 @@ def _reportable_plans(uow: UnitOfWork) -> set[str]:
                   if (run := uow.repository.get_run(run_id)) is not None
                   for plan in run.result.get("funded_plans", [])}
     return funded
+
+
+def organization_choices(uow: UnitOfWork) -> list[tuple[str, str]]:
+    """Every organization's code and name, by name (a form's list of organizations)."""
+    with uow:
+        organizations = uow.repository.load().organizations
+    return sorted(((str(code), str(name)) for code, name in zip(organizations["code"], organizations["name"],
+                                                                   strict=True)), key=lambda item: item[1])
 
 
 def record_outcome(uow: UnitOfWork, outcome: Outcome, *, by: str) -> Outcome:

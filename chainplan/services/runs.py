@@ -25,6 +25,7 @@ from chainplan.runview import allocation_view as _allocation_view
 from chainplan.scenario import Scenario, load_scenario
 from chainplan.services._common import OutputNotWritable, _system_user, check_writable, json_document
 from chainplan.services.data import load_dataset
+from chainplan.services.programme import prepare_scenario
 from chainplan.wording import Term
 
 __all__ = [
@@ -72,8 +73,8 @@ def run_allocation(
     if out is not None:
         check_writable(out, suffix=".xlsx")  # before solving and storing: nothing is stored for a run we cannot write
     started = time.perf_counter()
-    dataset = load_dataset(uow)
-    fingerprint = dataset.fingerprint()
+    prepared = prepare_scenario(uow, chosen)  # the year's plans and lines, calibrated, targets from the phase
+    chosen, dataset, fingerprint = prepared.scenario, prepared.dataset, prepared.fingerprint
     loaded = time.perf_counter()
     # The solve runs outside any transaction: a minute-long solve must not hold the shared database.
     result = allocate(dataset, chosen, method=method, solver=solver, marginal_values=marginal_values)

@@ -55,6 +55,8 @@ def _legend(lang: str) -> html.Div:
     items = [html.Span([html.Span(style={**swatch, "background": colour}), term("org_role", role, lang)],
                        style={"marginRight": "1rem"}) for role, colour in ROLE_COLOURS.items()]
     items.append(html.Span([html.Span(style={**swatch, "border": "3px solid #c1121f"}), t("legend_gap", lang)]))
+    items.append(html.Span([html.Span("⚠", style={"marginRight": "4px", "color": "#c1121f"}),
+                            t("legend_violation", lang)], style={"marginLeft": "1rem"}))
     return html.Div(items, id="chain-legend", style={"fontSize": "0.85rem", "margin": "0.25rem 0"})
 
 
@@ -148,7 +150,8 @@ def show_chains(tier: str | None, region: str | None, product: str | None, produ
     else:
         gaps = services.chain_gaps(unit_of_work(), tier=None if tier in (None, "all") else tier, region=region)
         panel = html.P(t("pick_product", lang), id="trace-empty")
-    cards = [card(t(kind, lang), format_number(sum(g.type == kind for g in gaps), lang, 0), f"gap-count-{kind}")
+    cards = [card(term("gap", kind, lang), format_number(sum(g.type == kind for g in gaps), lang, 0),
+                  f"gap-count-{kind}")
              for kind in GAP_TYPES]
     return cards, gap_rows(gaps, names, lang), panel
 

@@ -22,7 +22,7 @@ from chainplan.recording import Inspection, InspectionRefused
 from chainplan.scenario import ScenarioError
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.users import allowed
-from chainplan.wording import term, text
+from chainplan.wording import format_date, term, text
 from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header, page_year, scenario_options, scenario_problems
 from dash_app.i18n import language, t
@@ -235,18 +235,19 @@ def _inspections_section(lang: str) -> list[Any]:
     return [html.H2(t("inspections", lang), id="inspections"),
             html.P(t("inspections_hint", lang)),
             html.Div([unresolved_summary(view, lang), inspections_table(view, lang)], id="inspections-panel"),
-            *inspection_form(lang, allowed(current_role(), "inspect"), view.organizations),
-            html.P(id=INSPECTION_FEEDBACK, role="status")]
+            *inspection_form(lang, allowed(current_role(), "inspect"), services.organization_choices(unit_of_work())),
+            html.P(id=INSPECTION_FEEDBACK, role="status"), dcc.Store(id="inspections-version", data=0)]
 
 
-@callback(Output(INSPECTION_FEEDBACK, "children"), Output("inspections-panel", "children"),
+@callback(Output(INSPECTION_FEEDBACK, "children"), Output("inspections-version", "data"),
           Input("inspection-save", "n_clicks"),
           State("inspection-org", "value"), State("inspection-kind", "value"), State("inspection-result", "value"),
           State("inspection-date", "value"), State("inspection-resolved", "value"),
-          State("inspection-finding", "value"), State("plans-lang", "data"), prevent_initial_call=True)
+          State("inspection-finding", "value"), State("inspections-version", "data"), State("plans-lang", "data"),
+          prevent_initial_call=True)
 def save_inspection(_clicks: int | None, organization: str | None, kind: str | None, result: str | None,
-                    when: str | None, resolved: str | None, finding: str | None, lang: str | None
-                    ) -> tuple[Any, Any]:
+                    when: str | None, resolved: str | None, finding: str | None, version: int | None,
+                    lang: str | None) -> tuple[Any, Any]:
     lang = language(lang)
     require("inspect")  # the guard refused a forged request already; this is the write's own check
     if not organization:
@@ -262,9 +263,15 @@ def save_inspection(_clicks: int | None, organization: str | None, kind: str | N
             organization, kind or "", result or "", day, finding or "", resolved_on))
     except InspectionRefused as exc:
         return html.Span(exc.message(lang), className="cp-error", id="inspection-refused"), dash.no_update
-    view = services.inspections_view(unit_of_work())
-    name = dict(view.organizations).get(stored.organization_code, stored.organization_code)
-    saved = t("inspection_saved", lang).format(code=stored.code, organization=name,
+    saved = t("inspection_saved", lang).format(code=stored.code, date=format_date(stored.inspected_on, lang),
                                                result=term("inspection_result", stored.result, lang))
-    return (html.Span(saved, id="inspection-saved"),
-            [unresolved_summary(view, lang), inspections_table(view, lang)])
+    return html.Span(saved, id="inspection-saved"), (version or 0) + 1
+
+
+@callback(Output("inspections-panel", "children"), Input("inspections-version", "data"), State("plans-lang", "data"),
+          prevent_initial_call=True)
+def show_inspections(_version: int | None, lang: str | None) -> list[Any]:
+    """The inspections again once one is recorded."""
+    lang = language(lang)
+    view = services.inspections_view(unit_of_work())
+    return [unresolved_summary(view, lang), inspections_table(view, lang)]

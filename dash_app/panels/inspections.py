@@ -1,7 +1,8 @@
 """Inspections of production sites, points of sale and label use, per organization, with every unresolved
 violation marked; and the form a planner records one with (``#inspection-org``, ``#inspection-kind``,
 ``#inspection-result``, ``#inspection-date``, ``#inspection-finding``, ``#inspection-resolved``,
-``#inspection-save``). Takes :class:`chainplan.services.InspectionsView`; calls no service."""
+``#inspection-save``). Takes :class:`chainplan.services.InspectionsView` (per organization, then one by one);
+calls no service."""
 
 from __future__ import annotations
 
@@ -26,14 +27,15 @@ def _day(value: Any, lang: str) -> str:
 def _state(row: dict[str, Any], lang: str) -> str:
     if row["result"] != "violation":
         return ""
-    if row["open"]:
+    if row["unresolved"]:
         return t("violation_unresolved", lang)
     return t("violation_resolved_on", lang).format(date=_day(row["resolved_on"], lang))
 
 
 def unresolved_summary(view: Any, lang: str) -> html.P:
     """One sentence: which organizations still have an unresolved violation, by name (``#inspections-unresolved``)."""
-    names = sorted({row["organization"] for row in view.rows if row["open"]})
+    summary = view.organizations
+    names = sorted(str(name) for name in summary.loc[summary["unresolved"] > 0, "organization"])
     if not names:
         return html.P(t("no_unresolved_violations", lang), id="inspections-unresolved")
     return html.P(t("unresolved_violations", lang).format(count=len(names), names="; ".join(names)),
@@ -41,17 +43,17 @@ def unresolved_summary(view: Any, lang: str) -> html.P:
 
 
 def inspections_table(view: Any, lang: str) -> Any:
-    """Every inspection, newest first; an unresolved violation's row is marked (class ``cp-unresolved``)."""
-    rows = [{"code": row["code"], "inspected_on": row["inspected_on"].isoformat(),
-             "inspected_on_shown": _day(row["inspected_on"], lang), "organization": row["organization"],
-             "kind": term("inspection_kind", row["kind"], lang),
-             "result": term("inspection_result", row["result"], lang),
-             "finding": row["finding"], "state": _state(row, lang), "open": bool(row["open"])}
-            for row in view.rows]
+    """Every inspection, per organization and newest first; an unresolved violation's row is marked (class
+    ``cp-unresolved``, and the violation column says so)."""
+    rows = [{"code": row["code"], "inspected_on": _day(row["inspected_on"], lang),
+             "organization": row["organization"], "kind": term("inspection_kind", row["kind"], lang),
+             "result": term("inspection_result", row["result"], lang), "finding": row["finding"],
+             "state": _state(row, lang), "open": bool(row["unresolved"])}
+            for row in view.inspections.to_dict("records")]
     if not rows:
         return html.P(t("no_inspections", lang), id="inspections-table")
-    table = grid("inspections-table", [Column("inspected_on_shown", t("inspected_on", lang), width=110),
-                                       Column("organization", t("organization", lang), width=200, flex=2),
+    table = grid("inspections-table", [Column("organization", t("organization", lang), width=200, flex=2),
+                                       Column("inspected_on", t("inspected_on", lang), width=110),
                                        Column("kind", t("inspection_kind", lang), width=140),
                                        Column("result", t("inspection_result", lang), width=110),
                                        Column("state", t("violation_state", lang), width=170),

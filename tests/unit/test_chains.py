@@ -34,7 +34,7 @@ ORGS = {
 
 def network(links: list[tuple[str, str, float, float]], *, tier: str = "none", demand: dict[str, float] | None = None,
             requires: dict[str, list[str]] | None = None, plans: list[dict[str, Any]] | None = None,
-            **product: Any) -> ChainNetwork:
+            inspections: list[dict[str, Any]] | None = None, **product: Any) -> ChainNetwork:
     records = {
         "regions": [{"code": "QN", "name": "QN", "level": "province"},
                     {"code": "BC", "name": "Ba Chẽ", "level": "district", "parent_code": "QN"},
@@ -48,8 +48,15 @@ def network(links: list[tuple[str, str, float, float]], *, tier: str = "none", d
         "demand": [{"retailer_code": r, "product_code": "SP", "annual_demand": a} for r, a in (demand or {}).items()],
         "channel_requirements": [{"retailer_code": r, "requires": q} for r, q in (requires or {}).items()],
         "plans": plans or [],
+        "inspections": inspections or [],
     }
     return ChainNetwork.from_dataset(Dataset.from_records(records))
+
+
+def inspection(code: str, organization: str, result: str = "violation", resolved_on: str | None = None,
+               **more: Any) -> dict[str, Any]:
+    return {"code": code, "organization_code": organization, "inspected_on": "2020-03-02", "kind": "facility",
+            "result": result, "resolved_on": resolved_on, **more}
 
 
 def gaps_of(net: ChainNetwork, **options: Any) -> list[Gap]:
@@ -209,7 +216,9 @@ def test_candidates_prefer_the_same_region_and_skip_existing_links() -> None:
 def test_demo_has_every_gap_type_and_traces_chain_products(demo: Dataset) -> None:
     net = ChainNetwork.from_dataset(demo)
     gaps = gap_report(net)
-    assert {g.type for g in gaps} == set(GAP_TYPES)
+    # An unresolved violation needs inspections: a demo without them cannot show one (the years work adds them).
+    expected = set(GAP_TYPES) - ({"unresolved_violation"} if demo.inspections.empty else set())
+    assert {g.type for g in gaps} == expected
     assert all(g.detail and g.detail_vi for g in gaps), "every gap is explained in English and Vietnamese"
     national = net.product_codes("national")
     traced = [trace_product(net.product_graph(code)) for code in national]
@@ -263,6 +272,9 @@ DETECTOR_CASES: list[tuple[str, list[tuple[str, str, float, float]], dict[str, A
      {"volume": "volume", "concentration_threshold": 0.7}, ("medium", ("D",), (("P", "D"),))),
     ("compliance_gap", [("P", "D", 10, 5), ("P", "D2", 10, 5), ("D", "GO", 10, 5), ("D2", "GO", 10, 5)],
      {"requires": {"GO": ["e_stamp"]}}, {}, ("medium", ("GO",), (("D", "GO"), ("D2", "GO")))),
+    # D, on one of two parallel paths, has a violation still open: marked on the chain, high.
+    ("unresolved_violation", [("P", "D", 10, 5), ("P", "D2", 10, 5), ("D", "GO", 10, 5), ("D2", "GO", 10, 5)],
+     {"inspections": [inspection("KT1", "D")]}, {}, ("high", ("D",), ())),
 ]
 
 
@@ -286,15 +298,29 @@ def test_no_detector_finds_a_gap_in_a_sound_chain() -> None:
     from chainplan.chains import gaps as detectors
 
     links = [("P", "D", 10, 5), ("P", "D2", 10, 5), ("D", "GO", 10, 5), ("D2", "GO", 10, 5)]
-    G = network(links, demand={"GO": 10}, requires={"GO": ["barcode"]}, barcode=True).product_graph("SP")
+    # Inspections that leave nothing open: compliant, resolved, and a violation of someone off the chain.
+    checked = [inspection("KT1", "D", "compliant"), inspection("KT2", "D2", resolved_on="2020-04-01"),
+               inspection("KT3", "SHOP")]
+    G = network(links, demand={"GO": 10}, requires={"GO": ["barcode"]}, barcode=True,
+                inspections=checked).product_graph("SP")
     chain = detectors._ChainFacts.of(G)
     found = [*detectors._unlinked_producer(chain), *detectors._no_supermarket_path(chain),
              *detectors._missing_processing(chain), *detectors._capacity_shortfall(chain, capacity="capacity"),
              *detectors._single_point_of_failure(chain),
              *detectors._buyer_concentration(chain, volume="volume", concentration_threshold=0.7),
-             *detectors._compliance_gap(chain)]
+             *detectors._compliance_gap(chain), *detectors._unresolved_violation(chain)]
     assert found == [] and find_gaps(G) == []
     assert {case[0] for case in DETECTOR_CASES} == set(GAP_TYPES)
+
+
+def test_unresolved_violation_names_the_organization_and_each_open_inspection_in_both_languages() -> None:
+    links = [("P", "D", 10, 5), ("D", "GO", 10, 5)]
+    open_checks = [inspection("KT9", "P", kind="label_use", finding="Dùng nhãn OCOP khi chưa được công nhận"),
+                   inspection("KT8", "P", resolved_on="2020-05-01")]
+    [gap] = [g for g in gaps_of(network(links, inspections=open_checks)) if g.type == "unresolved_violation"]
+    assert gap.nodes == ("P",) and gap.severity == "high"
+    assert "KT9" in gap.detail and "KT8" not in gap.detail and "label use" in gap.detail
+    assert "sử dụng nhãn" in gap.detail_vi and "Dùng nhãn OCOP" in gap.detail_vi
 
 
 def test_a_link_of_capacity_zero_is_a_bottleneck_not_a_crash() -> None:

@@ -131,7 +131,7 @@ def test_a_refused_outcome_writes_nothing(fake_uow: FakeUnitOfWork) -> None:
     assert fake_uow.commits == commits and services.load_dataset(fake_uow).fingerprint() == before
 
 
-def test_inspections_are_listed_per_organization_with_unresolved_violations_marked(fake_uow: FakeUnitOfWork
+def test_recorded_inspections_are_listed_per_organization_with_unresolved_violations_marked(fake_uow: FakeUnitOfWork
                                                                                    ) -> None:
     services.load_demo(fake_uow)
     data = services.load_dataset(fake_uow)
@@ -141,14 +141,12 @@ def test_inspections_are_listed_per_organization_with_unresolved_violations_mark
                                                     resolved_on=DAY))
     services.record_inspection(fake_uow, Inspection(second, "label_use", "compliant", DAY - dt.timedelta(days=3)))
     view = services.inspections_view(fake_uow)
-    assert view.unresolved == {first}
-    by_code = {row["code"]: row for row in view.rows}
-    assert len(by_code) == 3 + len(data.inspections)
-    opened = [row for row in view.rows if row["open"]]
-    assert [(row["organization_code"], row["organization"]) for row in opened] == [
-        (first, data.organizations.set_index("code").loc[first, "name"])]
-    assert [row["inspected_on"] for row in view.rows] == sorted((row["inspected_on"] for row in view.rows),
-                                                               reverse=True)
+    listed = view.inspections
+    assert len(listed) == 3 + len(data.inspections)
+    assert listed.loc[listed["unresolved"], "organization_code"].tolist() == [first]
+    per_org = view.organizations.set_index("organization_code")
+    assert (int(per_org.loc[first, "unresolved"]), int(per_org.loc[second, "unresolved"])) == (1, 0)
+    assert per_org.loc[first, "organization"] == data.organizations.set_index("code").loc[first, "name"]
 
 
 def test_outcomes_and_inspections_are_stored_by_the_database(tmp_path: Path) -> None:
