@@ -24,8 +24,9 @@ import random
 from dataclasses import dataclass
 
 from chainplan.dataset import Dataset, validated
+from chainplan.scenario import Scenario
 
-__all__ = ["DEMO_SEED", "build_demo_dataset"]
+__all__ = ["CURRENT_YEAR", "DEMO_SEED", "HISTORY_YEARS", "REALISED_SUCCESS", "build_demo_dataset", "history_scenario"]
 
 DEMO_SEED = 2020
 
@@ -372,8 +373,152 @@ def build_demo_dataset(seed: int = DEMO_SEED) -> Dataset:
                 plan["requires_plan"] = anchor["code"]
                 dependent += 1
 
+    for row in (*budget_lines, *plans):
+        row["year"] = CURRENT_YEAR
+    history = _history(seed, products, producer_of)
     return validated(Dataset.from_records({
         "regions": regions, "organizations": organizations, "products": products, "links": links,
-        "demand": demand, "channel_requirements": channel_requirements, "budget_lines": budget_lines,
-        "plans": plans, "plan_requests": plan_requests, "appraisals": appraisals,
+        "demand": demand, "channel_requirements": channel_requirements,
+        "budget_lines": [*history["budget_lines"], *budget_lines], "plans": [*history["plans"], *plans],
+        "plan_requests": [*history["plan_requests"], *plan_requests],
+        "appraisals": [*history["appraisals"], *appraisals], "outcomes": history["outcomes"],
+        "inspections": _inspections(seed, organizations, plans),
     }))
+
+
+#: The demo's current programme year (its 2020 plans are the seed document's year) and the years before it.
+CURRENT_YEAR = 2020
+HISTORY_YEARS = (2017, 2018, 2019)
+#: How often a finished plan of each purpose really succeeded in the demo's history (the plans said 0.70-0.95):
+#: new products and sales promotion over-promise, certification and upgrades deliver about what they say.
+REALISED_SUCCESS = {"new_product": 0.35, "upgrade": 0.8, "linkage": 0.6, "certification": 0.85,
+                    "trade_promotion": 0.4, "e_commerce": 0.45, "other": 0.6}
+_HISTORY_PLANS = 40
+
+
+def _stars(score: float) -> int:
+    return 1 if score < 30 else 2 if score < 50 else 3 if score < 70 else 4 if score < 90 else 5
+
+
+def _history(seed: int, products: list[dict[str, object]], producer_of: dict[str, str]
+             ) -> dict[str, list[dict[str, object]]]:
+    """2017-2019: each year's plans (one per product, every one worth funding), its budget lines (enough money for
+    every plan that passed both appraisals, so the year's adopted run funds exactly those) and what each funded
+    plan delivered. Its own random streams, so the 2020 data is what it was before the history existed."""
+    out: dict[str, list[dict[str, object]]] = {"budget_lines": [], "plans": [], "plan_requests": [],
+                                               "appraisals": [], "outcomes": []}
+    purposes = list(REALISED_SUCCESS)
+    for year in HISTORY_YEARS:
+        rng = random.Random(seed * 1000 + year)
+        lines = {"NTM-DTPT": 0, "NTM-SN": 0, "XTTM": 0}
+        for number, product in enumerate(rng.sample(products, _HISTORY_PLANS), start=1):
+            code = f"KH{year % 100:02d}-{number:03d}"
+            purpose = rng.choice(purposes)
+            current = float(product["ocop_score"] or 0)  # type: ignore[arg-type]
+            expected = round(min(97.0, max(current + rng.uniform(3, 12), 52.0 if purpose == "new_product" else 0)),
+                             1)
+            plan: dict[str, object] = {
+                "code": code, "product_code": product["code"], "organization_code": producer_of[str(product["code"])],
+                "purpose": purpose, "expected_score": expected, "year": year,
+                "creates_new_product": purpose == "new_product",
+                "creates_organization": purpose == "new_product" and rng.random() < 0.3,
+                "enters_supermarket": purpose in ("trade_promotion", "linkage") and rng.random() < 0.8,
+                "adds_e_stamp": purpose in ("certification", "upgrade") and not product["e_stamp"],
+                "joins_safe_food_chain": purpose == "certification" and product["group"] == "food",
+                "success_probability": round(rng.uniform(0.70, 0.95), 2),
+            }
+            out["plans"].append(plan)
+            total = rng.randrange(100, 600, 10) * 1_000_000
+            split = [("XTTM", 1.0)] if purpose == "trade_promotion" else [("NTM-DTPT", 0.6), ("NTM-SN", 0.4)]
+            requests = {line: max(10_000_000, round(total * share / 10_000_000) * 10_000_000) for line, share in split}
+            for line, amount in requests.items():
+                out["plan_requests"].append({"plan_code": code, "budget_line_code": f"{line}-{year}",
+                                             "amount_vnd": amount})
+            day = dt.date(year, 3, 1) + dt.timedelta(days=rng.randrange(0, 90))
+            district = "failed" if rng.random() < 0.08 else "passed"
+            out["appraisals"].append({"plan_code": code, "stage": "district", "status": district,
+                                      "score": round(rng.uniform(50, 95) if district == "passed" else
+                                                     rng.uniform(30, 49), 1),
+                                      "appraised_on": day, "appraiser": "Phòng NN&PTNT cấp huyện"})
+            if district != "passed":
+                continue
+            province = "failed" if rng.random() < 0.08 else "passed"
+            out["appraisals"].append({"plan_code": code, "stage": "province", "status": province,
+                                      "score": round(rng.uniform(55, 98) if province == "passed" else
+                                                     rng.uniform(35, 49), 1),
+                                      "appraised_on": day + dt.timedelta(days=30),
+                                      "appraiser": "Ban Chỉ đạo OCOP tỉnh"})
+            if province != "passed":
+                continue
+            for line, amount in requests.items():
+                lines[line] += amount
+            out["outcomes"].append(_outcome(rng, plan, year, sum(requests.values())))
+        names = {"NTM-DTPT": ("Vốn đầu tư phát triển NTM (trung ương)", "ntm_central"),
+                 "NTM-SN": ("Vốn sự nghiệp NTM tỉnh", "ntm_provincial"),
+                 "XTTM": ("Kinh phí xúc tiến thương mại", "other")}
+        for line, needed in lines.items():
+            name, source = names[line]
+            # Every appraised plan fits: the year's money, rounded up to the hundred million, with some to spare.
+            amount = (needed // 100_000_000 + 2) * 100_000_000
+            out["budget_lines"].append({"code": f"{line}-{year}", "name": f"{name} năm {year}", "source": source,
+                                        "amount_vnd": amount, "year": year})
+    return out
+
+
+def _outcome(rng: random.Random, plan: dict[str, object], year: int, requested: int) -> dict[str, object]:
+    """What a funded plan delivered: it succeeds at its purpose's realised rate; a 2019 plan may still be running."""
+    if year == HISTORY_YEARS[-1] and rng.random() < 0.35:
+        status, succeeded = "in_progress", False
+    else:
+        succeeded = rng.random() < REALISED_SUCCESS[str(plan["purpose"])]
+        status = "completed" if succeeded or rng.random() < 0.6 else "abandoned"
+    expected = float(plan["expected_score"])  # type: ignore[arg-type]
+    if succeeded:
+        score = round(min(100.0, expected + rng.uniform(0, 4)), 1)
+    else:  # completed without the promised stars, or a score not awarded
+        score = round(max(20.0, expected - rng.uniform(12, 25)), 1) if status == "completed" else None
+    if score is not None and not succeeded and _stars(score) >= _stars(expected):
+        score = round(max(0.0, min(score, {1: 0, 2: 30, 3: 50, 4: 70, 5: 90}[_stars(expected)] - 0.5)), 1)
+    delivered = {flag: bool(plan[promise]) and (succeeded or rng.random() < 0.4)
+                 for flag, promise in (("new_product", "creates_new_product"),
+                                       ("new_organization", "creates_organization"),
+                                       ("entered_supermarket", "enters_supermarket"), ("e_stamp", "adds_e_stamp"),
+                                       ("safe_food_chain", "joins_safe_food_chain"))}
+    share = {"completed": 1.0, "in_progress": 0.5, "abandoned": rng.uniform(0.2, 0.6)}[status]
+    return {"plan_code": plan["code"], "reported_on": dt.date(min(year + 1, CURRENT_YEAR), rng.randint(1, 11),
+                                                               rng.randint(1, 28)),
+            "status": status, "disbursed_vnd": int(requested * share) // 1_000_000 * 1_000_000,
+            "ocop_score": score, **delivered,
+            "note": "" if status != "abandoned" else "Dừng thực hiện do không đủ vốn đối ứng"}
+
+
+def _inspections(seed: int, organizations: list[dict[str, object]], plans: list[dict[str, object]]
+                 ) -> list[dict[str, object]]:
+    """Checks of producers' sites, points of sale and label use in 2018-2020; a few violations, four of them not
+    resolved yet, at organizations with a plan this year (so excluding them changes the year's allocation)."""
+    rng = random.Random(seed * 1000 + 1)
+    with_plans = sorted({str(p["organization_code"]) for p in plans})
+    producers = [str(o["code"]) for o in organizations if o["role"] == "producer"]
+    findings = {"facility": "Khu sơ chế chưa tách biệt khu đóng gói", "point_of_sale": "Chưa niêm yết giá",
+                "label_use": "Sử dụng nhãn OCOP khi chưa được công nhận"}
+    rows: list[dict[str, object]] = []
+    unresolved = set(rng.sample(with_plans, 4))
+    for number, organization in enumerate(sorted(set(rng.sample(producers, 26)) | unresolved), start=1):
+        kind = rng.choice(sorted(findings))
+        day = dt.date(rng.choice([2018, 2019, 2020]), rng.randint(1, 12), rng.randint(1, 28))
+        violation = organization in unresolved or rng.random() < 0.2
+        if organization in unresolved:
+            day = dt.date(2020, rng.randint(1, 6), rng.randint(1, 28))
+        resolved = None if organization in unresolved or not violation else day + dt.timedelta(days=rng.randint(15, 90))
+        rows.append({"code": f"KT-{day.year}-{number:03d}", "organization_code": organization, "inspected_on": day,
+                     "kind": kind, "result": "violation" if violation else "compliant",
+                     "finding": findings[kind] if violation else "", "resolved_on": resolved})
+    return rows
+
+
+def history_scenario(year: int) -> Scenario:
+    """The scenario the demo's committee adopted for a past year: the year's plans that passed both appraisals, and
+    the year's money (which covers them all)."""
+    return Scenario(name=f"ke-hoach-{year}", name_vi=f"Kế hoạch hỗ trợ OCOP năm {year}",
+                    description=f"The plan adopted for {year} (demo history)",
+                    description_vi=f"Phương án đã thông qua năm {year} (lịch sử của dữ liệu mẫu)", year=year)

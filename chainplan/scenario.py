@@ -153,6 +153,8 @@ class Scenario(_Strict):
     name_vi: str = ""
     description_vi: str = ""
     extends: str | None = None
+    #: The programme year whose plans and budget lines the run reads (default: the latest year with plans).
+    year: int | None = Field(default=None, ge=2000, le=2100)
     required_appraisals: list[Stage] = Field(default_factory=lambda: list(_DEFAULT_STAGES))
     budget_lines: dict[str, int] = Field(default_factory=dict)
     budget_scale: float = Field(default=1.0, ge=0)

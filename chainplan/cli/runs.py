@@ -27,7 +27,8 @@ def runs(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
     if output is OutputFormat.json:
         print_json(rows)
         return
-    typer.echo(render_table([{"run": r["run_id"], "created_at": r["created_at"], "scenario": r["scenario"],
+    typer.echo(render_table([{"run": r["run_id"], "year": "" if r["year"] is None else str(r["year"]),
+                              "created_at": r["created_at"], "scenario": r["scenario"],
                               "by": r["created_by"], "status": r["status"],
                               # objective = expected benefit − target-shortfall penalty, the parts side by side
                               "benefit": r["expected_benefit"], "penalty": r["shortfall_penalty"],
@@ -62,8 +63,8 @@ def adopt(
     run_id: Annotated[int, typer.Argument(help="The run the committee adopts")],
     by: Annotated[str, typer.Option("--by", help="Who decides (a name or the committee)")],
     note: Annotated[str, typer.Option("--note", help="The decision's reference or a remark")] = "",
-    year: Annotated[int | None, typer.Option("--year", min=2000, max=2100, help="Programme year (default: this "
-                                             "year)")] = None,
+    year: Annotated[int | None, typer.Option("--year", min=2000, max=2100, help="Programme year (default: the "
+                                             "run's year)")] = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Adopt a run as the committee's decision for a year; a later adoption supersedes it. Nothing is edited."""
@@ -128,3 +129,18 @@ def compare(
     for written in (out, report):
         if written is not None:
             typer.echo(f"written: {written}")
+
+
+@app.command("years")
+def years(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
+    """Programme years, oldest first: plans, VND requested and available, the adopted run and the VND it funds.
+
+    JSON: a list of {year, plans, requested_vnd, budget_vnd, adopted_run, funded_vnd}; adopted_run and funded_vnd
+    are null before a decision."""
+    rows = run(output, lambda: services.years_overview(unit_of_work(ctx)))
+    if output is OutputFormat.json:
+        print_json(rows)
+        return
+    typer.echo(render_table([{**row, "year": str(row["year"]),  # a year, not 2,020
+                              "adopted_run": "" if row["adopted_run"] is None else str(row["adopted_run"])}
+                             for row in rows]))

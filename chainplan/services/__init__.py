@@ -79,6 +79,8 @@ from chainplan.services.runs import (
     runs_overview,
     stored_run,
     stored_runs,
+    year_data,
+    years_overview,
 )
 from chainplan.services.users import add_user, authenticate, change_user, ensure_demo_admin, list_users
 
@@ -150,6 +152,8 @@ __all__ = [
     "weight_sensitivity",
     "write_demo_workbook",
     "year_choice",
+    "year_data",
     "year_results",
     "year_targets",
+    "years_overview",
 ]

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from chainplan.dataset import Dataset
-from chainplan.demo import build_demo_dataset
+from chainplan.demo import HISTORY_YEARS, build_demo_dataset, history_scenario
 from chainplan.errors import ChainplanError
 from chainplan.imports import ImportPreview, Overwritten, import_preview
 from chainplan.io import read_input, write_dataset, write_template
@@ -198,9 +198,32 @@ def import_upload(uow: UnitOfWork, filename: str, payload: bytes, *, year: int |
         return _import(uow, path, name, year=year, overwrite=overwrite, dry_run=dry_run)
 
 
-def load_demo(uow: UnitOfWork) -> ImportReport:
-    """Store the generated Quảng Ninh demo dataset."""
-    return _replace(uow, build_demo_dataset(), "demo:quang-ninh")
+#: Who adopted the demo's past decisions.
+DEMO_COMMITTEE = "Ban Chỉ đạo OCOP tỉnh"
+
+
+def load_demo(uow: UnitOfWork, *, history: bool = True) -> ImportReport:
+    """Store the generated Quảng Ninh demo dataset, and (``history``) the decisions of its past years: each of
+    2017-2019 allocated with :func:`~chainplan.demo.history_scenario` and adopted, unless that year's adopted run is
+    already the demo's (loading the demo again adds nothing)."""
+    from chainplan.decisions import adopted_run
+    from chainplan.services.runs import adopt_run, run_allocation
+
+    report = _replace(uow, build_demo_dataset(), "demo:quang-ninh")
+    if not history:
+        return report
+    for year in HISTORY_YEARS:
+        scenario = history_scenario(year)
+        with uow:
+            log = uow.repository.list_audit()
+            current = adopted_run(log, year)
+            run = uow.repository.get_run(current) if current is not None else None
+        if run is not None and run.scenario_name == scenario.name:
+            continue
+        stored = run_allocation(uow, scenario, by=DEMO_COMMITTEE)
+        adopt_run(uow, stored.run_id or 0, by=DEMO_COMMITTEE, year=year,
+                  note=f"Quyết định phê duyệt kế hoạch hỗ trợ OCOP năm {year} (dữ liệu mẫu)")
+    return report
 
 
 def write_demo_workbook(path: str | os.PathLike[str]) -> Path:

@@ -16,7 +16,8 @@ from chainplan.ports import StoredRun, UnitOfWork
 from chainplan.register import plan_register
 from chainplan.scenario import Scenario, ScenarioError, load_scenario
 from chainplan.services.data import load_dataset
-from chainplan.services.runs import runs_overview, stored_run
+from chainplan.services.runs import runs_overview, stored_run, year_data
+from chainplan.years import latest_year
 from chainplan.yeartargets import year_targets as target_table
 
 __all__ = [
@@ -50,8 +51,10 @@ def record_appraisal(uow: UnitOfWork, appraisal: Appraisal, *, by: str = "") -> 
 
 
 def plans_register(uow: UnitOfWork, scenario: Scenario, *, lang: str = "en") -> Any:
-    """Every plan with names, requests per line, appraisal states and eligibility under ``scenario``."""
-    return plan_register(load_dataset(uow), scenario, lang=lang)
+    """Every plan of the scenario's year (default: the latest year with plans) with names, requests per line,
+    appraisal states and eligibility under ``scenario``."""
+    chosen, dataset, _ = year_data(load_dataset(uow), scenario)
+    return plan_register(dataset, chosen, lang=lang)
 
 
 @dataclass(frozen=True)
@@ -65,13 +68,16 @@ class RegisterView:
 
 
 def register_view(uow: UnitOfWork, key: str | None, folder: str | os.PathLike[str] | None, *,
-                  lang: str = "en") -> RegisterView:
-    """The register under the scenario ``key`` names (:func:`scenario_for`; none: the default rules), read once.
+                  lang: str = "en", year: int | None = None) -> RegisterView:
+    """The register under the scenario ``key`` names (:func:`scenario_for`; none: the default rules), read once,
+    for ``year`` (default: the scenario's year, else the latest year with plans).
 
     Raises :class:`~chainplan.scenario.ScenarioError` for a scenario that cannot be read.
     """
     scenario = scenario_for(uow, key, folder) if key else Scenario(name="default")
-    dataset = load_dataset(uow)
+    if year is not None:
+        scenario = scenario.model_copy(update={"year": year})
+    scenario, dataset, _ = year_data(load_dataset(uow), scenario)
     register = plan_register(dataset, scenario, lang=lang)
     names = {str(code): str(name) for code, name in zip(dataset.budget_lines["code"], dataset.budget_lines["name"],
                                                          strict=True)}
@@ -159,13 +165,15 @@ class YearTargets:
 
 
 def year_targets(uow: UnitOfWork, folder: str | os.PathLike[str] | None, year: int | None = None) -> YearTargets:
-    """Today, with the adopted decision, and the target, for ``year`` (default: the latest year with a decision,
-    else this year). The targets are the adopted run's; before a decision, the seed document's
+    """Today, with the adopted decision, and the target, for ``year`` (default: the latest year with plans, else
+    the latest year with a decision, else this year). The targets are the adopted run's; before a decision, the seed document's
     (``baseline-2020.yaml`` in ``folder``)."""
     with uow:
         log = uow.repository.list_audit()
     years = [entry.year for entry in log if entry.action == "adopt" and entry.year is not None]
-    chosen = year if year is not None else (max(years) if years else dt.date.today().year)
+    current = latest_year(load_dataset(uow)) if year is None else None  # the programme's current year
+    chosen = year if year is not None else current if current is not None else (
+        max(years) if years else dt.date.today().year)
     run_id = adopted_run(log, chosen)
     document: dict[str, Any] | None = None
     if run_id is not None:

@@ -11,9 +11,11 @@ from typing import Any
 from chainplan.allocation import METHODS, AllocationResult, allocate
 from chainplan.allocation.results import objective_parts
 from chainplan.allocation.solve import solver_version
+from chainplan.dataset import Dataset
 from chainplan.decisions import (
     DecisionRefused,
     UnknownRun,
+    adopted_run,
     adoption_entries,
     decision_standing,
     overall_state,
@@ -27,6 +29,8 @@ from chainplan.services._common import OutputNotWritable, _system_user, check_wr
 from chainplan.services.data import load_dataset
 from chainplan.services.programme import prepare_scenario
 from chainplan.wording import Term
+from chainplan.years import data_fingerprint, dataset_for_year, latest_year
+from chainplan.years import years_overview as _years_overview
 
 __all__ = [
     "AllocationRun",
@@ -38,6 +42,8 @@ __all__ = [
     "runs_overview",
     "stored_run",
     "stored_runs",
+    "year_data",
+    "years_overview",
 ]
 
 
@@ -50,6 +56,20 @@ class AllocationRun:
     dataset_fingerprint: str
     #: The result's JSON document (as stored), built once.
     document: dict[str, Any]
+
+
+def year_data(dataset: Dataset, scenario: Scenario) -> tuple[Scenario, Dataset, str]:
+    """What a run of ``scenario`` reads, from the full multi-year ``dataset``: the scenario with its ``year``
+    resolved (default: the latest year with plans; ``None`` only for data without years), that year's slice of the
+    dataset (:func:`~chainplan.years.dataset_for_year`), and the fingerprint stored with the run
+    (:func:`~chainplan.years.data_fingerprint`).
+
+    This is the one place where the full dataset (every year's plans, the outcomes) is at hand before the slice:
+    whatever reads earlier years (calibration) belongs here, before ``dataset_for_year``.
+    """
+    year = scenario.year if scenario.year is not None else latest_year(dataset)
+    resolved = scenario if year == scenario.year else scenario.model_copy(update={"year": year})
+    return resolved, dataset_for_year(dataset, year), data_fingerprint(dataset, resolved.model_dump())
 
 
 def run_allocation(
@@ -74,7 +94,9 @@ def run_allocation(
         check_writable(out, suffix=".xlsx")  # before solving and storing: nothing is stored for a run we cannot write
     started = time.perf_counter()
     prepared = prepare_scenario(uow, chosen)  # the year's plans and lines, calibrated, targets from the phase
-    chosen, dataset, fingerprint = prepared.scenario, prepared.dataset, prepared.fingerprint
+    # The fingerprint of what the run reads, as adopt checks it (the years work's); one preparation when merged.
+    chosen, dataset = prepared.scenario, prepared.dataset
+    fingerprint = data_fingerprint(load_dataset(uow), chosen.model_dump())
     loaded = time.perf_counter()
     # The solve runs outside any transaction: a minute-long solve must not hold the shared database.
     result = allocate(dataset, chosen, method=method, solver=solver, marginal_values=marginal_values)
@@ -155,19 +177,20 @@ def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: int | str | None = None
               ) -> list[AuditEntry]:
-    """Record the committee's decision: ``run_id`` is adopted for ``year`` (default: this year).
+    """Record the committee's decision: ``run_id`` is adopted for ``year`` (default: the run's year, else this year).
 
     Raises :class:`~chainplan.decisions.UnknownRun`, or :class:`~chainplan.decisions.DecisionRefused` when the run
     was computed on other data than what is stored now, or is already the adopted decision for that year.
     """
     when = dt.datetime.now(dt.UTC)
-    # None is "this year" (the command line's default); anything a person typed is checked, a blank refused.
-    year = when.year if year is None else programme_year(year)
     with uow:
         run = uow.repository.get_run(run_id)
         if run is None:
             raise UnknownRun(run_id)
-        current = uow.repository.load().fingerprint()
+        # None is the run's own year (this year for a run without one); anything a person typed is checked.
+        run_year = run.scenario.get("year")
+        year = (run_year if isinstance(run_year, int) else when.year) if year is None else programme_year(year)
+        current = data_fingerprint(uow.repository.load(), run.scenario)
         if run.dataset_fingerprint != current:
             raise DecisionRefused("error.decision.other_data", run=str(run_id), stored=run.dataset_fingerprint[:12],
                                   current=current[:12])
@@ -191,5 +214,22 @@ def allocation_view(uow: UnitOfWork, run_id: int) -> tuple[StoredRun, Allocation
     run = stored_run(uow, run_id)
     dataset = load_dataset(uow)
     document = {**run.result, "dataset_fingerprint": run.dataset_fingerprint}
-    return run, _allocation_view(document, dataset, fingerprint=dataset.fingerprint())
+    return run, _allocation_view(document, dataset, fingerprint=data_fingerprint(dataset, run.scenario))
 
+
+
+def years_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Per programme year, oldest first: ``{year, plans, requested_vnd, budget_vnd, adopted_run, funded_vnd}``
+    (DATA_FORMAT.md, ``chainplan years``); ``adopted_run`` and ``funded_vnd`` are null before a decision."""
+    with uow:
+        dataset = uow.repository.load()
+        log = uow.repository.list_audit()
+        adopted: dict[int, tuple[int, int]] = {}
+        for year in sorted({entry.year for entry in log}):
+            run_id = adopted_run(log, year)
+            run = uow.repository.get_run(run_id) if run_id is not None else None
+            if run is not None:
+                funded = sum(int(amount) for plan in run.result.get("funded_plans", [])
+                             for amount in (plan.get("amounts") or {}).values())
+                adopted[year] = (run_id, funded)  # type: ignore[assignment]
+    return _years_overview(dataset, adopted)

@@ -102,7 +102,10 @@ def test_an_outcome_is_recorded_for_a_funded_plan_only_and_replaces_the_earlier_
         fake_uow: FakeUnitOfWork) -> None:
     funded = _adopted_demo(fake_uow)
     data = services.load_dataset(fake_uow)
-    unfunded = next(code for code in data.plans["code"] if code not in funded)
+    reported = set(data.outcomes["plan_code"])
+    funded = [code for code in funded if code not in reported]  # this year's: no report yet
+    unfunded = next(code for code in data.plans["code"] if code not in funded and code not in reported
+                    and code not in _funded_anywhere(fake_uow))
     commits = fake_uow.commits
     with pytest.raises(OutcomeRefused) as caught:
         services.record_outcome(fake_uow, Outcome(unfunded, "completed", None, 0, None), by="lan")
@@ -116,10 +119,16 @@ def test_an_outcome_is_recorded_for_a_funded_plan_only_and_replaces_the_earlier_
     assert [(r.sheet, r.key, r.by) for r in marked] == [("outcomes", (funded[0],), "lan"), ("outcomes", (funded[1],),
                                                                                            "lan")]
     outcomes = services.load_dataset(fake_uow).outcomes
-    assert outcomes["plan_code"].tolist() == [funded[0], funded[1]]  # replaced in its place, not appended
-    first = outcomes.iloc[0]
+    # The earlier rows as they were, then the two plans' reports: the first replaced in its place, not appended.
+    assert outcomes["plan_code"].tolist() == [*data.outcomes["plan_code"], funded[0], funded[1]]
+    first = outcomes.iloc[len(data.outcomes)]
     assert (first["status"], int(first["disbursed_vnd"]), first["ocop_score"], bool(first["new_product"])) == (
         "completed", 3_000_000, 61.0, True)
+
+
+def _funded_anywhere(uow: UnitOfWork) -> set[str]:
+    """Every plan funded by any stored run (a plan none funded is surely not funded by an adopted one)."""
+    return {plan["plan_code"] for run in services.stored_runs(uow) for plan in run.result["funded_plans"]}
 
 
 def test_a_refused_outcome_writes_nothing(fake_uow: FakeUnitOfWork) -> None:
@@ -131,19 +140,23 @@ def test_a_refused_outcome_writes_nothing(fake_uow: FakeUnitOfWork) -> None:
     assert fake_uow.commits == commits and services.load_dataset(fake_uow).fingerprint() == before
 
 
-def test_recorded_inspections_are_listed_per_organization_with_unresolved_violations_marked(fake_uow: FakeUnitOfWork
-                                                                                   ) -> None:
+def test_recorded_inspections_are_listed_per_organization_with_unresolved_violations_marked(
+        fake_uow: FakeUnitOfWork) -> None:
     services.load_demo(fake_uow)
     data = services.load_dataset(fake_uow)
-    first, second = (str(code) for code in data.organizations["code"].iloc[:2])
+    before = services.inspections_view(fake_uow)
+    clean = [str(code) for code in data.organizations["code"]
+             if code not in set(before.organizations.loc[before.organizations["unresolved"] > 0, "organization_code"])]
+    first, second = clean[:2]
     services.record_inspection(fake_uow, Inspection(first, "facility", "violation", DAY, "Nhà xưởng chưa đạt"))
     services.record_inspection(fake_uow, Inspection(second, "point_of_sale", "violation", DAY, "Sai nhãn",
                                                     resolved_on=DAY))
     services.record_inspection(fake_uow, Inspection(second, "label_use", "compliant", DAY - dt.timedelta(days=3)))
     view = services.inspections_view(fake_uow)
     listed = view.inspections
-    assert len(listed) == 3 + len(data.inspections)
-    assert listed.loc[listed["unresolved"], "organization_code"].tolist() == [first]
+    added = listed[~listed["code"].isin(set(before.inspections["code"]))]
+    assert len(added) == 3 and len(listed) == 3 + len(data.inspections)
+    assert added.loc[added["unresolved"], "organization_code"].tolist() == [first]
     per_org = view.organizations.set_index("organization_code")
     assert (int(per_org.loc[first, "unresolved"]), int(per_org.loc[second, "unresolved"])) == (1, 0)
     assert per_org.loc[first, "organization"] == data.organizations.set_index("code").loc[first, "name"]
@@ -154,6 +167,8 @@ def test_outcomes_and_inspections_are_stored_by_the_database(tmp_path: Path) -> 
 
     url = f"sqlite:///{tmp_path / 'records.db'}"
     funded = _adopted_demo(SqlAlchemyUnitOfWork(url))
+    before = services.load_dataset(SqlAlchemyUnitOfWork(url))
+    funded = [code for code in funded if code not in set(before.outcomes["plan_code"])]
     org = str(services.load_dataset(SqlAlchemyUnitOfWork(url)).organizations["code"].iloc[0])
     services.record_outcome(SqlAlchemyUnitOfWork(url), Outcome(funded[0], "in_progress", DAY, "5", None), by="lan")
     services.record_outcome(SqlAlchemyUnitOfWork(url), Outcome(funded[1], "completed", DAY, "7.000", "91",
@@ -161,14 +176,15 @@ def test_outcomes_and_inspections_are_stored_by_the_database(tmp_path: Path) -> 
     services.record_outcome(SqlAlchemyUnitOfWork(url), Outcome(funded[0], "abandoned", DAY, "6", None), by="lan")
     first = services.record_inspection(SqlAlchemyUnitOfWork(url), Inspection(org, "facility", "violation", DAY, "x"))
     second = services.record_inspection(SqlAlchemyUnitOfWork(url), Inspection(org, "facility", "compliant", DAY))
-    assert (first.code, second.code) == ("KT001", "KT002")
+    assert first.code == next_inspection_code(before) and second.code != first.code
     data = services.load_dataset(SqlAlchemyUnitOfWork(url))
-    rows = data.outcomes.to_dict("records")
+    assert data.outcomes["plan_code"].tolist()[:len(before.outcomes)] == before.outcomes["plan_code"].tolist()
+    rows = data.outcomes.to_dict("records")[len(before.outcomes):]
     assert [(r["plan_code"], r["status"], r["disbursed_vnd"]) for r in rows] == [
         (funded[0], "abandoned", 6), (funded[1], "completed", 7000)]
     assert (rows[1]["ocop_score"], rows[1]["e_stamp"], rows[1]["new_product"], rows[1]["note"]) == (91.0, True, False,
                                                                                                     "Xong")
-    assert data.inspections["code"].tolist() == ["KT001", "KT002"]
+    assert data.inspections["code"].tolist() == [*before.inspections["code"], first.code, second.code]
     assert services.year_choice(SqlAlchemyUnitOfWork(url), None).year in (None, *services.plan_years(
         SqlAlchemyUnitOfWork(url)))
 
