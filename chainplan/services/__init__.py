@@ -64,6 +64,7 @@ from chainplan.services.programme import (
 from chainplan.services.records import (
     YearChoice,
     organization_choices,
+    phase_of_year,
     plan_years,
     record_inspection,
     record_outcome,
@@ -132,6 +133,7 @@ __all__ = [
     "load_demo",
     "make_template",
     "organization_choices",
+    "phase_of_year",
     "phase_progress",
     "plan_choices",
     "plan_years",

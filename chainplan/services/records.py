@@ -1,14 +1,17 @@
 """Use cases of the programme's memory that write or that every page reads: recording what a funded plan
-delivered and an inspection, which years have plans and which one a page shows."""
+delivered and an inspection, which years have plans and which one a page shows, and the phase a year is in."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from chainplan.decisions import adopted_run
 from chainplan.imports import ToolRecord
 from chainplan.ports import UnitOfWork
+from chainplan.programme.phases import Phase, PhaseError, load_phase
 from chainplan.recording import (
     Inspection,
     Outcome,
@@ -22,6 +25,7 @@ from chainplan.wording import Ref
 __all__ = [
     "YearChoice",
     "organization_choices",
+    "phase_of_year",
     "plan_years",
     "record_inspection",
     "record_outcome",
@@ -62,6 +66,26 @@ def _reportable_plans(uow: UnitOfWork) -> set[str]:
                   if (run := uow.repository.get_run(run_id)) is not None
                   for plan in run.result.get("funded_plans", [])}
     return funded
+
+
+def phase_of_year(folder: str | os.PathLike[str] | None, year: int | None) -> tuple[Path, Phase] | None:
+    """The shipped phase (a file of ``folder/phases``, by name) whose years include ``year``; the latest-starting
+    one when several do; ``None`` when none does or there is no year. A phase file that cannot be read is passed
+    over here: ``chainplan progress`` names its problems."""
+    if folder is None or year is None or not (Path(folder) / "phases").is_dir():
+        return None
+    found: list[tuple[int, str, Path, Phase]] = []
+    for path in sorted((Path(folder) / "phases").glob("*.yaml")):
+        try:
+            phase = load_phase(path)
+        except PhaseError:
+            continue
+        if phase.first <= year <= phase.last:
+            found.append((phase.first, path.name, path, phase))
+    if not found:
+        return None
+    _first, _name, path, phase = max(found, key=lambda item: (item[0], item[1]))
+    return path, phase
 
 
 def organization_choices(uow: UnitOfWork) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from chainplan.wording import term
 from dash_app.components import Column, bar_chart, card, grid, header, page_year, table
 from dash_app.figures import star_bars, target_amount, tier_bars
 from dash_app.i18n import language, t
+from dash_app.panels.programme import progress_chart
 from dash_app.state import scenario_folder, unit_of_work
 
 dash.register_page(__name__, path="/", name="Overview", title="chainplan")
@@ -59,6 +60,22 @@ def year_targets_section(lang: str, year: int | None) -> html.Div:
     ])
 
 
+def phase_progress_section(lang: str, year: int | None) -> html.Div | None:
+    """The phase the year is in (a shipped ``phases/*.yaml``): delivered, expected from adopted decisions, and
+    remaining, per target, as bars; nothing when no phase covers the year."""
+    found = services.phase_of_year(scenario_folder(), year)
+    if found is None:
+        return None
+    _path, phase = found
+    progress = services.phase_progress(unit_of_work(), phase)
+    name = phase.name_vi if lang == "vi" and phase.name_vi else phase.name
+    title = t("phase_progress_title", lang).format(phase=name, first=phase.first, last=phase.last)
+    return html.Div([html.H2(title, className="cp-subtitle", id="phase-progress-title"),
+                     html.P(t("phase_progress_intro", lang), className="cp-muted"),
+                     progress_chart(title, progress.table.to_dict("records"), lang, "phase-progress")],
+                    id="phase-progress-section")
+
+
 def layout(lang: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
     chosen_year = page_year(year)
@@ -94,6 +111,7 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
     return html.Div([
         top, cards,
         year_targets_section(lang, chosen_year),
+        phase_progress_section(lang, chosen_year),
         html.Div([bar_chart(t("tiers", lang), tier_bars(summary, lang), lang, "tier-graph", "#2a7f62"),
                   bar_chart(t("stars", lang), star_bars(summary), lang, "stars-graph", "#c8a200")],
                  # Side by side on a desktop, one under the other on a phone.
