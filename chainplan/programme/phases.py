@@ -96,6 +96,10 @@ class Phase(_Strict):
         return range(self.first, self.last + 1)
 
 
+#: A file problem that names a scenario file, said of a phase file.
+_PHASE_CODES = {"error.scenario.no_file": "error.phase.no_file", "error.scenario.is_folder": "error.phase.is_folder"}
+
+
 def load_phase(path: str | os.PathLike[str]) -> Phase:
     """Read and check a phase file.
 
@@ -110,8 +114,8 @@ def load_phase(path: str | os.PathLike[str]) -> Phase:
     try:
         document = _read(Path(path).resolve(), (), problems)
     except ScenarioError as exc:
-        raise PhaseError([InputProblem(p.sheet, p.row, p.column, p.value, p.code, source, key=p.key, params=p.params)
-                          for p in exc.problems]) from None
+        raise PhaseError([InputProblem(p.sheet, p.row, p.column, p.value, _PHASE_CODES.get(p.code, p.code), source,
+                                       key=p.key, params=p.params) for p in exc.problems]) from None
     document = _read_numbers(document, source, problems)
     try:
         phase = Phase.model_validate(document)
@@ -187,7 +191,7 @@ def phase_progress(dataset: Dataset, phase: Phase, adopted: Mapping[int, Mapping
         remaining = None if bound.min is None else max(0.0, bound.min - float(done or 0) - coming)
         rows.append({"target": name, "min": bound.min, "max": bound.max, "delivered": done, "expected": coming,
                      "remaining": remaining})
-    return pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS))
+    return pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS), dtype=object)  # a blank bound stays None
 
 
 def year_targets(phase: Phase, progress: pd.DataFrame, *, year: int | None, own: Targets) -> Targets:
