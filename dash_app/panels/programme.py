@@ -76,8 +76,15 @@ def progress_chart(title: str, rows: Sequence[Mapping[str, Any]], lang: str, cha
                                  className="cp-legend-item")
                        for colour, label in ((DELIVERED, t("delivered", lang)), (EXPECTED, t("expected", lang)),
                                              (REMAINING, t("remaining", lang)))], className="cp-legend")
-    return html.Figure([html.Figcaption(title, className="cp-figure-title"), legend, *lines], id=chart_id,
+    return html.Figure([html.Figcaption(title, className="visually-hidden"), legend, *lines], id=chart_id,
                        className="cp-progress")
+
+
+def _amount(target: str, value: float | None, lang: str) -> str:
+    """A target's figure: a share (the e-stamp share) in per cent, a count as a number."""
+    if target == "e_stamp_share" and value is not None and value == value:
+        return format_share(float(value), lang)
+    return _number(value, lang)
 
 
 def _promises(row: Mapping[str, Any], lang: str) -> str:
@@ -129,8 +136,8 @@ def results_panel(document: Mapping[str, Any], names: Mapping[str, Mapping[str, 
                      rows, lang, height="auto" if len(rows) <= 15 else "460px", csv_name="results.csv",
                      row_id="plan_code")
     targets = table([t("target", lang), t("expected_by_decision", lang), t("delivered", lang)],
-                    [[target_name(str(r["target"]), lang), _number(r["expected"], lang), _number(r["delivered"], lang)]
-                     for r in document["targets"]], "results-targets")
+                    [[target_name(str(r["target"]), lang), _amount(r["target"], r["expected"], lang),
+                      _amount(r["target"], r["delivered"], lang)] for r in document["targets"]], "results-targets")
     return html.Div([
         html.P(t("results_intro", lang).format(year=document["year"], run=document["run_id"]), id="results-intro"),
         cards,
@@ -162,9 +169,9 @@ def _reliability_chart(records: Sequence[Mapping[str, Any]], lang: str) -> html.
               for v in (0, 0.25, 0.5, 0.75, 1)]
     return html.Figure([
         html.Figcaption(t("reliability_title", lang), className="cp-figure-title"),
+        html.Div("↑ " + t("realised_rate", lang), className="cp-axis-y"),
         html.Div([html.Div(className="cp-diagonal"), *dots, *ticks], className="cp-reliability-plot"),
-        html.Div(t("stated_probability", lang), className="cp-axis-x"),
-        html.Div(t("realised_rate", lang), className="cp-axis-y"),
+        html.Div(t("stated_probability", lang) + " →", className="cp-axis-x"),
         html.P(t("reliability_hint", lang), className="cp-muted small"),
     ], id="reliability-chart", className="cp-reliability")
 
