@@ -23,7 +23,7 @@ from chainplan.ports import UnitOfWork
 from chainplan.schema import SHEETS
 from chainplan.summary import summarize
 from chainplan.wording import Joined, NameBook
-from chainplan.years import merge_years
+from chainplan.years import dataset_for_year, merge_years
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -246,7 +246,8 @@ def load_dataset(uow: UnitOfWork) -> Dataset:
         return uow.repository.load()
 
 
-def dataset_summary(uow: UnitOfWork) -> dict[str, Any]:
-    """Counts by region, tier, stars and appraisal state."""
-    return summarize(load_dataset(uow))
+def dataset_summary(uow: UnitOfWork, year: int | None = None) -> dict[str, Any]:
+    """Counts by region, tier, stars and appraisal state; plans, requests and budget of ``year`` only when given
+    (:func:`~chainplan.years.dataset_for_year`)."""
+    return summarize(dataset_for_year(load_dataset(uow), year))
 

@@ -81,7 +81,7 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
     chosen_year = page_year(year)
     top = header(lang, "/", {"year": chosen_year})
     try:
-        summary = services.dataset_summary(unit_of_work())
+        summary = services.dataset_summary(unit_of_work(), chosen_year)
     except Exception as exc:  # the page must say what is wrong rather than go blank
         return html.Div([top, html.P(f"{t('db_error', lang)}: {text_of(exc, lang)}", id="overview-error")])
     if summary["counts"]["products"] == 0:

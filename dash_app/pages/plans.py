@@ -142,7 +142,7 @@ def show(key: str | None, _version: int | None, lang: str | None, year: int | No
     lang = language(lang)
     search, switch = url_state("/plans", lang, year=year, scenario=key)
     try:
-        view = services.register_view(unit_of_work(), key, scenario_folder(), lang=lang)
+        view = services.register_view(unit_of_work(), key, scenario_folder(), lang=lang, year=year)
     except ScenarioError as exc:
         return html.Div(scenario_problems(exc, lang), className="cp-error"), "", search, switch
     columns, rows = _rows(view, lang)
