@@ -473,6 +473,7 @@ def _outcome(rng: random.Random, plan: dict[str, object], year: int, requested: 
         succeeded = rng.random() < REALISED_SUCCESS[str(plan["purpose"])]
         status = "completed" if succeeded or rng.random() < 0.6 else "abandoned"
     expected = float(plan["expected_score"])  # type: ignore[arg-type]
+    score: float | None
     if succeeded:
         score = round(min(100.0, expected + rng.uniform(0, 4)), 1)
     else:  # completed without the promised stars, or a score not awarded

@@ -148,10 +148,8 @@ class SqlAlchemyRepository:
             if not count:
                 continue
             names = list(columns)
-            if sheet in YEARLY_SHEETS:
-                positions = _year_positions(row_years(dataset, sheet))
-            else:
-                positions = list(range(count))
+            yearly = sheet in YEARLY_SHEETS
+            positions = _year_positions(row_years(dataset, sheet)) if yearly else list(range(count))
             rows = [dict(zip(names, values, strict=True)) | {"position": position}
                     for position, values in zip(positions, zip(*columns.values(), strict=True), strict=True)]
             self.session.execute(insert(table), rows)

@@ -166,8 +166,8 @@ class YearTargets:
 
 def year_targets(uow: UnitOfWork, folder: str | os.PathLike[str] | None, year: int | None = None) -> YearTargets:
     """Today, with the adopted decision, and the target, for ``year`` (default: the latest year with plans, else
-    the latest year with a decision, else this year). The targets are the adopted run's; before a decision, the seed document's
-    (``baseline-2020.yaml`` in ``folder``)."""
+    the latest year with a decision, else this year). The targets are the adopted run's; before a decision, the
+    seed document's (``baseline-2020.yaml`` in ``folder``)."""
     with uow:
         log = uow.repository.list_audit()
     years = [entry.year for entry in log if entry.action == "adopt" and entry.year is not None]

@@ -25,6 +25,7 @@ from chainplan.users import allowed
 from chainplan.wording import format_date, term, text
 from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header, page_year, scenario_options, scenario_problems
+from dash_app.components import table as components_table
 from dash_app.i18n import language, t
 from dash_app.panels.inspections import inspection_form, inspections_table, unresolved_summary
 from dash_app.state import scenario_folder, unit_of_work
@@ -128,6 +129,8 @@ def layout(lang: str | None = None, scenario: str | None = None, year: str | Non
                           "textAlign": "center", "cursor": "pointer" if may_import else "not-allowed",
                           "color": "#234" if may_import else "#999"}),
         html.Div(id=UPLOAD_REPORT, role="status", style={"margin": "0.75rem 0"}),
+        # The recorded rows the preview named (sheet, key): confirming replaces those and no others.
+        dcc.Store(id="upload-confirmed", data=None),
         *_inspections_section(lang),
     ])
 
@@ -188,28 +191,100 @@ def _problem_rows(exc: DatasetError, lang: str) -> list[dict[str, Any]]:
              "value": "" if p.value is None else str(p.value), "reason": p.message(lang)} for p in exc.problems]
 
 
-@callback(Output(UPLOAD_REPORT, "children"), Output("plans-version", "data", allow_duplicate=True),
-          Input("plans-upload", "contents"), State("plans-upload", "filename"), State("plans-version", "data"),
-          State("plans-lang", "data"), prevent_initial_call=True)
-def upload(contents: str | None, filename: str | None, version: int | None, lang: str | None) -> tuple[Any, Any]:
+@callback(Output(UPLOAD_REPORT, "children"), Output("upload-confirmed", "data"),
+          Input("plans-upload", "contents"), State("plans-upload", "filename"), State("plans-lang", "data"),
+          prevent_initial_call=True)
+def upload(contents: str | None, filename: str | None, lang: str | None) -> tuple[Any, Any]:
+    """A workbook dropped: checked and previewed, nothing written until the planner confirms."""
     lang = language(lang)
     require("import")
     if not contents:
         return dash.no_update, dash.no_update
-    report = _import(contents, filename, lang)
-    return report, ((version or 0) + 1) if getattr(report, "id", None) == "upload-done-panel" else dash.no_update
+    return _import(contents, filename, lang, confirmed=None)
 
 
-def _import(contents: str, filename: str | None, lang: str) -> Any:
+@callback(Output(UPLOAD_REPORT, "children", allow_duplicate=True),
+          Output("upload-confirmed", "data", allow_duplicate=True),
+          Output("plans-version", "data", allow_duplicate=True),
+          Output("plans-upload", "contents"),
+          Input("upload-confirm", "n_clicks"), State("plans-upload", "contents"), State("plans-upload", "filename"),
+          State("upload-confirmed", "data"), State("plans-version", "data"), State("plans-lang", "data"),
+          prevent_initial_call=True)
+def confirm_upload(clicks: int | None, contents: str | None, filename: str | None, confirmed: list[Any] | None,
+                   version: int | None, lang: str | None) -> tuple[Any, Any, Any, Any]:
+    lang = language(lang)
+    require("import")  # the guard refused a forged request already; this is the write's own check
+    if not clicks or not contents:
+        return dash.no_update, dash.no_update, dash.no_update, dash.no_update
+    report, shown = _import(contents, filename, lang, confirmed=confirmed or [])
+    done = getattr(report, "id", None) == "upload-done-panel"
+    return report, shown, ((version or 0) + 1) if done else dash.no_update, None if done else dash.no_update
+
+
+@callback(Output(UPLOAD_REPORT, "children", allow_duplicate=True),
+          Output("upload-confirmed", "data", allow_duplicate=True), Output("plans-upload", "contents",
+                                                                           allow_duplicate=True),
+          Input("upload-cancel", "n_clicks"), State("plans-upload", "filename"), State("plans-lang", "data"),
+          prevent_initial_call=True)
+def cancel_upload(clicks: int | None, filename: str | None, lang: str | None) -> tuple[Any, Any, Any]:
+    if not clicks:
+        return dash.no_update, dash.no_update, dash.no_update
+    name = Path(filename or "upload.xlsx").name
+    return html.P(t("upload_cancelled", lang).format(name=name), id="upload-cancelled"), None, None
+
+
+def _preview(report: services.ImportReport, name: str, lang: str) -> tuple[Any, list[Any]]:
+    """What the import would change, per sheet and year, and the recorded rows it would overwrite (by name)."""
+    preview = report.preview
+    assert preview is not None
+    if report.unchanged:
+        return html.P(t("upload_unchanged", lang).format(name=name), id="upload-unchanged"), []
+    years = ", ".join(str(y) for y in preview.years)
+    rows = [{"sheet": t(f"input_sheet.{row['sheet']}", lang),
+             "year": t("upload_every_year", lang) if row["year"] is None else str(row["year"]),
+             "added": row["added"], "changed": row["changed"], "removed": row["removed"]}
+            for row in preview.counts()]
+    table = components_table([t(key, lang) for key in ("sheet", "year", "upload_added", "upload_changed",
+                                                        "upload_removed")],
+                             [[row["sheet"], row["year"], *(format_number(row[k], lang, 0)
+                                                           for k in ("added", "changed", "removed"))]
+                              for row in rows], "upload-preview-table")
+    overwritten = [html.P(t("upload_overwrites", lang), className="cp-error"),
+                   html.Ul([html.Li(row.describe(lang, report.names)) for row in preview.overwritten],
+                           id="upload-overwritten")] if preview.overwritten else []
+    shown = [[row.sheet, list(row.key)] for row in preview.overwritten]
+    return html.Div([
+        html.P(t("upload_preview", lang).format(name=name, years=years)), table, *overwritten,
+        html.Div([dbc.Button(t("upload_confirm", lang), id="upload-confirm", color="danger" if overwritten else
+                             "primary"),
+                  dbc.Button(t("upload_cancel", lang), id="upload-cancel", color="secondary", outline=True,
+                             style={"marginLeft": "0.5rem"})], style={"marginTop": "0.5rem"}),
+    ], id="upload-preview"), shown
+
+
+def _import(contents: str, filename: str | None, lang: str, *, confirmed: list[Any] | None) -> tuple[Any, Any]:
+    """Preview the upload (``confirmed`` ``None``), or import it replacing the recorded rows ``confirmed`` names.
+
+    Returns the panel and the recorded rows a preview named (``no_update`` otherwise)."""
     name = Path(filename or "upload.xlsx").name
     try:
         payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
     except (IndexError, binascii.Error):
-        return html.P(t("upload_unreadable", lang).format(name=name), className="cp-error", id="upload-refused")
+        return html.P(t("upload_unreadable", lang).format(name=name), className="cp-error",
+                      id="upload-refused"), None
     try:
-        report = services.import_upload(unit_of_work(), name, payload)
+        if confirmed is None:
+            return _preview(services.import_upload(unit_of_work(), name, payload, dry_run=True), name, lang)
+        report = services.import_upload(unit_of_work(), name, payload,
+                                        overwrite=[(sheet, tuple(key)) for sheet, key in confirmed])
     except services.ImportRefused as exc:  # not a workbook at all: by its name, its size or its content
-        return html.P(exc.message(lang), className="cp-error", id="upload-refused")
+        return html.P(exc.message(lang), className="cp-error", id="upload-refused"), None
+    except services.ImportNeedsConfirmation as exc:
+        # Recorded in the tool after the preview was shown: say so, and show the new preview to confirm again.
+        again = services.import_upload(unit_of_work(), name, payload, dry_run=True)
+        panel, shown = _preview(again, name, lang)
+        return html.Div([html.P(exc.message(lang, again.names), className="cp-error", id="upload-refused"),
+                         panel]), shown
     except DatasetError as exc:
         # Nothing was written: the importer checks everything before it replaces anything.
         heading = t("upload_problems", lang).format(name=name, count=format_number(len(exc.problems), lang, 0))
@@ -221,12 +296,12 @@ def _import(contents: str, filename: str | None, lang: str) -> Any:
                                      Column("value", t("value", lang), width=150),
                                      Column("reason", t("reason", lang), width=320, flex=3)],
                  _problem_rows(exc, lang), lang, height="320px", csv_name="import-problems.csv"),
-        ])
+        ]), None
     counts = ", ".join(f"{t(sheet, lang)}: {format_number(n, lang, 0)}" for sheet, n in report.after.items()
                        if sheet in ("organizations", "products", "plans", "appraisals"))
     warnings = [html.Li(w) for w in report.warnings]
     return html.Div([html.P(t("upload_done", lang).format(name=name, counts=counts), id="upload-done"),
-                     html.Ul(warnings) if warnings else None], id="upload-done-panel")
+                     html.Ul(warnings) if warnings else None], id="upload-done-panel"), None
 
 
 def _inspections_section(lang: str) -> list[Any]:
