@@ -24,6 +24,10 @@ def _day(value: Any, lang: str) -> str:
     return format_date(value, lang) if isinstance(value, dt.date) else ""
 
 
+def _capital(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
 def _state(row: dict[str, Any], lang: str) -> str:
     if row["result"] != "violation":
         return ""
@@ -46,14 +50,14 @@ def inspections_table(view: Any, lang: str) -> Any:
     """Every inspection, per organization and newest first; an unresolved violation's row is marked (class
     ``cp-unresolved``, and the violation column says so)."""
     rows = [{"code": row["code"], "inspected_on": _day(row["inspected_on"], lang),
-             "organization": row["organization"], "kind": term("inspection_kind", row["kind"], lang),
-             "result": term("inspection_result", row["result"], lang), "finding": row["finding"],
+             "organization": row["organization"], "kind": _capital(term("inspection_kind", row["kind"], lang)),
+             "result": _capital(term("inspection_result", row["result"], lang)), "finding": row["finding"],
              "state": _state(row, lang), "open": bool(row["unresolved"])}
             for row in view.inspections.to_dict("records")]
     if not rows:
         return html.P(t("no_inspections", lang), id="inspections-table")
     table = grid("inspections-table", [Column("organization", t("organization", lang), width=200, flex=2),
-                                       Column("inspected_on", t("inspected_on", lang), width=110),
+                                       Column("inspected_on", t("inspected_on", lang), width=125),
                                        Column("kind", t("inspection_kind", lang), width=140),
                                        Column("result", t("inspection_result", lang), width=110),
                                        Column("state", t("violation_state", lang), width=170),
@@ -76,11 +80,11 @@ def inspection_form(lang: str, may_record: bool, organizations: list[tuple[str, 
                                                            "inspection-org", disabled=off)],
                        className="cp-field cp-field-wide"),
             html.Label([t("inspection_kind", lang), dropdown(lang, [
-                {"label": term("inspection_kind", kind, lang), "value": kind} for kind in INSPECTION_KINDS],
+                {"label": _capital(term("inspection_kind", kind, lang)), "value": kind} for kind in INSPECTION_KINDS],
                 "facility", "inspection-kind", clearable=False, searchable=False, disabled=off)],
                 className="cp-field"),
             html.Label([t("inspection_result", lang), dropdown(lang, [
-                {"label": term("inspection_result", result, lang), "value": result}
+                {"label": _capital(term("inspection_result", result, lang)), "value": result}
                 for result in INSPECTION_RESULTS], "compliant", "inspection-result", clearable=False,
                 searchable=False, disabled=off)], className="cp-field"),
             html.Label([t("inspected_on", lang), dcc.Input(id="inspection-date", type="date", disabled=off,

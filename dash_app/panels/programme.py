@@ -122,9 +122,10 @@ def results_panel(document: Mapping[str, Any], names: Mapping[str, Mapping[str, 
              "disbursed_share": (None if p["disbursed_vnd"] is None or not p["allocated_vnd"]
                                  else int(p["disbursed_vnd"]) / int(p["allocated_vnd"])),
              "status": _capital(term("outcome_status", p["status"], lang)),
-             "succeeded": "—" if p["succeeded"] is None else term("yes_no", "yes" if p["succeeded"] else "no", lang),
+             "succeeded": "—" if p["succeeded"] is None else _capital(term("yes_no", "yes" if p["succeeded"] else "no",
+                                                                          lang)),
              "promises": _promises(p, lang)} for p in plans]
-    plan_grid = grid("results-table", [Column("plan_code", t("plan", lang), width=90),
+    plan_grid = grid("results-table", [Column("plan_code", t("plan", lang), width=115),
                                        Column("plan", t("product_and_owner", lang), width=240, flex=3),
                                        Column("allocated_vnd", t("allocated", lang), "money", 150),
                                        Column("disbursed_vnd", t("disbursed", lang), "money", 150),
@@ -135,9 +136,12 @@ def results_panel(document: Mapping[str, Any], names: Mapping[str, Mapping[str, 
                                        Column("promises", t("promised_delivered", lang), width=300, flex=3)],
                      rows, lang, height="auto" if len(rows) <= 15 else "460px", csv_name="results.csv",
                      row_id="plan_code")
-    targets = table([t("target", lang), t("expected_by_decision", lang), t("delivered", lang)],
-                    [[target_name(str(r["target"]), lang), _amount(r["target"], r["expected"], lang),
-                      _amount(r["target"], r["delivered"], lang)] for r in document["targets"]], "results-targets")
+    targets: Any = table([t("target", lang), t("expected_by_decision", lang), t("delivered", lang)],
+                         [[target_name(str(r["target"]), lang), _amount(r["target"], r["expected"], lang),
+                           _amount(r["target"], r["delivered"], lang)] for r in document["targets"]],
+                         "results-targets")
+    if not document["targets"]:
+        targets = html.P(t("results_no_targets", lang), id="results-targets")
     return html.Div([
         html.P(t("results_intro", lang).format(year=document["year"], run=document["run_id"]), id="results-intro"),
         cards,
