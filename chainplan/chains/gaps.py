@@ -341,9 +341,12 @@ def _unresolved_violation(chain: _ChainFacts) -> list[Gap]:
     at an inspection and not yet resolved: the sentence names the organization, each open inspection and what it
     found."""
     G = chain.G
-    on_chain = [chain.producer, *sorted(chain.reachable - {chain.producer})] if chain.producer in G else []
+    if chain.producer not in G:
+        return []
+    # Most organizations have nothing open: look first, sort only what is found.
+    flagged = sorted(n for n in chain.reachable if n != chain.producer and G.nodes[n].get("violations"))
     gaps = []
-    for node in on_chain:
+    for node in [chain.producer, *flagged]:
         violations = G.nodes[node].get("violations") or ()
         if not violations:
             continue

@@ -33,7 +33,8 @@ def gaps(
     output: Annotated[TableFormat, typer.Option("--format", help="table, json or csv")] = TableFormat.table,
 ) -> None:
     """Supply-chain gaps: no_supermarket_path, missing_processing, capacity_shortfall, single_point_of_failure,
-    buyer_concentration, compliance_gap, unlinked_producer."""
+    buyer_concentration, compliance_gap, unlinked_producer, unresolved_violation (an inspection's violation still
+    open at an organization on the chain)."""
     found = run(output, lambda: services.chain_gaps(
         unit_of_work(ctx), product=product, tier=tier.value if tier else None, concentration_threshold=threshold))
     if output is TableFormat.json:
