@@ -175,8 +175,6 @@ class Scenario(_Strict):
     solver: Literal["cbc", "highs"] = "highs"
     time_limit_s: float = Field(default=60.0, gt=0)
     mip_gap: float = Field(default=0.0, ge=0, le=1)
-    #: The programme year whose plans and lines the run reads (``None``: the latest year with plans).
-    year: int | None = Field(default=None, ge=2000, le=2100)
     #: ``True``: a plan whose organization has a ``violation`` inspection with no ``resolved_on`` is not eligible.
     exclude_unresolved_violations: bool = False
     #: ``calibrated``: each plan's probability shrunk toward the province's record for its purpose
