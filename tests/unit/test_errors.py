@@ -51,6 +51,7 @@ SAMPLES: dict[str, Any] = {
     "runs": Joined(("3", "3")), "sheet": "plans", "start": exact_number(1.2), "status": Term("status", "infeasible"),
     "stop": exact_number(0.8), "stored": "0a1b2c3d4e5f", "suffix": ".xlsx", "text": "'1.234,5'",
     "top": Term("stage", "province"), "where": Ref("region", "HL"), "year": "2026",
+    "inspected": dt.date(2020, 3, 4), "today": dt.date(2020, 6, 30),
 }
 #: Codes whose parameter of that name is of another kind than the common sample.
 SAMPLE_FOR = {
