@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
 from chainplan.imports import ToolRecord
+from chainplan.recording import Inspection, Outcome
 
 __all__ = [
     "AuditEntry",
@@ -232,6 +233,14 @@ class DatasetRepository(Protocol):
     def clear_sign_in_failures(self, *, user_name: str | None = None, address: str | None = None,
                                before: dt.datetime | None = None) -> int:
         """Forget refused sign-ins of a name, from an address, or older than ``before``; how many."""
+        ...
+
+    def save_outcome(self, outcome: Outcome) -> None:
+        """Store one outcome in place of the plan's row (a new row, last, when there is none)."""
+        ...
+
+    def save_inspection(self, inspection: Inspection) -> None:
+        """Store one new inspection as the last row (its code is free: the caller checked it)."""
         ...
 
 

@@ -48,6 +48,8 @@ ACTIONS: dict[str, str] = {
     "import": "planner",
     "appraise": "planner",
     "run": "planner",
+    "record_outcome": "planner",
+    "inspect": "planner",
     "adopt": "committee",
     "manage_users": "admin",
     # Storing the demo dataset on an empty database, from the overview's first-run path.

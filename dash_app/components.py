@@ -6,34 +6,80 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import Input, Output, dcc, html
 
 from chainplan import services
 from chainplan.money import format_number
 from chainplan.scenario import ScenarioError
 from chainplan.wording import term
 from dash_app.i18n import grid_locale, t
-from dash_app.state import scenario_folder, unit_of_work
-from dash_app.urlstate import language_switch
+from dash_app.state import scenario_folder, storage, unit_of_work
+from dash_app.urlstate import language_switch, page_search, read_id
 
-__all__ = ["Column", "band_chart", "bar_chart", "card", "chosen_scenario", "dropdown", "grid", "header", "run_title",
-           "scenario_options", "scenario_problems", "table"]
+__all__ = ["Column", "band_chart", "bar_chart", "card", "chosen_scenario", "dropdown", "grid", "header", "page_year",
+           "run_title", "scenario_options", "scenario_problems", "table", "year_picker"]
 
 PAGES = (("/", "overview"), ("/chains", "chains"), ("/plans", "plans"), ("/allocation", "allocation"),
-         ("/compare", "compare"), ("/frontier", "frontier"), ("/decisions", "decisions"), ("/users", "users"))
+         ("/compare", "compare"), ("/frontier", "frontier"), ("/decisions", "decisions"), ("/results", "results"),
+         ("/users", "users"))
+
+
+def page_year(asked: object) -> int | None:
+    """The programme year a page shows: the URL's ``year`` when it is one, else the latest year with plans
+    (:func:`chainplan.services.year_choice`); ``None`` while no plan has a year."""
+    try:
+        return services.year_choice(unit_of_work(), read_id(asked)).year
+    except storage().errors:  # the page says what is wrong with the database; the header must not fail first
+        return read_id(asked)
+
+
+def _plan_years() -> list[int]:
+    try:
+        return services.plan_years(unit_of_work())
+    except storage().errors:
+        return []
+
+
+#: Choosing another year in the header reloads the page with ``year`` changed and the rest of its address kept:
+#: every page reads the year when it is drawn.
+CHANGE_YEAR = """
+function (year) {
+    if (!year) { return window.dash_clientside.no_update; }
+    var params = new URLSearchParams(window.location.search);
+    if (params.get("year") === String(year)) { return window.dash_clientside.no_update; }
+    params.set("year", String(year));
+    window.location.search = "?" + params.toString().replace(/%3A/gi, ":").replace(/%2C/gi, ",");
+    return String(year);
+}
+"""
+dash.clientside_callback(CHANGE_YEAR, Output("year-change", "data"), Input("year-select", "value"),
+                         prevent_initial_call=True)
+
+
+def year_picker(lang: str, year: int | None) -> html.Label:
+    """The header's choice of programme year (``#year-select``): the years with plans, and the one shown."""
+    years = sorted({*_plan_years(), *([year] if year is not None else [])})
+    return html.Label([html.Span(t("programme_year", lang), className="cp-year-label"),
+                       # Disabled, not left out, while no plan has a year: the pages' callbacks read its value.
+                       dropdown(lang, [{"label": str(y), "value": y} for y in years], year, "year-select",
+                                clearable=False, searchable=False, disabled=not years, className="cp-year-select"),
+                       dcc.Store(id="year-change")], className="cp-year", id="year-picker")
 
 
 def header(lang: str, path: str, query: Mapping[str, object] | None = None) -> html.Div:
-    """A "skip to content" link, the navigation, who is signed in, and the language switch (``#language-switch``),
-    which keeps the page's ``query`` (its selection; a page's callbacks keep it up to date with
-    :func:`dash_app.urlstate.url_state`). The skip link jumps past the ten links of the navigation to ``#content``,
-    just after the header."""
-    links = [dcc.Link(t(key, lang), href=f"{href}?lang={lang}", id=f"nav-{key}",
+    """A "skip to content" link, the navigation, the programme year (``#year-select``), who is signed in, and the
+    language switch (``#language-switch``), which keeps the page's ``query`` (its selection, ``year`` among it; a
+    page's callbacks keep it up to date with :func:`dash_app.urlstate.url_state`). Every link of the navigation
+    keeps the year. The skip link jumps past the navigation to ``#content``, just after the header."""
+    query = dict(query or {})
+    year = read_id(query.get("year"))
+    links = [dcc.Link(t(key, lang), href=href + page_search(lang, year=year), id=f"nav-{key}",
                       style={"marginRight": "1rem", "fontWeight": 700 if href == path else 400})
              for href, key in PAGES]
-    switch = language_switch(path, lang, **(query or {}))
+    switch = language_switch(path, lang, **query)
     from flask_login import current_user
 
     who: list[object] = []
@@ -46,7 +92,8 @@ def header(lang: str, path: str, query: Mapping[str, object] | None = None) -> h
         html.A(t("skip_to_content", lang), href="#content", id="skip-link", className="cp-skip"),
         html.Header([
             html.H1(t("app_title", lang), style={"fontSize": "1.5rem"}),
-            html.Nav([*links, *who, dcc.Link(t("switch", lang), href=switch, id="language-switch")],
+            html.Nav([*links, year_picker(lang, year), *who,
+                      dcc.Link(t("switch", lang), href=switch, id="language-switch")],
                      style={"display": "flex", "flexWrap": "wrap", "rowGap": "0.25rem", "alignItems": "baseline"}),
         ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "center", "flexWrap": "wrap"}),
         html.Span(id="content", tabIndex="-1"),

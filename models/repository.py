@@ -15,6 +15,7 @@ from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
 from chainplan.imports import ToolRecord
 from chainplan.ports import AuditEntry, EditStamp, SignInFailure, StoredRun, User, WebSession
+from chainplan.recording import DELIVERY_FLAGS, Inspection, Outcome
 from chainplan.schema import SHEETS, Column
 from chainplan.years import ROWS_PER_YEAR, YEARLY_SHEETS, row_years, year_position
 from models.tables import (
@@ -22,6 +23,8 @@ from models.tables import (
     AllocationRunRow,
     AppraisalRow,
     AuditRow,
+    InspectionRow,
+    OutcomeRow,
     PlanRow,
     SignInFailureRow,
     ToolRecordRow,
@@ -405,3 +408,30 @@ class SqlAlchemyRepository:
         if before is not None:
             statement = statement.where(SignInFailureRow.at < before)
         return int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+    def _next_position(self, table: type[OutcomeRow] | type[InspectionRow]) -> int:
+        last = self.session.execute(select(func.max(table.position))).scalar_one()
+        return 0 if last is None else int(last) + 1
+
+    def save_outcome(self, outcome: Outcome) -> None:
+        # The plan's latest report replaces the one before, in its place (export keeps the stored order).
+        row = self.session.get(OutcomeRow, outcome.plan_code)
+        if row is None:
+            row = OutcomeRow(plan_code=outcome.plan_code, position=self._next_position(OutcomeRow))
+            self.session.add(row)
+        row.reported_on = outcome.reported_on  # type: ignore[assignment]  # checked: a date by now
+        row.status = outcome.status
+        row.disbursed_vnd = None if outcome.disbursed_vnd is None else int(outcome.disbursed_vnd)
+        row.ocop_score = None if outcome.ocop_score is None else float(outcome.ocop_score)
+        for flag in DELIVERY_FLAGS:
+            setattr(row, flag, bool(getattr(outcome, flag)))
+        row.note = outcome.note
+        self.session.flush()
+
+    def save_inspection(self, inspection: Inspection) -> None:
+        self.session.add(InspectionRow(
+            code=inspection.code, position=self._next_position(InspectionRow),
+            organization_code=inspection.organization_code, inspected_on=inspection.inspected_on,
+            kind=inspection.kind, result=inspection.result, finding=inspection.finding,
+            resolved_on=inspection.resolved_on))
+        self.session.flush()

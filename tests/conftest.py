@@ -16,6 +16,7 @@ from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
 from chainplan.imports import ToolRecord
 from chainplan.ports import AuditEntry, EditStamp, SignInFailure, StoredRun, UnitOfWork, User, WebSession
+from chainplan.recording import Inspection, Outcome, apply_inspection, apply_outcome
 from chainplan.schema import SHEETS
 from chainplan.years import merge_years, programme_years
 
@@ -212,6 +213,13 @@ class FakeRepository:
         forgotten = len(self.failures) - len(kept)
         self.failures = kept
         return forgotten
+
+    def save_outcome(self, outcome: Outcome) -> None:
+        self.dataset = apply_outcome(self.dataset, outcome)
+
+    def save_inspection(self, inspection: Inspection) -> None:
+        self.dataset = apply_inspection(self.dataset, inspection)
+
 
     def replace_years(self, dataset: Dataset, years: Collection[int]) -> None:
         replaced = set(dataset_for_year_codes(self.dataset, years))

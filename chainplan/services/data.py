@@ -27,7 +27,7 @@ from chainplan.schema import SHEETS
 from chainplan.services._common import json_document
 from chainplan.summary import summarize
 from chainplan.wording import Joined, NameBook
-from chainplan.years import years_in
+from chainplan.years import dataset_for_year, years_in
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -282,7 +282,8 @@ def load_dataset(uow: UnitOfWork) -> Dataset:
         return uow.repository.load()
 
 
-def dataset_summary(uow: UnitOfWork) -> dict[str, Any]:
-    """Counts by region, tier, stars and appraisal state."""
-    return summarize(load_dataset(uow))
+def dataset_summary(uow: UnitOfWork, year: int | None = None) -> dict[str, Any]:
+    """Counts by region, tier, stars and appraisal state; plans, requests and budget of ``year`` only when given
+    (:func:`~chainplan.years.dataset_for_year`)."""
+    return summarize(dataset_for_year(load_dataset(uow), year))
 

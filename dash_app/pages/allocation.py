@@ -24,7 +24,7 @@ from chainplan.scenario import ScenarioError, scenario_with_changes
 from chainplan.users import allowed
 from chainplan.wording import term
 from dash_app.auth import current_role, job_identity, require_in_job, writes
-from dash_app.components import chosen_scenario, dropdown, header, scenario_options
+from dash_app.components import chosen_scenario, dropdown, header, page_year, scenario_options
 from dash_app.forms import form_changes, form_values
 from dash_app.i18n import language, t
 from dash_app.jobs import job_failed_handler
@@ -38,9 +38,10 @@ dash.register_page(__name__, path="/allocation", name="Allocation", title="chain
 RUN_STORE = writes("allocation-run", "run")
 
 
-def layout(lang: str | None = None, scenario: str | None = None, run: str | None = None, **_query: str
-           ) -> html.Div:
+def layout(lang: str | None = None, scenario: str | None = None, run: str | None = None, year: str | None = None,
+           **_query: str) -> html.Div:
     lang = language(lang)
+    chosen_year = page_year(year)
     may_run = allowed(current_role(), "run")
     options = scenario_options(lang)
     chosen = chosen_scenario(options, scenario)
@@ -48,7 +49,7 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
     # The chosen scenario's values and the run are rendered here, not by the first callbacks: one round trip less.
     values, description = _scenario_values(chosen, lang)
     return html.Div([
-        header(lang, "/allocation", {"scenario": chosen, "run": run_id}),
+        header(lang, "/allocation", {"year": chosen_year, "scenario": chosen, "run": run_id}),
         dcc.Location(id="allocation-url", refresh=False),
         dcc.Store(id="allocation-lang", data=lang),
         dcc.Store(id=RUN_STORE, data=run_id),
@@ -72,7 +73,7 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
             ], className="cp-sticky-actions"),
             scenario_form(lang, may_run, values),
         ]),
-        html.Div(_run_panel(run_id, lang), id="run-result"),
+        html.Div(_run_panel(run_id, lang, chosen_year), id="run-result"),
     ])
 
 
@@ -167,27 +168,28 @@ def cancelled(_clicks: int | None, lang: str | None) -> str:
 
 @callback(Output("allocation-url", "search", allow_duplicate=True),
           Output("language-switch", "href", allow_duplicate=True), Input("scenario-select", "value"),
-          State(RUN_STORE, "data"), State("allocation-lang", "data"), prevent_initial_call=True)
-def remember_scenario(key: str | None, run_id: int | None, lang: str | None) -> tuple[str, str]:
-    return url_state("/allocation", language(lang), scenario=key, run=run_id)
+          State(RUN_STORE, "data"), State("allocation-lang", "data"), State("year-select", "value"),
+          prevent_initial_call=True)
+def remember_scenario(key: str | None, run_id: int | None, lang: str | None, year: int | None) -> tuple[str, str]:
+    return url_state("/allocation", language(lang), year=year, scenario=key, run=run_id)
 
 
 @callback(Output("run-result", "children"), Output("allocation-url", "search"),
           Output("language-switch", "href", allow_duplicate=True), Output("scenario-select", "options"),
           Input(RUN_STORE, "data"), State("scenario-select", "value"), State("allocation-lang", "data"),
-          prevent_initial_call=True)
-def show(run_id: int | None, key: str | None, lang: str | None) -> tuple[Any, str, str, Any]:
+          State("year-select", "value"), prevent_initial_call=True)
+def show(run_id: int | None, key: str | None, lang: str | None, year: int | None) -> tuple[Any, str, str, Any]:
     """A newly stored run, its id in the URL, and the scenario list with the new run's scenario in it."""
     lang = language(lang)
-    return (_run_panel(run_id, lang), *url_state("/allocation", lang, scenario=key, run=run_id),
+    return (_run_panel(run_id, lang, year), *url_state("/allocation", lang, year=year, scenario=key, run=run_id),
             scenario_options(lang))
 
 
-def _run_panel(run_id: int | None, lang: str) -> Any:
+def _run_panel(run_id: int | None, lang: str, year: int | None = None) -> Any:
     if not run_id:
         return html.P(t("no_run_yet", lang), id="run-empty")
     try:
         stored, view = services.allocation_view(unit_of_work(), int(run_id))
     except UnknownRun as exc:
         return html.P(exc.message(lang), className="cp-error", id="run-empty")
-    return render_run(stored, view, lang)
+    return render_run(stored, view, lang, year=year)

@@ -21,7 +21,7 @@ from chainplan import services
 from chainplan.chains import GAP_TYPES, UnknownProduct
 from chainplan.errors import text_of
 from chainplan.wording import term
-from dash_app.components import dropdown, header, table
+from dash_app.components import dropdown, header, page_year, table
 from dash_app.figures import ROLE_COLOURS, chain_elements, chain_stylesheet, format_number, gap_rows
 from dash_app.i18n import grid_locale, language, t
 from dash_app.state import unit_of_work
@@ -67,15 +67,16 @@ def _legend(lang: str) -> html.Div:
 
 
 def layout(lang: str | None = None, tier: str | None = None, product: str | None = None, region: str | None = None,
-           gap: str | None = None, **_query: str) -> html.Div:
+           gap: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
+    chosen_year = page_year(year)
     tier = tier if tier in (*TIERS, "all") else "all"
     gap = gap if gap in GAP_TYPES else None
     try:
         catalogue = services.chain_catalogue(unit_of_work())
     except Exception as exc:  # the page must say what is wrong rather than go blank
-        return html.Div([header(lang, "/chains"), html.P(f"{t('db_error', lang)}: {text_of(exc, lang)}",
-                                                         id="chains-error")])
+        return html.Div([header(lang, "/chains", {"year": chosen_year}),
+                         html.P(f"{t('db_error', lang)}: {text_of(exc, lang)}", id="chains-error")])
     products, regions = catalogue.products, catalogue.districts
     known = {p["code"] for p in products}
     product = product if product in known else None
@@ -83,7 +84,8 @@ def layout(lang: str | None = None, tier: str | None = None, product: str | None
     tier_options = [{"label": t("all", lang), "value": "all"}] + [
         {"label": term("tier", name, lang), "value": name} for name in TIERS]
     return html.Div([
-        header(lang, "/chains", {"tier": tier, "region": region, "product": product, "gap": gap}),
+        header(lang, "/chains", {"year": chosen_year, "tier": tier, "region": region, "product": product,
+                                 "gap": gap}),
         dcc.Location(id="chains-url", refresh=False),
         dcc.Store(id="chains-lang", data=lang),
         dcc.Store(id="gap-type", data=gap),
@@ -131,10 +133,11 @@ def follow_tier(tier: str, region: str | None, product: str | None, products: li
 
 @callback(Output("chains-url", "search"), Output("language-switch", "href", allow_duplicate=True),
           Input("tier-filter", "value"), Input("region-filter", "value"), Input("product-filter", "value"),
-          Input("gap-type", "data"), State("chains-lang", "data"), prevent_initial_call="initial_duplicate")
-def keep_in_url(tier: str | None, region: str | None, product: str | None, gap: str | None, lang: str | None
-                ) -> tuple[str, str]:
-    return url_state("/chains", language(lang), tier=tier, region=region, product=product, gap=gap)
+          Input("gap-type", "data"), State("chains-lang", "data"), State("year-select", "value"),
+          prevent_initial_call="initial_duplicate")
+def keep_in_url(tier: str | None, region: str | None, product: str | None, gap: str | None, lang: str | None,
+                year: int | None) -> tuple[str, str]:
+    return url_state("/chains", language(lang), year=year, tier=tier, region=region, product=product, gap=gap)
 
 
 def _gap_card(kind: str, lang: str) -> html.Button:

@@ -13,7 +13,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from chainplan import services
 from chainplan.compare import MAX_RUNS, MIN_RUNS
-from dash_app.components import dropdown, header, run_title
+from dash_app.components import dropdown, header, page_year, run_title
 from dash_app.i18n import language, t
 from dash_app.panels.comparison import render_comparison
 from dash_app.state import unit_of_work
@@ -33,13 +33,14 @@ def _run_options(lang: str) -> list[dict[str, Any]]:
     return options
 
 
-def layout(lang: str | None = None, runs: str | None = None, **_query: str) -> html.Div:
+def layout(lang: str | None = None, runs: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
+    chosen_year = page_year(year)
     options = _run_options(lang)
     known = {o["value"] for o in options}
     chosen = [i for i in read_ids(runs) if i in known][:MAX_RUNS]
     return html.Div([
-        header(lang, "/compare", {"runs": chosen}),
+        header(lang, "/compare", {"year": chosen_year, "runs": chosen}),
         dcc.Location(id="compare-url", refresh=False),
         dcc.Store(id="compare-lang", data=lang),
         html.H2(t("compare", lang)),
@@ -55,11 +56,12 @@ def layout(lang: str | None = None, runs: str | None = None, **_query: str) -> h
 
 @callback(Output("compare-panel", "children"), Output("compare-url", "search"),
           Output("language-switch", "href", allow_duplicate=True),
-          Input("compare-runs", "value"), State("compare-lang", "data"), prevent_initial_call="initial_duplicate")
-def show(run_ids: list[int] | None, lang: str | None) -> tuple[Any, str, str]:
+          Input("compare-runs", "value"), State("compare-lang", "data"), State("year-select", "value"),
+          prevent_initial_call="initial_duplicate")
+def show(run_ids: list[int] | None, lang: str | None, year: int | None) -> tuple[Any, str, str]:
     lang = language(lang)
     ids = list(run_ids or [])
-    search, switch = url_state("/compare", lang, runs=ids)
+    search, switch = url_state("/compare", lang, year=year, runs=ids)
     if len(ids) < MIN_RUNS:
         return html.P(t("compare_pick", lang), id="compare-empty"), search, switch
     if len(ids) > MAX_RUNS:

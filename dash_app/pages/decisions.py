@@ -19,7 +19,7 @@ from chainplan.decisions import DecisionRefused, programme_year
 from chainplan.users import allowed
 from chainplan.wording import Term, term, text
 from dash_app.auth import current_role, require, writes
-from dash_app.components import Column, dropdown, grid, header, run_title
+from dash_app.components import Column, dropdown, grid, header, page_year, run_title
 from dash_app.i18n import language, t
 from dash_app.state import unit_of_work
 
@@ -66,14 +66,15 @@ def _grid(grid_id: str, keys: list[str], rows: list[dict[str, Any]], lang: str, 
     return grid(grid_id, columns, rows, lang, height=height, row_id=row_id)
 
 
-def layout(lang: str | None = None, **_query: str) -> html.Div:
+def layout(lang: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
+    chosen_year = page_year(year)
     committee = allowed(current_role(), "adopt")
     runs = _run_rows(lang)
     options = [{"label": f"{t('run', lang)} {r['run']} — {r['scenario']} ({r['created_at']})", "value": r["run"]}
                for r in runs]
     return html.Div([
-        header(lang, "/decisions"),
+        header(lang, "/decisions", {"year": chosen_year}),
         dcc.Store(id="decisions-lang", data=lang),
         html.H2(t("runs", lang)),
         html.P(t("runs_click_hint", lang), className="cp-muted"),
@@ -86,7 +87,8 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                        className="cp-field cp-field-wide"),
             # Text, read on the server: a number box would send a blank for 1999 and the page would guess.
             html.Label([t("year", lang), dcc.Input(id="adopt-year", type="text", inputMode="numeric",
-                                                   value=str(dt.date.today().year), disabled=not committee)],
+                                                   value=str(chosen_year or dt.date.today().year),
+                                                   disabled=not committee)],
                        className="cp-field"),
             html.Label([t("note", lang), dcc.Input(id="adopt-note", type="text", disabled=not committee)],
                        className="cp-field cp-field-wide"),

@@ -27,6 +27,7 @@ from dash_app.components import (
     dropdown,
     grid,
     header,
+    page_year,
     run_title,
     scenario_options,
     scenario_problems,
@@ -57,9 +58,10 @@ def _run_options(lang: str) -> list[dict[str, Any]]:
     return options
 
 
-def layout(lang: str | None = None, scenario: str | None = None, run: str | None = None, **_query: str
-           ) -> html.Div:
+def layout(lang: str | None = None, scenario: str | None = None, run: str | None = None, year: str | None = None,
+           **_query: str) -> html.Div:
     lang = language(lang)
+    chosen_year = page_year(year)
     may_run = allowed(current_role(), "run")
     scenarios = scenario_options(lang)
     chosen = chosen_scenario(scenarios, scenario)
@@ -67,7 +69,7 @@ def layout(lang: str | None = None, scenario: str | None = None, run: str | None
     asked = read_id(run)
     run_id = asked if asked in {o["value"] for o in runs} else (runs[0]["value"] if runs else None)
     return html.Div([
-        header(lang, "/frontier", {"scenario": chosen, "run": run_id}),
+        header(lang, "/frontier", {"year": chosen_year, "scenario": chosen, "run": run_id}),
         dcc.Location(id="frontier-url", refresh=False),
         dcc.Store(id="frontier-lang", data=lang),
         dcc.Store(id=FRONTIER_STORE),
@@ -186,11 +188,12 @@ def _budget_at(points: list[dict[str, Any]], scale: float) -> int:
 @callback(Output("risk-panel", "children"), Output("frontier-url", "search"),
           Output("language-switch", "href", allow_duplicate=True),
           Input("risk-run", "value"), Input("risk-draws", "value"), Input("risk-seed", "value"),
-          State("frontier-scenario", "value"), State("frontier-lang", "data"), prevent_initial_call="initial_duplicate")
+          State("frontier-scenario", "value"), State("frontier-lang", "data"), State("year-select", "value"),
+          prevent_initial_call="initial_duplicate")
 def show_risk(run_id: int | None, draws_typed: str | None, seed_typed: str | None, key: str | None,
-              lang: str | None) -> tuple[Any, str, str]:
+              lang: str | None, year: int | None) -> tuple[Any, str, str]:
     lang = language(lang)
-    search, switch = url_state("/frontier", lang, scenario=key, run=run_id)
+    search, switch = url_state("/frontier", lang, year=year, scenario=key, run=run_id)
     if not run_id:
         return html.P(t("risk_no_runs", lang), id="risk-empty"), search, switch
     draws, seed = typed_number(draws_typed, whole=True), typed_number(seed_typed, whole=True)

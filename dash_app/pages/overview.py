@@ -18,11 +18,11 @@ from chainplan.money import format_money, format_number
 from chainplan.users import allowed
 from chainplan.wording import term
 from dash_app.auth import current_role, require, writes
-from dash_app.components import Column, bar_chart, card, grid, header, table
+from dash_app.components import Column, bar_chart, card, grid, header, page_year, table
 from dash_app.figures import star_bars, target_amount, tier_bars
 from dash_app.i18n import language, t
+from dash_app.panels.programme import progress_chart
 from dash_app.state import scenario_folder, unit_of_work
-from dash_app.urlstate import read_id
 
 dash.register_page(__name__, path="/", name="Overview", title="chainplan")
 
@@ -70,12 +70,28 @@ def year_targets_section(lang: str, year: int | None) -> html.Div:
     ])
 
 
+def phase_progress_section(lang: str, year: int | None) -> html.Div | None:
+    """The phase the year is in (a shipped ``phases/*.yaml``): delivered, expected from adopted decisions, and
+    remaining, per target, as bars; nothing when no phase covers the year."""
+    found = services.phase_of_year(scenario_folder(), year)
+    if found is None:
+        return None
+    _path, phase = found
+    progress = services.phase_progress(unit_of_work(), phase)
+    name = phase.name_vi if lang == "vi" and phase.name_vi else phase.name
+    title = t("phase_progress_title", lang).format(phase=name, first=phase.first, last=phase.last)
+    return html.Div([html.H2(title, className="cp-subtitle", id="phase-progress-title"),
+                     html.P(t("phase_progress_intro", lang), className="cp-muted"),
+                     progress_chart(title, progress.table.to_dict("records"), lang, "phase-progress")],
+                    id="phase-progress-section")
+
+
 def layout(lang: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
-    chosen_year = read_id(year)
+    chosen_year = page_year(year)
     top = header(lang, "/", {"year": chosen_year})
     try:
-        summary = services.dataset_summary(unit_of_work())
+        summary = services.dataset_summary(unit_of_work(), chosen_year)
     except Exception as exc:  # the page must say what is wrong rather than go blank
         return html.Div([top, html.P(f"{t('db_error', lang)}: {text_of(exc, lang)}", id="overview-error")])
     if summary["counts"]["products"] == 0:
@@ -105,6 +121,7 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
     return html.Div([
         top, cards,
         year_targets_section(lang, chosen_year),
+        phase_progress_section(lang, chosen_year),
         html.Div([bar_chart(t("tiers", lang), tier_bars(summary, lang), lang, "tier-graph", "#2a7f62"),
                   bar_chart(t("stars", lang), star_bars(summary), lang, "stars-graph", "#c8a200")],
                  # Side by side on a desktop, one under the other on a phone.

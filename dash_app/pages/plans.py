@@ -19,20 +19,23 @@ from chainplan.appraisal import Appraisal, AppraisalRefused
 from chainplan.dataset import DatasetError
 from chainplan.errors import EditConflict
 from chainplan.money import format_money, format_number
+from chainplan.recording import Inspection, InspectionRefused
 from chainplan.scenario import ScenarioError
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.users import allowed
-from chainplan.wording import term, text
+from chainplan.wording import format_date, term, text
 from dash_app.auth import current_role, require, writes
-from dash_app.components import Column, dropdown, grid, header, scenario_options, scenario_problems
+from dash_app.components import Column, dropdown, grid, header, page_year, scenario_options, scenario_problems
 from dash_app.components import table as components_table
 from dash_app.i18n import language, t
+from dash_app.panels.inspections import inspection_form, inspections_table, unresolved_summary
 from dash_app.state import scenario_folder, unit_of_work
 from dash_app.urlstate import url_state
 
 dash.register_page(__name__, path="/plans", name="Plans", title="chainplan")
 
 APPRAISAL_FEEDBACK = writes("appraisal-feedback", "appraise")
+INSPECTION_FEEDBACK = writes("inspection-feedback", "inspect")
 UPLOAD_REPORT = writes("upload-report", "import")
 
 
@@ -77,8 +80,9 @@ def _plan_options() -> list[dict[str, str]]:
     return [{"label": f"{code} — {product}", "value": code} for code, product in services.plan_choices(unit_of_work())]
 
 
-def layout(lang: str | None = None, scenario: str | None = None, **_query: str) -> html.Div:
+def layout(lang: str | None = None, scenario: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
+    chosen_year = page_year(year)
     may_appraise = allowed(current_role(), "appraise")
     may_import = allowed(current_role(), "import")
     options = _scenario_options(lang)
@@ -140,25 +144,28 @@ def layout(lang: str | None = None, scenario: str | None = None, **_query: str) 
     sections = ([html.P(t("upload_first_hint", lang), id="upload-first", className="cp-warning"), *upload, *register,
                  *appraisal] if not plans else [*register, *appraisal, *upload])
     return html.Div([
-        header(lang, "/plans", {"scenario": chosen}),
+        header(lang, "/plans", {"year": chosen_year, "scenario": chosen}),
         dcc.Location(id="plans-url", refresh=False),
         dcc.Store(id="plans-lang", data=lang),
         # Bumped when an appraisal is saved or a workbook imported: the register and the form's plan list are drawn
         # again only then.
         dcc.Store(id="plans-version", data=0),
         *sections,
+        *_inspections_section(lang),
     ])
 
 
 @callback(Output("plans-panel", "children"), Output("plans-summary", "children"), Output("plans-url", "search"),
           Output("language-switch", "href", allow_duplicate=True),
           Input("plans-scenario", "value"), Input("plans-version", "data"), State("plans-lang", "data"),
+          State("year-select", "value"),
           prevent_initial_call="initial_duplicate")
-def show(key: str | None, _version: int | None, lang: str | None) -> tuple[Any, Any, str, str]:
+def show(key: str | None, _version: int | None, lang: str | None, year: int | None = None
+         ) -> tuple[Any, Any, str, str]:
     lang = language(lang)
-    search, switch = url_state("/plans", lang, scenario=key)
+    search, switch = url_state("/plans", lang, year=year, scenario=key)
     try:
-        view = services.register_view(unit_of_work(), key, scenario_folder(), lang=lang)
+        view = services.register_view(unit_of_work(), key, scenario_folder(), lang=lang, year=year)
     except ScenarioError as exc:
         return html.Div(scenario_problems(exc, lang), className="cp-error"), "", search, switch
     columns, rows = _rows(view, lang)
@@ -365,3 +372,51 @@ def _import(contents: str, filename: str | None, lang: str, *, confirmed: list[A
     warnings = [html.Li(w) for w in report.warnings]
     return html.Div([html.P(t("upload_done", lang).format(name=name, counts=counts), id="upload-done"),
                      html.Ul(warnings) if warnings else None], id="upload-done-panel"), None
+
+
+def _inspections_section(lang: str) -> list[Any]:
+    """Inspections per organization, unresolved violations marked, and the form a planner records one with."""
+    view = services.inspections_view(unit_of_work())
+    return [html.H2(t("inspections", lang), id="inspections"),
+            html.P(t("inspections_hint", lang)),
+            html.Div([unresolved_summary(view, lang), inspections_table(view, lang)], id="inspections-panel"),
+            *inspection_form(lang, allowed(current_role(), "inspect"), services.organization_choices(unit_of_work())),
+            html.P(id=INSPECTION_FEEDBACK, role="status"), dcc.Store(id="inspections-version", data=0)]
+
+
+@callback(Output(INSPECTION_FEEDBACK, "children"), Output("inspections-version", "data"),
+          Input("inspection-save", "n_clicks"),
+          State("inspection-org", "value"), State("inspection-kind", "value"), State("inspection-result", "value"),
+          State("inspection-date", "value"), State("inspection-resolved", "value"),
+          State("inspection-finding", "value"), State("inspections-version", "data"), State("plans-lang", "data"),
+          prevent_initial_call=True)
+def save_inspection(_clicks: int | None, organization: str | None, kind: str | None, result: str | None,
+                    when: str | None, resolved: str | None, finding: str | None, version: int | None,
+                    lang: str | None) -> tuple[Any, Any]:
+    lang = language(lang)
+    require("inspect")  # the guard refused a forged request already; this is the write's own check
+    if not organization:
+        return html.Span(t("pick_organization", lang), className="cp-error", id="inspection-refused"), dash.no_update
+    try:
+        day = dt.date.fromisoformat(when) if when else None
+        resolved_on = dt.date.fromisoformat(resolved) if resolved else None
+    except ValueError:
+        return (html.Span(text("error.inspection.bad_date", lang), className="cp-error", id="inspection-refused"),
+                dash.no_update)
+    try:
+        stored = services.record_inspection(unit_of_work(), Inspection(
+            organization, kind or "", result or "", day, finding or "", resolved_on))
+    except InspectionRefused as exc:
+        return html.Span(exc.message(lang), className="cp-error", id="inspection-refused"), dash.no_update
+    saved = t("inspection_saved", lang).format(code=stored.code, date=format_date(stored.inspected_on, lang),
+                                               result=term("inspection_result", stored.result, lang))
+    return html.Span(saved, id="inspection-saved"), (version or 0) + 1
+
+
+@callback(Output("inspections-panel", "children"), Input("inspections-version", "data"), State("plans-lang", "data"),
+          prevent_initial_call=True)
+def show_inspections(_version: int | None, lang: str | None) -> list[Any]:
+    """The inspections again once one is recorded."""
+    lang = language(lang)
+    view = services.inspections_view(unit_of_work())
+    return [unresolved_summary(view, lang), inspections_table(view, lang)]

@@ -14,7 +14,7 @@ from chainplan.errors import EditConflict
 from chainplan.users import ROLES, UserRefused, allowed
 from chainplan.wording import term
 from dash_app.auth import current_role, require, writes
-from dash_app.components import Column, dropdown, grid, header
+from dash_app.components import Column, dropdown, grid, header, page_year
 from dash_app.i18n import language, t
 from dash_app.state import unit_of_work
 
@@ -35,13 +35,14 @@ def _users_table(lang: str) -> Any:
                 height="auto" if len(rows) <= 15 else "420px")
 
 
-def layout(lang: str | None = None, **_query: str) -> html.Div:
+def layout(lang: str | None = None, year: str | None = None, **_query: str) -> html.Div:
     lang = language(lang)
+    chosen_year = page_year(year)
     admin = allowed(current_role(), "manage_users")
     roles = [{"label": term("user_role", role, lang), "value": role} for role in ROLES]
     names = [{"label": u.name, "value": u.name} for u in services.list_users(unit_of_work())]
     return html.Div([
-        header(lang, "/users"),
+        header(lang, "/users", {"year": chosen_year}),
         dcc.Store(id="users-lang", data=lang),
         html.H2(t("users", lang)),
         html.P(t("admins_only", lang), id="users-not-admin") if not admin else None,

@@ -15,6 +15,7 @@ from dash_app.components import Column, card, grid, table
 from dash_app.figures import target_amount
 from dash_app.forms import SHARE_TARGETS
 from dash_app.i18n import t
+from dash_app.urlstate import page_search
 
 __all__ = ["render_run"]
 
@@ -24,7 +25,7 @@ def _number(value: Any, lang: str) -> str:
     return "–" if value is None or value != value else format_number(float(value), lang, 2)
 
 
-def render_run(stored: Any, view: Any, lang: str) -> html.Div:
+def render_run(stored: Any, view: Any, lang: str, *, year: int | None = None) -> html.Div:
     """One stored run for a committee: summary cards, targets, money per line and region, baselines, plans."""
     document = stored.result
     funded = view.plans[view.plans["funded"]]
@@ -50,9 +51,12 @@ def render_run(stored: Any, view: Any, lang: str) -> html.Div:
         said = (diagnosis.get("explanation_vi" if lang == "vi" else "explanation") or diagnosis.get("explanation")
                 if isinstance(diagnosis, dict) else None)
         notes.append(html.P(str(said or diagnosis), className="cp-error"))
-    links = html.P([dcc.Link(t("compare_this_run", lang), href=f"/compare?lang={lang}&runs={stored.id}"), " · ",
-                    dcc.Link(t("frontier_this_run", lang), href=f"/frontier?lang={lang}&run={stored.id}"), " · ",
-                    dcc.Link(t("adopt_this_run", lang), href=f"/decisions?lang={lang}")])
+    # The links keep the programme year the page shows (``year``).
+    links = html.P([dcc.Link(t("compare_this_run", lang), href="/compare" + page_search(lang, year=year,
+                                                                                          runs=[stored.id])), " · ",
+                    dcc.Link(t("frontier_this_run", lang), href="/frontier" + page_search(lang, year=year,
+                                                                                            run=stored.id)), " · ",
+                    dcc.Link(t("adopt_this_run", lang), href="/decisions" + page_search(lang, year=year))])
     line_columns = [Column(f"line:{code}", name, "money", 150) for code, name in zip(view.lines["line"],
                                                                                       view.lines["name"],
                                                                                       strict=True)]

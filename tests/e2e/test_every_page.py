@@ -95,7 +95,9 @@ def test_the_language_switch_keeps_what_was_just_chosen_on_the_page(page: Any, l
     page.get_by_role("option").filter(has_text="Phương án 2 —").click()
     page.keyboard.press("Escape")
     page.wait_for_selector("#compare-summary")
-    assert page.get_attribute("#language-switch", "href") == "/compare?lang=en&runs=1,2"
+    # The programme year chosen in the header is part of every page's address (the latest year with plans here).
+    year = page.evaluate("new URLSearchParams(location.search).get('year')")
+    assert year and page.get_attribute("#language-switch", "href") == f"/compare?lang=en&year={year}&runs=1,2"
     page.click("#language-switch")
     page.wait_for_function("document.querySelector('#compare-targets')?.innerText.includes('New products')")
     assert page.errors == []

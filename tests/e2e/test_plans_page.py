@@ -26,12 +26,15 @@ def test_the_register_shows_every_plan_with_names_and_eligibility(viewer_page: A
     page = viewer_page
     page.goto(live_url + "/plans?lang=en&scenario=file:baseline-2020.yaml")
     _ready(page)
-    data = _current_year(live_db)  # the register shows the latest year's plans
-    register = services.plans_register(SqlAlchemyUnitOfWork(live_db), services.scenario_for(
-        SqlAlchemyUnitOfWork(live_db), "file:baseline-2020.yaml", "scenarios"))
-    assert page.inner_text("#plans-count") == (f"{len(data.plans)} plans, {int(register['eligible'].sum())} eligible "
+    data = services.load_dataset(SqlAlchemyUnitOfWork(live_db))
+    # The page shows the year chosen in the header: with none asked for, the latest year with plans.
+    year = services.plan_years(SqlAlchemyUnitOfWork(live_db))[-1]
+    view = services.register_view(SqlAlchemyUnitOfWork(live_db), "file:baseline-2020.yaml", "scenarios", year=year)
+    assert page.inner_text("#plans-count") == (f"{len(view.register)} plans, {view.eligible} eligible "
                                                "for support under this scenario.")
-    first_product = data.products.set_index("code").loc[data.plans["product_code"].iloc[0], "name"]
+    first_plan = view.register["plan_code"].iloc[0]
+    first_product = data.products.set_index("code").loc[
+        data.plans.set_index("code").loc[first_plan, "product_code"], "name"]
     assert first_product in page.inner_text("#plans-table")
     # A viewer reads but cannot record or import.
     assert page.is_disabled("#appraisal-save") and "Only planners" in page.inner_text("#appraise-not-allowed")
@@ -111,7 +114,9 @@ def _record_appraisals(page: Any, live_url: str, live_db: str) -> None:
 
     # Clicking the plan's row in the register picks it for the form.
     page.locator("#plans-table .ag-center-cols-container .ag-row").first.locator("[col-id=plan_code]").click()
-    first = str(data.plans["code"].iloc[0])
+    year = services.plan_years(SqlAlchemyUnitOfWork(live_db))[-1]
+    first = str(services.register_view(SqlAlchemyUnitOfWork(live_db), None, "scenarios", year=year)
+                .register["plan_code"].iloc[0])
     page.wait_for_function(f"document.querySelector('#appraisal-plan').innerText.includes('{first} —')")
     choose("#appraisal-plan", target)
     choose("#appraisal-status", "Failed")

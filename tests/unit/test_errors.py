@@ -57,6 +57,7 @@ SAMPLES: dict[str, Any] = {
     "other": "2019", "what": Ref("product", "SP009"),
     "records": Joined((Phrase("phrase.import.overwritten_outcome", {"plan": Ref("plan", "KH001"), "by": "lan",
                                                                     "at": dt.date(2020, 5, 4)}),), "; "),
+    "inspected": dt.date(2020, 3, 4), "today": dt.date(2020, 6, 30),
 }
 #: Codes whose parameter of that name is of another kind than the common sample.
 SAMPLE_FOR = {

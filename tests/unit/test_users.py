@@ -14,8 +14,8 @@ from tests.conftest import FakeUnitOfWork
 
 
 def test_roles_nest_as_the_contract_says() -> None:
-    expected = {"viewer": {"read"}, "planner": {"read", "import", "appraise", "run"},
-                "committee": {"read", "import", "appraise", "run", "adopt"}, "admin": set(ACTIONS)}
+    planner = {"read", "import", "appraise", "record_outcome", "inspect", "run"}
+    expected = {"viewer": {"read"}, "planner": planner, "committee": {*planner, "adopt"}, "admin": set(ACTIONS)}
     for role in ROLES:
         assert {action for action in ACTIONS if allowed(role, action)} == expected[role], role
     assert not allowed(None, "read") and not allowed("owner", "read") and not allowed("admin", "launch")
