@@ -110,6 +110,7 @@ def _elapsed(lang: str, stage: str, seconds: float) -> str:
     Input("run-button", "n_clicks"),
     State("scenario-select", "value"), State({"type": "knob", "key": ALL}, "value"),
     State({"type": "knob", "key": ALL}, "id"), State("value-of-money", "value"), State("allocation-lang", "data"),
+    State("year-select", "value"),
     background=True,
     interval=250,  # how often the page asks for progress and the result (ms): a demo solve takes half a second
     running=[(Output("run-button", "disabled"), True, False), (Output("cancel-button", "disabled"), False, True)],
@@ -120,8 +121,10 @@ def _elapsed(lang: str, stage: str, seconds: float) -> str:
     prevent_initial_call=True,
 )
 def run(set_progress: Callable[[str], None], _clicks: int | None, key: str | None, values: list[Any],
-        ids: list[dict[str, str]], value_of_money: list[str] | None, lang: str | None) -> tuple[Any, Any]:
-    """Solve in this background process and store the run; progress every half second."""
+        ids: list[dict[str, str]], value_of_money: list[str] | None, lang: str | None,
+        year: int | str | None = None) -> tuple[Any, Any]:
+    """Solve in this background process and store the run; progress every half second. A scenario that names no
+    year of its own runs on the year chosen in the header."""
     lang = language(lang)
     user = require_in_job("run")  # the guard refused a forged request already; this is the write's own check
     db_url = job_identity().get("db_url")
@@ -129,6 +132,9 @@ def run(set_progress: Callable[[str], None], _clicks: int | None, key: str | Non
     try:
         base = services.scenario_for(unit_of_work(db_url), key or "", scenario_folder())
         scenario = scenario_with_changes(base, form_changes(typed))
+        header_year = read_id(year)
+        if scenario.year is None and header_year is not None:
+            scenario = scenario.model_copy(update={"year": header_year})
     except ScenarioError as exc:
         return dash.no_update, html.Div(scenario_problems(exc, lang, typed), className="cp-error")
     outcome: dict[str, Any] = {}
