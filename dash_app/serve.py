@@ -21,7 +21,7 @@ from gunicorn.app.base import BaseApplication
 
 from dash_app.jobs import QueuedJobs, check_queue, jobs_url
 
-__all__ = ["GRACEFUL_SECONDS", "THREADS_PER_WORKER", "default_workers", "run_worker", "serve"]
+__all__ = ["GRACEFUL_SECONDS", "KEEPALIVE_SECONDS", "THREADS_PER_WORKER", "default_workers", "run_worker", "serve"]
 
 #: Threads per worker process: a request waiting on the database leaves the worker free for another.
 THREADS_PER_WORKER = 4
@@ -30,6 +30,11 @@ THREADS_PER_WORKER = 4
 REQUEST_TIMEOUT_SECONDS = 120
 #: How long SIGTERM waits for requests in progress.
 GRACEFUL_SECONDS = 30
+#: How long an idle browser connection is kept open. gunicorn's default (2 s) is shorter than a person's pause
+#: between two clicks, and closing a connection just as the browser sends on it resets that request: under load
+#: (``benchmarks/load.py``) 1 to 3 % of page callbacks failed so. Idle connections wait in a worker's poller, not
+#: in its threads; 75 s is nginx's own keep-alive.
+KEEPALIVE_SECONDS = 75
 
 
 def default_workers() -> int:
@@ -79,6 +84,7 @@ def serve(db_url: str | None, *, host: str, port: int, workers: int | None, jobs
         "preload_app": True,
         "timeout": REQUEST_TIMEOUT_SECONDS,
         "graceful_timeout": GRACEFUL_SECONDS,
+        "keepalive": KEEPALIVE_SECONDS,
         "proc_name": "chainplan",
         "control_socket_disable": True,  # two servers on one host would share its path; nothing here uses it
         "errorlog": "-",
