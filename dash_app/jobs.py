@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -102,6 +103,13 @@ class _ReportsLostJobs:
 
     def _was_ended(self, job: object) -> bool:
         raise NotImplementedError
+
+    def build_cache_key(self, fn: Any, args: Any, cache_args_to_ignore: Any, triggered: Any) -> str:
+        # Dash files a job's result under its function and inputs: two planners running the same scenario at once
+        # shared one result, the first to poll took it, and the other's job was reported lost. Each job that is
+        # started gets a key of its own (nothing here is cached across jobs: results are cleared once read).
+        key = super().build_cache_key(fn, args, cache_args_to_ignore, triggered)  # type: ignore[misc]
+        return f"{key}-{uuid.uuid4().hex}"
 
     def get_result(self, key: str, job: Any) -> Any:
         result = super().get_result(key, job)  # type: ignore[misc]

@@ -48,6 +48,24 @@ def test_a_result_a_running_job_and_a_cancelled_job_are_not_lost(tmp_path: Path)
         running.wait()
 
 
+def test_two_people_starting_the_same_job_get_results_of_their_own(tmp_path: Path) -> None:
+    # Dash keys a job's result by its function and inputs: two planners pressing "run" on the same scenario got
+    # one key, and the second was told their job was lost once the first had read the result.
+    import diskcache
+
+    jobs = LocalJobs(diskcache.Cache(str(tmp_path / "jobs")))
+
+    def run(scenario: str) -> str:
+        return scenario
+
+    keys = {jobs.build_cache_key(run, ["file:baseline-2020.yaml", 1], [], None) for _ in range(2)}
+    assert len(keys) == 2
+    jobs.handle.set(sorted(keys)[0], {"run": 7})
+    assert jobs.get_result(sorted(keys)[0], _ended_process()) == {"run": 7}
+    with pytest.raises(JobFailed):  # the other job ended without its own result: reported, never another's
+        jobs.get_result(sorted(keys)[1], _ended_process())
+
+
 def test_the_job_queue_is_a_redis_address(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CHAINPLAN_JOBS_URL", raising=False)
     assert jobs_url(None) is None
