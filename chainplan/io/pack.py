@@ -15,6 +15,7 @@ file (charts drawn as inline SVG: no script, no network) with print CSS for A4 l
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import html
 import math
@@ -471,6 +472,10 @@ def _write_sheet(workbook: Any, view: View, lang: str, title: str, today: dt.dat
         sheet.row_dimensions[top + offset].height = lines * _LINE_HEIGHT + 4
 
     first = top + header_rows
+    # A body cell has one of a few looks. Styling a cell attribute by attribute makes openpyxl look each style up
+    # in the workbook's lists (most of the pack's time, and seconds for a large comparison on a busy server), so
+    # each look is built once and later cells take a copy of its style indices.
+    looks: dict[tuple[str | None, bool, bool], Any] = {}
     for row_number, row in enumerate(view.rows, start=first):
         lines = 1
         for position, column, entry in _cells(view, row):
@@ -478,14 +483,19 @@ def _write_sheet(workbook: Any, view: View, lang: str, title: str, today: dt.dat
             cell = sheet.cell(row=row_number, column=position + 1)
             _put(cell, entry.value)
             numeric = kind in _NUMERIC and isinstance(entry.value, int | float)
-            if numeric:
-                cell.number_format = _FORMATS[kind]
             centred = entry.value == _FUNDED
-            cell.alignment = Alignment(vertical="top", wrap_text=not numeric,
-                                       horizontal="center" if centred else None)
-            cell.font, cell.border = body_font, border
-            if entry.mark:
-                cell.fill = mark_fill
+            look = (_FORMATS[kind] if numeric else None, centred, bool(entry.mark))
+            if look in looks:
+                cell._style = copy.copy(looks[look])
+            else:
+                if numeric:
+                    cell.number_format = _FORMATS[kind]
+                cell.alignment = Alignment(vertical="top", wrap_text=not numeric,
+                                           horizontal="center" if centred else None)
+                cell.font, cell.border = body_font, border
+                if entry.mark:
+                    cell.fill = mark_fill
+                looks[look] = copy.copy(cell._style)
             if entry.span > 1:
                 for extra in range(position + 2, position + entry.span + 1):
                     sheet.cell(row=row_number, column=extra).border = border

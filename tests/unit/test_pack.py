@@ -255,3 +255,30 @@ def test_the_packs_of_both_languages_say_the_same_in_other_words(hostile_runs: t
         values[lang] = [[c.value for c in _cells(workbook) if isinstance(c.value, int | float)], workbook.sheetnames]
     assert values["vi"][0] == values["en"][0]  # the same figures
     assert set(values["vi"][1]).isdisjoint(values["en"][1])  # in each language's words
+
+
+def test_every_body_cell_has_the_look_of_its_kind(hostile_runs: tuple[FakeUnitOfWork, list[int]],
+                                                  tmp_path: Path) -> None:
+    # Body cells share their looks (the writer copies each look's style from the first cell that has it): every
+    # cell must still carry the font, border, alignment and number format of its own kind.
+    from chainplan.io.pack import _FONT, _FORMATS
+
+    uow, ids = hostile_runs
+    services.compare(uow, ids, out=tmp_path / "pack.xlsx", lang="vi")
+    workbook = load_workbook(tmp_path / "pack.xlsx")
+    checked = 0
+    for sheet in workbook.worksheets[1:] if workbook.sheetnames[0].lower().startswith("readme") else \
+            workbook.worksheets:
+        last = int(re.fullmatch(r"\$?\d+:\$?(\d+)", sheet.print_title_rows).group(1))
+        for row in sheet.iter_rows(min_row=last + 1):
+            for cell in row:
+                if type(cell).__name__ == "MergedCell":
+                    continue
+                numeric = isinstance(cell.value, int | float) and cell.number_format in _FORMATS.values()
+                assert (cell.font.name, cell.font.bold, cell.border.left.style, cell.alignment.vertical) == \
+                    (_FONT, False, "thin", "top"), (sheet.title, cell.coordinate)
+                assert bool(cell.alignment.wrap_text) is (not numeric), (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                    assert cell.number_format in _FORMATS.values(), (sheet.title, cell.coordinate)
+                checked += 1
+    assert checked > 20
