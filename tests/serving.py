@@ -275,9 +275,11 @@ class Job:
 class WebClient:
     """A signed-in browser, without the browser: pages, the login form, and background callbacks over HTTP."""
 
-    def __init__(self, base: str, user: str = "admin", password: str = ADMIN_PASSWORD) -> None:
+    def __init__(self, base: str, user: str = "admin", password: str = ADMIN_PASSWORD,
+                 http: requests.Session | None = None) -> None:
         self.base = base
-        self.http = requests.Session()
+        # ``http``: another session to sign in with (``benchmarks/load.py`` passes locust's, which times requests).
+        self.http = http if http is not None else requests.Session()
         form = self.http.get(f"{base}/login", timeout=30).text
         # Every hidden field of the form is sent back (the next page, a CSRF token when the form has one).
         fields = {html.unescape(name): html.unescape(value) for name, value in
