@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Collection, Sequence
+from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from chainplan.appraisal import Appraisal
@@ -311,9 +312,22 @@ class SqlAlchemyRepository:
         if expected_version is not None:
             # One conditional UPDATE: of two processes saving forms opened on the same version, one changes the row.
             statement = statement.where(UserRow.version == expected_version)
-        changed = self.session.execute(statement.values(**values).execution_options(synchronize_session=False))
+        changed = self._conditional_update(statement.values(**values).execution_options(synchronize_session=False))
         self.session.flush()
-        return bool(changed.rowcount == 1)  # type: ignore[attr-defined]
+        return changed == 1
+
+    def _conditional_update(self, statement: Any) -> int:
+        """The rows a version-checked UPDATE changed; 0 when PostgreSQL refuses it because another transaction
+        changed the row after this one's snapshot was taken (SQLSTATE 40001 under REPEATABLE READ): the row moved
+        on since the form was opened, the same answer as a version that no longer matches. A savepoint keeps the
+        transaction usable after the refusal."""
+        try:
+            with self.session.begin_nested():
+                return int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "40001":
+                return 0
+            raise
 
     def appraisal_stamp(self, plan_code: str, stage: str) -> EditStamp | None:
         row = self.session.execute(
@@ -331,9 +345,9 @@ class SqlAlchemyRepository:
         statement = update(AppraisalRow).where(*key)
         if expected_version is not None:
             statement = statement.where(AppraisalRow.version == expected_version)
-        changed = self.session.execute(statement.values(**values, version=AppraisalRow.version + 1)
-                                       .execution_options(synchronize_session=False))
-        if changed.rowcount == 1:  # type: ignore[attr-defined]
+        changed = self._conditional_update(statement.values(**values, version=AppraisalRow.version + 1)
+                                           .execution_options(synchronize_session=False))
+        if changed == 1:
             self.session.flush()
             return True
         if expected_version not in (None, 0) or self.appraisal_stamp(appraisal.plan_code, appraisal.stage):

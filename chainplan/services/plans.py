@@ -58,14 +58,17 @@ def record_appraisal(uow: UnitOfWork, appraisal: Appraisal, *, opened_version: i
     with uow:
         checked = check_appraisal(uow.repository.load(), appraisal)
         saved = uow.repository.save_appraisal(checked, expected_version=opened_version, by=by or checked.appraiser)
-        if not saved:
-            stamp = uow.repository.appraisal_stamp(checked.plan_code, checked.stage) or EditStamp(0)
-            raise edit_conflict("error.conflict.appraisal", stamp.version, stamp.changed_by, stamp.changed_at,
-                                plan=Ref("plan", checked.plan_code), stage=Term("stage_level", checked.stage))
-        uow.repository.mark_recorded(ToolRecord("appraisals", (checked.plan_code, checked.stage),
-                                                dt.datetime.now(dt.UTC), by or checked.appraiser))
-        uow.commit()
-    return checked
+        if saved:
+            uow.repository.mark_recorded(ToolRecord("appraisals", (checked.plan_code, checked.stage),
+                                                    dt.datetime.now(dt.UTC), by or checked.appraiser))
+            uow.commit()
+            return checked
+    # Refused, nothing written. Who saved since is read in a new snapshot: when two saves race, the refused one's own
+    # snapshot (REPEATABLE READ on PostgreSQL) still shows the version both forms were opened on.
+    with uow:
+        stamp = uow.repository.appraisal_stamp(checked.plan_code, checked.stage) or EditStamp(0)
+    raise edit_conflict("error.conflict.appraisal", stamp.version, stamp.changed_by, stamp.changed_at,
+                        plan=Ref("plan", checked.plan_code), stage=Term("stage_level", checked.stage))
 
 
 def plans_register(uow: UnitOfWork, scenario: Scenario, *, lang: str = "en") -> Any:

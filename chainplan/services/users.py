@@ -88,14 +88,20 @@ def change_user(uow: UnitOfWork, name: str, *, role: str | None = None, active: 
         losing_admin = user.role == "admin" and user.active and (role not in (None, "admin") or active is False)
         if losing_admin and len(admins) == 1:
             raise UserRefused("error.user.last_admin", name=name)
-        if not uow.repository.update_user(name, role=role, active=active, expected_version=opened_version, by=by):
-            # Another process saved between the read above and this conditional write.
+        # Another process may have saved between the read above and this conditional write: then nothing is written.
+        raced = not uow.repository.update_user(name, role=role, active=active, expected_version=opened_version,
+                                               by=by)
+        if not raced:
+            if (role is not None and role != user.role) or (active is False and user.active):
+                uow.repository.end_sessions(user_name=name)
+            uow.commit()
             changed = uow.repository.get_user(name)
-            raise _user_conflict(changed or user)
-        if (role is not None and role != user.role) or (active is False and user.active):
-            uow.repository.end_sessions(user_name=name)
-        uow.commit()
-        changed = uow.repository.get_user(name)
+    if raced:
+        # Who saved since is read in a new snapshot: this one (REPEATABLE READ on PostgreSQL) still shows the
+        # version the form was opened on.
+        with uow:
+            changed = uow.repository.get_user(name)
+        raise _user_conflict(changed or user)
     assert changed is not None
     return changed
 
