@@ -18,6 +18,8 @@ REQUIRE_BROWSER = os.environ.get("CHAINPLAN_REQUIRE_BROWSER") == "1"
 #: Users of the test server, all with the same password.
 USERS = {"admin": "admin", "viewer": "viewer", "planner": "planner", "committee": "committee"}
 PASSWORD = "correct horse battery"
+#: The ids of the runs the live server's fixture stores, by scenario (the demo's history stores runs before them).
+RUNS: dict[str, int] = {}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -75,7 +77,8 @@ def live_url(live_db: str) -> Iterator[str]:
         services.add_user(SqlAlchemyUnitOfWork(db), name, role=role, password=PASSWORD)
     scenarios = Path(__file__).resolve().parents[2] / "scenarios"
     for scenario in ("baseline-2020", "concentrate"):
-        services.run_allocation(SqlAlchemyUnitOfWork(db), scenarios / f"{scenario}.yaml", by="planner")
+        RUNS[scenario] = int(services.run_allocation(SqlAlchemyUnitOfWork(db), scenarios / f"{scenario}.yaml",
+                                                     by="planner").run_id or 0)
     server = make_server("127.0.0.1", 0, create_app(db).server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import RUNS
+
 pytestmark = pytest.mark.browser
 
 
@@ -19,9 +21,10 @@ def test_compare_two_runs_and_download_the_pack(page: Any, live_url: str, live_d
     page.goto(live_url + "/compare?lang=en")
     page.wait_for_selector("#compare-empty")
     page.click("#compare-runs")
-    # The session's server stores runs 1 (baseline-2020) and 2 (concentrate) first; other tests add more.
-    page.get_by_role("option").filter(has_text="Run 1 — baseline-2020").click()
-    page.get_by_role("option").filter(has_text="Run 2 — concentrate").click()  # a multi-select stays open
+    # The session's server stores a run of baseline-2020 and one of concentrate after the demo's history.
+    page.get_by_role("option").filter(has_text=f"Run {RUNS['baseline-2020']} — baseline-2020").click()
+    # A multi-select stays open.
+    page.get_by_role("option").filter(has_text=f"Run {RUNS['concentrate']} — concentrate").click()
     page.keyboard.press("Escape")
     page.wait_for_function("document.querySelector('#compare-summary') && "
                            "document.querySelector('#compare-summary').innerText.includes('concentrate')")

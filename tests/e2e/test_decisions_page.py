@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import forge, sign_in
+from tests.e2e.conftest import RUNS, forge, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def test_the_committee_adopts_a_run_and_the_log_shows_it(browser: Any, live_url:
     page.fill("#adopt-note", "Quyết định 123/QĐ-BCĐ")
     page.click("#adopt-button")
     page.wait_for_function("document.querySelector('#adopt-feedback').innerText.includes('adopted for 2026')")
-    assert confirmations and "Adopt run 2" in confirmations[0] and "for 2026" in confirmations[0]
+    assert confirmations and f"Adopt run {RUNS['concentrate']}" in confirmations[0] and "for 2026" in confirmations[0]
     page.wait_for_function("document.querySelector('#audit-table').innerText.includes('Quyết định 123/QĐ-BCĐ')")
     assert "Adopted" in page.inner_text("#runs-table")
     page.click("#adopt-button")  # the same run again, the same year: refused, in words

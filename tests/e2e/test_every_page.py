@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import RUNS, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -91,13 +91,15 @@ def test_the_language_switch_keeps_what_was_just_chosen_on_the_page(page: Any, l
     page.goto(live_url + "/compare?lang=vi")
     page.wait_for_selector("#compare-empty")
     page.click("#compare-runs")
-    page.get_by_role("option").filter(has_text="Phương án 1 —").click()
-    page.get_by_role("option").filter(has_text="Phương án 2 —").click()
+    first, second = RUNS["baseline-2020"], RUNS["concentrate"]
+    page.get_by_role("option").filter(has_text=f"Phương án {first} —").click()
+    page.get_by_role("option").filter(has_text=f"Phương án {second} —").click()
     page.keyboard.press("Escape")
     page.wait_for_selector("#compare-summary")
     # The programme year chosen in the header is part of every page's address (the latest year with plans here).
     year = page.evaluate("new URLSearchParams(location.search).get('year')")
-    assert year and page.get_attribute("#language-switch", "href") == f"/compare?lang=en&year={year}&runs=1,2"
+    switch = page.get_attribute("#language-switch", "href")
+    assert year and switch == f"/compare?lang=en&year={year}&runs={first},{second}"
     page.click("#language-switch")
     page.wait_for_function("document.querySelector('#compare-targets')?.innerText.includes('New products')")
     assert page.errors == []

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKBOOK = ROOT / "scenarios" / "data" / "quang-ninh-demo.xlsx"
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 #: The clicks each journey takes, as the README states them.
-CLICKS = {"planner": 4, "committee": 7, "manager": 2, "viewer": 1}
+CLICKS = {"planner": 5, "committee": 7, "manager": 2, "viewer": 1}
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +117,15 @@ def test_the_four_journeys_in_vietnamese(browser: Any, empty_server: tuple[str, 
                         "document.querySelector('#appraisal-save')) & Node.DOCUMENT_POSITION_FOLLOWING")
     planner.count += 1  # choosing the file in the upload's file dialog
     tab.set_input_files("#plans-upload input[type=file]", str(WORKBOOK))
+    # The file is previewed first (per sheet and year); nothing is written until the planner confirms.
+    tab.wait_for_selector("#upload-preview", timeout=60000)
+    planner.click("#upload-confirm")
     tab.wait_for_selector("#upload-done", timeout=60000)
-    assert "Kế hoạch sản xuất: 210" in tab.inner_text("#upload-done")
+    from chainplan.io import read_dataset
+    from chainplan.wording import format_number
+
+    plans = len(read_dataset(WORKBOOK).plans)
+    assert f"Kế hoạch sản xuất: {format_number(plans, 'vi', 0)}" in tab.inner_text("#upload-done")
     grid_ready(tab, "#plans-table")
     # The appraisal form's plan list follows the upload: a clicked row is chosen (it was blank before the fix).
     tab.click("#plans-table .ag-row[row-index='0'] .ag-cell")
