@@ -94,15 +94,12 @@ class _ReportsLostJobs:
 
     UNDEFINED: object
     job_running: Callable[[Any], bool]  # the manager's own
+    # Each manager keeps the marks in its own store (the disk cache, or Redis): both define these two.
+    _mark_ended: Callable[[object], None]
+    _was_ended: Callable[[object], bool]
 
     def _ended_key(self, job: object) -> str:
         return f"chainplan-job-ended-{job}"
-
-    def _mark_ended(self, job: object) -> None:
-        raise NotImplementedError
-
-    def _was_ended(self, job: object) -> bool:
-        raise NotImplementedError
 
     def build_cache_key(self, fn: Any, args: Any, cache_args_to_ignore: Any, triggered: Any) -> str:
         # Dash files a job's result under its function and inputs: two planners running the same scenario at once
