@@ -314,7 +314,8 @@ class WebClient:
                       [{"id": i, "property": "value", "value": knobs[i["key"]]} for i in ids],
                       [{"id": i, "property": "id", "value": i} for i in ids],
                       {"id": "value-of-money", "property": "value", "value": []},
-                      {"id": "allocation-lang", "property": "data", "value": lang}],
+                      {"id": "allocation-lang", "property": "data", "value": lang},
+                      {"id": "year-select", "property": "value", "value": None}],
         }
         answer = self.http.post(f"{self.base}/_dash-update-component", params={"endId": end_id}, json=body,
                                 headers={"Referer": f"{self.base}{page}"}, timeout=60)
