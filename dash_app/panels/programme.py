@@ -162,7 +162,9 @@ def _reliability_chart(records: Sequence[Mapping[str, Any]], lang: str) -> html.
         said = t("reliability_dot", lang).format(purpose=label, stated=format_share(stated, lang),
                                                 realised=format_share(realised, lang),
                                                 finished=format_number(int(r["finished"]), lang, 0))
-        dots.append(html.Div(html.Span(label, className="cp-dot-label"), className="cp-dot", title=said,
+        # A label right of a dot past the middle would run off a phone's screen: it goes on the dot's left.
+        side = "cp-dot-label cp-dot-label-left" if stated > 0.5 else "cp-dot-label"
+        dots.append(html.Div(html.Span(label, className=side), className="cp-dot", title=said,
                              role="img", **{"aria-label": said},
                              style={"left": f"calc({100 * stated:.2f}% - {size / 2:.1f}px)",
                                     "bottom": f"calc({100 * realised:.2f}% - {size / 2:.1f}px)",
@@ -227,10 +229,11 @@ def outcome_form(lang: str, may_record: bool, plans: Sequence[tuple[str, str]]) 
                                                           value=dt.date.today().isoformat())], className="cp-field"),
         ], className="cp-row"),
         html.Fieldset([html.Legend(t("what_was_delivered", lang)),
-                       dcc.Checklist(id="outcome-delivered", options=[
+                       # Bootstrap's checklist: Dash's own draws a listbox of options that each hold a
+                       # checkbox, which screen readers cannot name (axe: nested-interactive).
+                       dbc.Checklist(id="outcome-delivered", options=[
                            {"label": t("promise_" + flag, lang), "value": flag, "disabled": off}
-                           for flag in DELIVERY_FLAGS], value=[], inline=True,
-                           inputClassName="cp-check-input", labelClassName="cp-check-label")]),
+                           for flag in DELIVERY_FLAGS], value=[], inline=True)]),
         html.Label([t("outcome_note", lang), dcc.Textarea(id="outcome-note", disabled=off,
                                                   style={"width": "100%", "minHeight": "3rem"})],
                    className="cp-field"),

@@ -20,6 +20,22 @@ USERS = {"admin": "admin", "viewer": "viewer", "planner": "planner", "committee"
 PASSWORD = "correct horse battery"
 #: The ids of the runs the live server's fixture stores, by scenario (the demo's history stores runs before them).
 RUNS: dict[str, int] = {}
+
+
+#: Every page a signed-in administrator reaches, settled (its grids drawn): path and what to wait for. The
+#: accessibility and layout tests walk the same list, so a new page is added here once.
+PAGES = {
+    "overview": ("/", "#card-districts"),
+    "chains": ("/chains?tier=provincial&product=SP002", "#chain-graph canvas"),
+    "plans": ("/plans?scenario=file:baseline-2020.yaml", "#plans-table .ag-row"),
+    "allocation": ("/allocation?run=1", "#funded-table .ag-row"),
+    "frontier": ("/frontier?run=1", "#risk-benefit"),
+    "compare": ("/compare?runs=1,2", "#compare-cost .ag-row"),
+    "decisions": ("/decisions", "#runs-table .ag-row"),
+    "results": ("/results?year=2019", "#results-table .ag-row"),
+    "users": ("/users", "#users-table .ag-row"),
+    "not-found": ("/no-such-page", "#not-found"),
+}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 

@@ -8,22 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import axe_violations, grid_ready, sign_in
+from tests.e2e.conftest import PAGES, axe_violations, grid_ready, sign_in
 
 pytestmark = pytest.mark.browser
 
-#: Every page, settled (its grids drawn): path and what to wait for.
-PAGES = {
-    "overview": ("/", "#card-districts"),
-    "chains": ("/chains?tier=provincial&product=SP002", "#chain-graph canvas"),
-    "plans": ("/plans?scenario=file:baseline-2020.yaml", "#plans-table .ag-row"),
-    "allocation": ("/allocation?run=1", "#funded-table .ag-row"),
-    "frontier": ("/frontier?run=1", "#risk-benefit"),
-    "compare": ("/compare?runs=1,2", "#compare-cost .ag-row"),
-    "decisions": ("/decisions", "#runs-table .ag-row"),
-    "users": ("/users", "#users-table .ag-row"),
-    "not-found": ("/no-such-page", "#not-found"),
-}
 
 #: Third-party rule instances that no setting of the component fixes, each with its reason (README: "Keyboard and
 #: screen readers"): a rule id and CSS selector fragments the node's target must contain. Nothing else is excused.

@@ -8,21 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import RUNS, sign_in
+from tests.e2e.conftest import PAGES, RUNS, sign_in
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-PAGES = {
-    "overview": ("/", "#card-districts"),
-    "chains": ("/chains?tier=provincial&product=SP002", "#chain-graph canvas"),
-    "plans": ("/plans?scenario=file:baseline-2020.yaml", "#plans-table .ag-row"),
-    "allocation": ("/allocation?run=1", "#funded-table .ag-row"),
-    "frontier": ("/frontier?run=1", "#risk-benefit"),
-    "compare": ("/compare?runs=1,2", "#compare-cost .ag-row"),
-    "decisions": ("/decisions", "#runs-table .ag-row"),
-    "users": ("/users", "#users-table"),
-}
 
 
 @pytest.mark.parametrize("width", [1280, 390])
