@@ -1,0 +1,27 @@
+"""The command line starts without the libraries an allocation does not use (each costs start-up time)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Imported only where they are used: graphs (chain analyses), statistics, charts, workbooks, the web app.
+NOT_AT_START = ("networkx", "scipy", "plotly", "openpyxl", "dash", "flask", "matplotlib")
+
+
+def test_the_command_line_and_an_allocation_start_without_them() -> None:
+    """An allocation whose plans add no link to a chain builds no graph (the national benchmark's case)."""
+    script = (
+        "import sys\n"
+        "from models.cli import main\n"
+        "from chainplan.allocation import allocate\n"
+        "from tests.allocation_helpers import instance, scenario\n"
+        "plans = [{'code': 'A', 'benefit': 2.0, 'requests': {'L': 5}},\n"
+        "         {'code': 'B', 'benefit': 1.0, 'requests': {'L': 5}}]\n"
+        "assert allocate(instance(plans, {'L': 5}), scenario()).funded_codes == ['A']\n"
+        f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({NOT_AT_START!r}))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1:] in ([], [""])
