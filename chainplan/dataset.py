@@ -26,15 +26,17 @@ import json
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from chainplan.errors import ChainplanError, exact_number
 from chainplan.schema import REGION_LEVELS, REQUIREMENT_FLAGS, SHEETS, Column, Sheet
 from chainplan.wording import Joined, NameBook, Ref, Term, text
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built: commands that build none (an allocation)
+    pass  # start without it
 
 __all__ = [
     "Dataset",
@@ -512,6 +514,7 @@ def _check_plans(ds: Dataset, out: _Collector) -> None:
     _check_reference(out, "plans", plans, "product_code", _known(ds.products), "product")
     _check_reference(out, "plans", plans, "organization_code", organizations, "organization")
     _check_reference(out, "budget_lines", ds.budget_lines, "region_code", _known(ds.regions), "region")
+    import networkx as nx
     requires = nx.DiGraph()
     for row, record in plans.pipe(records_by_row):
         code = record["code"]

@@ -22,6 +22,7 @@ __all__ = [
     "AuditEntry",
     "DatasetRepository",
     "EditStamp",
+    "EncodedDocument",
     "SignInFailure",
     "Storage",
     "StorageSlot",
@@ -31,6 +32,41 @@ __all__ = [
     "WebServer",
     "WebSession",
 ]
+
+
+class EncodedDocument(dict[str, Any]):
+    """A JSON document together with its text, encoded once (``chainplan.services.encoded_document``).
+
+    Storage writes ``text`` as it is rather than encoding the document again, and the command line prints it: a
+    national result is 11 MB of JSON, and encoding it three times (to check it, to store it, to print it) cost
+    0.4 s. So that the text cannot go stale the document refuses changes to its keys; take a ``dict`` copy to
+    change it.
+
+    Examples
+    --------
+    >>> document = EncodedDocument({"a": 1}, '{"a": 1}')
+    >>> document["a"], document.text
+    (1, '{"a": 1}')
+    >>> document["b"] = 2
+    Traceback (most recent call last):
+    ...
+    TypeError: an encoded document is read-only; copy it with dict() to change it
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, document: dict[str, Any], text: str) -> None:
+        super().__init__(document)
+        self.text = text
+
+    def _read_only(self, *_args: object, **_kwargs: object) -> Any:
+        raise TypeError("an encoded document is read-only; copy it with dict() to change it")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = __ior__ = _read_only
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled by its items and text (a dict subclass would otherwise be rebuilt through __setitem__).
+        return EncodedDocument, (dict(self), self.text)
 
 
 @dataclass(frozen=True)

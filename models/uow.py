@@ -14,6 +14,7 @@ command line), so every engine is set up for it:
 
 from __future__ import annotations
 
+import json
 import os
 import weakref
 from functools import cache
@@ -22,11 +23,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from chainplan.ports import UnitOfWork
+from chainplan.ports import EncodedDocument, UnitOfWork
 from models.migrate import upgrade
 from models.repository import SqlAlchemyRepository
 
-__all__ = ["DEFAULT_DB_URL", "SQLITE_BUSY_TIMEOUT_MS", "SqlAlchemyUnitOfWork", "database_url", "engine_for"]
+__all__ = ["DEFAULT_DB_URL", "SQLITE_BUSY_TIMEOUT_MS", "SqlAlchemyUnitOfWork", "database_url", "engine_for",
+           "json_text"]
 
 DEFAULT_DB_URL = "sqlite:///chainplan.db"
 
@@ -48,12 +50,20 @@ def _normalise(url: str) -> str:
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+def json_text(value: Any) -> str:
+    """What a JSON column stores: an encoded document's own text (encoded once, for the check, the store and the
+    print), anything else encoded as SQLAlchemy's default does."""
+    return value.text if isinstance(value, EncodedDocument) else json.dumps(value)
+
+
 def _new_engine(url: str) -> Engine:
     """An engine set up for several writing processes (the module docstring says how and why)."""
     normalised = _normalise(url)
     if not normalised.startswith("sqlite"):
-        return create_engine(normalised, future=True, pool_pre_ping=True, isolation_level="REPEATABLE READ")
-    engine = create_engine(normalised, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        return create_engine(normalised, future=True, pool_pre_ping=True, isolation_level="REPEATABLE READ",
+                             json_serializer=json_text)
+    engine = create_engine(normalised, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                           json_serializer=json_text)
 
     @event.listens_for(engine, "connect")
     def _connected(dbapi_connection: Any, _record: object) -> None:

@@ -79,15 +79,18 @@ def _vnd_texts(amounts: np.ndarray, lang: str) -> np.ndarray:
     return texts
 
 
+_VI_SEPARATORS = str.maketrans(",.", ".,")
+
+
 def _decimals(values: np.ndarray, lang: str, digits: int) -> np.ndarray:
     """Numbers with ``digits`` decimals and the language's separators (``1.234,50`` / ``1,234.50``)."""
-    if len(values) == 0:
-        return np.array([], dtype=object)
-    text = pd.Series(values, dtype=float).map(f"{{:,.{digits}f}}".format).astype(object)
-    if lang == "vi":
-        text = text.str.replace(",", "\0", regex=False).str.replace(".", ",", regex=False) \
-            .str.replace("\0", ".", regex=False)
-    return text.to_numpy(dtype=object)
+    spec = f",.{digits}f"
+    texts = [format(value, spec) for value in np.asarray(values, dtype=float).tolist()]
+    if lang == "vi":  # the two separators swapped in one pass over each text
+        texts = [text.translate(_VI_SEPARATORS) for text in texts]
+    out = np.empty(len(texts), dtype=object)
+    out[:] = texts
+    return out
 
 
 def _labels(codes: pd.Series, kind: str, names: Mapping[str, Mapping[str, str]]) -> pd.Series:

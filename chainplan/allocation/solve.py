@@ -38,6 +38,7 @@ from typing import Any
 import pulp
 
 from chainplan.allocation.data import AllocationInput
+from chainplan.allocation.highs import ArrayHiGHS
 from chainplan.allocation.model import (
     AllocationModel,
     add_inner_rows,
@@ -161,7 +162,8 @@ def quiet_stdout() -> Iterator[None]:
 def _solver(name: str, time_limit_s: float, mip_gap: float, mip: bool = True, preprocess: bool = False
             ) -> pulp.LpSolver:
     if name == "highs":
-        return pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, mip=mip, threads=1)
+        # The model goes to HiGHS in three array calls (chainplan.allocation.highs), not one call per column and row.
+        return ArrayHiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, mip=mip, threads=1)
     if name == "cbc":
         with warnings.catch_warnings():
             # PuLP 3 warns that its bundled CBC leaves in PuLP 4; pyproject pins pulp < 4.

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import pandas as pd
 
 from chainplan.chains.gaps import Gap, find_gaps, requirements_missing
 from chainplan.chains.graph import ChainNetwork, is_supermarket
+
+if TYPE_CHECKING:
+    # networkx is imported where a graph is built, so that commands that build none (an allocation) start without it
+    import networkx as nx
 
 __all__ = ["LinkCandidate", "gaps_closed_by_plan", "linkage_candidates", "planned_link_attributes"]
 
@@ -106,6 +109,7 @@ def linkage_candidates(network: ChainNetwork, gaps: Iterable[Gap], *, limit: int
 def _candidates_for(network: ChainNetwork, ranker: _Ranker, gap: Gap, limit: int) -> list[LinkCandidate]:
     G = network.product_graph(gap.product_code)
     producer = G.graph["producer"]
+    import networkx as nx
     reachable = nx.descendants(G, producer) | {producer}
     proposals: list[tuple[str, str, str]] = []
     chains = _chains_ranked(network, G)

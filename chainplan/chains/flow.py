@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-from networkx.algorithms.flow import preflow_push
+if TYPE_CHECKING:
+    # networkx is imported where a graph is built, so that commands that build none (an allocation) start without it
+    import networkx as nx
+
 
 __all__ = ["FlowResult", "collapse", "max_flow_to"]
 
@@ -30,6 +32,7 @@ SINK = ("__sink__",)
 
 def collapse(G: nx.MultiDiGraph, *, capacity: str = "capacity", volume: str = "volume") -> nx.DiGraph:
     """A simple digraph with parallel edges merged (capacities and volumes summed)."""
+    import networkx as nx
     D = nx.DiGraph()
     D.add_nodes_from(G.nodes(data=True))
     for u, v, data in G.edges(data=True):
@@ -75,6 +78,7 @@ def max_flow_to(
         else:
             D.add_edge(node, SINK, **{capacity: float(cap)})
     # One residual network gives the value, the flow on every link and the minimum cut.
+    from networkx.algorithms.flow import preflow_push
     residual = preflow_push(D, SOURCE, SINK, capacity=capacity)
     value = float(residual.graph["flow_value"])
     # networkx leaves links of capacity 0 out of the residual network: they carry nothing.

@@ -26,15 +26,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import pandas as pd
 
 from chainplan.chains.flow import max_flow_to
 from chainplan.chains.graph import ChainNetwork, is_supermarket
 from chainplan.dataset import parse_requirement
 from chainplan.wording import Joined, Number, Phrase, Share, Term, render
+
+if TYPE_CHECKING:
+    # networkx is imported where a graph is built, so that commands that build none (an allocation) start without it
+    import networkx as nx
 
 __all__ = ["GAP_TYPES", "Gap", "find_gaps", "gap_report", "gaps_frame", "requirement_phrase", "requirements_missing"]
 
@@ -129,6 +132,7 @@ def _spof(G: nx.MultiDiGraph, producer: str, chains: list[str]) -> tuple[list[st
     Every link is split by a node of its own; the dominators of a super-sink fed by every chain are then
     exactly the organizations and links that every path passes.
     """
+    import networkx as nx
     H = nx.DiGraph()
     for u, v, k in G.edges(keys=True):
         middle = ("link", u, v, k)
@@ -177,6 +181,7 @@ class _ChainFacts:
         """The facts of ``G`` (see :func:`find_gaps` for what ``G.graph`` holds)."""
         producer = G.graph["producer"]
         out_edges = [(u, v, d) for u, v, d in G.out_edges(producer, data=True)] if producer in G else []
+        import networkx as nx
         reachable = nx.descendants(G, producer) if producer in G else set()
         chains_reached = sorted(n for n in reachable if is_supermarket(G.nodes[n]))
         others_reached = sorted(n for n in reachable if G.nodes[n].get("role") == "retailer"
@@ -229,6 +234,7 @@ def _missing_processing(chain: _ChainFacts) -> list[Gap]:
         return []
     # A producer with no link at all has no processor either: both gaps are named, each for what it is.
     retailers = {n for n in reachable if G.nodes[n].get("role") == "retailer"}
+    import networkx as nx
     processed = any(
         G.nodes[n].get("role") == "processor" and nx.descendants(G, n) & retailers
         for n in reachable

@@ -24,15 +24,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from chainplan.dataset import Dataset, region_ancestors
 from chainplan.errors import ChainplanError
 from chainplan.schema import SUPERMARKET_KINDS
+
+if TYPE_CHECKING:
+    # networkx is imported where a graph is built, so that commands that build none (an allocation) start without it
+    import networkx as nx
 
 __all__ = [
     "ChainNetwork",
@@ -183,6 +186,7 @@ class ChainNetwork:
         product = self.products[product_code]
         producer = product["producer_code"]
         demand = self.demand_by_product.get(product_code, {})
+        import networkx as nx
         G = nx.MultiDiGraph(
             product_code=product_code, producer=producer, chain_tier=product["chain_tier"], product=product,
             demand=dict(demand),
@@ -231,6 +235,7 @@ class ChainNetwork:
 
     def province_graph(self) -> nx.MultiDiGraph:
         """Every organization and every link of every product (parallel edges keyed by product)."""
+        import networkx as nx
         G = nx.MultiDiGraph()
         G.add_nodes_from(self.organizations.items())
         for product, links in self.links_by_product.items():

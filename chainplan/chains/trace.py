@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from chainplan.chains.flow import collapse, max_flow_to
 from chainplan.chains.graph import is_supermarket
+
+if TYPE_CHECKING:
+    # networkx is imported where a graph is built, so that commands that build none (an allocation) start without it
+    import networkx as nx
 
 __all__ = ["ChainPath", "ProductTrace", "trace_product"]
 
@@ -75,6 +77,7 @@ class ProductTrace:
 
 def _paths(D: nx.DiGraph, producer: str, targets: list[str], capacity: str, limit: int,
            supermarket: bool) -> tuple[list[ChainPath], bool]:
+    import networkx as nx
     found: list[ChainPath] = []
     for target in targets:
         for nodes in nx.all_simple_paths(D, producer, target):

@@ -34,7 +34,7 @@ COMMAND_GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def main(argv: Sequence[str] | None = None, *, storage: Storage, web: WebServer | None = None) -> int:
-    """Run the command line on ``storage`` and return the exit code (``models.cli:main`` is the installed script);
+    """Run the command line on ``storage`` and return the exit code (``models.cli:run`` is the installed script);
     ``web`` is what ``chainplan serve`` and ``chainplan worker`` start."""
     use_storage(storage)
     if web is not None:

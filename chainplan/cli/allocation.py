@@ -16,7 +16,7 @@ from chainplan.cli.common import (
     OutputFormat,
     SolverName,
     app,
-    print_json,
+    print_document,
     render_table,
     run,
     unit_of_work,
@@ -120,12 +120,11 @@ def allocate(
     run_result = run(output, lambda: services.run_allocation(
         unit_of_work(ctx), scenario, method=baseline.value if baseline else "milp",
         solver=solver.value if solver else None, store=store, out=out, marginal_values=value_of_money, by=by))
-    document = dict(run_result.document)
-    document["run_id"] = run_result.run_id
+    document = run_result.document
     if output is OutputFormat.json:
-        print_json(document)
+        print_document(document, run_id=run_result.run_id)  # the text stored, not encoded again
     else:
-        print_allocation(document, run_result.run_id)
+        print_allocation({**document, "run_id": run_result.run_id}, run_result.run_id)
     if document["status"] in ("infeasible", "error"):
         raise typer.Exit(EXIT_NO)
 

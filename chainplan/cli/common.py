@@ -16,7 +16,7 @@ import typer
 
 from chainplan.dataset import DatasetError
 from chainplan.errors import ChainplanError
-from chainplan.ports import Storage, StorageSlot, UnitOfWork
+from chainplan.ports import EncodedDocument, Storage, StorageSlot, UnitOfWork
 from chainplan.scenario import ScenarioError
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "database_option",
     "db_app",
     "demo_app",
+    "print_document",
     "print_json",
     "render_table",
     "reported_errors",
@@ -100,6 +101,20 @@ def print_json(document: object) -> None:
     """One JSON document on standard output. Compact: the C encoder writes a national result (8 MB) in a fraction
     of a second where an indented dump takes seconds; ``| python -m json.tool`` indents it for reading."""
     typer.echo(json.dumps(document, ensure_ascii=False, default=_json_default))
+
+
+def print_document(document: dict[str, Any], **more: object) -> None:
+    """A document and ``more`` keys after its own, as :func:`print_json` prints ``{**document, **more}``; an
+    :class:`~chainplan.ports.EncodedDocument` is not encoded again: its text is printed with the keys added."""
+    if not isinstance(document, EncodedDocument) or any(key in document for key in more) \
+            or not document.text.endswith("}"):
+        print_json({**document, **more})
+        return
+    if not more or not document:
+        typer.echo(document.text if not more else json.dumps(more, ensure_ascii=False, default=_json_default))
+        return
+    added = json.dumps(more, ensure_ascii=False, default=_json_default)
+    typer.echo(f"{document.text[:-1]}, {added[1:]}")  # '{...}' and '{"run_id": 3}' -> '{..., "run_id": 3}'
 
 
 def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:

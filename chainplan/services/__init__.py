@@ -7,7 +7,7 @@ re-exports every one of them, so callers write ``from chainplan import services`
 
 from __future__ import annotations
 
-from chainplan.services._common import OutputNotWritable, check_writable, json_document
+from chainplan.services._common import OutputNotWritable, check_writable, encoded_document, json_document
 from chainplan.services.analysis import budget_frontier, compare, comparison_view, run_risk, weight_sensitivity
 from chainplan.services.chains import (
     ChainCatalogue,
@@ -131,6 +131,7 @@ __all__ = [
     "compare",
     "comparison_view",
     "dataset_summary",
+    "encoded_document",
     "end_session",
     "ensure_demo_admin",
     "export_dataset",

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from chainplan.errors import ChainplanError, EditConflict
+from chainplan.ports import EncodedDocument
 
 __all__ = [
     "PROVINCE_TIME",
     "OutputNotWritable",
     "check_writable",
     "edit_conflict",
+    "encoded_document",
     "json_document",
 ]
 
@@ -58,6 +60,24 @@ def check_writable(path: str | os.PathLike[str], *, suffix: str) -> Path:
     if target.exists() and not os.access(target, os.W_OK):
         raise OutputNotWritable("error.output.read_only", path=str(target))
     return target
+
+
+def encoded_document(value: dict[str, Any]) -> EncodedDocument:
+    """``value`` as strict JSON values (as :func:`json_document`) together with its text, encoded once for the
+    check, the store and the print (compact Unicode, as the command line prints JSON).
+
+    Examples
+    --------
+    >>> document = encoded_document({"name": "Hạ Long", "gap": float("nan")})
+    >>> document["gap"] is None, document.text
+    (True, '{"name": "Hạ Long", "gap": null}')
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (ValueError, TypeError):
+        value = _json_safe(value)
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return EncodedDocument(value, text)
 
 
 def json_document(value: Any) -> Any:

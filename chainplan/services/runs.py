@@ -20,11 +20,17 @@ from chainplan.decisions import (
     overall_state,
     programme_year,
 )
-from chainplan.ports import AuditEntry, StoredRun, UnitOfWork
+from chainplan.ports import AuditEntry, EncodedDocument, StoredRun, UnitOfWork
 from chainplan.runview import AllocationView
 from chainplan.runview import allocation_view as _allocation_view
 from chainplan.scenario import Scenario, load_scenario
-from chainplan.services._common import OutputNotWritable, _system_user, check_writable, json_document
+from chainplan.services._common import (
+    OutputNotWritable,
+    _system_user,
+    check_writable,
+    encoded_document,
+    json_document,
+)
 from chainplan.services.data import load_dataset
 from chainplan.services.programme import prepare_scenario, year_data
 from chainplan.wording import Term
@@ -54,8 +60,9 @@ class AllocationRun:
     result: AllocationResult
     run_id: int | None
     dataset_fingerprint: str
-    #: The result's JSON document (as stored), built once.
-    document: dict[str, Any]
+    #: The result's JSON document (as stored), built and encoded once: storage writes its text, the command line
+    #: prints it.
+    document: EncodedDocument
 
 
 
@@ -88,7 +95,7 @@ def run_allocation(
     result = allocate(dataset, chosen, method=method, solver=solver, marginal_values=marginal_values)
     finished = time.perf_counter()
     run_id = None
-    document = json_document(result.as_dict())
+    document = encoded_document(result.as_dict())
     if store:
         timings = {"load_s": round(loaded - started, 3), "build_s": round(result.build_time_s, 3),
                    "solve_s": round(result.solve_time_s, 3), "allocate_s": round(finished - loaded, 3)}

@@ -42,7 +42,9 @@ ALLOWED: dict[str, frozenset[str]] = {
 
 #: The one module per layer that may import more: the web app's entry point wires in the SQLAlchemy storage, the
 #: installed script the web server (``chainplan serve``, ``chainplan worker``).
-WIRING: dict[str, frozenset[str]] = {"dash_app/app.py": frozenset({"models"}), "models/cli.py": frozenset({"dash_app"})}
+WIRING: dict[str, frozenset[str]] = {"dash_app/app.py": frozenset({"models"}), "models/cli.py": frozenset({"dash_app"}),
+                                     # hands PuLP's model to HiGHS in arrays, through the binding PuLP itself uses
+                                     "chainplan/allocation/highs.py": frozenset({"highspy"})}
 
 
 def layer_of(relative: str) -> str:
