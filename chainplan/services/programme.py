@@ -160,21 +160,14 @@ def year_data(dataset: Dataset, scenario: Scenario) -> tuple[Scenario, Dataset, 
 
 def _years_for(uow: UnitOfWork, scenario: Scenario) -> list[int] | None:
     """Inside ``with uow``: the years a run of ``scenario`` reads (:func:`~chainplan.years.years_read`: its year,
-    and the earlier ones for calibration); ``None`` (every year) for a phase, which reads the adopted runs and
-    outcomes of all its years."""
+    and the earlier ones for calibration), with the current state (outcomes included); not the later years, which a
+    national database of ten years would make slow to load. ``None`` (every year) for a phase, which reads the
+    adopted runs and outcomes of all its years."""
     if scenario.phase:
         return None
     plan_years = stored_plan_years(uow)
     year = scenario.year if scenario.year is not None else (max(plan_years) if plan_years else None)
     return years_read({**scenario.model_dump(), "year": year}, plan_years)
-
-
-def _dataset_for(uow: UnitOfWork, scenario: Scenario) -> Dataset:
-    """What a run of ``scenario`` needs of the stored data, read once per data generation: the years it reads and
-    the current state (outcomes included); not the later years, which a national database of ten years would make
-    slow to load. A phase reads every year."""
-    with uow:
-        return stored_dataset(uow, _years_for(uow, scenario))
 
 
 def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
@@ -210,9 +203,8 @@ def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
     # generation is read again here: the dataset it names was read with it, in this unit of work's snapshot.
     with uow:
         stored = stored_dataset(uow, years)
-        return remembered(uow, "dataset", ("prepared", None if years is None else tuple(years),
-                                                 scenario.model_dump_json()),
-                          prepared)
+        key = ("prepared", None if years is None else tuple(years), scenario.model_dump_json())
+        return remembered(uow, "dataset", key, prepared)
 
 
 #: The latest year any plan belongs to (a scenario's default ``year``): :func:`chainplan.years.latest_year`.
