@@ -19,6 +19,7 @@ from chainplan.imports import ToolRecord
 from chainplan.recording import Inspection, Outcome
 
 __all__ = [
+    "CHANGE_SCOPES",
     "AuditEntry",
     "DatasetRepository",
     "EditStamp",
@@ -145,9 +146,23 @@ class SignInFailure:
     at: dt.datetime
 
 
+#: What the services remember between requests, by what a write changes: ``dataset`` (the sheets of every year:
+#: an import, an appraisal, an outcome or an inspection recorded, the marks of what the tool recorded) and ``runs``
+#: (stored runs and the decision log).
+CHANGE_SCOPES: tuple[str, ...] = ("dataset", "runs")
+
+
 class DatasetRepository(Protocol):
     def ping(self) -> None:
         """Reach the database with the least possible query (a health check); raise when it cannot."""
+        ...
+
+    def data_version(self, scope: str) -> str | None:
+        """The generation of one of :data:`CHANGE_SCOPES` as this unit of work sees it: a token that every
+        committed write to that scope replaces, in every process reading the same database, and that is never
+        repeated (not even by a database created again). Read in the unit of work's own snapshot, so it belongs
+        to what :meth:`load` (or :meth:`list_runs`) returns in the same unit of work; ``None`` once the unit of
+        work has itself written to that scope (what it reads then is its own, not yet any generation's)."""
         ...
 
     def load(self, years: Collection[int] | None = None) -> Dataset:
@@ -189,8 +204,9 @@ class DatasetRepository(Protocol):
         """Store a run and return its id."""
         ...
 
-    def list_runs(self) -> list[StoredRun]:
-        """Stored runs, newest first."""
+    def list_runs(self, *, results: bool = True) -> list[StoredRun]:
+        """Stored runs, newest first; with ``results=False`` each run's ``result`` is left empty (``{}``), so
+        listing many runs does not read every stored document."""
         ...
 
     def get_run(self, run_id: int) -> StoredRun | None:
@@ -246,6 +262,11 @@ class DatasetRepository(Protocol):
 
     def get_session(self, key: str) -> WebSession | None:
         """The session with that key, ``None`` when it ended."""
+        ...
+
+    def session_and_user(self, key: str) -> tuple[WebSession, User | None] | None:
+        """The session with that key and its user (``None`` when no user has that name), read together: the check
+        every request makes, in one query. ``None`` when the session ended."""
         ...
 
     def touch_session(self, key: str, at: dt.datetime) -> None:

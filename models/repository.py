@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from chainplan.appraisal import Appraisal
 from chainplan.dataset import Dataset
@@ -24,6 +24,7 @@ from models.tables import (
     AllocationRunRow,
     AppraisalRow,
     AuditRow,
+    DataChangeRow,
     InspectionRow,
     OutcomeRow,
     PlanRow,
@@ -109,6 +110,28 @@ class SqlAlchemyRepository:
 
     def ping(self) -> None:
         self.session.execute(select(1)).scalar_one()
+
+    def data_version(self, scope: str) -> str | None:
+        """The generation of ``scope`` in this transaction's snapshot (one query, then remembered until the
+        transaction ends: a snapshot's generation cannot move); ``None`` once the transaction wrote to it.
+
+        Rows of ``data_changes`` are only added, and a snapshot sees every change committed before it: two snapshots
+        that count as many rows saw the same changes (the newest id alone would not do: ids are handed out when a
+        transaction writes, not when it commits). The newest row's random stamp tells one database's history from
+        another's. ``models.uow.TrackedSession`` keeps the scopes written and the generations read in the
+        session's ``info``.
+        """
+        self.session.flush()  # objects added but not yet flushed are writes too
+        if scope in self.session.info.get("changed_scopes", ()):
+            return None
+        seen: dict[str, str] = self.session.info.setdefault("seen_versions", {})
+        if scope not in seen:
+            newest = (select(DataChangeRow.stamp).where(DataChangeRow.scope == scope)
+                      .order_by(DataChangeRow.id.desc()).limit(1).scalar_subquery())
+            count, stamp = self.session.execute(
+                select(func.count(), newest).select_from(DataChangeRow).where(DataChangeRow.scope == scope)).one()
+            seen[scope] = f"{scope}:{count}:{stamp or ''}"
+        return seen[scope]
 
     def load(self, years: Collection[int] | None = None) -> Dataset:
         """The whole dataset, read column by column; with ``years``, the yearly sheets hold only those years' rows
@@ -252,16 +275,19 @@ class SqlAlchemyRepository:
         return row.id
 
     @staticmethod
-    def _stored(row: AllocationRunRow) -> StoredRun:
+    def _stored(row: AllocationRunRow, *, result: bool = True) -> StoredRun:
         return StoredRun(id=row.id, created_at=row.created_at, scenario_name=row.scenario_name,
                          scenario=row.scenario, dataset_fingerprint=row.dataset_fingerprint, method=row.method,
-                         status=row.status, objective=row.objective, result=row.result,
+                         status=row.status, objective=row.objective, result=row.result if result else {},
                          created_by=row.created_by or "", solver=row.solver, solver_version=row.solver_version,
                          timings=row.timings or {})
 
-    def list_runs(self) -> list[StoredRun]:
-        rows = self.session.scalars(select(AllocationRunRow).order_by(AllocationRunRow.id.desc())).all()
-        return [self._stored(r) for r in rows]
+    def list_runs(self, *, results: bool = True) -> list[StoredRun]:
+        query = select(AllocationRunRow).order_by(AllocationRunRow.id.desc())
+        if not results:  # the documents are most of the bytes and of the decoding: not even fetched
+            query = query.options(defer(AllocationRunRow.result, raiseload=True))
+        rows = self.session.scalars(query).all()
+        return [self._stored(r, result=results) for r in rows]
 
     def get_run(self, run_id: int) -> StoredRun | None:
         row = self.session.get(AllocationRunRow, run_id)
@@ -380,6 +406,25 @@ class SqlAlchemyRepository:
             return None
         return WebSession(row.key, row.user_name, _utc(row.created_at) or row.created_at,
                           _utc(row.last_seen_at) or row.last_seen_at)
+
+    def session_and_user(self, key: str) -> tuple[WebSession, User | None] | None:
+        # One query for the check every request makes: the session and its user (``None`` when the name is gone).
+        row = self.session.execute(
+            select(WebSessionRow.key, WebSessionRow.user_name, WebSessionRow.created_at, WebSessionRow.last_seen_at,
+                   UserRow.role, UserRow.password_hash, UserRow.active, UserRow.created_at.label("user_created_at"),
+                   UserRow.version, UserRow.changed_by, UserRow.changed_at)
+            .outerjoin(UserRow, UserRow.name == WebSessionRow.user_name)
+            .where(WebSessionRow.key == key)).first()
+        if row is None:
+            return None
+        session = WebSession(row.key, row.user_name, _utc(row.created_at) or row.created_at,
+                             _utc(row.last_seen_at) or row.last_seen_at)
+        if row.role is None:
+            return session, None
+        user = User(row.user_name, row.role, row.password_hash, bool(row.active),
+                    _utc(row.user_created_at) or row.user_created_at, row.version, row.changed_by or "",
+                    _utc(row.changed_at))
+        return session, user
 
     def touch_session(self, key: str, at: dt.datetime) -> None:
         self.session.execute(update(WebSessionRow).where(WebSessionRow.key == key).values(last_seen_at=at))

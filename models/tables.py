@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "CHANGE_SCOPES",
     "SHEET_TABLES",
     "AllocationRunRow",
     "AppraisalRow",
@@ -34,6 +35,7 @@ __all__ = [
     "Base",
     "BudgetLineRow",
     "ChannelRequirementRow",
+    "DataChangeRow",
     "DemandRow",
     "InspectionRow",
     "LinkRow",
@@ -300,6 +302,22 @@ class SignInFailureRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class DataChangeRow(Base):
+    """One committed write to what pages show, added in the writer's own transaction: the data generation that
+    every process reading the database checks before using what it remembers (``models.uow`` writes these rows,
+    the repository's ``data_version`` reads them). Rows are only ever added, so concurrent writers never contend
+    for one row."""
+
+    __tablename__ = "data_changes"
+    __table_args__ = (Index("ix_data_changes_scope_id", "scope", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: ``dataset`` (a sheet's rows or the marks of what the tool recorded) or ``runs`` (a stored run, a decision).
+    scope: Mapped[str] = mapped_column(String(16))
+    #: Random, so that a database created again from nothing never repeats a generation an earlier one had.
+    stamp: Mapped[str] = mapped_column(String(32))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 #: The table behind each sheet, in the order the sheets are written (deleting goes the other way).
 SHEET_TABLES: dict[str, type[Base]] = {
     "regions": RegionRow,
@@ -314,4 +332,13 @@ SHEET_TABLES: dict[str, type[Base]] = {
     "appraisals": AppraisalRow,
     "outcomes": OutcomeRow,
     "inspections": InspectionRow,
+}
+
+#: What a write to each table changes (``data_changes.scope``, :data:`chainplan.ports.CHANGE_SCOPES`); a table not
+#: named here (users, sessions, sign-in failures) changes nothing the services remember.
+CHANGE_SCOPES: dict[str, str] = {
+    **{table.__tablename__: "dataset" for table in SHEET_TABLES.values()},
+    ToolRecordRow.__tablename__: "dataset",
+    AllocationRunRow.__tablename__: "runs",
+    AuditRow.__tablename__: "runs",
 }

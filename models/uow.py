@@ -10,25 +10,34 @@ command line), so every engine is set up for it:
 - **PostgreSQL** pings a pooled connection before handing it out (``pool_pre_ping``), so a restarted server costs
   one reconnect rather than a failed request, and transactions are ``REPEATABLE READ``: one snapshot for the
   whole unit of work, so a reader never sees an import half-way, and two writers to the same row cannot both win.
+
+Every session also records what its transaction changed: a commit that wrote to a sheet's table (or to the marks of
+what the tool recorded), or to the runs and the decision log, adds a row to ``data_changes`` in the same
+transaction (:class:`TrackedSession`). That row is the data generation the services' cache checks
+(``chainplan/services/_cache.py``): it is committed exactly when the data it announces is, in whichever process
+wrote it (a gunicorn worker, a background solve, the command line).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import uuid
 import weakref
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, create_engine, event, insert
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction, sessionmaker
 
 from chainplan.ports import EncodedDocument, UnitOfWork
 from models.migrate import upgrade
 from models.repository import SqlAlchemyRepository
+from models.tables import CHANGE_SCOPES, DataChangeRow
 
-__all__ = ["DEFAULT_DB_URL", "SQLITE_BUSY_TIMEOUT_MS", "SqlAlchemyUnitOfWork", "database_url", "engine_for",
-           "json_text"]
+__all__ = ["DEFAULT_DB_URL", "SQLITE_BUSY_TIMEOUT_MS", "SqlAlchemyUnitOfWork", "TrackedSession", "database_url",
+           "engine_for", "json_text"]
 
 DEFAULT_DB_URL = "sqlite:///chainplan.db"
 
@@ -104,12 +113,71 @@ def _forget_inherited_connections() -> None:
 os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
+class TrackedSession(Session):
+    """A session that adds a ``data_changes`` row per scope its transaction wrote to, when (and only if) it commits.
+
+    Writes are seen wherever they come from: statements run through :meth:`Session.execute` (an import's bulk
+    inserts and deletes, a conditional ``UPDATE``) and objects flushed by the ORM (``session.add``), so a new
+    repository method is covered without anyone remembering to announce its change.
+    """
+
+    def changed(self) -> set[str]:
+        """The scopes written by the transaction in progress."""
+        changed: set[str] = self.info.setdefault("changed_scopes", set())
+        return changed
+
+    def seen_versions(self) -> dict[str, str]:
+        """The generations the transaction in progress has read (its snapshot's: they cannot move within it)."""
+        seen: dict[str, str] = self.info.setdefault("seen_versions", {})
+        return seen
+
+
+def _scope_of(table: Any) -> str | None:
+    return CHANGE_SCOPES.get(getattr(table, "name", ""))
+
+
+@event.listens_for(TrackedSession, "do_orm_execute")
+def _statement_written(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        scope = _scope_of(getattr(state.statement, "table", None))
+        if scope is not None:
+            state.session.changed().add(scope)  # type: ignore[attr-defined]
+
+
+@event.listens_for(TrackedSession, "before_flush")
+def _objects_written(session: TrackedSession, _context: UOWTransaction, _instances: object) -> None:
+    for row in (*session.new, *session.dirty, *session.deleted):
+        scope = _scope_of(getattr(row, "__table__", None))
+        if scope is not None:
+            session.changed().add(scope)
+
+
+@event.listens_for(TrackedSession, "before_commit")
+def _announce_changes(session: TrackedSession) -> None:
+    session.flush()  # objects still pending go through before_flush before the changes are counted
+    scopes = sorted(session.changed())
+    if scopes:
+        now = dt.datetime.now(dt.UTC)
+        session.execute(insert(DataChangeRow), [{"scope": scope, "stamp": uuid.uuid4().hex, "at": now}
+                                                for scope in scopes])
+
+
+@event.listens_for(TrackedSession, "after_transaction_end")
+def _forget_transaction(session: TrackedSession, transaction: SessionTransaction) -> None:
+    # Committed or rolled back: the next transaction has a snapshot of its own and has written nothing yet. A
+    # savepoint's end (a refused conditional update) is no end of the transaction.
+    if transaction.nested or transaction.parent is not None:
+        return
+    session.changed().clear()
+    session.seen_versions().clear()
+
+
 class SqlAlchemyUnitOfWork(UnitOfWork):
     """A session per ``with`` block; leaving the block without :meth:`commit` rolls everything back."""
 
     def __init__(self, url: str | None = None):
         self.url = database_url(url)
-        self._factory = sessionmaker(bind=engine_for(self.url), expire_on_commit=False)
+        self._factory = sessionmaker(bind=engine_for(self.url), expire_on_commit=False, class_=TrackedSession)
         self.session: Session | None = None
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:

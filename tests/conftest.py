@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import os
 import shutil
+import uuid
 from collections.abc import Collection, Iterator
 
 import pandas as pd
@@ -80,6 +81,8 @@ def demo() -> Dataset:
 
 class FakeRepository:
     def __init__(self) -> None:
+        #: The data generation of each scope, as the database's ``data_changes`` gives it: new on every write.
+        self.versions = {"dataset": uuid.uuid4().hex, "runs": uuid.uuid4().hex}
         self.dataset = Dataset.empty()
         self.runs: list[StoredRun] = []
         self.audit: list[AuditEntry] = []
@@ -89,8 +92,21 @@ class FakeRepository:
         self.failures: list[SignInFailure] = []
         self.records: dict[tuple[str, tuple[str, ...]], ToolRecord] = {}
 
+    @property
+    def dataset(self) -> Dataset:
+        return self._dataset
+
+    @dataset.setter
+    def dataset(self, value: Dataset) -> None:
+        # Any change of the stored dataset, a test's direct assignment included, is a new generation.
+        self._dataset = value
+        self.versions["dataset"] = uuid.uuid4().hex
+
     def ping(self) -> None:
         pass
+
+    def data_version(self, scope: str) -> str | None:
+        return self.versions[scope]
 
     def load(self, years: Collection[int] | None = None) -> Dataset:
         if years is None:
@@ -126,16 +142,19 @@ class FakeRepository:
     def add_run(self, run: StoredRun) -> int:
         stored = StoredRun(**{**run.__dict__, "id": len(self.runs) + 1})
         self.runs.append(stored)
+        self.versions["runs"] = uuid.uuid4().hex
         return len(self.runs)
 
-    def list_runs(self) -> list[StoredRun]:
-        return list(reversed(self.runs))
+    def list_runs(self, *, results: bool = True) -> list[StoredRun]:
+        runs = list(reversed(self.runs))
+        return runs if results else [dataclasses.replace(run, result={}) for run in runs]
 
     def get_run(self, run_id: int) -> StoredRun | None:
         return next((r for r in self.runs if r.id == run_id), None)
 
     def add_audit(self, entry: AuditEntry) -> int:
         self.audit.append(AuditEntry(**{**entry.__dict__, "id": len(self.audit) + 1}))
+        self.versions["runs"] = uuid.uuid4().hex
         return len(self.audit)
 
     def list_audit(self) -> list[AuditEntry]:
@@ -185,6 +204,10 @@ class FakeRepository:
     def get_session(self, key: str) -> WebSession | None:
         return self.sessions.get(key)
 
+    def session_and_user(self, key: str) -> tuple[WebSession, User | None] | None:
+        session = self.sessions.get(key)
+        return None if session is None else (session, self.users.get(session.user_name))
+
     def touch_session(self, key: str, at: dt.datetime) -> None:
         self.sessions[key] = dataclasses.replace(self.sessions[key], last_seen_at=at)
 
@@ -229,6 +252,7 @@ class FakeRepository:
 
     def mark_recorded(self, record: ToolRecord) -> None:
         self.records[(record.sheet, record.key)] = record
+        self.versions["dataset"] = uuid.uuid4().hex
 
     def tool_records(self) -> list[ToolRecord]:
         return [self.records[key] for key in sorted(self.records)]
@@ -257,6 +281,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.repository.sessions = dict(self.committed.sessions)
         self.repository.failures = list(self.committed.failures)
         self.repository.records = dict(self.committed.records)
+        self.repository.versions = dict(self.committed.versions)
         return self
 
     def commit(self) -> None:

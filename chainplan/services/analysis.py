@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from chainplan.compare import CompareRefused, Comparison, compare_runs
@@ -10,13 +13,15 @@ from chainplan.compareview import ComparisonView
 from chainplan.compareview import comparison_view as _comparison_view
 from chainplan.decisions import UnknownRun
 from chainplan.io.pack import LANGUAGES, write_pack_report, write_pack_workbook
-from chainplan.names import name_book
+from chainplan.io.workbook import replacing
+from chainplan.names import NameBook, name_book
 from chainplan.ports import UnitOfWork
 from chainplan.risk import RiskRefused, simulate, target_bounds
 from chainplan.runview import names_of
 from chainplan.scenario import Scenario, load_scenario
+from chainplan.services._cache import remembered
 from chainplan.services._common import check_writable
-from chainplan.services.data import load_dataset
+from chainplan.services.data import load_dataset, stored_dataset
 from chainplan.services.programme import prepare_scenario
 from chainplan.services.runs import stored_run
 from chainplan.sweep import Frontier, Progress, Sensitivity, budget_scales, frontier, run_tasks, sensitivity
@@ -57,13 +62,29 @@ def compare(
             if run is None:
                 raise UnknownRun(run_id)
             runs.append(run)
-        names = name_book(uow.repository.load()) if out is not None or report is not None else None
-    comparison = compare_runs(runs)
-    if out is not None:
-        write_pack_workbook(comparison, out, lang=lang, names=names)
-    if report is not None:
-        write_pack_report(comparison, report, lang=lang, names=names)
+        comparison = compare_runs(runs)
+        today = dt.date.today()
+        # Stored runs never change and the names come from the dataset: a pack is written once per selection of
+        # runs, language, day and data generation, and every committee member who asks for it gets the same bytes.
+        for target, suffix in ((out, ".xlsx"), (report, ".html")):
+            if target is not None:
+
+                def written(suffix: str = suffix) -> bytes:
+                    return _written(suffix, comparison, lang, name_book(stored_dataset(uow)), today)
+
+                document = remembered(uow, "dataset", (suffix, tuple(run_ids), lang, today.isoformat()), written)
+                with replacing(Path(target)) as temporary:
+                    temporary.write_bytes(document)
     return comparison
+
+
+def _written(suffix: str, comparison: Comparison, lang: str, names: NameBook, today: dt.date) -> bytes:
+    """The committee pack's workbook (``.xlsx``) or printable report (``.html``), as bytes."""
+    write = write_pack_workbook if suffix == ".xlsx" else write_pack_report
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"pack{suffix}"
+        write(comparison, path, lang=lang, names=names, today=today)
+        return path.read_bytes()
 
 
 def comparison_view(uow: UnitOfWork, run_ids: list[int]) -> ComparisonView:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,8 @@ from chainplan.chains import (
 )
 from chainplan.dataset import Dataset, region_at_level
 from chainplan.ports import UnitOfWork
-from chainplan.services.data import load_dataset
+from chainplan.services._cache import remembered
+from chainplan.services.data import stored_dataset
 
 __all__ = [
     "ChainCatalogue",
@@ -33,7 +35,9 @@ __all__ = [
 
 
 def _network(uow: UnitOfWork) -> ChainNetwork:
-    return ChainNetwork.from_dataset(load_dataset(uow))
+    """Inside ``with uow``: the chain network of the dataset it sees, built once per process and data generation
+    (a network is not changed by its readers: a product's graph is a new one each time)."""
+    return remembered(uow, "dataset", "network", lambda: ChainNetwork.from_dataset(stored_dataset(uow)))
 
 
 def _product_districts(dataset: Dataset) -> dict[str, str]:
@@ -52,15 +56,21 @@ def chain_gaps(
 
     Raises :class:`~chainplan.chains.UnknownProduct` for a product code that is not stored.
     """
-    dataset = load_dataset(uow)
-    network = ChainNetwork.from_dataset(dataset)
-    if product is not None and product not in network.products:
-        raise UnknownProduct(product)
-    products = [product] if product else None
-    if region:
-        district = _product_districts(dataset)
-        products = [code for code in (products or network.product_codes(tier)) if district.get(code) == region]
-    return gap_report(network, products=products, tier=tier, concentration_threshold=concentration_threshold)
+    with uow:
+        network = _network(uow)
+        if product is not None and product not in network.products:
+            raise UnknownProduct(product)
+
+        def report() -> list[Gap]:
+            products = [product] if product else None
+            if region:
+                district = _product_districts(stored_dataset(uow))
+                products = [code for code in (products or network.product_codes(tier))
+                            if district.get(code) == region]
+            return gap_report(network, products=products, tier=tier, concentration_threshold=concentration_threshold)
+
+        gaps = remembered(uow, "dataset", ("gaps", product, tier, region, concentration_threshold), report)
+    return list(gaps)  # the caller's own list: what is remembered stays as it was
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,13 @@ class ChainCatalogue:
 
 def chain_catalogue(uow: UnitOfWork) -> ChainCatalogue:
     """Every product with its tier and district (or town), and the districts sorted by name."""
-    dataset = load_dataset(uow)
+    with uow:
+        catalogue = remembered(uow, "dataset", "catalogue", lambda: _catalogue(stored_dataset(uow)))
+    # The caller's own lists and rows: what is remembered stays as it was.
+    return ChainCatalogue([dict(p) for p in catalogue.products], [dict(d) for d in catalogue.districts])
+
+
+def _catalogue(dataset: Dataset) -> ChainCatalogue:
     district = _product_districts(dataset)
     products = [{"code": str(code), "name": str(name), "tier": str(tier), "region": district[str(code)]}
                 for code, name, tier in zip(dataset.products["code"], dataset.products["name"],
@@ -104,7 +120,14 @@ def chain_view(uow: UnitOfWork, product: str, *, candidates_per_gap: int = 3) ->
 
     Raises :class:`~chainplan.chains.UnknownProduct`.
     """
-    network = _network(uow)
+    with uow:
+        network = _network(uow)
+        view = remembered(uow, "dataset", ("chain view", product, candidates_per_gap),
+                          lambda: _chain_view(network, product, candidates_per_gap))
+    return copy.deepcopy(view)  # the caller's own: the page changes what it is given, the memo's stays as it was
+
+
+def _chain_view(network: ChainNetwork, product: str, candidates_per_gap: int) -> ChainView:
     G = network.product_graph(product)
     gaps = gap_report(network, products=[product])
     organizations = [{"code": code, "name": data.get("name") or code, "role": data.get("role"),
@@ -123,12 +146,15 @@ def chain_view(uow: UnitOfWork, product: str, *, candidates_per_gap: int = 3) ->
 
 def chain_trace(uow: UnitOfWork, product: str) -> ProductTrace:
     """Every path from the product's producer to each supermarket chain, with bottlenecks and flows."""
-    return trace_product(_network(uow).product_graph(product))
+    with uow:
+        network = _network(uow)
+    return trace_product(network.product_graph(product))
 
 
 def gap_candidates(uow: UnitOfWork, *, product: str | None = None, limit: int = 5) -> list[LinkCandidate]:
     """Ranked links that would close each gap (of one product, or of all)."""
-    network = _network(uow)
+    with uow:
+        network = _network(uow)
     if product is not None and product not in network.products:
         raise UnknownProduct(product)
     gaps = gap_report(network, products=[product] if product else None)
@@ -137,6 +163,8 @@ def gap_candidates(uow: UnitOfWork, *, product: str | None = None, limit: int = 
 
 def indicators(uow: UnitOfWork) -> dict[str, Any]:
     """Chain indicators against the committee's targets."""
-    network = _network(uow)
-    return chain_indicators(network, gap_report(network))
+    with uow:
+        network = _network(uow)
+        values = remembered(uow, "dataset", "indicators", lambda: chain_indicators(network, gap_report(network)))
+    return copy.deepcopy(values)  # the caller's own: what is remembered stays as it was
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import os
@@ -24,6 +25,7 @@ from chainplan.names import name_book
 from chainplan.ports import UnitOfWork
 from chainplan.scenario import Scenario
 from chainplan.schema import SHEETS
+from chainplan.services._cache import remembered
 from chainplan.services._common import json_document
 from chainplan.summary import summarize
 from chainplan.wording import Joined, NameBook
@@ -34,6 +36,7 @@ __all__ = [
     "ImportNeedsConfirmation",
     "ImportRefused",
     "ImportReport",
+    "dataset_fingerprint",
     "dataset_summary",
     "export_dataset",
     "import_dataset",
@@ -41,6 +44,8 @@ __all__ = [
     "load_dataset",
     "load_demo",
     "make_template",
+    "stored_dataset",
+    "stored_plan_years",
     "template_workbook",
     "write_demo_workbook",
 ]
@@ -97,7 +102,7 @@ def _replace(uow: UnitOfWork, dataset: Dataset, source: str, warnings: tuple[str
     """Store ``dataset`` as the whole dataset (every year): the demo, and the tests' hand-made datasets."""
     with uow:
         before = uow.repository.counts()
-        unchanged = uow.repository.load().fingerprint() == dataset.fingerprint()
+        unchanged = dataset_fingerprint(uow) == dataset.fingerprint()
         if not unchanged:
             uow.repository.replace(dataset)
             uow.commit()
@@ -113,7 +118,7 @@ def _import(uow: UnitOfWork, path: Path, source: str, *, year: int | None, overw
         # Only the years the file contains are read whole; of the others, what the checks across years need.
         read = read_input(path, year=year, stored=lambda years: repository.year_index(exclude=years))
         incoming = read.dataset
-        stored = repository.load(years=years_in(incoming))
+        stored = stored_dataset(uow, years_in(incoming))
         preview = import_preview(stored, incoming, repository.tool_records())
         before = repository.counts()
         after = {sheet: before[sheet] - len(stored.frame(sheet)) + len(incoming.frame(sheet)) for sheet in SHEETS}
@@ -278,12 +283,41 @@ def template_workbook() -> bytes:
 
 
 def load_dataset(uow: UnitOfWork) -> Dataset:
+    """The whole stored dataset, every year (remembered per data generation: :mod:`chainplan.services._cache`);
+    shared, so not to be changed by the caller (a dataset's methods return new ones)."""
     with uow:
-        return uow.repository.load()
+        return stored_dataset(uow)
+
+
+def _years_key(years: Collection[int] | None) -> tuple[int, ...] | None:
+    return None if years is None else tuple(sorted({int(year) for year in years}))
+
+
+def stored_dataset(uow: UnitOfWork, years: Collection[int] | None = None) -> Dataset:
+    """Inside ``with uow``: the dataset this unit of work sees (with ``years``, the yearly sheets hold only those
+    years' rows: :meth:`~chainplan.ports.DatasetRepository.load`), read once per process, data generation and
+    selection of years."""
+    chosen = _years_key(years)
+    if chosen is None:
+        return remembered(uow, "dataset", ("dataset", None), uow.repository.load)
+    return remembered(uow, "dataset", ("dataset", chosen), lambda: uow.repository.load(years=chosen))
+
+
+def dataset_fingerprint(uow: UnitOfWork) -> str:
+    """Inside ``with uow``: the fingerprint of the whole dataset this unit of work sees (once per generation)."""
+    return remembered(uow, "dataset", "fingerprint", lambda: stored_dataset(uow).fingerprint())
+
+
+def stored_plan_years(uow: UnitOfWork) -> list[int]:
+    """Inside ``with uow``: the years that have plans, oldest first (once per generation; the caller's own list)."""
+    return list(remembered(uow, "dataset", "plan years", uow.repository.plan_years))
 
 
 def dataset_summary(uow: UnitOfWork, year: int | None = None) -> dict[str, Any]:
     """Counts by region, tier, stars and appraisal state; plans, requests and budget of ``year`` only when given
     (:func:`~chainplan.years.dataset_for_year`)."""
-    return summarize(dataset_for_year(load_dataset(uow), year))
+    with uow:
+        summary = remembered(uow, "dataset", ("summary", year),
+                             lambda: summarize(dataset_for_year(stored_dataset(uow), year)))
+    return copy.deepcopy(summary)  # the caller's own: what is remembered stays as it was
 

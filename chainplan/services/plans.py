@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from chainplan.appraisal import Appraisal, check_appraisal
-from chainplan.dataset import InputProblem
+from chainplan.dataset import Dataset, InputProblem
 from chainplan.decisions import adopted_run
 from chainplan.imports import ToolRecord
 from chainplan.ports import EditStamp, StoredRun, UnitOfWork
 from chainplan.register import plan_register
 from chainplan.scenario import Scenario, ScenarioError, load_scenario
+from chainplan.services._cache import remembered, remembered_file
 from chainplan.services._common import edit_conflict
-from chainplan.services.data import load_dataset
+from chainplan.services.data import load_dataset, stored_dataset
 from chainplan.services.runs import runs_overview, stored_run, year_data
 from chainplan.wording import Ref, Term
 from chainplan.years import latest_year
@@ -56,7 +57,7 @@ def record_appraisal(uow: UnitOfWork, appraisal: Appraisal, *, opened_version: i
     Raises :class:`~chainplan.appraisal.AppraisalRefused` naming the field; nothing is written then.
     """
     with uow:
-        checked = check_appraisal(uow.repository.load(), appraisal)
+        checked = check_appraisal(stored_dataset(uow), appraisal)
         saved = uow.repository.save_appraisal(checked, expected_version=opened_version, by=by or checked.appraiser)
         if saved:
             uow.repository.mark_recorded(ToolRecord("appraisals", (checked.plan_code, checked.stage),
@@ -74,8 +75,7 @@ def record_appraisal(uow: UnitOfWork, appraisal: Appraisal, *, opened_version: i
 def plans_register(uow: UnitOfWork, scenario: Scenario, *, lang: str = "en") -> Any:
     """Every plan of the scenario's year (default: the latest year with plans) with names, requests per line,
     appraisal states and eligibility under ``scenario``."""
-    chosen, dataset, _ = year_data(load_dataset(uow), scenario)
-    return plan_register(dataset, chosen, lang=lang)
+    return _register(uow, scenario, lang).register.copy()
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,23 @@ def register_view(uow: UnitOfWork, key: str | None, folder: str | os.PathLike[st
     scenario = scenario_for(uow, key, folder) if key else Scenario(name="default")
     if year is not None:
         scenario = scenario.model_copy(update={"year": year})
-    scenario, dataset, _ = year_data(load_dataset(uow), scenario)
-    register = plan_register(dataset, scenario, lang=lang)
+    view = _register(uow, scenario, lang)
+    # The caller's own frame and names: what is remembered stays as it was.
+    return RegisterView(view.register.copy(), dict(view.line_names), view.eligible)
+
+
+def _register(uow: UnitOfWork, scenario: Scenario, lang: str) -> RegisterView:
+    """The register of the scenario's year under it, once per data generation, scenario content and language
+    (keyed by the scenario's whole content, so an edited file or another run's rules never share a register)."""
+    with uow:
+        dataset = stored_dataset(uow)
+        return remembered(uow, "dataset", ("register", scenario.model_dump_json(), lang),
+                          lambda: _register_of(dataset, scenario, lang))
+
+
+def _register_of(stored: Dataset, scenario: Scenario, lang: str) -> RegisterView:
+    chosen, dataset, _ = year_data(stored, scenario)
+    register = plan_register(dataset, chosen, lang=lang)
     names = {str(code): str(name) for code, name in zip(dataset.budget_lines["code"], dataset.budget_lines["name"],
                                                          strict=True)}
     return RegisterView(register, names, int(register["eligible"].sum()))
@@ -107,7 +122,11 @@ def register_view(uow: UnitOfWork, key: str | None, folder: str | os.PathLike[st
 
 def plan_choices(uow: UnitOfWork) -> list[tuple[str, str]]:
     """Every plan's code and its product's name, in the order of the ``plans`` sheet (a form's list of plans)."""
-    data = load_dataset(uow)
+    with uow:
+        return list(remembered(uow, "dataset", "plan choices", lambda: _plan_choices(stored_dataset(uow))))
+
+
+def _plan_choices(data: Dataset) -> list[tuple[str, str]]:
     products = data.products.set_index("code")["name"].to_dict()
     return [(str(code), str(products.get(product, product)))
             for code, product in zip(data.plans["code"], data.plans["product_code"], strict=True)]
@@ -130,11 +149,15 @@ class ScenarioChoice:
 
 
 def _file_choice(path: Path) -> ScenarioChoice:
+    return ScenarioChoice(f"file:{path.name}", path.stem, name_vi=remembered_file(path, _name_vi))
+
+
+def _name_vi(path: Path) -> str:
+    """A scenario file's Vietnamese name (read again only when the file changes)."""
     try:
-        name_vi = load_scenario(path).name_vi
+        return load_scenario(path).name_vi
     except ScenarioError:  # listed all the same: choosing it shows its problems
-        name_vi = ""
-    return ScenarioChoice(f"file:{path.name}", path.stem, name_vi=name_vi)
+        return ""
 
 
 def scenario_choices(uow: UnitOfWork, folder: str | os.PathLike[str] | None) -> list[ScenarioChoice]:

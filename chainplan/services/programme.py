@@ -20,7 +20,8 @@ from chainplan.programme.outcomes import year_results as _year_results
 from chainplan.programme.phases import Phase, load_phase, year_targets
 from chainplan.programme.phases import phase_progress as _phase_progress
 from chainplan.scenario import Scenario
-from chainplan.services.data import load_dataset
+from chainplan.services._cache import remembered
+from chainplan.services.data import load_dataset, stored_dataset, stored_plan_years
 from chainplan.wording import NameBook
 from chainplan.years import data_fingerprint, dataset_for_year, latest_year, years_read
 
@@ -63,7 +64,7 @@ def year_results(uow: UnitOfWork, year: int | str) -> YearResults:
     with uow:
         run_id = adopted_run(uow.repository.list_audit(), chosen)
         run = uow.repository.get_run(run_id) if run_id is not None else None
-        dataset = uow.repository.load()
+        dataset = stored_dataset(uow)
     if run_id is None or run is None:
         raise ResultsRefused("error.results.no_decision", year=str(chosen))
     return YearResults(_year_results(dataset, chosen, run_id, run.result), name_book(dataset))
@@ -72,7 +73,9 @@ def year_results(uow: UnitOfWork, year: int | str) -> YearResults:
 def calibration_report(uow: UnitOfWork) -> pd.DataFrame:
     """Per purpose over every finished plan: ``purpose, finished, succeeded, mean_stated_probability,
     success_rate, brier`` (:func:`chainplan.programme.calibration.calibration_table`)."""
-    return calibration_table(load_dataset(uow))
+    with uow:
+        table = remembered(uow, "dataset", "calibration", lambda: calibration_table(stored_dataset(uow)))
+    return table.copy()  # the caller's own frame: what is remembered stays as it was
 
 
 @dataclass(frozen=True)
@@ -155,18 +158,16 @@ def year_data(dataset: Dataset, scenario: Scenario) -> tuple[Scenario, Dataset, 
     return resolved, dataset_for_year(dataset, year), data_fingerprint(dataset, resolved.model_dump())
 
 
-def _dataset_for(uow: UnitOfWork, scenario: Scenario) -> Dataset:
-    """What a run of ``scenario`` needs of the stored data, read once: the years it reads
-    (:func:`~chainplan.years.years_read`: its year, and the earlier ones for calibration) and the current state
-    (outcomes included); not the later years, which a national database of ten years would make slow to load. A
-    phase reads the adopted runs and outcomes of all its years: then every year is read."""
+def _years_for(uow: UnitOfWork, scenario: Scenario) -> list[int] | None:
+    """Inside ``with uow``: the years a run of ``scenario`` reads (:func:`~chainplan.years.years_read`: its year,
+    and the earlier ones for calibration), with the current state (outcomes included); not the later years, which a
+    national database of ten years would make slow to load. ``None`` (every year) for a phase, which reads the
+    adopted runs and outcomes of all its years."""
     if scenario.phase:
-        return load_dataset(uow)
-    with uow:
-        plan_years = uow.repository.plan_years()
-        year = scenario.year if scenario.year is not None else (max(plan_years) if plan_years else None)
-        years = years_read({**scenario.model_dump(), "year": year}, plan_years)
-        return uow.repository.load(years=years)
+        return None
+    plan_years = stored_plan_years(uow)
+    year = scenario.year if scenario.year is not None else (max(plan_years) if plan_years else None)
+    return years_read({**scenario.model_dump(), "year": year}, plan_years)
 
 
 def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
@@ -178,7 +179,9 @@ def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
     Raises :class:`~chainplan.programme.phases.PhaseError` for a bad phase file and
     :class:`~chainplan.programme.phases.PhaseRefused` for a year outside the phase.
     """
-    stored = _dataset_for(uow, scenario)
+    with uow:
+        years = _years_for(uow, scenario)
+        stored = stored_dataset(uow, years)
     year = scenario.year if scenario.year is not None else latest_year(stored)
     if scenario.phase:
         phase = load_phase(scenario.phase)
@@ -186,11 +189,22 @@ def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
         progress = _phase_progress(stored, phase, documents)
         scenario = scenario.model_copy(update={"targets": year_targets(phase, progress, year=year,
                                                                        own=scenario.targets)})
-    scenario, data, fingerprint = year_data(stored, scenario)
-    if scenario.success_probability == "calibrated":
-        # The full data (earlier years' plans, the outcomes) is at hand here, before the slice is all that is left.
-        data = with_calibrated_probabilities(data, stored, year=year, strength=scenario.calibration_strength)
-    return PreparedScenario(scenario, data, fingerprint)
+
+    def prepared() -> PreparedScenario:
+        resolved, data, fingerprint = year_data(stored, scenario)
+        if resolved.success_probability == "calibrated":
+            # The full data (earlier years' plans, the outcomes) is at hand here, before only the slice is left.
+            data = with_calibrated_probabilities(data, stored, year=resolved.year,
+                                                 strength=resolved.calibration_strength)
+        return PreparedScenario(resolved, data, fingerprint)
+
+    # The slice, its calibration and its fingerprint depend only on the data and the scenario as it now stands
+    # (the phase's targets included), so they are kept per generation under the scenario's whole content. The
+    # generation is read again here: the dataset it names was read with it, in this unit of work's snapshot.
+    with uow:
+        stored = stored_dataset(uow, years)
+        key = ("prepared", None if years is None else tuple(years), scenario.model_dump_json())
+        return remembered(uow, "dataset", key, prepared)
 
 
 #: The latest year any plan belongs to (a scenario's default ``year``): :func:`chainplan.years.latest_year`.

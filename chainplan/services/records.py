@@ -20,6 +20,7 @@ from chainplan.recording import (
     check_outcome,
 )
 from chainplan.schema import YEAR_RANGE
+from chainplan.services.data import stored_dataset, stored_plan_years
 from chainplan.wording import Ref
 
 __all__ = [
@@ -36,7 +37,7 @@ __all__ = [
 def plan_years(uow: UnitOfWork) -> list[int]:
     """The years that have plans, oldest first."""
     with uow:
-        return uow.repository.plan_years()
+        return stored_plan_years(uow)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def phase_of_year(folder: str | os.PathLike[str] | None, year: int | None) -> tu
 def organization_choices(uow: UnitOfWork) -> list[tuple[str, str]]:
     """Every organization's code and name, by name (a form's list of organizations)."""
     with uow:
-        organizations = uow.repository.load().organizations
+        organizations = stored_dataset(uow).organizations
     return sorted(((str(code), str(name)) for code, name in zip(organizations["code"], organizations["name"],
                                                                    strict=True)), key=lambda item: item[1])
 
@@ -105,7 +106,7 @@ def record_outcome(uow: UnitOfWork, outcome: Outcome, *, by: str) -> Outcome:
     """
     reportable = _reportable_plans(uow)
     with uow:
-        dataset = uow.repository.load()
+        dataset = stored_dataset(uow)
         checked = check_outcome(dataset, outcome)
         if checked.plan_code not in reportable and checked.plan_code not in set(dataset.outcomes["plan_code"]):
             raise OutcomeRefused("error.outcome.not_funded", field="plan_code", plan=Ref("plan", checked.plan_code))
@@ -121,7 +122,7 @@ def record_inspection(uow: UnitOfWork, inspection: Inspection) -> Inspection:
     Raises :class:`~chainplan.recording.InspectionRefused` naming the field; nothing is written then.
     """
     with uow:
-        checked = check_inspection(uow.repository.load(), inspection)
+        checked = check_inspection(stored_dataset(uow), inspection)
         uow.repository.save_inspection(checked)
         uow.commit()
     return checked

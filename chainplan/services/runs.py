@@ -24,6 +24,7 @@ from chainplan.ports import AuditEntry, EncodedDocument, StoredRun, UnitOfWork
 from chainplan.runview import AllocationView
 from chainplan.runview import allocation_view as _allocation_view
 from chainplan.scenario import Scenario, load_scenario
+from chainplan.services._cache import remembered, remembered_run
 from chainplan.services._common import (
     OutputNotWritable,
     _system_user,
@@ -31,7 +32,7 @@ from chainplan.services._common import (
     encoded_document,
     json_document,
 )
-from chainplan.services.data import load_dataset
+from chainplan.services.data import stored_dataset, stored_plan_years
 from chainplan.services.programme import prepare_scenario, year_data
 from chainplan.wording import Term
 from chainplan.years import data_fingerprint, years_read
@@ -158,10 +159,35 @@ def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
     replaced it, else ``None``. ``year`` is the scenario's programme year, ``None`` for a scenario without one.
     """
     with uow:
-        runs = uow.repository.list_runs()
-        standing = decision_standing(uow.repository.list_audit())
+        rows = remembered(uow, "runs", "overview", lambda: _overview(uow))
+    # Each caller gets its own rows (and lists of decisions): what is remembered stays as it was.
+    return [{**row, "decisions": [dict(d) for d in row["decisions"]]} for row in rows]
+
+
+def _result_facts(uow: UnitOfWork, run: StoredRun) -> dict[str, Any]:
+    """Inside ``with uow``: the few numbers the overview shows of a run's stored document. A run is never changed
+    once stored, so they are read once per process for each run (by its id, time, data and scenario: never another
+    database's run)."""
+    def read() -> dict[str, Any]:
+        stored = uow.repository.get_run(run.id or 0)
+        result = stored.result if stored is not None else {}
+        funded = result.get("funded_plans", [])
+        targets = result.get("targets") or {}
+        return {"funded_plans": len(funded), "funded_vnd": sum(int(p.get("total_vnd", 0)) for p in funded),
+                "targets_met": sum(bool(t.get("met")) for t in targets.values()), "targets_total": len(targets),
+                "total_benefit": result.get("total_benefit")}
+
+    key = (run.id, run.created_at.isoformat(), run.dataset_fingerprint, run.scenario_name)
+    return dict(remembered_run(key, read))
+
+
+def _overview(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Inside ``with uow``: the overview's rows; only the documents of runs not seen before are read."""
+    runs = uow.repository.list_runs(results=False)
+    standing = decision_standing(uow.repository.list_audit())
     rows = []
     for r in runs:
+        facts = _result_facts(uow, r)
         years = standing.get(r.id or 0, {})
         decisions = [{"year": year, "state": state} for year, state in sorted(years.items())]
         decision = overall_state(years) if years else None
@@ -170,14 +196,20 @@ def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
                      "year": year if isinstance(year, int) else None,
                      "created_at": r.created_at.isoformat(timespec="seconds"), "status": r.status,
                      "objective": r.objective, "dataset_fingerprint": r.dataset_fingerprint, "decision": decision,
-                     "decisions": decisions, "method": r.method,
-                     "created_by": r.created_by, "funded_plans": len(r.result.get("funded_plans", [])),
-                     "funded_vnd": sum(int(p.get("total_vnd", 0)) for p in r.result.get("funded_plans", [])),
-                     "targets_met": sum(bool(t.get("met")) for t in (r.result.get("targets") or {}).values()),
-                     "targets_total": len(r.result.get("targets") or {}),
+                     "decisions": decisions, "method": r.method, "created_by": r.created_by,
+                     "funded_plans": facts["funded_plans"], "funded_vnd": facts["funded_vnd"],
+                     "targets_met": facts["targets_met"], "targets_total": facts["targets_total"],
                      **dict(zip(("expected_benefit", "shortfall_penalty"),
-                                objective_parts(r.objective, r.result.get("total_benefit")), strict=True))})
+                                objective_parts(r.objective, facts["total_benefit"]), strict=True))})
     return rows
+
+
+def _data_fingerprint(uow: UnitOfWork, years: list[int] | None, scenario: dict[str, Any]) -> str:
+    """Inside ``with uow``: :func:`~chainplan.years.data_fingerprint` of the stored data (of ``years``, else every
+    year) for a scenario as run, once per generation and what the fingerprint reads of the scenario."""
+    key = ("data fingerprint", None if years is None else tuple(sorted(years)), "year" in scenario,
+           scenario.get("year"), scenario.get("success_probability"))
+    return remembered(uow, "dataset", key, lambda: data_fingerprint(stored_dataset(uow, years), scenario))
 
 
 def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: int | str | None = None
@@ -196,8 +228,8 @@ def adopt_run(uow: UnitOfWork, run_id: int, *, by: str, note: str = "", year: in
         run_year = run.scenario.get("year")
         year = (run_year if isinstance(run_year, int) else when.year) if year is None else programme_year(year)
         scenario_year = run.scenario.get("year") if "year" in run.scenario else None
-        read = years_read(run.scenario, uow.repository.plan_years()) if scenario_year is not None else None
-        current = data_fingerprint(uow.repository.load(years=read), run.scenario)
+        read = years_read(run.scenario, stored_plan_years(uow)) if scenario_year is not None else None
+        current = _data_fingerprint(uow, None if read is None else sorted(read), run.scenario)
         if run.dataset_fingerprint != current:
             raise DecisionRefused("error.decision.other_data", run=str(run_id), stored=run.dataset_fingerprint[:12],
                                   current=current[:12])
@@ -219,9 +251,10 @@ def audit_log(uow: UnitOfWork) -> list[AuditEntry]:
 def allocation_view(uow: UnitOfWork, run_id: int) -> tuple[StoredRun, AllocationView]:
     """A stored run and its frames with names from the data stored now. Raises :class:`UnknownRun`."""
     run = stored_run(uow, run_id)
-    dataset = load_dataset(uow)
+    with uow:
+        dataset, fingerprint = stored_dataset(uow), _data_fingerprint(uow, None, run.scenario)
     document = {**run.result, "dataset_fingerprint": run.dataset_fingerprint}
-    return run, _allocation_view(document, dataset, fingerprint=data_fingerprint(dataset, run.scenario))
+    return run, _allocation_view(document, dataset, fingerprint=fingerprint)
 
 
 
@@ -229,7 +262,7 @@ def years_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
     """Per programme year, oldest first: ``{year, plans, requested_vnd, budget_vnd, adopted_run, funded_vnd}``
     (DATA_FORMAT.md, ``chainplan years``); ``adopted_run`` and ``funded_vnd`` are null before a decision."""
     with uow:
-        dataset = uow.repository.load()
+        dataset = stored_dataset(uow)
         log = uow.repository.list_audit()
         adopted: dict[int, tuple[int, int]] = {}
         for year in sorted({entry.year for entry in log}):

@@ -128,14 +128,16 @@ def session_user(uow: UnitOfWork, token: str | None, *, idle: dt.timedelta = DEF
     now = _now(now)
     key = _key(token)
     with uow:
-        session = uow.repository.get_session(key)
-        if session is None:
+        # One query on every request (the session with its user); a write only when the session is idle too long
+        # or its last request was written more than TOUCH_EVERY ago.
+        found = uow.repository.session_and_user(key)
+        if found is None:
             return None
+        session, user = found
         if now - session.last_seen_at >= idle:
             uow.repository.end_sessions(key=key)
             uow.commit()
             return None
-        user = uow.repository.get_user(session.user_name)
         if user is None or not user.active:
             return None
         if now - session.last_seen_at >= TOUCH_EVERY:
