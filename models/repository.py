@@ -164,11 +164,18 @@ class SqlAlchemyRepository:
             columns[sheet] = {name: list(column) for name, column in zip(names, values, strict=True)}
         return Dataset.from_columns(columns)
 
-    def replace(self, dataset: Dataset) -> None:
-        # An import is a change to every appraisal it writes: each keeps counting its versions, so a form opened
-        # before the import is refused rather than written over the imported row.
+    def _versions(self) -> dict[tuple[str, str], int]:
+        """The stored versions of appraisals (by plan and stage) and outcomes (by plan and ``""``)."""
         versions = {(plan, stage): version for plan, stage, version in self.session.execute(
             select(AppraisalRow.plan_code, AppraisalRow.stage, AppraisalRow.version))}
+        versions.update({(plan, ""): version for plan, version in self.session.execute(
+            select(OutcomeRow.plan_code, OutcomeRow.version))})
+        return versions
+
+    def replace(self, dataset: Dataset) -> None:
+        # An import is a change to every appraisal and outcome it writes: each keeps counting its versions, so a
+        # form opened before the import is refused rather than written over the imported row.
+        versions = self._versions()
         now = _now()
         for table in reversed(SHEET_TABLES.values()):
             self.session.execute(delete(table))
@@ -180,8 +187,7 @@ class SqlAlchemyRepository:
         only those years); other years stay; the current-state sheets are replaced whole. Marks of rows recorded
         in the tool that the import replaces are cleared: those rows now come from the file."""
         chosen = sorted(int(y) for y in years)
-        versions = {(plan, stage): version for plan, stage, version in self.session.execute(
-            select(AppraisalRow.plan_code, AppraisalRow.stage, AppraisalRow.version))}
+        versions = self._versions()
         now = _now()
         plans_of_years = select(PlanRow.code).where(PlanRow.year.in_(chosen))
         self.session.execute(delete(ToolRecordRow).where(
@@ -197,8 +203,9 @@ class SqlAlchemyRepository:
         self._insert(dataset, versions, now)
 
     def _insert(self, dataset: Dataset, versions: dict[tuple[str, str], int], now: dt.datetime) -> None:
-        """Write every row of ``dataset``; an imported appraisal counts as a change of the stored one (its version
-        moves on from ``versions``), so a form opened before the import is refused rather than written over it."""
+        """Write every row of ``dataset``; an imported appraisal or outcome counts as a change of the stored one (its
+        version moves on from ``versions``), so a form opened before the import is refused rather than written over
+        it."""
         for sheet, table in SHEET_TABLES.items():
             columns = dataset.to_columns(sheet)
             count = len(dataset.frame(sheet))
@@ -209,9 +216,9 @@ class SqlAlchemyRepository:
             positions = _year_positions(row_years(dataset, sheet).tolist()) if yearly else list(range(count))
             rows = [dict(zip(names, values, strict=True)) | {"position": position}
                     for position, values in zip(positions, zip(*columns.values(), strict=True), strict=True)]
-            if table is AppraisalRow:
+            if table is AppraisalRow or table is OutcomeRow:
                 for row in rows:
-                    row["version"] = versions.get((str(row["plan_code"]), str(row["stage"])), 0) + 1
+                    row["version"] = versions.get((str(row["plan_code"]), str(row.get("stage", ""))), 0) + 1
                     row["changed_by"] = ""
                     row["changed_at"] = now
             self.session.execute(insert(table), rows)
@@ -427,25 +434,60 @@ class SqlAlchemyRepository:
         last = self.session.execute(select(func.max(table.position))).scalar_one()
         return 0 if last is None else int(last) + 1
 
-    def save_outcome(self, outcome: Outcome) -> None:
-        # The plan's latest report replaces the one before, in its place (export keeps the stored order).
-        row = self.session.get(OutcomeRow, outcome.plan_code)
+    def get_outcome(self, plan_code: str) -> Outcome | None:
+        row = self.session.get(OutcomeRow, plan_code)
         if row is None:
-            row = OutcomeRow(plan_code=outcome.plan_code, position=self._next_position(OutcomeRow))
-            self.session.add(row)
-        row.reported_on = outcome.reported_on  # type: ignore[assignment]  # checked: a date by now
-        row.status = outcome.status
-        row.disbursed_vnd = None if outcome.disbursed_vnd is None else int(outcome.disbursed_vnd)
-        row.ocop_score = None if outcome.ocop_score is None else float(outcome.ocop_score)
-        for flag in DELIVERY_FLAGS:
-            setattr(row, flag, bool(getattr(outcome, flag)))
-        row.note = outcome.note
-        self.session.flush()
+            return None
+        return Outcome(row.plan_code, row.status, row.reported_on, row.disbursed_vnd, row.ocop_score,
+                       **{flag: bool(getattr(row, flag)) for flag in DELIVERY_FLAGS}, note=row.note or "")
 
-    def save_inspection(self, inspection: Inspection) -> None:
-        self.session.add(InspectionRow(
-            code=inspection.code, position=self._next_position(InspectionRow),
-            organization_code=inspection.organization_code, inspected_on=inspection.inspected_on,
-            kind=inspection.kind, result=inspection.result, finding=inspection.finding,
-            resolved_on=inspection.resolved_on))
-        self.session.flush()
+    def outcome_stamp(self, plan_code: str) -> EditStamp | None:
+        row = self.session.execute(select(OutcomeRow.version, OutcomeRow.changed_by, OutcomeRow.changed_at)
+                                   .where(OutcomeRow.plan_code == plan_code)).first()
+        return None if row is None else EditStamp(row.version, row.changed_by or "", _utc(row.changed_at))
+
+    def save_outcome(self, outcome: Outcome, *, expected_version: int | None = None, by: str = "",
+                     at: dt.datetime | None = None) -> bool:
+        # The plan's latest report replaces the one before, in its place (export keeps the stored order): one
+        # conditional UPDATE when a version is expected, as for appraisals, so the check holds between processes.
+        values: dict[str, Any] = {
+            "reported_on": outcome.reported_on, "status": outcome.status,
+            "disbursed_vnd": None if outcome.disbursed_vnd is None else int(outcome.disbursed_vnd),
+            "ocop_score": None if outcome.ocop_score is None else float(outcome.ocop_score),  # checked by now
+            **{flag: bool(getattr(outcome, flag)) for flag in DELIVERY_FLAGS}, "note": outcome.note,
+            "changed_by": by, "changed_at": at or _now()}
+        statement = update(OutcomeRow).where(OutcomeRow.plan_code == outcome.plan_code)
+        if expected_version is not None:
+            statement = statement.where(OutcomeRow.version == expected_version)
+        changed = self._conditional_update(statement.values(**values, version=OutcomeRow.version + 1)
+                                           .execution_options(synchronize_session=False))
+        if changed == 1:
+            self.session.flush()
+            return True
+        if expected_version not in (None, 0) or self.outcome_stamp(outcome.plan_code):
+            return False  # the report moved on (or appeared) since the form was opened: nothing written
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(OutcomeRow).values(
+                    plan_code=outcome.plan_code, position=self._next_position(OutcomeRow), version=1, **values))
+        except IntegrityError:
+            return False  # another process added the plan's first report at the same moment
+        return True
+
+    def save_inspection(self, inspection: Inspection) -> bool:
+        # Two planners saving at once may both have been given the same next code: the primary key lets one in and
+        # the other is told so (nothing overwritten), rather than failing the whole transaction.
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(InspectionRow).values(
+                    code=inspection.code, position=self._next_position(InspectionRow),
+                    organization_code=inspection.organization_code, inspected_on=inspection.inspected_on,
+                    kind=inspection.kind, result=inspection.result, finding=inspection.finding,
+                    resolved_on=inspection.resolved_on))
+        except IntegrityError:
+            return False
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "40001":  # PostgreSQL: taken after this snapshot began
+                return False
+            raise
+        return True
