@@ -122,9 +122,11 @@ class DatasetRepository(Protocol):
         """The years that have plans, oldest first."""
         ...
 
-    def year_index(self, exclude: Collection[int] = ()) -> Dataset:
-        """The plans (code, year, product, organization) and budget lines (code, year, region) of every year but
-        ``exclude``: what the checks across years read."""
+    def year_index(self, incoming: Dataset) -> Dataset:
+        """Of the plans (code, year, product, organization) and budget lines (code, year, region) stored for the
+        years ``incoming`` does not contain, at least those the checks across years read: the rows whose code
+        ``incoming`` uses or its outcomes name, and for each product, organization or region they need that
+        ``incoming`` lacks, the first row naming it (:func:`chainplan.years.check_years`)."""
         ...
 
     def replace(self, dataset: Dataset) -> None:

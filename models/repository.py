@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, true, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ from chainplan.imports import ToolRecord
 from chainplan.ports import AuditEntry, EditStamp, SignInFailure, StoredRun, User, WebSession
 from chainplan.recording import DELIVERY_FLAGS, Inspection, Outcome
 from chainplan.schema import SHEETS, Column
-from chainplan.years import ROWS_PER_YEAR, YEARLY_SHEETS, row_years, year_position
+from chainplan.years import ROWS_PER_YEAR, YEARLY_SHEETS, row_years, year_position, years_in
 from models.tables import (
     SHEET_TABLES,
     AllocationRunRow,
@@ -90,6 +90,11 @@ def _from_storage(column: Column, values: Sequence[object]) -> Sequence[object] 
     return list(values)
 
 
+def _chunks(values: Sequence[str], size: int = 900) -> list[Sequence[str]]:
+    """``values`` in pieces small enough for one ``IN (...)`` (SQLite allows 999 parameters by default)."""
+    return [values[start:start + size] for start in range(0, len(values), size)]
+
+
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     """A stored time as an aware UTC time (SQLite gives it back without its zone; every time is written in UTC)."""
     if value is None or value.tzinfo is not None:
@@ -147,20 +152,44 @@ class SqlAlchemyRepository:
         years = self.session.execute(select(PlanRow.year).where(PlanRow.year.is_not(None)).distinct()).scalars()
         return sorted(int(y) for y in years if y is not None)
 
-    def year_index(self, exclude: Collection[int] = ()) -> Dataset:
-        """The plans and budget lines of every year but ``exclude``, with only what the checks across years read
-        (code, year, product, organization; code, year, region); every other sheet empty."""
-        chosen = sorted(int(y) for y in exclude)
+    def year_index(self, incoming: Dataset) -> Dataset:
+        """Of the plans and budget lines stored for the years ``incoming`` does not contain, the rows the checks
+        across years read (:func:`chainplan.years.check_years`, and the outcomes' plans): those whose code
+        ``incoming`` uses or one of its outcomes names, and, for each product, organization or region that such a
+        row needs and ``incoming`` no longer has, the first row (in stored order) naming it. Columns: code, year,
+        product, organization; code, year, region. Every other sheet empty.
+
+        The database finds these rows (by code, by the codes needed): reading every other year whole would make
+        importing one more year slower with each year stored.
+        """
+        chosen = sorted(int(y) for y in years_in(incoming))
         wanted = {"plans": ("code", "year", "product_code", "organization_code"),
                   "budget_lines": ("code", "year", "region_code")}
+        codes = {"plans": {str(c) for c in incoming.plans["code"]} | {str(c) for c in incoming.outcomes["plan_code"]},
+                 "budget_lines": {str(c) for c in incoming.budget_lines["code"]}}
+        needs = {"plans": (("product_code", incoming.products), ("organization_code", incoming.organizations)),
+                 "budget_lines": (("region_code", incoming.regions),)}
         columns: dict[str, dict[str, Sequence[object] | np.ndarray]] = {}
         for sheet, names in wanted.items():
             table = SHEET_TABLES[sheet].__table__
-            query = select(*(table.c[name] for name in names)).order_by(table.c.position)
-            if chosen:
-                query = query.where(table.c.year.not_in(chosen) | table.c.year.is_(None))
-            rows = self.session.execute(query).all()
-            values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+            kept = (table.c.year.not_in(chosen) | table.c.year.is_(None)) if chosen else true()
+            picked = select(table.c.position, *(table.c[name] for name in names)).where(kept)
+            rows: dict[str, tuple[Any, ...]] = {}  # by code: (position, *names)
+            for chunk in _chunks(sorted(codes[sheet])):
+                found = self.session.execute(picked.where(table.c.code.in_(chunk)))
+                rows.update((row.code, tuple(row)) for row in found)
+            for column, target in needs[sheet]:
+                known = {str(c) for c in target["code"]}
+                used = self.session.execute(select(table.c[column]).where(kept).distinct()).scalars()
+                missing = sorted(str(code) for code in used if code and str(code) not in known)
+                for chunk in _chunks(missing):
+                    first: dict[str, tuple[Any, ...]] = {}
+                    for row in self.session.execute(picked.where(table.c[column].in_(chunk))
+                                                    .order_by(table.c.position)):
+                        first.setdefault(row._mapping[column], tuple(row))
+                    rows.update((row[1], row) for row in first.values())
+            ordered = [row[1:] for row in sorted(rows.values(), key=lambda row: row[0])]
+            values = list(zip(*ordered, strict=True)) if ordered else [() for _ in names]
             columns[sheet] = {name: list(column) for name, column in zip(names, values, strict=True)}
         return Dataset.from_columns(columns)
 

@@ -107,12 +107,10 @@ class FakeRepository:
     def plan_years(self) -> list[int]:
         return sorted({int(y) for y in self.dataset.plans["year"].dropna()})
 
-    def year_index(self, exclude: Collection[int] = ()) -> Dataset:
+    def year_index(self, incoming: Dataset) -> Dataset:
         from chainplan.years import kept_years
 
-        kept = kept_years(self.dataset, Dataset.from_records({"plans": [
-            {"code": "", "product_code": "", "organization_code": "", "purpose": "other", "year": y}
-            for y in exclude]}))
+        kept = kept_years(self.dataset, incoming)  # every row of the other years: more than the checks need
         return Dataset(**{n: (kept.frame(n) if n in ("plans", "budget_lines") else kept.frame(n).iloc[0:0])
                           for n in SHEETS})
 
