@@ -193,10 +193,14 @@ class SqlAlchemyRepository:
             columns[sheet] = {name: list(column) for name, column in zip(names, values, strict=True)}
         return Dataset.from_columns(columns)
 
-    def _versions(self) -> dict[tuple[str, str], int]:
-        """The stored versions of appraisals (by plan and stage) and outcomes (by plan and ``""``)."""
-        versions = {(plan, stage): version for plan, stage, version in self.session.execute(
-            select(AppraisalRow.plan_code, AppraisalRow.stage, AppraisalRow.version))}
+    def _versions(self, years: Collection[int] | None = None) -> dict[tuple[str, str], int]:
+        """The stored versions of appraisals (by plan and stage; with ``years``, only of those years' plans: the
+        appraisals an import of them rewrites) and outcomes (by plan and ``""``)."""
+        appraisals = select(AppraisalRow.plan_code, AppraisalRow.stage, AppraisalRow.version)
+        if years is not None:
+            appraisals = appraisals.where(AppraisalRow.plan_code.in_(
+                select(PlanRow.code).where(PlanRow.year.in_(sorted(years)))))
+        versions = {(plan, stage): version for plan, stage, version in self.session.execute(appraisals)}
         versions.update({(plan, ""): version for plan, version in self.session.execute(
             select(OutcomeRow.plan_code, OutcomeRow.version))})
         return versions
@@ -216,7 +220,7 @@ class SqlAlchemyRepository:
         only those years); other years stay; the current-state sheets are replaced whole. Marks of rows recorded
         in the tool that the import replaces are cleared: those rows now come from the file."""
         chosen = sorted(int(y) for y in years)
-        versions = self._versions()
+        versions = self._versions(chosen)
         now = _now()
         plans_of_years = select(PlanRow.code).where(PlanRow.year.in_(chosen))
         self.session.execute(delete(ToolRecordRow).where(
