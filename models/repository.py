@@ -266,13 +266,12 @@ class SqlAlchemyRepository:
         an import in the driver. The values are those SQLAlchemy would bind: lists as JSON text (``null`` for none,
         as its JSON type writes), the rest as the driver writes them.
         """
-        from psycopg import sql
-
         names = list(rows[0])
         documents = {name for name in names if isinstance(table.c[name].type, JSON)}
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(name) for name in names))
-        cursor: Any = self.session.connection().connection.cursor()  # psycopg's, which the DBAPI type does not know
+        connection = self.session.connection()
+        quote = connection.dialect.identifier_preparer.quote  # "group" and the like are keywords
+        statement = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
+        cursor: Any = connection.connection.cursor()  # psycopg's (its copy()), which the DBAPI type does not know
         try:
             with cursor.copy(statement) as copy:
                 for row in rows:
