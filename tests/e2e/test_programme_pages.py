@@ -92,6 +92,8 @@ def test_the_results_page_reads_in_both_languages_and_a_recorded_outcome_changes
         assert "Results" in body and "Stated chance against realised rate" in body and "Kết quả" not in body
         # A report that cannot be read is refused in the page's language, and nothing is written.
         _choose(page, "#outcome-plan", plan["plan_code"])
+        # The form opens on the plan's stored report first: typing before it is drawn would be written over.
+        page.wait_for_function("document.querySelector('#outcome-opened-note').innerText.length > 0")
         page.fill("#outcome-disbursed", "1,5")
         page.click("#outcome-save")
         page.wait_for_selector("#outcome-refused")
