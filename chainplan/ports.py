@@ -173,9 +173,11 @@ class DatasetRepository(Protocol):
         """The years that have plans, oldest first."""
         ...
 
-    def year_index(self, exclude: Collection[int] = ()) -> Dataset:
-        """The plans (code, year, product, organization) and budget lines (code, year, region) of every year but
-        ``exclude``: what the checks across years read."""
+    def year_index(self, incoming: Dataset) -> Dataset:
+        """Of the plans (code, year, product, organization) and budget lines (code, year, region) stored for the
+        years ``incoming`` does not contain, at least those the checks across years read: the rows whose code
+        ``incoming`` uses or its outcomes name, and for each product, organization or region they need that
+        ``incoming`` lacks, the first row naming it (:func:`chainplan.years.check_years`)."""
         ...
 
     def replace(self, dataset: Dataset) -> None:
@@ -292,12 +294,26 @@ class DatasetRepository(Protocol):
         """Forget refused sign-ins of a name, from an address, or older than ``before``; how many."""
         ...
 
-    def save_outcome(self, outcome: Outcome) -> None:
-        """Store one outcome in place of the plan's row (a new row, last, when there is none)."""
+    def get_outcome(self, plan_code: str) -> Outcome | None:
+        """The plan's stored outcome (its latest report), ``None`` when none is stored."""
         ...
 
-    def save_inspection(self, inspection: Inspection) -> None:
-        """Store one new inspection as the last row (its code is free: the caller checked it)."""
+    def outcome_stamp(self, plan_code: str) -> EditStamp | None:
+        """The version of the plan's outcome, ``None`` when none is stored yet."""
+        ...
+
+    def save_outcome(self, outcome: Outcome, *, expected_version: int | None = None, by: str = "",
+                     at: dt.datetime | None = None) -> bool:
+        """Store one outcome in place of the plan's row (a new row, last, when there is none).
+
+        With ``expected_version`` (0: no row yet), only when the stored row still has it; returns whether it
+        was written (nothing is written otherwise).
+        """
+        ...
+
+    def save_inspection(self, inspection: Inspection) -> bool:
+        """Store one new inspection as the last row; ``False``, and nothing written, when its code is taken (the
+        caller checked it was free, but another writer may have taken it since)."""
         ...
 
 

@@ -15,7 +15,7 @@ __all__ = ["HEAD_REVISION", "alembic_config", "current_revision", "upgrade"]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: The newest migration (``tests/integration/test_repository.py`` keeps it equal to Alembic's head). A database
 #: already at it is not handed to Alembic, whose import and script scan cost every command about half a second.
-HEAD_REVISION = "0008_data_changes"
+HEAD_REVISION = "0009"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import JSON, Table, delete, func, insert, select, true, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -18,8 +18,9 @@ from chainplan.imports import ToolRecord
 from chainplan.ports import AuditEntry, EditStamp, SignInFailure, StoredRun, User, WebSession
 from chainplan.recording import DELIVERY_FLAGS, Inspection, Outcome
 from chainplan.schema import SHEETS, Column
-from chainplan.years import ROWS_PER_YEAR, YEARLY_SHEETS, row_years, year_position
+from chainplan.years import ROWS_PER_YEAR, YEARLY_SHEETS, row_years, year_position, years_in
 from models.tables import (
+    CHANGE_SCOPES,
     SHEET_TABLES,
     AllocationRunRow,
     AppraisalRow,
@@ -89,6 +90,11 @@ def _from_storage(column: Column, values: Sequence[object]) -> Sequence[object] 
     if kind == "date":
         return [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in values]
     return list(values)
+
+
+def _chunks(values: Sequence[str], size: int = 900) -> list[Sequence[str]]:
+    """``values`` in pieces small enough for one ``IN (...)`` (SQLite allows 999 parameters by default)."""
+    return [values[start:start + size] for start in range(0, len(values), size)]
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -170,28 +176,63 @@ class SqlAlchemyRepository:
         years = self.session.execute(select(PlanRow.year).where(PlanRow.year.is_not(None)).distinct()).scalars()
         return sorted(int(y) for y in years if y is not None)
 
-    def year_index(self, exclude: Collection[int] = ()) -> Dataset:
-        """The plans and budget lines of every year but ``exclude``, with only what the checks across years read
-        (code, year, product, organization; code, year, region); every other sheet empty."""
-        chosen = sorted(int(y) for y in exclude)
+    def year_index(self, incoming: Dataset) -> Dataset:
+        """Of the plans and budget lines stored for the years ``incoming`` does not contain, the rows the checks
+        across years read (:func:`chainplan.years.check_years`, and the outcomes' plans): those whose code
+        ``incoming`` uses or one of its outcomes names, and, for each product, organization or region that such a
+        row needs and ``incoming`` no longer has, the first row (in stored order) naming it. Columns: code, year,
+        product, organization; code, year, region. Every other sheet empty.
+
+        The database finds these rows (by code, by the codes needed): reading every other year whole would make
+        importing one more year slower with each year stored.
+        """
+        chosen = sorted(int(y) for y in years_in(incoming))
         wanted = {"plans": ("code", "year", "product_code", "organization_code"),
                   "budget_lines": ("code", "year", "region_code")}
+        codes = {"plans": {str(c) for c in incoming.plans["code"]} | {str(c) for c in incoming.outcomes["plan_code"]},
+                 "budget_lines": {str(c) for c in incoming.budget_lines["code"]}}
+        needs = {"plans": (("product_code", incoming.products), ("organization_code", incoming.organizations)),
+                 "budget_lines": (("region_code", incoming.regions),)}
         columns: dict[str, dict[str, Sequence[object] | np.ndarray]] = {}
         for sheet, names in wanted.items():
             table = SHEET_TABLES[sheet].__table__
-            query = select(*(table.c[name] for name in names)).order_by(table.c.position)
-            if chosen:
-                query = query.where(table.c.year.not_in(chosen) | table.c.year.is_(None))
-            rows = self.session.execute(query).all()
-            values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+            kept = (table.c.year.not_in(chosen) | table.c.year.is_(None)) if chosen else true()
+            picked = select(table.c.position, *(table.c[name] for name in names)).where(kept)
+            rows: dict[str, tuple[Any, ...]] = {}  # by code: (position, *names)
+            for chunk in _chunks(sorted(codes[sheet])):
+                found = self.session.execute(picked.where(table.c.code.in_(chunk)))
+                rows.update((row.code, tuple(row)) for row in found)
+            for column, target in needs[sheet]:
+                known = {str(c) for c in target["code"]}
+                used = self.session.execute(select(table.c[column]).where(kept).distinct()).scalars()
+                missing = sorted(str(code) for code in used if code and str(code) not in known)
+                for chunk in _chunks(missing):
+                    first: dict[str, tuple[Any, ...]] = {}
+                    for row in self.session.execute(picked.where(table.c[column].in_(chunk))
+                                                    .order_by(table.c.position)):
+                        first.setdefault(row._mapping[column], tuple(row))
+                    rows.update((row[1], row) for row in first.values())
+            ordered = [row[1:] for row in sorted(rows.values(), key=lambda row: row[0])]
+            values = list(zip(*ordered, strict=True)) if ordered else [() for _ in names]
             columns[sheet] = {name: list(column) for name, column in zip(names, values, strict=True)}
         return Dataset.from_columns(columns)
 
+    def _versions(self, years: Collection[int] | None = None) -> dict[tuple[str, str], int]:
+        """The stored versions of appraisals (by plan and stage; with ``years``, only of those years' plans: the
+        appraisals an import of them rewrites) and outcomes (by plan and ``""``)."""
+        appraisals = select(AppraisalRow.plan_code, AppraisalRow.stage, AppraisalRow.version)
+        if years is not None:
+            appraisals = appraisals.where(AppraisalRow.plan_code.in_(
+                select(PlanRow.code).where(PlanRow.year.in_(sorted(years)))))
+        versions = {(plan, stage): version for plan, stage, version in self.session.execute(appraisals)}
+        versions.update({(plan, ""): version for plan, version in self.session.execute(
+            select(OutcomeRow.plan_code, OutcomeRow.version))})
+        return versions
+
     def replace(self, dataset: Dataset) -> None:
-        # An import is a change to every appraisal it writes: each keeps counting its versions, so a form opened
-        # before the import is refused rather than written over the imported row.
-        versions = {(plan, stage): version for plan, stage, version in self.session.execute(
-            select(AppraisalRow.plan_code, AppraisalRow.stage, AppraisalRow.version))}
+        # An import is a change to every appraisal and outcome it writes: each keeps counting its versions, so a
+        # form opened before the import is refused rather than written over the imported row.
+        versions = self._versions()
         now = _now()
         for table in reversed(SHEET_TABLES.values()):
             self.session.execute(delete(table))
@@ -203,8 +244,7 @@ class SqlAlchemyRepository:
         only those years); other years stay; the current-state sheets are replaced whole. Marks of rows recorded
         in the tool that the import replaces are cleared: those rows now come from the file."""
         chosen = sorted(int(y) for y in years)
-        versions = {(plan, stage): version for plan, stage, version in self.session.execute(
-            select(AppraisalRow.plan_code, AppraisalRow.stage, AppraisalRow.version))}
+        versions = self._versions(chosen)
         now = _now()
         plans_of_years = select(PlanRow.code).where(PlanRow.year.in_(chosen))
         self.session.execute(delete(ToolRecordRow).where(
@@ -220,8 +260,9 @@ class SqlAlchemyRepository:
         self._insert(dataset, versions, now)
 
     def _insert(self, dataset: Dataset, versions: dict[tuple[str, str], int], now: dt.datetime) -> None:
-        """Write every row of ``dataset``; an imported appraisal counts as a change of the stored one (its version
-        moves on from ``versions``), so a form opened before the import is refused rather than written over it."""
+        """Write every row of ``dataset``; an imported appraisal or outcome counts as a change of the stored one (its
+        version moves on from ``versions``), so a form opened before the import is refused rather than written over
+        it."""
         for sheet, table in SHEET_TABLES.items():
             columns = dataset.to_columns(sheet)
             count = len(dataset.frame(sheet))
@@ -232,12 +273,41 @@ class SqlAlchemyRepository:
             positions = _year_positions(row_years(dataset, sheet).tolist()) if yearly else list(range(count))
             rows = [dict(zip(names, values, strict=True)) | {"position": position}
                     for position, values in zip(positions, zip(*columns.values(), strict=True), strict=True)]
-            if table is AppraisalRow:
+            if table is AppraisalRow or table is OutcomeRow:
                 for row in rows:
-                    row["version"] = versions.get((str(row["plan_code"]), str(row["stage"])), 0) + 1
+                    row["version"] = versions.get((str(row["plan_code"]), str(row.get("stage", ""))), 0) + 1
                     row["changed_by"] = ""
                     row["changed_at"] = now
-            self.session.execute(insert(table), rows)
+            if self.session.get_bind().dialect.name == "postgresql":
+                self._copy(table.__table__, rows)  # type: ignore[arg-type]  # a mapped class's table
+            else:
+                self.session.execute(insert(table), rows)
+
+    def _copy(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Write ``rows`` into ``table`` with PostgreSQL's ``COPY ... FROM STDIN``, in the session's transaction.
+
+        An import writes a national dataset (about 250,000 rows): one INSERT per row, even pipelined, spent most of
+        an import in the driver. The values are those SQLAlchemy would bind: lists as JSON text (``null`` for none,
+        as its JSON type writes), the rest as the driver writes them.
+        """
+        # COPY goes past the ORM events that note what a transaction wrote (models.uow.TrackedSession): noted here,
+        # so the change log tells every process's read cache about the import.
+        scope = CHANGE_SCOPES.get(table.name)
+        changed = getattr(self.session, "changed", None)
+        if scope is not None and changed is not None:
+            changed().add(scope)
+        names = list(rows[0])
+        documents = {name for name in names if isinstance(table.c[name].type, JSON)}
+        connection = self.session.connection()
+        quote = connection.dialect.identifier_preparer.quote  # "group" and the like are keywords
+        statement = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
+        cursor: Any = connection.connection.cursor()  # psycopg's (its copy()), which the DBAPI type does not know
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row([json.dumps(row[name]) if name in documents else row[name] for name in names])
+        finally:
+            cursor.close()
 
     def mark_recorded(self, record: ToolRecord) -> None:
         """Remember that ``record``'s row was recorded in the tool (replacing an earlier mark of the same row)."""
@@ -472,25 +542,60 @@ class SqlAlchemyRepository:
         last = self.session.execute(select(func.max(table.position))).scalar_one()
         return 0 if last is None else int(last) + 1
 
-    def save_outcome(self, outcome: Outcome) -> None:
-        # The plan's latest report replaces the one before, in its place (export keeps the stored order).
-        row = self.session.get(OutcomeRow, outcome.plan_code)
+    def get_outcome(self, plan_code: str) -> Outcome | None:
+        row = self.session.get(OutcomeRow, plan_code)
         if row is None:
-            row = OutcomeRow(plan_code=outcome.plan_code, position=self._next_position(OutcomeRow))
-            self.session.add(row)
-        row.reported_on = outcome.reported_on  # type: ignore[assignment]  # checked: a date by now
-        row.status = outcome.status
-        row.disbursed_vnd = None if outcome.disbursed_vnd is None else int(outcome.disbursed_vnd)
-        row.ocop_score = None if outcome.ocop_score is None else float(outcome.ocop_score)
-        for flag in DELIVERY_FLAGS:
-            setattr(row, flag, bool(getattr(outcome, flag)))
-        row.note = outcome.note
-        self.session.flush()
+            return None
+        return Outcome(row.plan_code, row.status, row.reported_on, row.disbursed_vnd, row.ocop_score,
+                       **{flag: bool(getattr(row, flag)) for flag in DELIVERY_FLAGS}, note=row.note or "")
 
-    def save_inspection(self, inspection: Inspection) -> None:
-        self.session.add(InspectionRow(
-            code=inspection.code, position=self._next_position(InspectionRow),
-            organization_code=inspection.organization_code, inspected_on=inspection.inspected_on,
-            kind=inspection.kind, result=inspection.result, finding=inspection.finding,
-            resolved_on=inspection.resolved_on))
-        self.session.flush()
+    def outcome_stamp(self, plan_code: str) -> EditStamp | None:
+        row = self.session.execute(select(OutcomeRow.version, OutcomeRow.changed_by, OutcomeRow.changed_at)
+                                   .where(OutcomeRow.plan_code == plan_code)).first()
+        return None if row is None else EditStamp(row.version, row.changed_by or "", _utc(row.changed_at))
+
+    def save_outcome(self, outcome: Outcome, *, expected_version: int | None = None, by: str = "",
+                     at: dt.datetime | None = None) -> bool:
+        # The plan's latest report replaces the one before, in its place (export keeps the stored order): one
+        # conditional UPDATE when a version is expected, as for appraisals, so the check holds between processes.
+        values: dict[str, Any] = {
+            "reported_on": outcome.reported_on, "status": outcome.status,
+            "disbursed_vnd": None if outcome.disbursed_vnd is None else int(outcome.disbursed_vnd),
+            "ocop_score": None if outcome.ocop_score is None else float(outcome.ocop_score),  # checked by now
+            **{flag: bool(getattr(outcome, flag)) for flag in DELIVERY_FLAGS}, "note": outcome.note,
+            "changed_by": by, "changed_at": at or _now()}
+        statement = update(OutcomeRow).where(OutcomeRow.plan_code == outcome.plan_code)
+        if expected_version is not None:
+            statement = statement.where(OutcomeRow.version == expected_version)
+        changed = self._conditional_update(statement.values(**values, version=OutcomeRow.version + 1)
+                                           .execution_options(synchronize_session=False))
+        if changed == 1:
+            self.session.flush()
+            return True
+        if expected_version not in (None, 0) or self.outcome_stamp(outcome.plan_code):
+            return False  # the report moved on (or appeared) since the form was opened: nothing written
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(OutcomeRow).values(
+                    plan_code=outcome.plan_code, position=self._next_position(OutcomeRow), version=1, **values))
+        except IntegrityError:
+            return False  # another process added the plan's first report at the same moment
+        return True
+
+    def save_inspection(self, inspection: Inspection) -> bool:
+        # Two planners saving at once may both have been given the same next code: the primary key lets one in and
+        # the other is told so (nothing overwritten), rather than failing the whole transaction.
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(InspectionRow).values(
+                    code=inspection.code, position=self._next_position(InspectionRow),
+                    organization_code=inspection.organization_code, inspected_on=inspection.inspected_on,
+                    kind=inspection.kind, result=inspection.result, finding=inspection.finding,
+                    resolved_on=inspection.resolved_on))
+        except IntegrityError:
+            return False
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "40001":  # PostgreSQL: taken after this snapshot began
+                return False
+            raise
+        return True

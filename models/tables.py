@@ -205,6 +205,10 @@ class OutcomeRow(Base):
     e_stamp: Mapped[bool] = mapped_column(Boolean)
     safe_food_chain: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(Text)
+    # Not sheet columns: the row's version for optimistic locking, and who changed it when (migration 0008).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    changed_by: Mapped[str] = mapped_column(Text, default="", server_default="")
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class InspectionRow(Base):

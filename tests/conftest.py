@@ -17,7 +17,7 @@ from chainplan.dataset import Dataset
 from chainplan.demo import build_demo_dataset
 from chainplan.imports import ToolRecord
 from chainplan.ports import AuditEntry, EditStamp, SignInFailure, StoredRun, UnitOfWork, User, WebSession
-from chainplan.recording import Inspection, Outcome, apply_inspection, apply_outcome
+from chainplan.recording import DELIVERY_FLAGS, Inspection, Outcome, apply_inspection, apply_outcome
 from chainplan.schema import SHEETS
 from chainplan.years import merge_years, programme_years
 
@@ -123,12 +123,10 @@ class FakeRepository:
     def plan_years(self) -> list[int]:
         return sorted({int(y) for y in self.dataset.plans["year"].dropna()})
 
-    def year_index(self, exclude: Collection[int] = ()) -> Dataset:
+    def year_index(self, incoming: Dataset) -> Dataset:
         from chainplan.years import kept_years
 
-        kept = kept_years(self.dataset, Dataset.from_records({"plans": [
-            {"code": "", "product_code": "", "organization_code": "", "purpose": "other", "year": y}
-            for y in exclude]}))
+        kept = kept_years(self.dataset, incoming)  # every row of the other years: more than the checks need
         return Dataset(**{n: (kept.frame(n) if n in ("plans", "budget_lines") else kept.frame(n).iloc[0:0])
                           for n in SHEETS})
 
@@ -237,11 +235,34 @@ class FakeRepository:
         self.failures = kept
         return forgotten
 
-    def save_outcome(self, outcome: Outcome) -> None:
-        self.dataset = apply_outcome(self.dataset, outcome)
+    def get_outcome(self, plan_code: str) -> Outcome | None:
+        rows = [r for r in self.dataset.to_records()["outcomes"] if r["plan_code"] == plan_code]
+        if not rows:
+            return None
+        row = rows[0]
+        return Outcome(plan_code, str(row["status"]), row["reported_on"], row["disbursed_vnd"], row["ocop_score"],
+                       **{flag: bool(row[flag]) for flag in DELIVERY_FLAGS}, note=str(row["note"] or ""))
 
-    def save_inspection(self, inspection: Inspection) -> None:
+    def outcome_stamp(self, plan_code: str) -> EditStamp | None:
+        if plan_code not in set(self.dataset.outcomes["plan_code"]):
+            return None
+        return self.stamps.get((plan_code, ""), EditStamp(1))
+
+    def save_outcome(self, outcome: Outcome, *, expected_version: int | None = None, by: str = "",
+                     at: dt.datetime | None = None) -> bool:
+        stamp = self.outcome_stamp(outcome.plan_code)
+        version = 0 if stamp is None else stamp.version
+        if expected_version is not None and expected_version != version:
+            return False
+        self.dataset = apply_outcome(self.dataset, outcome)
+        self.stamps[(outcome.plan_code, "")] = EditStamp(version + 1, by, at or dt.datetime.now(dt.UTC))
+        return True
+
+    def save_inspection(self, inspection: Inspection) -> bool:
+        if inspection.code in set(self.dataset.inspections["code"]):
+            return False
         self.dataset = apply_inspection(self.dataset, inspection)
+        return True
 
 
     def replace_years(self, dataset: Dataset, years: Collection[int]) -> None:

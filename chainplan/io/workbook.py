@@ -25,7 +25,7 @@ import pandas as pd
 from chainplan.dataset import Dataset, DatasetError, InputProblem, check_dataset
 from chainplan.io.cells import CellError, format_cell, is_blank, parse_cell
 from chainplan.schema import SHEETS, VIETNAMESE_HEADERS, Sheet
-from chainplan.years import check_years, kept_years, with_year, years_in
+from chainplan.years import check_years, kept_years, with_year
 
 __all__ = ["InputRead", "read_dataset", "read_input", "replacing", "write_dataset", "write_frames", "write_template"]
 
@@ -172,7 +172,7 @@ def _problem_order(problem: InputProblem) -> tuple[int, int, int, str]:
 
 
 def read_input(path: str | os.PathLike[str], *, year: int | None = None,
-               stored: Dataset | Callable[[set[int]], Dataset] | None = None) -> InputRead:
+               stored: Dataset | Callable[[Dataset], Dataset] | None = None) -> InputRead:
     """Read a workbook or a CSV folder, check it, and return the dataset with the reader's warnings.
 
     Every problem is reported at once: cells that cannot be read, and the consistency checks (unknown codes,
@@ -181,9 +181,9 @@ def read_input(path: str | os.PathLike[str], *, year: int | None = None,
 
     A plan or budget line without a ``year`` takes ``year`` (default: the current calendar year). With ``stored``
     (the dataset an import would change: at least its plans and budget lines of the years the file does not
-    contain, or a function of the file's years that returns them) the file is also checked against the years it
-    keeps (:func:`chainplan.years.check_years`): codes unique across years, kept rows naming what the file still
-    has, and outcomes may name plans of kept years.
+    contain that the checks read, or a function of the file's dataset that returns them) the file is also checked
+    against the years it keeps (:func:`chainplan.years.check_years`): codes unique across years, kept rows naming
+    what the file still has, and outcomes may name plans of kept years.
 
     Raises
     ------
@@ -226,7 +226,7 @@ def read_input(path: str | os.PathLike[str], *, year: int | None = None,
         records[name], rows[name] = read.records, read.rows
     dataset = with_year(Dataset.from_records(records, rows), dt.date.today().year if year is None else year)
     if callable(stored):
-        stored = stored(years_in(dataset))
+        stored = stored(dataset)
     kept = kept_years(stored, dataset) if stored is not None else None
     found = check_dataset(dataset, unreadable_cells=unreadable_cells, unreadable_sheets=unreadable_sheets,
                           known_plans=() if kept is None else set(kept.plans["code"]))

@@ -64,7 +64,9 @@ from chainplan.services.programme import (
     year_results,
 )
 from chainplan.services.records import (
+    OpenedOutcome,
     YearChoice,
+    opened_outcome,
     organization_choices,
     phase_of_year,
     plan_years,
@@ -105,6 +107,7 @@ __all__ = [
     "ImportRefused",
     "ImportReport",
     "InspectionsView",
+    "OpenedOutcome",
     "OutputNotWritable",
     "PhaseProgress",
     "PreparedScenario",
@@ -148,6 +151,7 @@ __all__ = [
     "load_demo",
     "make_template",
     "open_session",
+    "opened_outcome",
     "organization_choices",
     "phase_of_year",
     "phase_progress",

@@ -116,7 +116,7 @@ def _import(uow: UnitOfWork, path: Path, source: str, *, year: int | None, overw
     with uow:
         repository = uow.repository
         # Only the years the file contains are read whole; of the others, what the checks across years need.
-        read = read_input(path, year=year, stored=lambda years: repository.year_index(exclude=years))
+        read = read_input(path, year=year, stored=repository.year_index)
         incoming = read.dataset
         stored = stored_dataset(uow, years_in(incoming))
         preview = import_preview(stored, incoming, repository.tool_records())

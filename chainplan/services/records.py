@@ -10,21 +10,25 @@ from pathlib import Path
 
 from chainplan.decisions import adopted_run
 from chainplan.imports import ToolRecord
-from chainplan.ports import UnitOfWork
+from chainplan.ports import EditStamp, UnitOfWork
 from chainplan.programme.phases import Phase, PhaseError, load_phase
 from chainplan.recording import (
     Inspection,
+    InspectionRefused,
     Outcome,
     OutcomeRefused,
     check_inspection,
     check_outcome,
 )
 from chainplan.schema import YEAR_RANGE
+from chainplan.services._common import edit_conflict
 from chainplan.services.data import stored_dataset, stored_plan_years
 from chainplan.wording import Ref
 
 __all__ = [
+    "OpenedOutcome",
     "YearChoice",
+    "opened_outcome",
     "organization_choices",
     "phase_of_year",
     "plan_years",
@@ -97,12 +101,33 @@ def organization_choices(uow: UnitOfWork) -> list[tuple[str, str]]:
                                                                    strict=True)), key=lambda item: item[1])
 
 
-def record_outcome(uow: UnitOfWork, outcome: Outcome, *, by: str) -> Outcome:
+@dataclass(frozen=True)
+class OpenedOutcome:
+    """What an outcome form opens on: the plan's stored report (``None`` before the first) and its version (0:
+    none yet), which the form sends back when it saves."""
+
+    outcome: Outcome | None
+    version: int
+
+
+def opened_outcome(uow: UnitOfWork, plan_code: str) -> OpenedOutcome:
+    """The plan's stored outcome and its version, read together: a planner editing a report sees what is stored
+    and saves over that version (:func:`record_outcome`)."""
+    with uow:
+        stored = uow.repository.get_outcome(plan_code)
+        stamp = uow.repository.outcome_stamp(plan_code) if stored is not None else None
+    return OpenedOutcome(stored, 0 if stamp is None else stamp.version)
+
+
+def record_outcome(uow: UnitOfWork, outcome: Outcome, *, by: str, opened_version: int | None = None) -> Outcome:
     """Check and store what a funded plan delivered (it replaces the plan's earlier report); returns it as stored.
 
-    The row is marked as recorded in the tool, by ``by`` and now, so that an import's preview names it if a file
-    would overwrite it. Raises :class:`~chainplan.recording.OutcomeRefused` naming the field (an unknown plan, a
-    plan no adopted decision funded, a value out of range); nothing is written then.
+    A form passes the ``opened_version`` it was opened on (:func:`opened_outcome`): when someone saved the plan's
+    outcome since (or an import replaced it), nothing is written and :class:`~chainplan.errors.EditConflict` names
+    who and when. The check is one conditional write, so it holds between processes. The row is marked as recorded
+    in the tool, by ``by`` and now, so that an import's preview names it if a file would overwrite it. Raises
+    :class:`~chainplan.recording.OutcomeRefused` naming the field (an unknown plan, a plan no adopted decision
+    funded, a value out of range); nothing is written then.
     """
     reportable = _reportable_plans(uow)
     with uow:
@@ -110,19 +135,37 @@ def record_outcome(uow: UnitOfWork, outcome: Outcome, *, by: str) -> Outcome:
         checked = check_outcome(dataset, outcome)
         if checked.plan_code not in reportable and checked.plan_code not in set(dataset.outcomes["plan_code"]):
             raise OutcomeRefused("error.outcome.not_funded", field="plan_code", plan=Ref("plan", checked.plan_code))
-        uow.repository.save_outcome(checked)
-        uow.repository.mark_recorded(ToolRecord("outcomes", (checked.plan_code,), dt.datetime.now(dt.UTC), by))
-        uow.commit()
-    return checked
+        now = dt.datetime.now(dt.UTC)
+        if uow.repository.save_outcome(checked, expected_version=opened_version, by=by, at=now):
+            uow.repository.mark_recorded(ToolRecord("outcomes", (checked.plan_code,), now, by))
+            uow.commit()
+            return checked
+    # Refused, nothing written; who saved since is read in a new snapshot (see record_appraisal).
+    with uow:
+        stamp = uow.repository.outcome_stamp(checked.plan_code) or EditStamp(0)
+    raise edit_conflict("error.conflict.outcome", stamp.version, stamp.changed_by, stamp.changed_at,
+                        plan=Ref("plan", checked.plan_code))
 
 
 def record_inspection(uow: UnitOfWork, inspection: Inspection) -> Inspection:
     """Check and store one inspection (given the next free code when it has none); returns it as stored.
 
+    A new inspection never replaces a stored one: when another writer took the code first, an inspection without
+    a code is given the next free one, one with a code is refused.
+
     Raises :class:`~chainplan.recording.InspectionRefused` naming the field; nothing is written then.
     """
-    with uow:
-        checked = check_inspection(stored_dataset(uow), inspection)
-        uow.repository.save_inspection(checked)
-        uow.commit()
-    return checked
+    for _attempt in range(_INSPECTION_ATTEMPTS):
+        with uow:
+            checked = check_inspection(stored_dataset(uow), inspection)
+            if uow.repository.save_inspection(checked):
+                uow.commit()
+                return checked
+        if inspection.code.strip():
+            break  # the code the person gave was taken meanwhile: theirs to choose another
+        # Another planner's inspection took the next free code after this one was checked: the next one is free.
+    raise InspectionRefused("error.inspection.code_taken", field="code", code=checked.code)
+
+
+#: How many times a new inspection is given the next free code when others keep taking it first.
+_INSPECTION_ATTEMPTS = 3

@@ -147,21 +147,26 @@ def run_document(run: StoredRun) -> dict[str, Any]:
             "solver_version": run.solver_version, "timings": run.timings, "scenario_as_run": run.scenario}
 
 
-def runs_overview(uow: UnitOfWork) -> list[dict[str, Any]]:
-    """Every run, newest first: ``run_id, scenario, year, created_at, status, objective, dataset_fingerprint,
-    decision, decisions`` (DATA_FORMAT.md), and for the pages ``scenario_vi`` (the Vietnamese name or blank),
-    ``method``,
-    ``created_by``, ``funded_plans`` (a count), ``funded_vnd`` (whole VND, exact), ``targets_met`` and
-    ``targets_total`` (the scenario's targets the run meets, of how many).
+def runs_overview(uow: UnitOfWork, year: int | None = None) -> list[dict[str, Any]]:
+    """Every run (with ``year``: those a page of that programme year shows, below), newest first: ``run_id,
+    scenario, year, created_at, status, objective, dataset_fingerprint, decision, decisions`` (DATA_FORMAT.md), and
+    for the pages ``scenario_vi`` (the Vietnamese name or blank), ``method``, ``created_by``, ``funded_plans`` (a
+    count), ``funded_vnd`` (whole VND, exact), ``targets_met`` and ``targets_total`` (the scenario's targets the run
+    meets, of how many).
 
     ``decisions`` lists the run's standing per year, oldest year first; ``decision`` sums it up: ``adopted`` when
     the run stands for at least one year, ``superseded`` when it was adopted only for years where another run
     replaced it, else ``None``. ``year`` is the scenario's programme year, ``None`` for a scenario without one.
+
+    With ``year``: the runs of that year, those adopted for it (a committee may adopt a run for another year than
+    its scenario's, and the year's decisions must show it) and those without a year (stored before programme
+    years: no year of theirs is known, so none hides them).
     """
     with uow:
         rows = remembered(uow, "runs", "overview", lambda: _overview(uow))
     # Each caller gets its own rows (and lists of decisions): what is remembered stays as it was.
-    return [{**row, "decisions": [dict(d) for d in row["decisions"]]} for row in rows]
+    return [{**row, "decisions": [dict(d) for d in row["decisions"]]} for row in rows
+            if year is None or row["year"] in (None, year) or any(d["year"] == year for d in row["decisions"])]
 
 
 def _result_facts(uow: UnitOfWork, run: StoredRun) -> dict[str, Any]:
@@ -189,11 +194,12 @@ def _overview(uow: UnitOfWork) -> list[dict[str, Any]]:
     for r in runs:
         facts = _result_facts(uow, r)
         years = standing.get(r.id or 0, {})
-        decisions = [{"year": year, "state": state} for year, state in sorted(years.items())]
+        decisions = [{"year": decided, "state": state} for decided, state in sorted(years.items())]
         decision = overall_state(years) if years else None
-        year = r.scenario.get("year")
+        run_year = r.scenario.get("year")
+        run_year = run_year if isinstance(run_year, int) else None
         rows.append({"run_id": r.id, "scenario": r.scenario_name, "scenario_vi": str(r.scenario.get("name_vi") or ""),
-                     "year": year if isinstance(year, int) else None,
+                     "year": run_year,
                      "created_at": r.created_at.isoformat(timespec="seconds"), "status": r.status,
                      "objective": r.objective, "dataset_fingerprint": r.dataset_fingerprint, "decision": decision,
                      "decisions": decisions, "method": r.method, "created_by": r.created_by,

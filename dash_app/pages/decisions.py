@@ -33,7 +33,8 @@ def _when(value: str, lang: str) -> str:
     return moment.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M")
 
 
-def _run_rows(lang: str) -> list[dict[str, Any]]:
+def _run_rows(lang: str, year: int | None) -> list[dict[str, Any]]:
+    """The runs of the header's year (and those adopted for it): what the committee chooses from for that year."""
     return [{
         "run": r["run_id"], "scenario": run_title(r, lang), "created_at": _when(r["created_at"], lang),
         "run_by": r["created_by"], "status": term("status", r['status'], lang),
@@ -41,7 +42,7 @@ def _run_rows(lang: str) -> list[dict[str, Any]]:
         "targets_met": t("targets_met_of", lang).format(met=r["targets_met"], total=r["targets_total"]),
         "decision": "; ".join(text("decision.standing", lang, state=Term("decision", d["state"]), year=str(d["year"]))
                               for d in r["decisions"]),
-    } for r in services.runs_overview(unit_of_work())]
+    } for r in services.runs_overview(unit_of_work(), year=year)]
 
 
 def _audit_rows(lang: str) -> list[dict[str, Any]]:
@@ -70,12 +71,13 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
     lang = language(lang)
     chosen_year = page_year(year)
     committee = allowed(current_role(), "adopt")
-    runs = _run_rows(lang)
+    runs = _run_rows(lang, chosen_year)
     options = [{"label": f"{t('run', lang)} {r['run']} — {r['scenario']} ({r['created_at']})", "value": r["run"]}
                for r in runs]
     return html.Div([
         header(lang, "/decisions", {"year": chosen_year}),
         dcc.Store(id="decisions-lang", data=lang),
+        dcc.Store(id="decisions-year", data=chosen_year),
         html.H2(t("runs", lang)),
         html.P(t("runs_click_hint", lang), className="cp-muted"),
         _grid("runs-table", RUN_COLUMNS, runs, lang, "320px", row_id="run"),
@@ -133,10 +135,11 @@ def confirm(_clicks: int | None, run_id: int | None, year: str | int | None, lan
     Output(FEEDBACK, "children", allow_duplicate=True), Output("runs-table", "rowData"),
     Output("audit-panel", "children"),
     Input("adopt-confirm", "submit_n_clicks"), State("adopt-run", "value"), State("adopt-year", "value"),
-    State("adopt-note", "value"), State("decisions-lang", "data"), prevent_initial_call=True,
+    State("adopt-note", "value"), State("decisions-lang", "data"), State("decisions-year", "data"),
+    prevent_initial_call=True,
 )
-def adopt(_clicks: int | None, run_id: int | None, year: str | int | None, note: str | None, lang: str | None
-          ) -> tuple[Any, Any, Any]:
+def adopt(_clicks: int | None, run_id: int | None, year: str | int | None, note: str | None, lang: str | None,
+          shown_year: int | None) -> tuple[Any, Any, Any]:
     lang = language(lang)
     require("adopt")  # the guard refused a forged request already; this is the write's own check
     if run_id is None:
@@ -149,4 +152,4 @@ def adopt(_clicks: int | None, run_id: int | None, year: str | int | None, note:
         return refusal, dash.no_update, dash.no_update
     audit = _grid("audit-table", ["at", "action", "run", "year", "by", "note"], _audit_rows(lang), lang, "260px")
     message = t("adopted_ok", lang).format(run=run_id, year=entries[-1].year)
-    return message, _run_rows(lang), audit
+    return message, _run_rows(lang, shown_year), audit

@@ -12,10 +12,11 @@ from flask_login import current_user
 
 from chainplan import services
 from chainplan.decisions import DecisionRefused
+from chainplan.errors import EditConflict
 from chainplan.names import name_of
 from chainplan.recording import DELIVERY_FLAGS, Outcome, OutcomeRefused
 from chainplan.users import allowed
-from chainplan.wording import term, text
+from chainplan.wording import format_date, format_integer, format_number, term, text
 from dash_app.auth import current_role, require, writes
 from dash_app.components import header, page_year
 from dash_app.i18n import language, t
@@ -61,36 +62,81 @@ def layout(lang: str | None = None, year: str | None = None, **_query: str) -> h
     ])
 
 
+#: The form's fields a stored report fills, in the order :func:`_form_values` gives them.
+FORM_FIELDS = [("outcome-status", "value"), ("outcome-disbursed", "value"), ("outcome-score", "value"),
+               ("outcome-date", "value"), ("outcome-delivered", "value"), ("outcome-note", "value"),
+               ("outcome-opened", "data"), ("outcome-opened-note", "children")]
+
+
+def _form_values(plan: str, opened: services.OpenedOutcome, lang: str) -> tuple[Any, ...]:
+    """What the form shows for ``plan``: its stored report as the person would type it (numbers in the page's
+    language), or a blank report dated today, with the version it was opened on."""
+    stored = opened.outcome
+    marker = {"plan": plan, "version": opened.version}
+    if stored is None:
+        return ("completed", "", "", dt.date.today().isoformat(), [], "", marker, t("outcome_new", lang))
+    disbursed = "" if stored.disbursed_vnd is None else format_integer(int(stored.disbursed_vnd), lang)
+    score = "" if stored.ocop_score is None else format_number(float(stored.ocop_score), lang, 6)
+    day = stored.reported_on if isinstance(stored.reported_on, dt.date) else None
+    return (stored.status, disbursed, score, day.isoformat() if day else None,
+            [flag for flag in DELIVERY_FLAGS if getattr(stored, flag)], stored.note, marker,
+            t("outcome_opened", lang).format(date=format_date(day, lang) if day else "—"))
+
+
+@callback(*(Output(component, prop) for component, prop in FORM_FIELDS), Input("outcome-plan", "value"),
+          State("results-lang", "data"), prevent_initial_call=True)
+def open_outcome(plan: str | None, lang: str | None) -> tuple[Any, ...]:
+    """Choosing a plan opens the form on its stored report (what is stored is what the planner edits) and
+    remembers the version it was opened on."""
+    if not plan:
+        return (*(dash.no_update for _ in FORM_FIELDS[:-2]), None, "")
+    return _form_values(plan, services.opened_outcome(unit_of_work(), plan), language(lang))
+
+
+def _refused(message: str) -> tuple[Any, Any, Any]:
+    return html.Span(message, className="cp-error", id="outcome-refused"), dash.no_update, dash.no_update
+
+
 @callback(Output(OUTCOME_FEEDBACK, "children"), Output("results-version", "data"),
+          Output("outcome-opened", "data", allow_duplicate=True),
           Input("outcome-save", "n_clicks"),
           State("outcome-plan", "value"), State("outcome-status", "value"), State("outcome-disbursed", "value"),
           State("outcome-score", "value"), State("outcome-date", "value"), State("outcome-delivered", "value"),
-          State("outcome-note", "value"), State("results-version", "data"), State("results-lang", "data"),
-          prevent_initial_call=True)
+          State("outcome-note", "value"), State("outcome-opened", "data"), State("results-version", "data"),
+          State("results-lang", "data"), prevent_initial_call=True)
 def save(_clicks: int | None, plan: str | None, status: str | None, disbursed: str | None, score: str | None,
-         when: str | None, delivered: list[str] | None, note: str | None, version: int | None, lang: str | None
-         ) -> tuple[Any, Any]:
+         when: str | None, delivered: list[str] | None, note: str | None, opened: dict[str, Any] | None,
+         version: int | None, lang: str | None) -> tuple[Any, Any, Any]:
     lang = language(lang)
     require("record_outcome")  # the guard refused a forged request already; this is the write's own check
     if not plan:
-        return html.Span(t("pick_plan", lang), className="cp-error", id="outcome-refused"), dash.no_update
+        return _refused(t("pick_plan", lang))
     try:
         day = dt.date.fromisoformat(when) if when else None
     except ValueError:
-        return html.Span(text("error.outcome.bad_date", lang), className="cp-error", id="outcome-refused"), \
-            dash.no_update
+        return _refused(text("error.outcome.bad_date", lang))
     ticked = set(delivered or [])
     if not ticked <= set(DELIVERY_FLAGS):  # only a forged request sends a box the form does not have
-        return html.Span(text("error.outcome.bad_flag", lang), className="cp-error", id="outcome-refused"), \
-            dash.no_update
+        return _refused(text("error.outcome.bad_flag", lang))
+    # The form's version, when it was opened on this plan (a save clicked before the form caught up with a new
+    # choice has none: the report is then the one stored at this moment).
+    same = isinstance(opened, dict) and opened.get("plan") == plan and isinstance(opened.get("version"), int)
+    opened_version = int(opened["version"]) if same and opened is not None else None
     try:
         stored = services.record_outcome(unit_of_work(), Outcome(
             plan, status or "", day, disbursed, score, note=note or "",
-            **{flag: flag in ticked for flag in DELIVERY_FLAGS}), by=str(current_user.id))
+            **{flag: flag in ticked for flag in DELIVERY_FLAGS}), by=str(current_user.id),
+            opened_version=opened_version)
     except OutcomeRefused as exc:
-        return html.Span(exc.message(lang), className="cp-error", id="outcome-refused"), dash.no_update
+        return _refused(exc.message(lang))
+    except EditConflict as exc:
+        # Nothing was written. The results are drawn again with their report, and the form now carries the stored
+        # version: saving again, knowingly, replaces it.
+        return (html.Span(exc.message(lang), className="cp-error", id="outcome-conflict"), (version or 0) + 1,
+                {"plan": plan, "version": exc.version})
     saved = t("outcome_saved", lang).format(plan=stored.plan_code, status=term("outcome_status", stored.status, lang))
-    return html.Span(saved, id="outcome-saved"), (version or 0) + 1
+    now_opened = {"plan": stored.plan_code, "version": services.opened_outcome(unit_of_work(), plan).version}
+    return html.Span(saved, id="outcome-saved"), (version or 0) + 1, now_opened
 
 
 @callback(Output("results-panel", "children"), Input("results-version", "data"), State("results-year", "data"),

@@ -237,5 +237,9 @@ def outcome_form(lang: str, may_record: bool, plans: Sequence[tuple[str, str]]) 
         html.Label([t("outcome_note", lang), dcc.Textarea(id="outcome-note", disabled=off,
                                                   style={"width": "100%", "minHeight": "3rem"})],
                    className="cp-field"),
+        # The plan and the version of its stored report when the form was opened on it: a save on an older
+        # version than the stored one is refused, naming who saved since and when.
+        dcc.Store(id="outcome-opened", data=None),
+        html.P(id="outcome-opened-note", className="cp-muted", role="status"),
         dbc.Button(t("save_outcome", lang), id="outcome-save", disabled=off),
     ]

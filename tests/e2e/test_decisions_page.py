@@ -54,7 +54,8 @@ def test_a_planner_cannot_adopt_even_by_a_forged_request(browser: Any, live_url:
                      state=[{"id": "adopt-run", "property": "value", "value": 1},
                             {"id": "adopt-year", "property": "value", "value": 2030},
                             {"id": "adopt-note", "property": "value", "value": "forged"},
-                            {"id": "decisions-lang", "property": "data", "value": "vi"}])
+                            {"id": "decisions-lang", "property": "data", "value": "vi"},
+                            {"id": "decisions-year", "property": "data", "value": 2020}])
     assert response.status == 403 and "may not adopt" in response.text()
     page.reload()
     page.wait_for_selector("#audit-panel")
@@ -80,4 +81,26 @@ def test_a_year_outside_the_programme_is_refused_in_the_pages_language(browser: 
         assert "từ 2000 đến 2100" in json.dumps(answer.value.json(), ensure_ascii=False), typed
         page.wait_for_function("document.querySelector('#adopt-feedback').innerText.includes('từ 2000 đến 2100')")
     assert page.inner_text("#audit-panel") == before  # nothing was recorded
+    context.close()
+
+
+def test_the_header_year_chooses_the_runs_shown_and_the_year_adopted_for(browser: Any, live_url: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_url, "committee")
+    # The demo's 2018 decision: its run alone, adopted for 2018, in Vietnamese (the default language).
+    page.goto(live_url + "/decisions?year=2018")
+    page.wait_for_selector("#runs-table .ag-row")
+    runs = page.inner_text("#runs-table")
+    assert "Kế hoạch hỗ trợ OCOP năm 2018" in runs and "năm 2019" not in runs
+    assert "Phương án cơ sở 2020" not in runs
+    assert page.input_value("#adopt-year") == "2018"
+    # 2020 in English: this year's runs, none of the past years'.
+    page.goto(live_url + "/decisions?year=2020&lang=en")
+    page.wait_for_selector("#runs-table .ag-row")
+    runs = page.inner_text("#runs-table")
+    assert "Phương án cơ sở 2020" not in runs and "baseline-2020" in runs and "ke-hoach-" not in runs
+    assert page.input_value("#adopt-year") == "2020"
+    page.click("#adopt-run")
+    assert not page.get_by_role("option").filter(has_text="2018").count()
     context.close()

@@ -92,12 +92,17 @@ def test_the_results_page_reads_in_both_languages_and_a_recorded_outcome_changes
         assert "Results" in body and "Stated chance against realised rate" in body and "Kết quả" not in body
         # A report that cannot be read is refused in the page's language, and nothing is written.
         _choose(page, "#outcome-plan", plan["plan_code"])
+        # The form opens on the plan's stored report first: typing before it is drawn would be written over.
+        page.wait_for_function("document.querySelector('#outcome-opened-note').innerText.length > 0")
         page.fill("#outcome-disbursed", "1,5")
         page.click("#outcome-save")
         page.wait_for_selector("#outcome-refused")
         assert "whole number of đồng" in page.inner_text("#outcome-refused")
         assert services.year_results(SqlAlchemyUnitOfWork(live_db), year).document == before
-        # The plan completed, everything it promised delivered, with the money disbursed.
+        # The plan completed (the form opened on its stored report, in progress), everything it promised
+        # delivered, with the money disbursed.
+        assert "In progress" in page.inner_text("#outcome-status")
+        _choose(page, "#outcome-status", "Completed")
         page.fill("#outcome-disbursed", f"{plan['allocated_vnd']:,}".replace(",", "."))
         page.fill("#outcome-score", "" if plan["expected_score"] is None else str(plan["expected_score"]))
         for flag in plan["promised"]:
@@ -145,6 +150,46 @@ def test_a_planner_records_an_inspection_and_an_unresolved_violation_is_marked(b
         assert page.errors == []
     stored = services.inspections_view(SqlAlchemyUnitOfWork(live_db)).inspections
     assert stored.loc[stored["organization_code"] == code, "unresolved"].any()
+
+
+def test_a_planner_edits_the_stored_report_and_a_form_someone_saved_since_is_refused(browser: Any, live_url: str,
+                                                                                      live_db: str) -> None:
+    from chainplan.recording import Outcome
+    from chainplan.wording import format_integer
+
+    year = services.plan_years(SqlAlchemyUnitOfWork(live_db))[-2]
+    plan = next(p for p in services.year_results(SqlAlchemyUnitOfWork(live_db), year).document["plans"]
+                if p["status"] == "completed" and p["disbursed_vnd"])
+    code = plan["plan_code"]
+    stored = services.opened_outcome(SqlAlchemyUnitOfWork(live_db), code)
+    assert stored.outcome is not None
+    with signed_in(browser, live_url, "planner") as page:
+        page.goto(live_url + f"/results?lang=vi&year={year}")
+        page.wait_for_selector("#results-intro")
+        page.locator("#outcome-save").scroll_into_view_if_needed()
+        _choose(page, "#outcome-plan", code)
+        # The form shows the report as stored, numbers as Vietnamese write them.
+        page.wait_for_function("document.querySelector('#outcome-opened-note').innerText.includes('Đang hiện')")
+        assert page.input_value("#outcome-disbursed") == format_integer(plan["disbursed_vnd"], "vi")
+        assert "hoàn thành" in page.inner_text("#outcome-status").lower()
+        ticked = {box.get_attribute("value") for box in page.locator("#outcome-delivered input:checked").all()}
+        assert ticked == {flag for flag in ("new_product", "new_organization", "entered_supermarket", "e_stamp",
+                                            "safe_food_chain") if getattr(stored.outcome, flag)}
+        # Someone saves the report after the form was opened: this planner's save is refused, naming them.
+        services.record_outcome(SqlAlchemyUnitOfWork(live_db), Outcome(
+            code, "completed", stored.outcome.reported_on, stored.outcome.disbursed_vnd, 95), by="other",
+            opened_version=stored.version)
+        page.fill("#outcome-note", "Đã nghiệm thu đợt cuối")
+        page.click("#outcome-save")
+        page.wait_for_selector("#outcome-conflict")
+        assert "other đã lưu kết quả thực hiện" in page.inner_text("#outcome-conflict")
+        assert services.opened_outcome(SqlAlchemyUnitOfWork(live_db), code).outcome.note == ""  # type: ignore[union-attr]
+        # Saving again, knowingly, replaces their report.
+        page.click("#outcome-save")
+        page.wait_for_selector("#outcome-saved")
+        assert services.opened_outcome(SqlAlchemyUnitOfWork(live_db), code).outcome.note == (  # type: ignore[union-attr]
+            "Đã nghiệm thu đợt cuối")
+        assert page.errors == []
 
 
 def test_a_viewer_reads_but_the_server_refuses_their_outcome_and_inspection(viewer_page: Any, live_url: str,

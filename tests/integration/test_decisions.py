@@ -155,6 +155,25 @@ def test_a_run_stands_per_year(demo_url: str) -> None:
     assert rows[first]["decisions"] == [{"year": 2026, "state": "superseded"}, {"year": 2027, "state": "superseded"}]
 
 
+def test_a_year_shows_its_own_runs_and_those_adopted_for_it(database_url: str) -> None:
+    from chainplan.demo import HISTORY_YEARS
+
+    uow = SqlAlchemyUnitOfWork(database_url)
+    services.load_demo(uow)  # one adopted run per past year
+    current = _run(database_url, "baseline-2020")
+    by_year = {r["year"]: r["run_id"] for r in services.runs_overview(uow)}
+    assert set(by_year) == {*HISTORY_YEARS, 2020}
+    for year in (*HISTORY_YEARS, 2020):
+        assert [r["run_id"] for r in services.runs_overview(uow, year=year)] == [by_year[year]]
+    assert services.runs_overview(uow, year=2031) == []
+    # Adopted for another year than its scenario's: the run shows under both, with the decision of each.
+    services.adopt_run(uow, current, by="Ban Chỉ đạo OCOP", year=2021)
+    assert [r["run_id"] for r in services.runs_overview(uow, year=2021)] == [current]
+    [row] = services.runs_overview(uow, year=2020)
+    assert row["run_id"] == current and row["decisions"] == [{"year": 2021, "state": "adopted"}]
+    assert [r["run_id"] for r in services.runs_overview(uow, year=HISTORY_YEARS[0])] == [by_year[HISTORY_YEARS[0]]]
+
+
 @pytest.mark.parametrize("year", ["", " ", "1999", "2101", "20.26", "hai nghìn", -1, 1999])
 def test_a_year_out_of_the_programme_is_refused_and_nothing_is_written(demo_url: str, year: object) -> None:
     run_id = _run(demo_url, "baseline-2020")

@@ -667,3 +667,94 @@ def test_of_planners_saving_one_version_at_once_exactly_one_writes(site: Site) -
     data = services.load_dataset(site.uow()).appraisals
     row = data[(data["plan_code"] == plan) & (data["stage"] == stage)].iloc[0]
     assert f"saved {row['appraiser']}" == saved[0]
+
+
+# --- Optimistic locking: outcomes; inspections never overwritten ----------------------------------------------------
+
+
+def _reported_plan(site: Site) -> str:
+    """A plan of the demo's history with a stored report (funded by an adopted decision)."""
+    return str(services.load_dataset(site.uow()).outcomes["plan_code"].iloc[0])
+
+
+def test_the_outcome_write_itself_is_conditional_and_an_import_moves_its_version_on(site: Site,
+                                                                                     tmp_path: Any) -> None:
+    from chainplan.recording import Outcome
+
+    plan = _reported_plan(site)
+    opened = services.opened_outcome(site.uow(), plan)
+    assert opened.outcome is not None and opened.version >= 1
+    with site.uow() as uow:
+        stale = Outcome(plan, "abandoned", dt.date(2020, 1, 2), 0, None)
+        assert uow.repository.save_outcome(stale, expected_version=opened.version + 1, by="x") is False
+        uow.commit()
+    assert services.opened_outcome(site.uow(), plan) == opened  # nothing written
+    services.export_dataset(workbook := tmp_path / "history.xlsx", site.uow())
+    services.record_outcome(site.uow(), Outcome(plan, "abandoned", dt.date(2020, 1, 2), "0", None), by="other",
+                            opened_version=opened.version)
+    now_opened = services.opened_outcome(site.uow(), plan)
+    assert now_opened.version == opened.version + 1 and now_opened.outcome.status == "abandoned"  # type: ignore[union-attr]
+    # The import brings the file's report back (confirmed: it overwrites one recorded in the tool).
+    services.import_dataset(workbook, site.uow(), overwrite=True)
+    assert services.opened_outcome(site.uow(), plan) == services.OpenedOutcome(opened.outcome, now_opened.version + 1)
+    with pytest.raises(EditConflict) as refused:
+        services.record_outcome(site.uow(), Outcome(plan, "completed", dt.date(2020, 1, 2), "0", None), by="x",
+                                opened_version=now_opened.version)
+    assert refused.value.message("en").startswith("Someone (from the command line or an import) saved the outcome")
+
+
+OUTCOME_FORM = [("outcome-status", "value"), ("outcome-disbursed", "value"), ("outcome-score", "value"),
+                ("outcome-date", "value"), ("outcome-delivered", "value"), ("outcome-note", "value"),
+                ("outcome-opened", "data"), ("outcome-opened-note", "children")]
+OUTCOME_SAVE = [("outcome-feedback", "children"), ("results-version", "data"), ("outcome-opened", "data")]
+
+
+def test_the_results_page_opens_on_the_stored_report_and_refuses_a_stale_one(site: Site) -> None:
+    from chainplan.recording import Outcome
+
+    plan = _reported_plan(site)
+    services.record_outcome(site.uow(), Outcome(plan, "in_progress", dt.date(2020, 3, 4), "1.234.500", "72,5",
+                                                new_product=True, e_stamp=True, note="Đợt 1"), by="other")
+    planner = signed_in(site, "planner")
+    form = _response(callback(planner, site, OUTCOME_FORM, [("outcome-plan", "value", plan)],
+                              [("results-lang", "data", "vi")]))
+    shown = {key: value[prop] for (key, prop), value in zip(OUTCOME_FORM, form.values(), strict=True)}
+    version = services.opened_outcome(site.uow(), plan).version
+    assert shown == {"outcome-status": "in_progress", "outcome-disbursed": "1.234.500", "outcome-score": "72,5",
+                     "outcome-date": "2020-03-04", "outcome-delivered": ["new_product", "e_stamp"],
+                     "outcome-note": "Đợt 1", "outcome-opened": {"plan": plan, "version": version},
+                     "outcome-opened-note": shown["outcome-opened-note"]}
+    assert "04/03/2020" in shown["outcome-opened-note"]
+    # Someone else saves the report; the form opened before is refused, in the page's language; nothing written.
+    services.record_outcome(site.uow(), Outcome(plan, "completed", dt.date(2020, 3, 5), "1.500.000", "80"),
+                            by="other", opened_version=version)
+    before = services.load_dataset(site.uow()).fingerprint()
+    state = [("outcome-plan", "value", plan), ("outcome-status", "value", "abandoned"),
+             ("outcome-disbursed", "value", shown["outcome-disbursed"]), ("outcome-score", "value", "72,5"),
+             ("outcome-date", "value", "2020-03-04"), ("outcome-delivered", "value", []),
+             ("outcome-note", "value", ""), ("outcome-opened", "data", shown["outcome-opened"]),
+             ("results-version", "data", 0), ("results-lang", "data", "vi")]
+    answer = _response(callback(planner, site, OUTCOME_SAVE, [("outcome-save", "n_clicks", 1)], state))
+    message = json.dumps(answer["outcome-feedback"]["children"], ensure_ascii=False)
+    assert "other đã lưu kết quả thực hiện của kế hoạch" in message and "chưa có gì được lưu" in message
+    assert services.load_dataset(site.uow()).fingerprint() == before
+    assert answer["outcome-opened"]["data"] == {"plan": plan, "version": version + 1}
+    # Saved again on the version the refusal handed over, it is written.
+    state[7] = ("outcome-opened", "data", answer["outcome-opened"]["data"])
+    again = _response(callback(planner, site, OUTCOME_SAVE, [("outcome-save", "n_clicks", 2)], state))
+    assert "outcome-saved" in json.dumps(again["outcome-feedback"]["children"])
+    assert services.opened_outcome(site.uow(), plan).outcome.status == "abandoned"  # type: ignore[union-attr]
+
+
+def test_an_inspection_saved_under_a_taken_code_is_refused_and_theirs_is_kept(site: Site) -> None:
+    from chainplan.recording import Inspection
+
+    data = services.load_dataset(site.uow())
+    taken = data.inspections.iloc[0]
+    with site.uow() as uow:
+        written = uow.repository.save_inspection(Inspection(
+            str(data.organizations["code"].iloc[-1]), "label_use", "violation", dt.date(2020, 1, 2), "x",
+            code=str(taken["code"])))
+        uow.commit()
+    assert written is False
+    assert services.load_dataset(site.uow()).fingerprint() == data.fingerprint()

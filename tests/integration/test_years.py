@@ -202,3 +202,54 @@ def test_every_sheet_is_covered_by_the_year_rules() -> None:
     from chainplan.years import CURRENT_STATE_SHEETS, YEARLY_SHEETS
 
     assert set(YEARLY_SHEETS) | set(CURRENT_STATE_SHEETS) == set(SHEETS)
+
+
+def test_the_checks_across_years_read_from_the_database_what_reading_every_year_would_find(
+        database_url: str, tmp_path: Path) -> None:
+    from chainplan.io.workbook import read_input
+
+    def with_more(year: int) -> dict[str, list[dict[str, Any]]]:
+        # Two kept years naming a product, an organization and a region the 2020 file no longer has.
+        records = year_records(year)
+        records["regions"].append({"code": "TY", "name": "Tiên Yên", "level": "district", "parent_code": "QN"})
+        records["organizations"].append({"code": "P2", "name": "HTX 2", "role": "producer", "region_code": "TY"})
+        records["products"].append({"code": "SP2", "name": "Chè", "group": "food", "producer_code": "P2",
+                                    "region_code": "TY"})
+        records["plans"].append({"code": f"C-{year}", "product_code": "SP2", "organization_code": "P2",
+                                 "purpose": "upgrade", "year": year})
+        records["budget_lines"].append({"code": f"NS-TY-{year}", "name": "Tiên Yên", "source": "local",
+                                        "amount_vnd": 30, "region_code": "TY", "year": year})
+        return records
+
+    for year in (2018, 2019):
+        services.import_dataset(workbook(tmp_path, f"{year}.xlsx", with_more(year)), SqlAlchemyUnitOfWork(database_url))
+    records = year_records(2020)
+    records["plans"][1]["code"] = "B-2019"  # a 2019 plan's code, now in 2020
+    records["plan_requests"][1]["plan_code"] = "B-2019"
+    records["budget_lines"][0]["code"] = "NTM-2018"  # a 2018 line's code
+    records["plan_requests"][0]["budget_line_code"] = "NTM-2018"
+    records["outcomes"] = [{"plan_code": "A-2018", "reported_on": dt.date(2019, 5, 1), "status": "completed"},
+                           {"plan_code": "ZZ", "reported_on": dt.date(2019, 5, 1), "status": "completed"}]
+    path = workbook(tmp_path, "2020.xlsx", records)
+
+    def problems(stored: Any) -> list[tuple[Any, ...]]:
+        with pytest.raises(DatasetError) as caught:
+            read_input(path, stored=stored)
+        return [(p.sheet, p.row, p.column, p.value, p.code, json.dumps(p.params, default=str, sort_keys=True))
+                for p in caught.value.problems]
+
+    uow = SqlAlchemyUnitOfWork(database_url)
+    with uow:
+        from_database = problems(uow.repository.year_index)
+    every_year = problems(stored(database_url))
+    assert from_database == every_year
+    found = {(sheet, value, code) for sheet, _row, _column, value, code, _params in every_year}
+    assert {("plans", "B-2019", "error.dataset.code_in_other_year"),
+            ("budget_lines", "NTM-2018", "error.dataset.code_in_other_year"),
+            ("products", "SP2", "error.dataset.kept_year_needs"),
+            ("organizations", "P2", "error.dataset.kept_year_needs"),
+            ("regions", "TY", "error.dataset.kept_year_needs")} <= found
+    # The outcome of a kept year's plan is known; the unknown plan is not.
+    assert [value for sheet, _row, _column, value, _code, _params in every_year if sheet == "outcomes"] == ["ZZ"]
+    [needs] = [params for sheet, _row, _column, value, _code, params in every_year if value == "SP2"]
+    assert "C-2018" in needs and "2018" in needs  # the first kept plan naming it

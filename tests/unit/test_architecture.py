@@ -109,9 +109,10 @@ def test_the_check_names_the_module_and_the_import_it_refuses() -> None:
 def test_every_sheet_has_a_table_with_the_same_columns() -> None:
     assert list(SHEET_TABLES) == list(SHEETS)
     for name, table in SHEET_TABLES.items():
-        # Besides the sheet's columns: the import order, and an appraisal's version with who changed it and when
-        # (optimistic locking, migration 0005).
-        kept = {"position"} | ({"version", "changed_by", "changed_at"} if name == "appraisals" else set())
+        # Besides the sheet's columns: the import order, and an appraisal's or outcome's version with who changed it
+        # and when (optimistic locking, migrations 0005 and 0008).
+        versioned = name in ("appraisals", "outcomes")
+        kept = {"position"} | ({"version", "changed_by", "changed_at"} if versioned else set())
         columns = {c.name for c in table.__table__.columns}
         assert kept <= columns and columns - kept == set(SHEETS[name].column_names), name
 

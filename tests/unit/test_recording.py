@@ -204,3 +204,73 @@ def test_a_page_shows_the_year_asked_for_else_the_latest_year_with_plans(fake_uo
     assert services.year_choice(fake_uow, 2021) == services.YearChoice([2018, 2019, 2021], 2021)
     assert services.year_choice(fake_uow, 1999) == services.YearChoice([2018, 2019], 2019)
     assert services.year_choice(FakeUnitOfWork(), None) == services.YearChoice([], None)
+
+
+def test_an_outcome_form_opens_on_the_stored_report_and_a_stale_save_is_refused(fake_uow: FakeUnitOfWork) -> None:
+    from chainplan.errors import EditConflict
+
+    funded = _adopted_demo(fake_uow)
+    plan = next(code for code in funded if code not in set(services.load_dataset(fake_uow).outcomes["plan_code"]))
+    assert services.opened_outcome(fake_uow, plan) == services.OpenedOutcome(None, 0)
+    first = services.record_outcome(fake_uow, Outcome(plan, "in_progress", DAY, "2.500.000", "55,5",
+                                                      e_stamp=True, note="Đang triển khai"), by="lan",
+                                    opened_version=0)
+    opened = services.opened_outcome(fake_uow, plan)
+    # The form shows what is stored, as stored: status, money, score, what was delivered, the note.
+    assert opened == services.OpenedOutcome(Outcome(plan, "in_progress", DAY, 2_500_000, 55.5, e_stamp=True,
+                                                    note="Đang triển khai"), 1) and opened.outcome == first
+    with pytest.raises(EditConflict):  # a second form opened before the first report: it appeared since
+        services.record_outcome(fake_uow, Outcome(plan, "abandoned", DAY, "0", None), by="hoa", opened_version=0)
+    # Two planners open the report; one saves, the other's save on the older version is refused.
+    services.record_outcome(fake_uow, Outcome(plan, "completed", DAY, "3.000.000", "72"), by="hoa",
+                            opened_version=opened.version)
+    before, commits = services.load_dataset(fake_uow).fingerprint(), fake_uow.commits
+    with pytest.raises(EditConflict) as refused:
+        services.record_outcome(fake_uow, Outcome(plan, "abandoned", DAY, "0", None), by="lan",
+                                opened_version=opened.version)
+    assert services.load_dataset(fake_uow).fingerprint() == before and fake_uow.commits == commits
+    assert refused.value.version == 2
+    english, vietnamese = refused.value.message("en"), refused.value.message("vi")
+    assert english.startswith(f"hoa saved the outcome of plan {plan}") and "nothing was saved" in english
+    assert vietnamese.startswith(f"hoa đã lưu kết quả thực hiện của kế hoạch {plan}")
+    assert services.opened_outcome(fake_uow, plan).outcome == Outcome(plan, "completed", DAY, 3_000_000, 72.0)
+    # Saved again on the version the refusal handed over, knowingly, it replaces theirs.
+    services.record_outcome(fake_uow, Outcome(plan, "abandoned", DAY, "0", None), by="lan",
+                            opened_version=refused.value.version)
+    assert services.opened_outcome(fake_uow, plan) == services.OpenedOutcome(
+        Outcome(plan, "abandoned", DAY, 0, None), 3)
+
+
+def test_a_new_inspection_never_replaces_one_another_planner_saved_first(fake_uow: FakeUnitOfWork,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainplan.recording import apply_inspection
+    from tests.conftest import FakeRepository
+
+    services.load_demo(fake_uow)
+    data = services.load_dataset(fake_uow)
+    org, other = (str(code) for code in data.organizations["code"].iloc[:2])
+    theirs = Inspection(other, "facility", "compliant", DAY, code=next_inspection_code(data))
+    saves = FakeRepository.save_inspection
+
+    def raced(repository: FakeRepository, inspection: Inspection) -> bool:
+        # Between this planner's check and their write, another planner's inspection took the same next code and
+        # was committed: the write finds the code taken.
+        stored = set(fake_uow.committed.dataset.inspections["code"])
+        if inspection.code == theirs.code and theirs.code not in stored:
+            fake_uow.committed.dataset = apply_inspection(fake_uow.committed.dataset, theirs)
+            return False
+        return inspection.code not in stored and saves(repository, inspection)
+
+    monkeypatch.setattr(FakeRepository, "save_inspection", raced)
+    mine = services.record_inspection(fake_uow, Inspection(org, "label_use", "violation", DAY, "Sai nhãn"))
+    stored = services.load_dataset(fake_uow).inspections.set_index("code")
+    assert mine.code not in (theirs.code, *data.inspections["code"]) and len(stored) == len(data.inspections) + 2
+    assert (stored.loc[theirs.code, "organization_code"], stored.loc[mine.code, "organization_code"]) == (other, org)
+    assert stored.loc[theirs.code, "kind"] == "facility"  # theirs as they saved it, not overwritten
+    # With a code the person gave, taken meanwhile: refused, naming it; nothing written.
+    monkeypatch.setattr(FakeRepository, "save_inspection", lambda repository, inspection: False)
+    commits = fake_uow.commits
+    with pytest.raises(InspectionRefused) as refused:
+        services.record_inspection(fake_uow, Inspection(org, "facility", "compliant", DAY, code="KT-MOI"))
+    assert refused.value.code == "error.inspection.code_taken" and "KT-MOI" in refused.value.message("en")
+    assert fake_uow.commits == commits
