@@ -7,6 +7,8 @@
 //   Tab stop and the hidden input leaves the Tab order. Its accessible name reads the chosen value before the
 //   "2 selected" count, in the order the button shows them.
 // - dcc.Upload's file input has no label: it gets the words of the box around it.
+// - The skip link moves the focus itself instead of changing the address's #fragment: Dash's page router takes a
+//   changed address for a new page and draws it again, and the focus the link just moved fell back to the page.
 (function () {
     "use strict";
 
@@ -67,7 +69,18 @@
                                          attributeFilter: ["tabindex", "aria-labelledby", "disabled", "role"]});
     }
 
+    function skipTo(event) {
+        var link = event.target.closest ? event.target.closest("a.cp-skip") : null;
+        var target = link ? document.getElementById(link.getAttribute("href").slice(1)) : null;
+        if (target) {
+            event.preventDefault();
+            target.focus();
+            target.scrollIntoView();
+        }
+    }
+
     function start() {
+        document.addEventListener("click", skipTo);
         mend();
         observe();
     }

@@ -95,6 +95,10 @@ def test_keyboard_reaches_the_run_button_quickly_with_a_visible_focus_ring(brows
     assert tab.evaluate("document.activeElement.id") == "skip-link"
     assert tab.evaluate("document.activeElement.innerText") == "Đến nội dung chính"
     tab.keyboard.press("Enter")
+    # The focus is on the content and stays there: the page is not drawn again under it (a changed #fragment was
+    # once taken by the page router for a new address, and the focus fell back to the top of the page).
+    tab.wait_for_timeout(1000)
+    assert tab.evaluate("document.activeElement.id") == "content"
     stops = []
     for _ in range(10):
         tab.keyboard.press("Tab")
@@ -107,10 +111,6 @@ def test_keyboard_reaches_the_run_button_quickly_with_a_visible_focus_ring(brows
     for _ in range(50):
         if tab.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid":
             break
-        if tab.evaluate("document.activeElement.id") != "run-button":
-            # A late callback redrew the form and the focus fell to the page: Tab to the button again.
-            tab.focus("#scenario-select")
-            tab.keyboard.press("Tab")
         tab.wait_for_timeout(100)
     assert tab.evaluate("document.activeElement.id") == "run-button"
     outline, width, colour = _focused_outline(tab)
