@@ -159,6 +159,17 @@ def signed_in(browser: Any, live_url: str, name: str) -> Iterator[Any]:
     yield from _page_as(browser, live_url, name)
 
 
+def choose_option(tab: Any, dropdown: str, text: str, search: str = "Search") -> None:
+    """Open a Dash dropdown and pick the first option that contains ``text`` (typed into the dropdown's own search
+    box, placeholder ``search`` in the page's language, when it has one, to narrow a long list)."""
+    tab.click(dropdown)
+    box = tab.get_by_placeholder(search)
+    if box.count():
+        box.fill(text)
+    tab.get_by_role("option").filter(has_text=text).first.click()
+    tab.keyboard.press("Escape")
+
+
 def forge(tab: Any, live_url: str, output: str, **body: Any) -> Any:
     """Post a callback request for ``output`` (``"..a.children...b.data.."``) the way a script would, bypassing the
     page; returns the response. The server must refuse it for a role without the output's action."""

@@ -11,7 +11,7 @@ import pytest
 
 from chainplan import services
 from models.uow import SqlAlchemyUnitOfWork
-from tests.e2e.conftest import forge, signed_in
+from tests.e2e.conftest import choose_option, forge, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -98,16 +98,8 @@ def _record_appraisals(page: Any, live_url: str, live_db: str) -> None:
     blocked = next(code for code in data.plans["code"] if code not in passed)
     target = sorted(passed)[0]
 
-    def choose(dropdown: str, text: str) -> None:
-        page.click(dropdown)
-        search = page.get_by_placeholder("Search")
-        if search.count():
-            search.fill(text)  # the dropdown's own search narrows a long list
-        page.get_by_role("option").filter(has_text=text).first.click()
-        page.keyboard.press("Escape")
-
-    choose("#appraisal-plan", blocked)
-    choose("#appraisal-stage", "Province")
+    choose_option(page, "#appraisal-plan", blocked)
+    choose_option(page, "#appraisal-stage", "Province")
     page.click("#appraisal-save")
     page.wait_for_selector("#appraisal-refused")
     assert "district appraisal must be passed" in page.inner_text("#appraisal-refused")
@@ -118,8 +110,8 @@ def _record_appraisals(page: Any, live_url: str, live_db: str) -> None:
     first = str(services.register_view(SqlAlchemyUnitOfWork(live_db), None, "scenarios", year=year)
                 .register["plan_code"].iloc[0])
     page.wait_for_function(f"document.querySelector('#appraisal-plan').innerText.includes('{first} —')")
-    choose("#appraisal-plan", target)
-    choose("#appraisal-status", "Failed")
+    choose_option(page, "#appraisal-plan", target)
+    choose_option(page, "#appraisal-status", "Failed")
     page.fill("#appraisal-score", "42.5")
     page.fill("#appraisal-note", "Thiếu hồ sơ an toàn thực phẩm")
     page.click("#appraisal-save")
@@ -167,15 +159,6 @@ def test_a_viewer_cannot_import_or_appraise_by_a_forged_request(viewer_page: Any
         assert response.status == 403 and message in response.text()
 
 
-def _choose(page: Any, dropdown: str, text: str, search: str = "Search") -> None:
-    page.click(dropdown)
-    box = page.get_by_placeholder(search)
-    if box.count():
-        box.fill(text)
-    page.get_by_role("option").filter(has_text=text).first.click()
-    page.keyboard.press("Escape")
-
-
 def test_a_score_out_of_range_is_refused_and_a_comma_decimal_is_kept(browser: Any, live_url: str,
                                                                      live_db: str) -> None:
     """150 turned the box red, the page said "saved" and stored the province decision with no score (the plan
@@ -189,8 +172,8 @@ def test_a_score_out_of_range_is_refused_and_a_comma_decimal_is_kept(browser: An
         page.goto(live_url + "/plans?lang=vi&scenario=file:baseline-2020.yaml")
         _ready(page)
         counted = page.inner_text("#plans-count")
-        _choose(page, "#appraisal-plan", plan, "Tìm kiếm")
-        _choose(page, "#appraisal-stage", "Tỉnh", "Tìm kiếm")
+        choose_option(page, "#appraisal-plan", plan, "Tìm kiếm")
+        choose_option(page, "#appraisal-stage", "Tỉnh", "Tìm kiếm")
         for typed in ("150", "-1", "abc"):
             before = services.load_dataset(SqlAlchemyUnitOfWork(live_db)).fingerprint()
             page.fill("#appraisal-score", typed)

@@ -11,7 +11,7 @@ import pytest
 
 from chainplan import services
 from models.uow import SqlAlchemyUnitOfWork
-from tests.e2e.conftest import forge, grid_ready, signed_in
+from tests.e2e.conftest import choose_option, forge, grid_ready, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,15 +20,6 @@ SHOTS = "/tmp/web15-{}.png"
 
 def _query(url: str) -> dict[str, list[str]]:
     return parse_qs(urlparse(url).query)
-
-
-def _choose(page: Any, dropdown: str, text: str) -> None:
-    page.click(dropdown)
-    search = page.get_by_placeholder("Search")
-    if search.count():
-        search.fill(text)  # the dropdown's own search narrows a long list
-    page.get_by_role("option").filter(has_text=text).first.click()
-    page.keyboard.press("Escape")
 
 
 def test_the_year_is_chosen_once_and_kept_across_pages_and_languages(viewer_page: Any, live_url: str,
@@ -45,7 +36,7 @@ def test_the_year_is_chosen_once_and_kept_across_pages_and_languages(viewer_page
     assert str(latest) in page.inner_text("#year-select")
     register = services.register_view(SqlAlchemyUnitOfWork(live_db), None, "scenarios", year=earlier)
     # Choosing another year reloads the page on it, the page's own selection kept.
-    _choose(page, "#year-select", str(earlier))
+    choose_option(page, "#year-select", str(earlier))
     page.wait_for_function(f"window.location.search.includes('year={earlier}')")
     page.wait_for_selector("#plans-count")
     assert page.inner_text("#plans-count").startswith(f"{len(register.register)} plans")
@@ -91,7 +82,7 @@ def test_the_results_page_reads_in_both_languages_and_a_recorded_outcome_changes
         body = page.inner_text("body")
         assert "Results" in body and "Stated chance against realised rate" in body and "Kết quả" not in body
         # A report that cannot be read is refused in the page's language, and nothing is written.
-        _choose(page, "#outcome-plan", plan["plan_code"])
+        choose_option(page, "#outcome-plan", plan["plan_code"])
         # The form opens on the plan's stored report first: typing before it is drawn would be written over.
         page.wait_for_function("document.querySelector('#outcome-opened-note').innerText.length > 0")
         page.fill("#outcome-disbursed", "1,5")
@@ -102,7 +93,7 @@ def test_the_results_page_reads_in_both_languages_and_a_recorded_outcome_changes
         # The plan completed (the form opened on its stored report, in progress), everything it promised
         # delivered, with the money disbursed.
         assert "In progress" in page.inner_text("#outcome-status")
-        _choose(page, "#outcome-status", "Completed")
+        choose_option(page, "#outcome-status", "Completed")
         page.fill("#outcome-disbursed", f"{plan['allocated_vnd']:,}".replace(",", "."))
         page.fill("#outcome-score", "" if plan["expected_score"] is None else str(plan["expected_score"]))
         for flag in plan["promised"]:
@@ -133,8 +124,8 @@ def test_a_planner_records_an_inspection_and_an_unresolved_violation_is_marked(b
         page.wait_for_selector("#inspections-unresolved")
         assert name not in page.inner_text("#inspections-unresolved")
         page.locator("#inspection-save").scroll_into_view_if_needed()
-        _choose(page, "#inspection-org", name)
-        _choose(page, "#inspection-result", "Violation")
+        choose_option(page, "#inspection-org", name)
+        choose_option(page, "#inspection-result", "Violation")
         page.click("#inspection-save")  # a violation without what was found is refused
         page.wait_for_selector("#inspection-refused")
         assert "needs what was found" in page.inner_text("#inspection-refused")
@@ -167,7 +158,7 @@ def test_a_planner_edits_the_stored_report_and_a_form_someone_saved_since_is_ref
         page.goto(live_url + f"/results?lang=vi&year={year}")
         page.wait_for_selector("#results-intro")
         page.locator("#outcome-save").scroll_into_view_if_needed()
-        _choose(page, "#outcome-plan", code)
+        choose_option(page, "#outcome-plan", code)
         # The form shows the report as stored, numbers as Vietnamese write them.
         page.wait_for_function("document.querySelector('#outcome-opened-note').innerText.includes('Đang hiện')")
         assert page.input_value("#outcome-disbursed") == format_integer(plan["disbursed_vnd"], "vi")
