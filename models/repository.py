@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -438,28 +438,42 @@ class SqlAlchemyRepository:
                   "appraised_on": appraisal.appraised_on, "appraiser": appraisal.appraiser, "note": appraisal.note,
                   "changed_by": by, "changed_at": at or _now()}
         key = (AppraisalRow.plan_code == appraisal.plan_code, AppraisalRow.stage == appraisal.stage)
-        statement = update(AppraisalRow).where(*key)
+
+        def new_row() -> dict[str, Any]:
+            # A new row goes last of its plan's year (export writes rows in their stored order).
+            year = self.session.execute(select(PlanRow.year).where(PlanRow.code == appraisal.plan_code)).scalar()
+            first = year_position(year, 0)
+            last = self.session.execute(select(func.max(AppraisalRow.position)).where(
+                AppraisalRow.position >= first, AppraisalRow.position < year_position(year, ROWS_PER_YEAR)
+            )).scalar_one()
+            return {"plan_code": appraisal.plan_code, "stage": appraisal.stage,
+                    "position": first if last is None else int(last) + 1}
+
+        return self._save_versioned(AppraisalRow, key, values, expected_version,
+                                    lambda: self.appraisal_stamp(appraisal.plan_code, appraisal.stage), new_row)
+
+    def _save_versioned(self, table: Any, key: tuple[Any, ...], values: dict[str, Any],
+                        expected_version: int | None, stamp: Callable[[], EditStamp | None],
+                        new_row: Callable[[], dict[str, Any]]) -> bool:
+        """Write ``values`` over the row at ``key`` (its version moved on) if it still has ``expected_version`` (any
+        version when ``None``): one conditional UPDATE, so the check holds between processes. With no row there
+        and none expected, ``new_row()``'s columns and ``values`` are inserted at version 1. False, nothing
+        written: the row moved on (or appeared) since the form was opened, or another process added it first (the
+        primary key lets one in; the other is refused like any later save)."""
+        statement = update(table).where(*key)
         if expected_version is not None:
-            statement = statement.where(AppraisalRow.version == expected_version)
-        changed = self._conditional_update(statement.values(**values, version=AppraisalRow.version + 1)
+            statement = statement.where(table.version == expected_version)
+        changed = self._conditional_update(statement.values(**values, version=table.version + 1)
                                            .execution_options(synchronize_session=False))
         if changed == 1:
             self.session.flush()
             return True
-        if expected_version not in (None, 0) or self.appraisal_stamp(appraisal.plan_code, appraisal.stage):
-            return False  # the row moved on (or appeared) since the form was opened: nothing written
-        # A new row goes last of its plan's year (export writes rows in their stored order). Two processes adding
-        # the same one at once: the primary key lets one in; the other is refused like any later save.
-        year = self.session.execute(select(PlanRow.year).where(PlanRow.code == appraisal.plan_code)).scalar()
-        first = year_position(year, 0)
-        last = self.session.execute(select(func.max(AppraisalRow.position)).where(
-            AppraisalRow.position >= first, AppraisalRow.position < year_position(year, ROWS_PER_YEAR)
-        )).scalar_one()
+        if expected_version not in (None, 0) or stamp():
+            return False
+        row = new_row()
         try:
             with self.session.begin_nested():
-                self.session.execute(insert(AppraisalRow).values(
-                    plan_code=appraisal.plan_code, stage=appraisal.stage,
-                    position=first if last is None else int(last) + 1, version=1, **values))
+                self.session.execute(insert(table).values(**row, version=1, **values))
         except IntegrityError:
             return False
         return True
@@ -564,23 +578,10 @@ class SqlAlchemyRepository:
             "ocop_score": None if outcome.ocop_score is None else float(outcome.ocop_score),  # checked by now
             **{flag: bool(getattr(outcome, flag)) for flag in DELIVERY_FLAGS}, "note": outcome.note,
             "changed_by": by, "changed_at": at or _now()}
-        statement = update(OutcomeRow).where(OutcomeRow.plan_code == outcome.plan_code)
-        if expected_version is not None:
-            statement = statement.where(OutcomeRow.version == expected_version)
-        changed = self._conditional_update(statement.values(**values, version=OutcomeRow.version + 1)
-                                           .execution_options(synchronize_session=False))
-        if changed == 1:
-            self.session.flush()
-            return True
-        if expected_version not in (None, 0) or self.outcome_stamp(outcome.plan_code):
-            return False  # the report moved on (or appeared) since the form was opened: nothing written
-        try:
-            with self.session.begin_nested():
-                self.session.execute(insert(OutcomeRow).values(
-                    plan_code=outcome.plan_code, position=self._next_position(OutcomeRow), version=1, **values))
-        except IntegrityError:
-            return False  # another process added the plan's first report at the same moment
-        return True
+        return self._save_versioned(
+            OutcomeRow, (OutcomeRow.plan_code == outcome.plan_code,), values, expected_version,
+            lambda: self.outcome_stamp(outcome.plan_code),
+            lambda: {"plan_code": outcome.plan_code, "position": self._next_position(OutcomeRow)})
 
     def save_inspection(self, inspection: Inspection) -> bool:
         # Two planners saving at once may both have been given the same next code: the primary key lets one in and
