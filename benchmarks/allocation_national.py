@@ -17,6 +17,12 @@ What is measured, in one run:
     model to HiGHS included);
   - ``ratio``: ``command_s / bare_s``; ``overhead_s``: ``command_s − bare_s``;
 
+  - ``resident_s``: the same run (``chainplan.services.run_allocation``: load, prepare, build, solve, check,
+    baselines, explanations, the document, storing the run) in a process that stays up between runs, as the web
+    server's workers do: its imports are paid once and its read cache holds the loaded data while no write
+    changed it, so from the second run on it carries only what every run must do; ``resident_ratio`` and
+    ``resident_overhead_s`` as above (the first, cold run is reported apart as ``resident_first_s``);
+
 - the medians over the repeats (the machine is shared: single runs vary by a second or more);
 - ``same_model``: the command's funded set, valued and checked by the independent model, has the command's
   objective and breaks no rule, and the bare solve funded the same plans (same model, same path).
@@ -76,7 +82,49 @@ def _quiet() -> Iterator[None]:
         os.close(devnull)
 
 
+def resident(url: str, scenario_path: str) -> None:
+    """The process that stays up: one run per line read on standard input, one JSON line written per run."""
+    from chainplan.services import run_allocation
+    from models.uow import SqlAlchemyUnitOfWork
+
+    uow = SqlAlchemyUnitOfWork(url)
+    for _ in sys.stdin:
+        started = time.perf_counter()
+        with _quiet():
+            run = run_allocation(uow, scenario_path)
+        took = time.perf_counter() - started
+        result = run.document
+        print(json.dumps({"s": took, "solve_s": result["solve_time_s"], "objective": result["objective"],
+                          "funded": [plan["plan_code"] for plan in result["funded_plans"]]}), flush=True)
+
+
+class Resident:
+    """The process that stays up, as the web server's worker: started once, asked for one run at a time."""
+
+    def __init__(self, url: str, scenario_path: Path) -> None:
+        self.process = subprocess.Popen([sys.executable, __file__, "--resident", url, str(scenario_path)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+
+    def run(self) -> dict[str, object]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write("run\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the resident process ended")
+        answer: dict[str, object] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--resident":
+        resident(sys.argv[2], sys.argv[3])
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--plans", type=int, default=20_000)
     parser.add_argument("--rules", choices=["all", "caps"], default="caps")
@@ -107,6 +155,9 @@ def main() -> None:
         figures["import_s"] = round(time.perf_counter() - started, 2)
         scenario_path = Path(folder) / "national.yaml"
         scenario_path.write_text(yaml.safe_dump(document), encoding="utf-8")
+        server = Resident(url, scenario_path)
+        first = server.run()
+        figures["resident_first_s"] = round(float(first["s"]), 2)  # type: ignore[arg-type]
         for _ in range(options.repeats):
             with _quiet():
                 bare = bare_model.solve(mip_gap=options.mip_gap, time_limit_s=options.time_limit)
@@ -117,7 +168,13 @@ def main() -> None:
             result = json.loads(completed.stdout)
             funded = [plan["plan_code"] for plan in result["funded_plans"]]
             valued = bare_model.objective_of(funded)
+            resident_run = server.run()
+            resident_s = float(resident_run["s"])  # type: ignore[arg-type]
             runs.append({
+                "resident_s": round(resident_s, 2), "resident_ratio": round(resident_s / bare.run_s, 2),
+                "resident_overhead_s": round(resident_s - bare.run_s, 2),
+                "resident_same_answer": (resident_run["objective"] == result["objective"]
+                                         and resident_run["funded"] == funded),
                 "bare_s": round(bare.run_s, 2), "command_s": round(command_s, 2),
                 "command_solve_s": round(result["solve_time_s"], 2), "ratio": round(command_s / bare.run_s, 2),
                 "overhead_s": round(command_s - bare.run_s, 2), "exit_code": completed.returncode,
@@ -127,10 +184,12 @@ def main() -> None:
                                                      and sorted(funded) == sorted(bare.funded)),
                 "funded_plans": len(funded), "repairs": len(result["repairs"]),
             })
+        server.close()
     figures["runs"] = runs
     figures["median"] = {key: round(statistics.median(float(run[key]) for run in runs), 2)  # type: ignore[arg-type]
-                         for key in ("bare_s", "command_s", "command_solve_s", "ratio", "overhead_s")}
-    figures["same_model"] = all(run["same_model"] for run in runs)
+                         for key in ("bare_s", "command_s", "command_solve_s", "ratio", "overhead_s", "resident_s",
+                                     "resident_ratio", "resident_overhead_s")}
+    figures["same_model"] = all(run["same_model"] and run["resident_same_answer"] for run in runs)
     figures["targets"] = {"ratio": 2.0, "import_s": 60}
     print(json.dumps(figures, indent=2))
 

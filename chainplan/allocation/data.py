@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from chainplan.programme.inspections import unresolved_violations
 from chainplan.scenario import Scenario, ScenarioError
 from chainplan.schema import APPRAISAL_STAGES
 from chainplan.wording import Joined, Term
+
+if TYPE_CHECKING:
+    from chainplan.allocation.explain import PlanWording
 
 __all__ = [
     "OUTCOMES",
@@ -127,6 +130,15 @@ class AllocationInput:
     @property
     def eligible(self) -> pd.DataFrame:
         return self.plans[self.plans["eligible"]]
+
+    @cached_property
+    def plan_wording(self) -> PlanWording:
+        """What the decisions' sentences say of each plan whatever is funded
+        (:func:`~chainplan.allocation.explain.plan_wording`), written once: a run writes it while the solver
+        works."""
+        from chainplan.allocation.explain import plan_wording  # the explanations read this module
+
+        return plan_wording(self)
 
     @cached_property
     def request_matrix(self) -> pd.DataFrame:

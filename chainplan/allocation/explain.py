@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from string import Formatter
 from typing import Any
 
@@ -13,7 +14,7 @@ from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
 from chainplan.allocation.wording import counts_phrase, decision_template, phrase_template
 from chainplan.wording import Share, render
 
-__all__ = ["benefit_per_vnd_rank", "explain_decisions"]
+__all__ = ["PlanWording", "benefit_per_vnd_rank", "explain_decisions", "plan_wording"]
 
 
 def benefit_per_vnd_rank(inp: AllocationInput) -> pd.Series:
@@ -145,6 +146,79 @@ def _counts_toward(plans: pd.DataFrame, lang: str) -> np.ndarray:
     return phrases[combination]
 
 
+@dataclass(frozen=True)
+class PlanWording:
+    """What the decisions' sentences say of each plan whatever is funded: the plan's product, region and needed
+    plan by name, its benefit, its rank by benefit per VND, the targets it counts toward, why it is not eligible,
+    its two chances of success; per language, one text per plan (in the plans' order).
+
+    It does not depend on the answer, so a run writes it while the solver works
+    (:attr:`~chainplan.allocation.data.AllocationInput.plan_wording`).
+    """
+
+    #: ``{lang: {field: texts}}``: the fields of the decision templates (``need``, ``product``, ``region``,
+    #: ``cap``, ``benefit``, ``share``, ``rank``, ``counts``, ``reasons``).
+    fields: dict[str, dict[str, Any]]
+    #: Positions of the plans whose calibrated chance differs from the stated one (to 2 decimals) and, per
+    #: language, the phrase naming both.
+    calibrated: np.ndarray
+    calibrated_phrases: dict[str, np.ndarray]
+    #: Per plan: the ineligibility reasons are only about the minimum grant.
+    below_min_grant: np.ndarray
+
+
+def plan_wording(inp: AllocationInput) -> PlanWording:
+    """The answer-independent texts of :func:`explain_decisions` (see :class:`PlanWording`).
+
+    Examples
+    --------
+    >>> from chainplan.allocation.data import prepare
+    >>> from chainplan.demo import build_demo_dataset
+    >>> from chainplan.scenario import Scenario
+    >>> wording = plan_wording(prepare(build_demo_dataset(), Scenario(name="demo")))
+    >>> sorted(wording.fields) == ["en", "vi"]
+    True
+    """
+    plans = inp.plans
+    scenario = inp.scenario
+    names = inp.names
+    size = len(plans.index)
+    rank = benefit_per_vnd_rank(inp)
+    ranks = rank.reindex(plans.index).to_numpy(dtype=float)
+    labels: dict[str, Any] = {
+        "need": _texts(_labels(plans["requires_plan"], "plan", names)),
+        "product": _texts(_labels(plans["product_code"], "product", names)),
+        "region": _texts(_labels(plans["region"], "region", names)), "cap": str(scenario.max_plans_per_region),
+    }
+    # Not eligible only for asking less than the minimum grant: every reason names the minimum grant.
+    written = plans["ineligible_reasons"].explode().dropna().astype(str)
+    only_minimum = written.str.contains("minimum grant", regex=False).groupby(level=0).all()
+    below_min = only_minimum.reindex(plans.index, fill_value=False).to_numpy(dtype=bool)
+    # A calibrated run names both chances where the province's record moved the producer's own (to 2 decimals).
+    stated = plans["stated_probability"].to_numpy(dtype=float)
+    chance = plans["success_probability"].to_numpy(dtype=float)
+    calibrated = np.flatnonzero(np.round(stated, 2) != np.round(chance, 2))
+    fields: dict[str, dict[str, Any]] = {}
+    phrases: dict[str, np.ndarray] = {}
+    for lang, column in (("en", "ineligible_reasons"), ("vi", "ineligible_reasons_vi")):
+        # Every number in the language's own way: benefit, rank, share.
+        rank_text = np.where(np.isnan(ranks), "", _decimals(np.nan_to_num(ranks), lang, 0))
+        rank_phrases = _fill(phrase_template("rank", lang), {"rank": rank_text, "of": render(len(rank), lang)},
+                             np.arange(size))
+        fields[lang] = {
+            **labels,
+            "benefit": _decimals(plans["benefit"].to_numpy(dtype=float), lang, 2),
+            "share": render(Share(scenario.max_region_share, 0), lang),
+            "rank": np.where(np.isnan(ranks), "", rank_phrases).astype(object),
+            "counts": _counts_toward(plans, lang),
+            "reasons": plans[column].str.join("; ").fillna("").to_numpy(dtype=object),
+        }
+        phrases[lang] = _fill(phrase_template("calibrated", lang), {
+            "stated": _decimals(stated[calibrated], lang, 2), "calibrated": _decimals(chance[calibrated], lang, 2),
+        }, np.arange(len(calibrated)))
+    return PlanWording(fields, calibrated, phrases, below_min)
+
+
 def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.DataFrame) -> pd.DataFrame:
     """One row per plan: ``plan_code``, ``funded``, ``reason`` (a code), ``explanation`` (a sentence in English)
     and ``explanation_vi`` (the same sentence in Vietnamese).
@@ -152,16 +226,15 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
     Reasons are tried in this order: funded, not_eligible / below_min_grant, excluded_by, needs_plan,
     one_plan_per_product, region_cap, region_share, no_benefit, value_for_money, other_rules. The region
     rules apply only to plans whose organization lies within the scenario's ``region_level``. Every step works
-    on whole columns: no loop over plans.
+    on whole columns: no loop over plans. What does not depend on ``funded`` comes from
+    :attr:`~chainplan.allocation.data.AllocationInput.plan_wording`, written once per input.
     """
     plans = inp.plans
     scenario = inp.scenario
     index = plans.index
     size = len(index)
     chosen = index.isin(list(funded))
-    rank = benefit_per_vnd_rank(inp)
-    ranked = rank.reindex(index)
-    of = len(rank)
+    wording = inp.plan_wording
 
     # Who excludes whom, both ways; which funded plan took the product.
     exclusions = plans["excludes_plans"].explode().dropna()
@@ -203,41 +276,17 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
     reasons = ["funded", "not_eligible", "excluded_by", "needs_plan", "one_plan_per_product", "region_cap",
                "region_share", "no_benefit", "value_for_money"]
     reason = np.select(conditions, reasons, default="other_rules").astype(object)
-    ineligible = plans["ineligible_reasons"]
-    # Not eligible only for asking less than the minimum grant: every reason names the minimum grant.
-    written = ineligible.explode().dropna().astype(str)
-    only_minimum = written.str.contains("minimum grant", regex=False).groupby(level=0).all()
-    below_min = only_minimum.reindex(index, fill_value=False).to_numpy(dtype=bool)
-    reason[(reason == "not_eligible") & below_min] = "below_min_grant"
+    reason[(reason == "not_eligible") & wording.below_min_grant] = "below_min_grant"
 
-    fields: dict[str, Any] = {
-        "rival": rivals.to_numpy(dtype=object), "need": _texts(_labels(needed, "plan", names)),
-        "other": _texts(_labels(sibling, "plan", names)),
-        "product": _texts(_labels(plans["product_code"], "product", names)),
-        "region": _texts(_labels(plans["region"], "region", names)), "cap": str(cap),
-    }
-    ranks = ranked.to_numpy(dtype=float)
-    # A calibrated run names both chances where the province's record moved the producer's own (to 2 decimals).
-    stated = plans["stated_probability"].to_numpy(dtype=float)
-    chance = plans["success_probability"].to_numpy(dtype=float)
-    calibrated = np.flatnonzero(np.round(stated, 2) != np.round(chance, 2))
+    answer: dict[str, Any] = {"rival": rivals.to_numpy(dtype=object),
+                              "other": _texts(_labels(sibling, "plan", names))}
+    calibrated = wording.calibrated
     sentences: dict[str, np.ndarray] = {}
-    for lang, column in (("en", "ineligible_reasons"), ("vi", "ineligible_reasons_vi")):
-        # Every number in the language's own way: money, benefit, rank, share.
+    for lang in ("en", "vi"):
         total = np.full(size, "", dtype=object)
         total[chosen] = _vnd_texts(plans["total_request"].to_numpy()[chosen], lang)
-        rank_text = np.where(np.isnan(ranks), "", _decimals(np.nan_to_num(ranks), lang, 0))
-        rank_phrases = _fill(phrase_template("rank", lang), {"rank": rank_text, "of": render(of, lang)},
-                             np.arange(size))
-        fields |= {
-            "total": total,
-            "benefit": _decimals(plans["benefit"].to_numpy(dtype=float), lang, 2),
-            "share": render(Share(scenario.max_region_share, 0), lang),
-            "rank": np.where(np.isnan(ranks), "", rank_phrases).astype(object),
-            "counts": _counts_toward(plans, lang),
-            "gap": _gap_texts(short, size, lang, names.get("line", {})),
-            "reasons": plans[column].str.join("; ").fillna("").to_numpy(dtype=object),
-        }
+        fields = {**wording.fields[lang], **answer, "total": total,
+                  "gap": _gap_texts(short, size, lang, names.get("line", {}))}
         out = np.full(size, "", dtype=object)
         for why in (*reasons, "below_min_grant", "other_rules"):
             rows = np.flatnonzero(reason == why)
@@ -245,9 +294,7 @@ def explain_decisions(inp: AllocationInput, funded: Iterable[str], budget: pd.Da
                 template = decision_template("not_eligible" if why == "below_min_grant" else why, lang)
                 out[rows] = _fill(template, fields, rows)
         if len(calibrated):
-            out[calibrated] = out[calibrated] + _fill(phrase_template("calibrated", lang), {
-                "stated": _decimals(stated[calibrated], lang, 2), "calibrated": _decimals(chance[calibrated], lang, 2),
-            }, np.arange(len(calibrated)))
+            out[calibrated] = out[calibrated] + wording.calibrated_phrases[lang]
         sentences[lang] = out
     return pd.DataFrame({"plan_code": index.to_numpy(dtype=object), "funded": chosen, "reason": reason,
                          "explanation": sentences["en"], "explanation_vi": sentences["vi"]})

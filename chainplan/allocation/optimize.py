@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -156,23 +158,44 @@ def _comparison(baselines: dict[str, BaselineSummary], result: AllocationResult)
     return out
 
 
+def _answer_free_wording(inp: AllocationInput) -> None:
+    """What the explanations read whatever the answer: each plan's texts and the plans × lines requests."""
+    inp.plan_wording  # noqa: B018 (computed and kept by the input)
+    inp.request_matrix  # noqa: B018
+
+
 def optimise(
     inp: AllocationInput,
     *,
     solver: str | None = None,
     marginal_values: bool = False,
     compare_baselines: bool = True,
+    alongside: Callable[[], object] | None = None,
 ) -> AllocationResult:
-    """Solve the MILP for a prepared input and assemble the explained result."""
+    """Solve the MILP for a prepared input and assemble the explained result.
+
+    ``alongside`` is the caller's own work that does not need the answer (the run's data fingerprint, say): it
+    runs on a second thread while the solver works, and has finished, or raised its exception here, before this
+    returns.
+    """
     scenario = inp.scenario
     solver = solver or scenario.solver
     if inp.eligible.empty:
+        if alongside is not None:
+            alongside()
         return _nothing_to_fund(inp, solver)
     deadline = Deadline(scenario.time_limit_s)  # the whole run's, every solve below included
     model = build_model(inp)
-    # Nothing runs next to the solver: a thread of Python beside HiGHS (the baselines did) slowed the solve by
-    # about as much as it saved (benchmarks/README.md). The baselines follow the solve, and only when it answered.
-    outcome = solve_verified(model, inp, solver, mip_gap=scenario.mip_gap, deadline=deadline)
+    # What does not need the answer (the baselines, the caller's ``alongside``) runs on a second thread while the
+    # solver works: HiGHS and CBC leave Python's lock free while they solve, so on a second core it adds no wait
+    # (benchmarks/README.md). The thread is joined before anything below reads its work or the function returns.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside-solver") as beside:
+        work = [beside.submit(alongside)] if alongside is not None else []
+        baselines = beside.submit(baseline_summaries, inp) if compare_baselines else None
+        work.append(beside.submit(_answer_free_wording, inp))
+        outcome = solve_verified(model, inp, solver, mip_gap=scenario.mip_gap, deadline=deadline)
+    for done in work:
+        done.result()  # the first failure of the work beside the solver is the run's
     details: dict[str, Any] = {"solver": outcome.solver, "gap": outcome.gap, "build_time_s": model.build_time_s,
                                "solve_time_s": outcome.solve_time_s, "model_size": model.size,
                                "message": outcome.message, "repairs": [r.as_dict() for r in outcome.repairs],
@@ -197,8 +220,8 @@ def optimise(
         duals = _lp_duals(model, outcome.solver, deadline.remaining())
         result.budget = result.budget.drop(columns=list(values.columns[1:])).merge(values, on="line", how="left")
         result.budget["lp_relaxation_dual_per_billion"] = result.budget["line"].map(duals)
-    if compare_baselines:
-        result.comparison = _comparison(baseline_summaries(inp), result)
+    if baselines is not None:
+        result.comparison = _comparison(baselines.result(), result)
     return result
 
 
@@ -211,8 +234,12 @@ def allocate(
     network: ChainNetwork | None = None,
     marginal_values: bool = False,
     compare_baselines: bool = True,
+    alongside: Callable[[], object] | None = None,
 ) -> AllocationResult:
     """Allocate the scenario's money over the dataset's plans with the optimiser or a named baseline.
+
+    ``alongside``: the caller's work that does not need the allocation (see :func:`optimise`); it has run when
+    this returns.
 
     Examples
     --------
@@ -225,8 +252,11 @@ def allocate(
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
     inp = prepare(ds, scenario, network=network)
     if method != "milp":
+        if alongside is not None:
+            alongside()
         return BASELINES[method](inp)
-    result = optimise(inp, solver=solver, marginal_values=marginal_values, compare_baselines=compare_baselines)
+    result = optimise(inp, solver=solver, marginal_values=marginal_values, compare_baselines=compare_baselines,
+                      alongside=alongside)
     if result.objective is not None and not math.isfinite(result.objective):
         result.objective = None
     return result

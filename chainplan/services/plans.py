@@ -18,7 +18,8 @@ from chainplan.scenario import Scenario, ScenarioError, load_scenario
 from chainplan.services._cache import remembered, remembered_file
 from chainplan.services._common import edit_conflict
 from chainplan.services.data import load_dataset, stored_dataset
-from chainplan.services.runs import runs_overview, stored_run, year_data
+from chainplan.services.programme import year_slice
+from chainplan.services.runs import runs_overview, stored_run
 from chainplan.wording import Ref, Term
 from chainplan.years import latest_year
 from chainplan.yeartargets import year_targets as target_table
@@ -113,7 +114,7 @@ def _register(uow: UnitOfWork, scenario: Scenario, lang: str) -> RegisterView:
 
 
 def _register_of(stored: Dataset, scenario: Scenario, lang: str) -> RegisterView:
-    chosen, dataset, _ = year_data(stored, scenario)
+    chosen, dataset = year_slice(stored, scenario)
     register = plan_register(dataset, chosen, lang=lang)
     names = {str(code): str(name) for code, name in zip(dataset.budget_lines["code"], dataset.budget_lines["name"],
                                                          strict=True)}

@@ -4,7 +4,9 @@ inspections per organization, and the data and scenario a run reads for its year
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -26,6 +28,7 @@ from chainplan.wording import NameBook
 from chainplan.years import data_fingerprint, dataset_for_year, latest_year, years_read
 
 __all__ = [
+    "DeferredFingerprint",
     "InspectionsView",
     "PhaseProgress",
     "PreparedScenario",
@@ -38,6 +41,7 @@ __all__ = [
     "prepare_scenario",
     "year_data",
     "year_results",
+    "year_slice",
 ]
 
 
@@ -137,25 +141,64 @@ def inspections_view(uow: UnitOfWork, organization: str | None = None) -> Inspec
 
 
 
+class DeferredFingerprint:
+    """A fingerprint computed when first asked for, once, from whichever thread asks first.
+
+    A national run asks for it while the solver works (:func:`~chainplan.allocation.allocate`'s ``alongside``):
+    the canonical text of the whole dataset costs about half a second that the solve then hides.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> deferred = DeferredFingerprint(lambda: calls.append(1) or "f00d")
+    >>> deferred(), deferred(), len(calls)
+    ('f00d', 'f00d', 1)
+    """
+
+    def __init__(self, compute: Callable[[], str]) -> None:
+        self._compute: Callable[[], str] | None = compute
+        self._value: str | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self._lock:
+            if self._compute is not None:
+                self._value = self._compute()
+                self._compute = None  # what it read (the whole dataset) is not kept alive by it any longer
+            assert self._value is not None
+            return self._value
+
+
 @dataclass(frozen=True)
 class PreparedScenario:
     """What a run reads: the scenario as run (its ``year`` filled, targets from its phase), the year's data
-    (calibrated when the scenario asks), and the fingerprint of the whole stored dataset."""
+    (calibrated when the scenario asks), and the fingerprint of the whole stored dataset (computed when first
+    read: :class:`DeferredFingerprint`)."""
 
     scenario: Scenario
     dataset: Dataset
-    fingerprint: str
+    deferred_fingerprint: DeferredFingerprint = field(repr=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint stored with a run of this scenario (:func:`~chainplan.years.data_fingerprint`)."""
+        return self.deferred_fingerprint()
+
+
+def year_slice(dataset: Dataset, scenario: Scenario) -> tuple[Scenario, Dataset]:
+    """What a run of ``scenario`` reads, from the full multi-year ``dataset``: the scenario with its ``year``
+    resolved (default: the latest year with plans; ``None`` only for data without years) and that year's slice of
+    the dataset (:func:`~chainplan.years.dataset_for_year`)."""
+    year = scenario.year if scenario.year is not None else latest_year(dataset)
+    resolved = scenario if year == scenario.year else scenario.model_copy(update={"year": year})
+    return resolved, dataset_for_year(dataset, year)
 
 
 def year_data(dataset: Dataset, scenario: Scenario) -> tuple[Scenario, Dataset, str]:
-    """What a run of ``scenario`` reads, from the full multi-year ``dataset``: the scenario with its ``year``
-    resolved (default: the latest year with plans; ``None`` only for data without years), that year's slice of the
-    dataset (:func:`~chainplan.years.dataset_for_year`), and the fingerprint stored with the run
-    (:func:`~chainplan.years.data_fingerprint`).
-    """
-    year = scenario.year if scenario.year is not None else latest_year(dataset)
-    resolved = scenario if year == scenario.year else scenario.model_copy(update={"year": year})
-    return resolved, dataset_for_year(dataset, year), data_fingerprint(dataset, resolved.model_dump())
+    """:func:`year_slice`, and the fingerprint stored with a run of the scenario
+    (:func:`~chainplan.years.data_fingerprint`)."""
+    resolved, data = year_slice(dataset, scenario)
+    return resolved, data, data_fingerprint(dataset, resolved.model_dump())
 
 
 def _years_for(uow: UnitOfWork, scenario: Scenario) -> list[int] | None:
@@ -191,12 +234,13 @@ def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
                                                                        own=scenario.targets)})
 
     def prepared() -> PreparedScenario:
-        resolved, data, fingerprint = year_data(stored, scenario)
+        resolved, data = year_slice(stored, scenario)
         if resolved.success_probability == "calibrated":
             # The full data (earlier years' plans, the outcomes) is at hand here, before only the slice is left.
             data = with_calibrated_probabilities(data, stored, year=resolved.year,
                                                  strength=resolved.calibration_strength)
-        return PreparedScenario(resolved, data, fingerprint)
+        full, as_run = stored, resolved.model_dump()
+        return PreparedScenario(resolved, data, DeferredFingerprint(lambda: data_fingerprint(full, as_run)))
 
     # The slice, its calibration and its fingerprint depend only on the data and the scenario as it now stands
     # (the phase's targets included), so they are kept per generation under the scenario's whole content. The

@@ -90,10 +90,13 @@ def run_allocation(
         check_writable(out, suffix=".xlsx")  # before solving and storing: nothing is stored for a run we cannot write
     started = time.perf_counter()
     prepared = prepare_scenario(uow, chosen)  # the year's plans and lines, calibrated, targets from the phase
-    chosen, dataset, fingerprint = prepared.scenario, prepared.dataset, prepared.fingerprint
+    chosen, dataset = prepared.scenario, prepared.dataset
     loaded = time.perf_counter()
-    # The solve runs outside any transaction: a minute-long solve must not hold the shared database.
-    result = allocate(dataset, chosen, method=method, solver=solver, marginal_values=marginal_values)
+    # The solve runs outside any transaction: a minute-long solve must not hold the shared database. The data's
+    # fingerprint, which only the stored run needs, is computed while the solver works.
+    result = allocate(dataset, chosen, method=method, solver=solver, marginal_values=marginal_values,
+                      alongside=prepared.deferred_fingerprint)
+    fingerprint = prepared.fingerprint
     finished = time.perf_counter()
     run_id = None
     document = encoded_document(result.as_dict())

@@ -1,0 +1,89 @@
+"""Work that does not need the answer runs beside the solver: once, on another thread, while the solver works; its
+failure is the run's failure; the answer is the same as without it."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import chainplan.allocation.optimize as optimize
+from chainplan.allocation import allocate
+from chainplan.allocation.baselines import BASELINES
+from chainplan.demo import build_demo_dataset
+from chainplan.scenario import Scenario
+from chainplan.services.programme import DeferredFingerprint
+from chainplan.years import data_fingerprint
+
+WAIT_S = 20.0  # far above the demo's solve; reached only when the work does not run beside the solver
+
+
+def test_the_work_runs_on_another_thread_while_the_solver_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The solve waits for the work to have started and the work waits for the solve to have started: run one
+    after the other on one thread, either would wait out ``WAIT_S`` and the test fails."""
+    work_started, solve_started = threading.Event(), threading.Event()
+    threads: list[int] = []
+    real_solve = optimize.solve_verified
+
+    def solve_once_the_work_runs(*args, **kwargs):  # type: ignore[no-untyped-def]
+        solve_started.set()
+        assert work_started.wait(WAIT_S), "the work did not run while the solver worked"
+        return real_solve(*args, **kwargs)
+
+    def work() -> None:
+        threads.append(threading.get_ident())
+        work_started.set()
+        assert solve_started.wait(WAIT_S), "the solver did not start while the work ran"
+
+    monkeypatch.setattr(optimize, "solve_verified", solve_once_the_work_runs)
+    result = allocate(build_demo_dataset(), Scenario(name="demo"), alongside=work)
+    assert result.status == "optimal"
+    assert threads and threads[0] != threading.get_ident()
+    assert len(threads) == 1
+
+
+@pytest.mark.parametrize("method", ["milp", *BASELINES])
+def test_the_answer_is_the_same_and_the_work_runs_once(method: str) -> None:
+    calls: list[int] = []
+    dataset, scenario = build_demo_dataset(), Scenario(name="demo")
+    plain = allocate(dataset, scenario, method=method)
+    beside = allocate(dataset, scenario, method=method, alongside=lambda: calls.append(1))
+    assert calls == [1]
+    assert beside.funded_codes == plain.funded_codes and beside.objective == plain.objective
+    assert beside.comparison == plain.comparison
+    assert beside.decisions.equals(plain.decisions)
+
+
+def test_the_work_runs_when_no_plan_is_eligible() -> None:
+    calls: list[int] = []
+    result = allocate(build_demo_dataset(), Scenario(name="none",
+                                                     min_grant_vnd=10**15), alongside=lambda: calls.append(1))
+    assert result.funded_codes == [] and calls == [1]
+
+
+def test_a_failure_of_the_work_is_the_runs_failure() -> None:
+    def broken() -> None:
+        raise RuntimeError("the fingerprint could not be computed")
+
+    with pytest.raises(RuntimeError, match="fingerprint could not be computed"):
+        allocate(build_demo_dataset(), Scenario(name="demo"), alongside=broken)
+
+
+def test_a_deferred_fingerprint_is_the_fingerprint_computed_once_across_threads() -> None:
+    dataset = build_demo_dataset()
+    scenario = Scenario(name="demo", year=2020).model_dump()
+    calls: list[int] = []
+
+    def compute() -> str:
+        calls.append(1)
+        return data_fingerprint(dataset, scenario)
+
+    deferred = DeferredFingerprint(compute)
+    seen: list[str] = []
+    threads = [threading.Thread(target=lambda: seen.append(deferred())) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [data_fingerprint(dataset, scenario)] * 4 and deferred() == seen[0]
+    assert calls == [1]
