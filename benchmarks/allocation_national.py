@@ -83,10 +83,18 @@ def _quiet() -> Iterator[None]:
 
 
 def resident(url: str, scenario_path: str) -> None:
-    """The process that stays up: one run per line read on standard input, one JSON line written per run."""
+    """The process that stays up: one run per line read on standard input, one JSON line written per run.
+
+    With the cyclic collector's thresholds of a served worker: ``chainplan serve`` and ``chainplan worker`` set
+    :data:`chainplan.cli.COMMAND_GC_THRESHOLDS` in the process whose forks are the gunicorn and Celery workers.
+    """
+    import gc
+
+    from chainplan.cli import COMMAND_GC_THRESHOLDS
     from chainplan.services import run_allocation
     from models.uow import SqlAlchemyUnitOfWork
 
+    gc.set_threshold(*COMMAND_GC_THRESHOLDS)
     uow = SqlAlchemyUnitOfWork(url)
     for _ in sys.stdin:
         started = time.perf_counter()
