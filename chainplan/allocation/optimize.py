@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -15,7 +14,7 @@ from chainplan.allocation.data import AllocationInput, prepare
 from chainplan.allocation.diagnose import diagnose_infeasibility
 from chainplan.allocation.model import VND_UNIT, AllocationModel, build_model
 from chainplan.allocation.results import AllocationResult, assemble_result, objective_parts
-from chainplan.allocation.solve import Deadline, SolveOutcome, solve_relaxation, solve_verified
+from chainplan.allocation.solve import BesideTheSolver, Deadline, SolveOutcome, solve_relaxation, solve_verified
 from chainplan.allocation.targets import TOLERANCE, target_attainment
 from chainplan.allocation.wording import LANGS, decision_sentence
 from chainplan.chains import ChainNetwork
@@ -186,16 +185,16 @@ def optimise(
         return _nothing_to_fund(inp, solver)
     deadline = Deadline(scenario.time_limit_s)  # the whole run's, every solve below included
     model = build_model(inp)
-    # What does not need the answer (the baselines, the caller's ``alongside``) runs on a second thread while the
-    # solver works: HiGHS and CBC leave Python's lock free while they solve, so on a second core it adds no wait
-    # (benchmarks/README.md). The thread is joined before anything below reads its work or the function returns.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside-solver") as beside:
-        work = [beside.submit(alongside)] if alongside is not None else []
-        baselines = beside.submit(baseline_summaries, inp) if compare_baselines else None
-        work.append(beside.submit(_answer_free_wording, inp))
-        outcome = solve_verified(model, inp, solver, mip_gap=scenario.mip_gap, deadline=deadline)
-    for done in work:
-        done.result()  # the first failure of the work beside the solver is the run's
+    # What does not need the answer (the caller's ``alongside``, the baselines, the explanations' fixed texts) is
+    # done while the solver works: HiGHS and CBC leave Python's lock free, so on a second core it adds no wait
+    # (benchmarks/README.md); whatever no solve ran beside it is done here.
+    beside = BesideTheSolver()
+    if alongside is not None:
+        beside.add(alongside)
+    baselines = beside.add(baseline_summaries, inp) if compare_baselines else None
+    beside.add(_answer_free_wording, inp)
+    outcome = solve_verified(model, inp, solver, mip_gap=scenario.mip_gap, deadline=deadline, beside=beside)
+    beside.finish()  # the first failure of that work is the run's
     details: dict[str, Any] = {"solver": outcome.solver, "gap": outcome.gap, "build_time_s": model.build_time_s,
                                "solve_time_s": outcome.solve_time_s, "model_size": model.size,
                                "message": outcome.message, "repairs": [r.as_dict() for r in outcome.repairs],

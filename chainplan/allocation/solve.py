@@ -21,6 +21,9 @@ such a point, reject it later and call a feasible model infeasible (seen on two-
 5. the time limit is the whole search's (:class:`Deadline`): each solve, repair, round of cuts, fallback and
    confirmation gets the time that is left, and when it runs out the best allocation that passed every check is
    reported with status ``time_limit`` and its gap to the last proven bound.
+
+Work that does not need the answer may run while the solver works (:class:`BesideTheSolver`): HiGHS and CBC
+leave Python's lock free while they solve, so a second core does it without delaying the answer.
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import pulp
 
@@ -53,6 +57,7 @@ from chainplan.money import format_vnd
 __all__ = [
     "RELAXATION_ROUNDS",
     "SOLVERS",
+    "BesideTheSolver",
     "Deadline",
     "Repair",
     "SolveOutcome",
@@ -235,9 +240,69 @@ def _relaxation_gap(model: AllocationModel, solver: str, incumbent: float, time_
     return abs(float(bound) - incumbent) / max(abs(incumbent), 1e-9)
 
 
-def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60.0, mip_gap: float = 0.0
-                ) -> SolveOutcome:
-    """Solve and read the values of the fund variables (1.0 = funded).
+_T = TypeVar("_T")
+
+
+class BesideTheSolver:
+    """Work that does not need the solver's answer, done on a second thread while the solver works, and only then.
+
+    The first solve given this object (:func:`solve_model`'s ``beside``) starts the work on a worker thread as it
+    calls the solver and waits for all of it when the solver returns. Meanwhile the calling thread only hands the
+    PuLP model to the solver and waits for it: it reads no frame the work reads, so no pandas object is ever read
+    by two threads at once (pandas does not promise that this is safe). :meth:`finish` does at once, on the
+    calling thread, whatever no solve started (no solve ran, say), and raises the first failure of the work.
+
+    Examples
+    --------
+    >>> beside = BesideTheSolver()
+    >>> total = beside.add(sum, [1, 2, 3])
+    >>> beside.run(lambda: "the solver's answer")
+    "the solver's answer"
+    >>> beside.finish(); total.result()
+    6
+    """
+
+    def __init__(self) -> None:
+        self._work: list[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = []
+        self._started = False
+
+    def add(self, work: Callable[..., _T], *args: Any) -> Future[_T]:
+        """Add ``work(*args)``; its result (or exception) is the returned future's once the work has run."""
+        if self._started:
+            raise RuntimeError("the work beside the solver has already run")
+        future: Future[_T] = Future()
+        self._work.append((future, work, args))
+        return future
+
+    def run(self, solve: Callable[[], _T]) -> _T:
+        """``solve()``, with the work on a second thread the first time; returns once both have ended."""
+        if self._started or not self._work:
+            return solve()
+        self._started = True
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside-solver") as pool:
+            pool.submit(self._do_all)
+            return solve()  # leaving the block waits for the work
+
+    def finish(self) -> None:
+        """Do the work that has not run (on this thread), then raise the first failure of any of it."""
+        if not self._started:
+            self._started = True
+            self._do_all()
+        for future, _work, _args in self._work:
+            future.result()
+
+    def _do_all(self) -> None:
+        for future, work, args in self._work:
+            try:
+                future.set_result(work(*args))
+            except BaseException as exc:  # handed to whoever reads the future, on the calling thread
+                future.set_exception(exc)
+
+
+def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60.0, mip_gap: float = 0.0,
+                beside: BesideTheSolver | None = None) -> SolveOutcome:
+    """Solve and read the values of the fund variables (1.0 = funded); ``beside``'s work runs while the solver
+    works (the first time only).
 
     CBC 2.10.3 with preprocessing off crashes (a segmentation fault, no answer) when its bound tightening finds
     the model integer infeasible: it is then asked again with preprocessing on, and only an "infeasible" from
@@ -247,7 +312,10 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
     started = time.perf_counter()
     try:
         with quiet_stdout():
-            model.problem.solve(_solver(solver, time_limit_s, mip_gap))
+            if beside is None:
+                model.problem.solve(_solver(solver, time_limit_s, mip_gap))
+            else:
+                beside.run(lambda: model.problem.solve(_solver(solver, time_limit_s, mip_gap)))
     except pulp.PulpSolverError as exc:
         failure = SolveOutcome("error", None, {}, None, time.perf_counter() - started, solver,
                                f"{solver} stopped abnormally: {exc}")
@@ -407,7 +475,8 @@ def _try_inner(model: AllocationModel, inp: AllocationInput, solver: str, funded
 
 
 def _solve_and_repair(model: AllocationModel, inp: AllocationInput, solver: str, search: _Search, *,
-                      mip_gap: float, available: Mapping[str, int] | None, any_valid: bool = False) -> SolveOutcome:
+                      mip_gap: float, available: Mapping[str, int] | None, any_valid: bool = False,
+                      beside: BesideTheSolver | None = None) -> SolveOutcome:
     """Solve; add chance-row cuts while the answer breaks a chance row, and cut off an answer that breaks another
     rule; solve again until an answer passes every check. The no-good cuts are removed after; the chance-row cuts
     are valid for good and stay.
@@ -428,7 +497,7 @@ def _solve_and_repair(model: AllocationModel, inp: AllocationInput, solver: str,
             remaining = search.deadline.remaining()
             if remaining <= 0:
                 return _out_of_time(model, search, solver, elapsed, repairs)
-            outcome = solve_model(model, solver, time_limit_s=remaining, mip_gap=mip_gap)
+            outcome = solve_model(model, solver, time_limit_s=remaining, mip_gap=mip_gap, beside=beside)
             elapsed += outcome.solve_time_s
             if outcome.objective is None:
                 if outcome.status == "time_limit":
@@ -475,8 +544,8 @@ def _solve_and_repair(model: AllocationModel, inp: AllocationInput, solver: str,
 
 def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *, time_limit_s: float = 60.0,
                    mip_gap: float = 0.0, available: Mapping[str, int] | None = None,
-                   fallback: bool = True, deadline: Deadline | None = None, any_valid: bool = False
-                   ) -> SolveOutcome:
+                   fallback: bool = True, deadline: Deadline | None = None, any_valid: bool = False,
+                   beside: BesideTheSolver | None = None) -> SolveOutcome:
     """Solve and return only an answer that passes the exact check (see the module's rules).
 
     ``available`` overrides the VND per line that the check uses, for a model whose lines were raised.
@@ -484,6 +553,8 @@ def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *,
     chance-row cuts, fallback and confirmation is given only the time left. ``fallback=False`` keeps a failed
     solver from being replaced; an "infeasible" is still put to the other solver for confirmation.
     ``any_valid`` asks only whether a valid allocation exists: the first one found is returned (``feasible``).
+    ``beside``'s work runs while the first solve's solver works (:class:`BesideTheSolver`); what has not run when
+    this returns is for the caller to :meth:`~BesideTheSolver.finish`.
     """
     search = _Search(deadline or Deadline(time_limit_s))
     order = [solver] + [other for other in SOLVERS if other != solver]
@@ -495,7 +566,7 @@ def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *,
         if position > 0 and not fallback and infeasible is None:
             break
         outcome = _solve_and_repair(model, inp, name, search, mip_gap=mip_gap, available=available,
-                                    any_valid=any_valid)
+                                    any_valid=any_valid, beside=beside)
         elapsed += outcome.solve_time_s
         if outcome.objective is not None:
             return replace(outcome, solve_time_s=elapsed, notes=(*notes, *outcome.notes))

@@ -4,12 +4,14 @@ failure is the run's failure; the answer is the same as without it."""
 from __future__ import annotations
 
 import threading
+import time
 
+import pulp
 import pytest
 
-import chainplan.allocation.optimize as optimize
 from chainplan.allocation import allocate
 from chainplan.allocation.baselines import BASELINES
+from chainplan.allocation.solve import BesideTheSolver
 from chainplan.demo import build_demo_dataset
 from chainplan.scenario import Scenario
 from chainplan.services.programme import DeferredFingerprint
@@ -19,27 +21,53 @@ WAIT_S = 20.0  # far above the demo's solve; reached only when the work does not
 
 
 def test_the_work_runs_on_another_thread_while_the_solver_works(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The solve waits for the work to have started and the work waits for the solve to have started: run one
+    """The solver waits for the work to have started and the work waits for the solver to have started: run one
     after the other on one thread, either would wait out ``WAIT_S`` and the test fails."""
     work_started, solve_started = threading.Event(), threading.Event()
     threads: list[int] = []
-    real_solve = optimize.solve_verified
+    real_solve = pulp.LpProblem.solve
 
-    def solve_once_the_work_runs(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def solve_once_the_work_runs(problem, *args, **kwargs):  # type: ignore[no-untyped-def]
         solve_started.set()
         assert work_started.wait(WAIT_S), "the work did not run while the solver worked"
-        return real_solve(*args, **kwargs)
+        return real_solve(problem, *args, **kwargs)
 
     def work() -> None:
         threads.append(threading.get_ident())
         work_started.set()
         assert solve_started.wait(WAIT_S), "the solver did not start while the work ran"
 
-    monkeypatch.setattr(optimize, "solve_verified", solve_once_the_work_runs)
+    monkeypatch.setattr(pulp.LpProblem, "solve", solve_once_the_work_runs)
     result = allocate(build_demo_dataset(), Scenario(name="demo"), alongside=work)
     assert result.status == "optimal"
     assert threads and threads[0] != threading.get_ident()
     assert len(threads) == 1
+
+
+def test_the_calling_thread_goes_on_only_when_the_work_has_ended() -> None:
+    """After the solver returns the caller reads the frames the work reads: it must wait for the work first."""
+    beside = BesideTheSolver()
+    ended = threading.Event()
+
+    def slow() -> str:
+        time.sleep(0.3)
+        ended.set()
+        return "done"
+
+    future = beside.add(slow)
+    assert beside.run(lambda: "answer") == "answer"
+    assert ended.is_set() and future.result() == "done"
+    assert beside.run(lambda: "again") == "again"  # a later solve runs alone
+    beside.finish()
+
+
+def test_work_no_solve_started_is_done_by_finish() -> None:
+    beside = BesideTheSolver()
+    future = beside.add(lambda: threading.get_ident())
+    beside.finish()
+    assert future.result() == threading.get_ident()
+    with pytest.raises(RuntimeError):
+        beside.add(print)
 
 
 @pytest.mark.parametrize("method", ["milp", *BASELINES])

@@ -32,15 +32,15 @@ class SimulatedTime:
         self.solves: list[tuple[str, float, float]] = []  # (solver, started at, time limit given)
         real_model, real_relaxation = solve_module.solve_model, solve_module.solve_relaxation
 
-        def solve_model(model: Any, solver: str, *, time_limit_s: float = 60.0, mip_gap: float = 0.0
-                        ) -> SolveOutcome:
+        def solve_model(model: Any, solver: str, *, time_limit_s: float = 60.0, mip_gap: float = 0.0,
+                        beside: Any = None) -> SolveOutcome:
             self.solves.append((solver, self.now, time_limit_s))
             if self.cost[solver] > time_limit_s:
                 self.now += time_limit_s
                 return SolveOutcome("time_limit", None, {}, None, time_limit_s, solver,
                                     "no allocation found in the time limit")
             self.now += self.cost[solver]
-            return real_model(model, solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
+            return real_model(model, solver, time_limit_s=time_limit_s, mip_gap=mip_gap, beside=beside)
 
         def solve_relaxation(model: Any, solver: str, time_limit_s: float) -> float | None:
             self.now += self.cost[solver]
