@@ -180,6 +180,7 @@ def main() -> None:
             resident_s = float(resident_run["s"])  # type: ignore[arg-type]
             runs.append({
                 "resident_s": round(resident_s, 2), "resident_ratio": round(resident_s / bare.run_s, 2),
+                "resident_solve_s": round(float(resident_run["solve_s"]), 2),  # type: ignore[arg-type]
                 "resident_overhead_s": round(resident_s - bare.run_s, 2),
                 "resident_same_answer": (resident_run["objective"] == result["objective"]
                                          and resident_run["funded"] == funded),
