@@ -42,19 +42,36 @@ from typing import Any, TypeVar
 
 from chainplan.ports import CHANGE_SCOPES, UnitOfWork
 
-__all__ = ["MEMO", "Memo", "caching", "remembered", "remembered_file", "remembered_run"]
+__all__ = ["LARGE_KINDS", "MEMO", "Memo", "caching", "remembered", "remembered_file", "remembered_run"]
 
 T = TypeVar("T")
+
+
+def _kind(key: Hashable) -> Hashable:
+    """What kind of value a key names: the first item of a tuple key, else the key itself."""
+    return key[0] if isinstance(key, tuple) and key else key
 
 
 class Memo:
     """Values by (scope, generation, key), for the newest ``generations`` generations seen of each scope, at most
     ``entries`` values per generation (the least recently used go first; ``limits`` gives some scopes another
-    number). Safe to share between threads."""
+    number) and at most ``kinds[kind]`` values of a kind (the first item of a tuple key) per generation. Safe to
+    share between threads.
 
-    def __init__(self, *, generations: int = 2, entries: int = 256, limits: dict[str, int] | None = None) -> None:
+    Examples
+    --------
+    >>> memo = Memo(kinds={"prepared": 2})
+    >>> for setting in ("a", "b", "c"):
+    ...     _ = memo.get_or_compute("dataset", "g1", ("prepared", setting), lambda: setting.upper())
+    >>> memo.get_or_compute("dataset", "g1", ("prepared", "a"), lambda: "read again")  # the oldest went first
+    'read again'
+    """
+
+    def __init__(self, *, generations: int = 2, entries: int = 256, limits: dict[str, int] | None = None,
+                 kinds: dict[Hashable, int] | None = None) -> None:
         self.generations, self.entries = generations, entries
         self.limits = dict(limits or {})
+        self.kinds = dict(kinds or {})
         self._lock = threading.Lock()
         self._values: dict[str, OrderedDict[str, OrderedDict[Hashable, Any]]] = {}
 
@@ -74,8 +91,14 @@ class Memo:
             while len(by_generation) > self.generations:
                 by_generation.popitem(last=False)
             values[key] = value
+            values.move_to_end(key)
             while len(values) > self.limits.get(scope, self.entries):
                 values.popitem(last=False)
+            kind = _kind(key)
+            if kind in self.kinds:
+                same = [k for k in values if _kind(k) == kind]  # least recently used first
+                for old in same[:max(0, len(same) - self.kinds[kind])]:
+                    del values[old]
         return value
 
     def clear(self) -> None:
@@ -89,9 +112,14 @@ class Memo:
         self._lock = threading.Lock()
 
 
+#: The largest values, by kind: a whole dataset per selection of years, a run's prepared data per scenario as set
+#: (a national year is a few hundred MB; a planner trying twenty settings of the allocation form must not leave
+#: twenty of them in every worker), a plan register per scenario and language, a committee pack's bytes.
+LARGE_KINDS: dict[Hashable, int] = {"dataset": 4, "prepared": 6, "register": 6, ".xlsx": 8, ".html": 8}
+
 #: The process's memo. A stored run is never changed, so a few numbers per run are kept for as many runs as a
 #: province stores.
-MEMO = Memo(limits={"stored run": 1_000_000})
+MEMO = Memo(limits={"stored run": 1_000_000}, kinds=LARGE_KINDS)
 os.register_at_fork(after_in_child=MEMO._after_fork)
 
 
