@@ -9,7 +9,7 @@ import time
 import pulp
 import pytest
 
-from chainplan.allocation import allocate
+from chainplan.allocation import allocate, explain
 from chainplan.allocation.baselines import BASELINES
 from chainplan.allocation.solve import BesideTheSolver
 from chainplan.demo import build_demo_dataset
@@ -115,3 +115,27 @@ def test_a_deferred_fingerprint_is_the_fingerprint_computed_once_across_threads(
         thread.join()
     assert seen == [data_fingerprint(dataset, scenario)] * 4 and deferred() == seen[0]
     assert calls == [1]
+
+
+def test_a_sweep_point_writes_no_texts_and_starts_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sweeps run thousands of allocations and read a few figures: nothing is explained for them unless read."""
+    started: list[str] = []
+    written: list[int] = []
+    real_start, real_wording = threading.Thread.start, explain.plan_wording
+
+    def counted_start(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        real_start(thread)
+
+    def counted_wording(inp):  # type: ignore[no-untyped-def]
+        written.append(1)
+        return real_wording(inp)
+
+    monkeypatch.setattr(threading.Thread, "start", counted_start)
+    monkeypatch.setattr(explain, "plan_wording", counted_wording)
+    result = allocate(build_demo_dataset(), Scenario(name="demo"), compare_baselines=False)
+    assert not [name for name in started if name.startswith("beside-solver")] and written == []
+    assert result.decisions["explanation"].str.len().gt(0).all() and written == [1]  # written when read
+    full = allocate(build_demo_dataset(), Scenario(name="demo"))
+    assert [name for name in started if name.startswith("beside-solver")] and written == [1, 1]
+    assert full.decisions.equals(result.decisions)
