@@ -188,7 +188,7 @@ def optimise(
     # What does not need the answer (the caller's ``alongside``, the baselines, the explanations' fixed texts) is
     # done while the solver works: HiGHS and CBC leave Python's lock free, so on a second core it adds no wait
     # (benchmarks/README.md); whatever no solve ran beside it is done here.
-    beside = BesideTheSolver()
+    beside = BesideTheSolver(deadline)
     if alongside is not None:
         beside.add(alongside)
     baselines = beside.add(baseline_summaries, inp) if compare_baselines else None

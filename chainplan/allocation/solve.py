@@ -97,6 +97,10 @@ class Deadline:
         """Seconds left (0 once the time is up)."""
         return max(0.0, self.ends - _clock())
 
+    def extend(self, seconds: float) -> None:
+        """Give back ``seconds`` that were not the run's (waiting for work done beside the solver)."""
+        self.ends += max(0.0, seconds)
+
 
 @dataclass(frozen=True)
 class Repair:
@@ -252,6 +256,10 @@ class BesideTheSolver:
     by two threads at once (pandas does not promise that this is safe). :meth:`finish` does at once, on the
     calling thread, whatever no solve started (no solve ran, say), and raises the first failure of the work.
 
+    The time the calling thread waits for the work after the solver returned is not the solver's nor the run's:
+    it is left out of the solve's time and given back to ``deadline`` (so the repairs, confirmations and re-solves
+    that follow keep the time the scenario allows them). A Ctrl-C stops the work between its items.
+
     Examples
     --------
     >>> beside = BesideTheSolver()
@@ -262,9 +270,13 @@ class BesideTheSolver:
     6
     """
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: Deadline | None = None) -> None:
         self._work: list[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = []
         self._started = False
+        self._cancelled = False
+        self.deadline = deadline
+        #: Seconds the calling thread waited for the work after the solver had returned.
+        self.waited_s = 0.0
 
     def add(self, work: Callable[..., _T], *args: Any) -> Future[_T]:
         """Add ``work(*args)``; its result (or exception) is the returned future's once the work has run."""
@@ -281,7 +293,16 @@ class BesideTheSolver:
         self._started = True
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside-solver") as pool:
             pool.submit(self._do_all)
-            return solve()  # leaving the block waits for the work
+            try:
+                answer = solve()
+            except BaseException:
+                self._cancelled = True  # a Ctrl-C or a failed solve waits only for the item under way
+                raise
+            returned = time.perf_counter()
+        self.waited_s = time.perf_counter() - returned
+        if self.deadline is not None:
+            self.deadline.extend(self.waited_s)
+        return answer
 
     def finish(self) -> None:
         """Do the work that has not run (on this thread), then raise the first failure of any of it."""
@@ -293,6 +314,9 @@ class BesideTheSolver:
 
     def _do_all(self) -> None:
         for future, work, args in self._work:
+            if self._cancelled:
+                future.cancel()
+                continue
             try:
                 future.set_result(work(*args))
             except BaseException as exc:  # handed to whoever reads the future, on the calling thread
@@ -312,10 +336,14 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
     started = time.perf_counter()
     try:
         with quiet_stdout():
+            # The solver object is made before the work starts: making it changes the process's warning filters.
+            chosen = _solver(solver, time_limit_s, mip_gap)
             if beside is None:
-                model.problem.solve(_solver(solver, time_limit_s, mip_gap))
+                model.problem.solve(chosen)
             else:
-                beside.run(lambda: model.problem.solve(_solver(solver, time_limit_s, mip_gap)))
+                waited = beside.waited_s
+                beside.run(lambda: model.problem.solve(chosen))
+                started += beside.waited_s - waited  # waiting for the work is not the solver's time
     except pulp.PulpSolverError as exc:
         failure = SolveOutcome("error", None, {}, None, time.perf_counter() - started, solver,
                                f"{solver} stopped abnormally: {exc}")

@@ -9,9 +9,10 @@ import time
 import pulp
 import pytest
 
+import chainplan.allocation.solve as solve_module
 from chainplan.allocation import allocate, explain
 from chainplan.allocation.baselines import BASELINES
-from chainplan.allocation.solve import BesideTheSolver
+from chainplan.allocation.solve import BesideTheSolver, Deadline
 from chainplan.demo import build_demo_dataset
 from chainplan.scenario import Scenario
 from chainplan.services.programme import DeferredFingerprint
@@ -139,3 +140,37 @@ def test_a_sweep_point_writes_no_texts_and_starts_no_thread(monkeypatch: pytest.
     full = allocate(build_demo_dataset(), Scenario(name="demo"))
     assert [name for name in started if name.startswith("beside-solver")] and written == [1, 1]
     assert full.decisions.equals(result.decisions)
+
+
+def test_the_work_overlaps_the_solver_call_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the work runs the calling thread does nothing but solve: no exact check (which reads the frames the
+    work reads) runs then."""
+    running = threading.Event()
+    checks_during_work: list[int] = []
+    real_verify = solve_module.verify_allocation
+
+    def watched_verify(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if running.is_set():
+            checks_during_work.append(1)
+        return real_verify(*args, **kwargs)
+
+    def work() -> None:
+        running.set()
+        time.sleep(0.3)  # far longer than the demo's solve
+        running.clear()
+
+    monkeypatch.setattr(solve_module, "verify_allocation", watched_verify)
+    result = allocate(build_demo_dataset(), Scenario(name="demo"), alongside=work)
+    assert result.status == "optimal" and checks_during_work == []
+
+
+def test_waiting_for_the_work_is_neither_the_solvers_time_nor_the_runs() -> None:
+    deadline = Deadline(60.0)
+    beside = BesideTheSolver(deadline)
+    beside.add(time.sleep, 0.4)
+    before = deadline.remaining()
+    beside.run(lambda: None)
+    assert beside.waited_s >= 0.35
+    assert deadline.remaining() > before - 0.1  # the 0.4 s were given back
+    result = allocate(build_demo_dataset(), Scenario(name="demo"), alongside=lambda: time.sleep(0.4))
+    assert result.solve_time_s < 0.35
