@@ -191,10 +191,11 @@ def optimise(
     beside = BesideTheSolver(deadline)
     if alongside is not None:
         beside.add(alongside)
-    baselines = beside.add(baseline_summaries, inp) if compare_baselines else None
+    baselines = None
     if compare_baselines:
         # A run compared with the baselines is one whose whole result is read, explanations included; the sweeps
         # read a few figures of thousands of runs and turn the comparison off: no texts are written for them.
+        baselines = beside.add(baseline_summaries, inp)
         beside.add(_answer_free_wording, inp)
     outcome = solve_verified(model, inp, solver, mip_gap=scenario.mip_gap, deadline=deadline, beside=beside)
     beside.finish()  # the first failure of that work is the run's
