@@ -376,8 +376,9 @@ class StorageSlot:
 
 
 class WebServer(Protocol):
-    """What ``chainplan serve`` and ``chainplan worker`` need of the web interface, without naming its server:
-    the installed script wires in gunicorn and Celery (``dash_app.serve``)."""
+    """What ``chainplan serve``, ``chainplan worker`` and ``chainplan standby`` need, without naming their
+    servers: the installed script wires in gunicorn and Celery (``dash_app.serve``) and the standby
+    (``models.standby``)."""
 
     def serve(self, db_url: str | None, *, host: str, port: int, workers: int | None, jobs: str | None) -> int:
         """Serve the web interface until stopped; return the exit code."""
@@ -385,4 +386,8 @@ class WebServer(Protocol):
 
     def worker(self, db_url: str | None, *, jobs: str | None, concurrency: int | None) -> int:
         """Run the web interface's background jobs from the queue ``jobs`` until stopped; return the exit code."""
+        ...
+
+    def standby(self, db_url: str | None) -> int:
+        """Keep a process ready for the command line (``chainplan standby``) until stopped; return the exit code."""
         ...

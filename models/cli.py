@@ -5,6 +5,9 @@ SQLAlchemy implementation (:mod:`models.storage`, which the web app wires in too
 ``sqlalchemy`` nor ``models``.
 ``python -m models.cli ...`` runs it too. ``chainplan serve`` and ``chainplan worker`` start the web interface
 (:mod:`dash_app.serve`), imported only when one of them runs: every other command starts without Dash.
+
+The script first offers its command to a ``chainplan standby`` process (:mod:`models.standby`), before importing
+anything beyond the standard library; with none running, or one of other code, it runs the command itself.
 """
 
 from __future__ import annotations
@@ -15,16 +18,28 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from chainplan import cli
-from models.storage import SqlAlchemyStorage
+from models import standby
 
-__all__ = ["GunicornWebServer", "SqlAlchemyStorage", "main", "run"]
+if TYPE_CHECKING:
+    from models.storage import SqlAlchemyStorage
+
+__all__ = ["GunicornWebServer", "SqlAlchemyStorage", "end", "main", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    # The storage is imported on first use, not with this module: the hand-over to a standby needs none of it.
+    if name == "SqlAlchemyStorage":
+        from models.storage import SqlAlchemyStorage
+
+        return SqlAlchemyStorage
+    raise AttributeError(name)
 
 
 class GunicornWebServer:
-    """:class:`chainplan.ports.WebServer`: the web interface under gunicorn, its jobs on Celery workers."""
+    """:class:`chainplan.ports.WebServer`: the web interface under gunicorn, its jobs on Celery workers, and the
+    standby that keeps a process ready for the command line."""
 
     def serve(self, db_url: str | None, *, host: str, port: int, workers: int | None, jobs: str | None) -> int:
         from dash_app.serve import serve
@@ -36,31 +51,44 @@ class GunicornWebServer:
 
         return run_worker(db_url, jobs=jobs, concurrency=concurrency)
 
+    def standby(self, db_url: str | None) -> int:
+        from models.uow import database_url
+
+        return standby.serve_standby(database_url(db_url))
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chainplan`` script; returns the exit code."""
+    from chainplan import cli
+    from models.storage import SqlAlchemyStorage
+
     return cli.main(argv, storage=SqlAlchemyStorage(), web=GunicornWebServer())
 
 
-def run() -> NoReturn:
-    """The ``chainplan`` script (and ``python -m models.cli``): :func:`main`, then the process ends without
-    tearing the interpreter down object by object.
+def end(code: int) -> NoReturn:
+    """End the process with ``code`` without tearing the interpreter down object by object.
 
     A national allocation leaves a heap of about a million objects; freeing them one by one, after the answer was
     printed and stored, took 0.4-0.7 s (benchmarks/README.md). Everything a command leaves pending still happens:
-    the exit hooks run (logging's flush among them) and standard output and error are flushed. When a thread that
-    is not a daemon is still at work the interpreter ends as usual, waiting for it.
+    threads that are not daemons are waited for, the exit hooks run (logging's flush among them) and standard
+    output and error are flushed.
     """
-    code = main()
-    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
-    if any(t.is_alive() for t in others):
-        sys.exit(code)
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         # A reader that went away (| head), or a stream already closed: nothing more can be written anyway.
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     os._exit(code)
+
+
+def run() -> NoReturn:
+    """The ``chainplan`` script (and ``python -m models.cli``): the command handed to a standby if one of the same
+    code runs, else :func:`main` here; then the process ends (:func:`end`)."""
+    handed = standby.hand_over(sys.argv[1:])
+    end(handed if handed is not None else main())
 
 
 if __name__ == "__main__":

@@ -21,6 +21,10 @@ from chainplan.recording import DELIVERY_FLAGS, Inspection, Outcome, apply_inspe
 from chainplan.schema import SHEETS
 from chainplan.years import merge_years, programme_years
 
+# A `chainplan standby` the developer left running must not answer the tests' commands: each test runs its own
+# commands in their own processes, except test_standby.py, which starts its own standby on its own socket.
+os.environ["CHAINPLAN_STANDBY"] = "0"
+
 POSTGRES_URL = os.environ.get("CHAINPLAN_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("CHAINPLAN_REQUIRE_POSTGRES") == "1"
 REQUIRE_OFFICE = os.environ.get("CHAINPLAN_REQUIRE_OFFICE") == "1"

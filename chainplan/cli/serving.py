@@ -1,5 +1,6 @@
-"""Serving a province: ``chainplan serve`` (the web interface under several worker processes) and
-``chainplan worker`` (background solves from a Redis job queue, on any machine).
+"""Serving a province: ``chainplan serve`` (the web interface under several worker processes),
+``chainplan worker`` (background solves from a Redis job queue, on any machine) and ``chainplan standby`` (a
+process kept ready, to which every other command hands itself over).
 
 The command line knows the web server only as :class:`chainplan.ports.WebServer`; the installed script
 (``models.cli``) wires in gunicorn and Celery.
@@ -60,3 +61,13 @@ def worker(
     With --db, jobs use that database, else the one the web server named (reach it by the same address)."""
     return int(run(OutputFormat.table, lambda: web_server().worker(
         database_option(ctx), jobs=jobs, concurrency=concurrency)))
+
+
+@app.command("standby")
+def standby(ctx: typer.Context) -> int:
+    """Keep a process ready for the command line: libraries imported and the database read once, then each
+    chainplan command of this user runs in a copy of it (same answers, a second or more sooner; Ctrl-C stops).
+
+    The socket is $CHAINPLAN_STANDBY_SOCKET, else $XDG_RUNTIME_DIR/chainplan/standby.sock, else
+    /tmp/chainplan-UID/standby.sock; CHAINPLAN_STANDBY=0 makes a command run on its own."""
+    return int(run(OutputFormat.table, lambda: web_server().standby(database_option(ctx))))

@@ -61,6 +61,7 @@ from chainplan.services.programme import (
     latest_plan_year,
     phase_progress,
     prepare_scenario,
+    read_ahead,
     year_results,
 )
 from chainplan.services.records import (
@@ -159,6 +160,7 @@ __all__ = [
     "plan_years",
     "plans_register",
     "prepare_scenario",
+    "read_ahead",
     "record_appraisal",
     "record_inspection",
     "record_outcome",

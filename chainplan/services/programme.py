@@ -39,6 +39,7 @@ __all__ = [
     "latest_plan_year",
     "phase_progress",
     "prepare_scenario",
+    "read_ahead",
     "year_data",
     "year_results",
     "year_slice",
@@ -249,6 +250,20 @@ def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
         stored = stored_dataset(uow, years)
         key = ("prepared", None if years is None else tuple(years), scenario.model_dump_json())
         return remembered(uow, "dataset", key, prepared)
+
+
+def read_ahead(uow: UnitOfWork) -> list[int] | None:
+    """Read into this process's read cache what commands and pages read first: the whole dataset, and the years a
+    run of the latest year reads (:func:`prepare_scenario` of a scenario that names no year). Returns those years.
+
+    ``chainplan standby`` calls it before its first command and again after each one (a generation that did not
+    change costs one small query). Reading ahead changes nothing stored.
+    """
+    with uow:
+        stored_dataset(uow)
+        years = _years_for(uow, Scenario(name="read ahead"))
+        stored_dataset(uow, years)
+    return years
 
 
 #: The latest year any plan belongs to (a scenario's default ``year``): :func:`chainplan.years.latest_year`.

@@ -45,3 +45,17 @@ def test_the_script_ends_with_every_line_written_and_its_exit_code(tmp_path: Pat
     assert listed.returncode == 0 and document["run_id"] in {r["run_id"] for r in json.loads(listed.stdout)}
     refused = _chainplan("--db", url, "allocate", str(tmp_path / "missing.yaml"), "--format", "json")
     assert refused.returncode == 2 and "error" in json.loads(refused.stdout)
+
+
+def test_the_script_offers_its_command_to_a_standby_with_the_standard_library_only() -> None:
+    """``models.cli`` (the installed script) and the hand-over load nothing beyond the standard library and
+    ``chainplan.errors``: a command handed to ``chainplan standby`` costs Python's start and no more."""
+    script = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "from models import cli, standby\n"
+        "standby.identity()\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in set(sys.modules) - before} - set(sys.stdlib_module_names))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert set(done.stdout.split()) <= {"models", "chainplan", "__editable___chainplan_0_1_0_finder"}, done.stdout

@@ -1,0 +1,240 @@
+"""``chainplan standby``: a command handed to the standby answers exactly as the same command run on its own.
+
+Each test compares the two on a real SQLite database: the standby on its own socket, in a private folder, the
+same command run with ``CHAINPLAN_STANDBY=0``; the standby's log says which commands it ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "scenarios"
+
+
+@dataclass
+class Standby:
+    url: str
+    socket: Path
+    process: subprocess.Popen[str]
+    log: list[str] = field(default_factory=list)
+
+    def environment(self, **more: str) -> dict[str, str]:
+        environment = {name: value for name, value in os.environ.items() if name != "CHAINPLAN_STANDBY"}
+        return {**environment, "CHAINPLAN_STANDBY_SOCKET": str(self.socket), **more}
+
+    def command(self, *args: str, handed: bool = True, offered: bool | None = None, cwd: Path = ROOT,
+                input: str | None = None, **environment: str) -> subprocess.CompletedProcess[str]:
+        """``chainplan ARGS``, offered to the standby (by default when ``handed``, else with
+        ``CHAINPLAN_STANDBY=0``); asserts that the standby ran it exactly when ``handed``."""
+        before = self.ran()
+        offered = handed if offered is None else offered
+        more = environment if offered else {**environment, "CHAINPLAN_STANDBY": "0"}
+        done = subprocess.run([sys.executable, "-m", "models.cli", *args], cwd=cwd, capture_output=True, text=True,
+                              env=self.environment(**more), input=input, timeout=300)
+        deadline = time.monotonic() + 10  # the log is read by a thread: give it the line written before the exit
+        while handed and self.ran() == before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.ran() == before + (1 if handed else 0), (self.log, done.stderr)
+        return done
+
+    def ran(self) -> int:
+        return sum(": ran " in line for line in self.log)
+
+
+def _start(url: str, socket: Path, environment: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "models.cli", "--db", url, "standby"], cwd=ROOT,
+                            env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture(scope="module")
+def standby(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standby]:
+    folder = tmp_path_factory.mktemp("standby")
+    url = f"sqlite:///{folder / 'demo.db'}"
+    private = folder / "socket"
+    private.mkdir(mode=0o700)
+    environment = {**os.environ, "CHAINPLAN_STANDBY_SOCKET": str(private / "standby.sock")}
+    environment.pop("CHAINPLAN_STANDBY", None)
+    loaded = subprocess.run([sys.executable, "-m", "models.cli", "--db", url, "demo", "load"], cwd=ROOT,
+                            capture_output=True, text=True, env={**environment, "CHAINPLAN_STANDBY": "0"})
+    assert loaded.returncode == 0, loaded.stderr
+    process = _start(url, private / "standby.sock", environment)
+    assert process.stderr is not None
+    ready = process.stderr.readline()
+    assert "ready on" in ready, ready
+    running = Standby(url, private / "standby.sock", process, [ready])
+
+    def read_log() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            running.log.append(line)
+
+    threading.Thread(target=read_log, daemon=True).start()
+    yield running
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 0
+    assert not running.socket.exists()
+
+
+def _without_timings(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if key != "run_id" and not key.endswith("_time_s")}
+
+
+def test_the_socket_is_private(standby: Standby) -> None:
+    assert standby.socket.stat().st_mode & 0o777 == 0o600
+    assert standby.socket.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_an_allocation_handed_over_is_the_one_run_on_its_own(standby: Standby) -> None:
+    args = ("--db", standby.url, "allocate", str(SCENARIOS / "equity.yaml"), "--format", "json", "--no-store")
+    handed = standby.command(*args)
+    alone = standby.command(*args, handed=False)
+    assert handed.returncode == alone.returncode == 0, handed.stderr
+    assert _without_timings(json.loads(handed.stdout)) == _without_timings(json.loads(alone.stdout))
+    assert handed.stderr == alone.stderr
+
+
+def test_a_table_for_people_is_the_same_text(standby: Standby) -> None:
+    for args in (("--db", standby.url, "years"), ("--db", standby.url, "gaps", "--tier", "provincial"),
+                 ("--db", standby.url, "--help")):
+        handed, alone = standby.command(*args), standby.command(*args, handed=False)
+        assert (handed.returncode, handed.stdout, handed.stderr) == (alone.returncode, alone.stdout, alone.stderr)
+
+
+def test_bad_input_gets_the_same_message_and_exit_code(standby: Standby, tmp_path: Path) -> None:
+    args = ("--db", standby.url, "allocate", str(tmp_path / "missing.yaml"), "--format", "json")
+    handed, alone = standby.command(*args), standby.command(*args, handed=False)
+    assert handed.returncode == alone.returncode == 2
+    assert (handed.stdout, handed.stderr) == (alone.stdout, alone.stderr)
+    usage = standby.command("--db", standby.url, "allocate", "--no-such-option")
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+
+
+def test_the_command_runs_in_the_callers_folder_environment_and_input(standby: Standby, tmp_path: Path) -> None:
+    """A relative path is the caller's, the database named by the caller's environment, standard input the
+    caller's (a scenario piped in is refused the same way)."""
+    done = standby.command("allocate", "equity.yaml", "--format", "json", "--no-store", cwd=SCENARIOS,
+                           CHAINPLAN_DB_URL=standby.url)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] in ("optimal", "feasible")
+    other = f"sqlite:///{tmp_path / 'empty.db'}"
+    empty = standby.command("runs", "--format", "json", CHAINPLAN_DB_URL=other)
+    assert empty.returncode == 0 and json.loads(empty.stdout) == []
+    piped = standby.command("--db", standby.url, "allocate", "/dev/stdin", "--format", "json", "--no-store",
+                            input="name: piped\nbudget_scale: 0.5\n")
+    alone = standby.command("--db", standby.url, "allocate", "/dev/stdin", "--format", "json", "--no-store",
+                            input="name: piped\nbudget_scale: 0.5\n", handed=False)
+    assert piped.returncode == alone.returncode
+    if piped.returncode == 0:
+        assert _without_timings(json.loads(piped.stdout)) == _without_timings(json.loads(alone.stdout))
+
+
+def test_a_write_by_anyone_is_read_by_the_next_handed_command(standby: Standby, tmp_path: Path) -> None:
+    """The standby read the data ahead; a change made by another process (an import) is seen at once."""
+    folder = tmp_path / "data"
+    assert standby.command("--db", standby.url, "export", str(folder), handed=False).returncode == 0
+    lines = (folder / "budget_lines.csv").read_text(encoding="utf-8").splitlines()
+    column = lines[0].split(",").index("amount_vnd")
+    halved = [lines[0]]
+    for line in lines[1:]:  # every line of every year at half its money
+        cells = line.split(",")
+        cells[column] = str(int(cells[column]) // 2)
+        halved.append(",".join(cells))
+    (folder / "budget_lines.csv").write_text("\n".join(halved) + "\n", encoding="utf-8")
+    args = ("--db", standby.url, "allocate", str(SCENARIOS / "equity.yaml"), "--format", "json", "--no-store")
+    before = json.loads(standby.command(*args).stdout)
+    imported = standby.command("--db", standby.url, "import", str(folder), handed=False)
+    assert imported.returncode == 0, imported.stderr
+    handed, alone = json.loads(standby.command(*args).stdout), json.loads(standby.command(*args, handed=False).stdout)
+    assert _without_timings(handed) == _without_timings(alone)
+    assert handed["budget"] != before["budget"]
+
+
+def test_other_python_settings_run_on_their_own(standby: Standby) -> None:
+    """A command under another hash seed is not the standby's to run: it runs on its own, with the same answer."""
+    refused_before = sum("left to run on its own" in line for line in standby.log)
+    done = standby.command("--db", standby.url, "years", "--format", "json", handed=False, offered=True,
+                           PYTHONHASHSEED="7")
+    assert done.returncode == 0 and json.loads(done.stdout)
+    deadline = time.monotonic() + 10
+    while sum("left to run on its own" in line for line in standby.log) == refused_before:
+        assert time.monotonic() < deadline, standby.log
+        time.sleep(0.05)
+
+
+def test_user_commands_never_go_to_the_standby(standby: Standby) -> None:
+    done = standby.command("--db", standby.url, "user", "list", handed=False, offered=True)
+    assert done.returncode == 0
+
+
+def test_ctrl_c_stops_the_command_not_the_standby(standby: Standby, tmp_path: Path) -> None:
+    client = subprocess.Popen([sys.executable, "-m", "models.cli", "--db", standby.url, "frontier",
+                               str(SCENARIOS / "equity.yaml"), "--from", "0.2", "--to", "2.0", "--steps", "200"],
+                              cwd=ROOT, env=standby.environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    keeper = psutil.Process(standby.process.pid)
+    deadline = time.monotonic() + 30
+    while not keeper.children():
+        assert time.monotonic() < deadline and client.poll() is None
+        time.sleep(0.05)
+    (command,) = keeper.children()
+    time.sleep(0.5)
+    client.send_signal(signal.SIGINT)
+    client.communicate(timeout=60)
+    assert client.returncode != 0
+    assert not command.is_running() or command.status() == psutil.STATUS_ZOMBIE
+    assert standby.command("--db", standby.url, "years").returncode == 0  # still serving
+
+
+def test_a_second_standby_on_the_same_socket_is_refused(standby: Standby) -> None:
+    second = subprocess.run([sys.executable, "-m", "models.cli", "--db", standby.url, "standby"], cwd=ROOT,
+                            env=standby.environment(), capture_output=True, text=True, timeout=120)
+    assert second.returncode == 2
+    assert "already answers on" in second.stderr and str(standby.socket) in second.stderr
+
+
+def test_a_folder_others_can_open_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "open"
+    folder.mkdir()
+    folder.chmod(0o755)
+    environment = {**os.environ, "CHAINPLAN_STANDBY_SOCKET": str(folder / "standby.sock")}
+    done = subprocess.run([sys.executable, "-m", "models.cli", "--db", f"sqlite:///{tmp_path / 'x.db'}", "standby"],
+                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "chmod 700" in done.stderr
+    assert not (folder / "standby.sock").exists()
+
+
+def test_a_socket_left_by_a_killed_standby_is_passed_by(tmp_path: Path) -> None:
+    """A standby killed outright leaves its socket; commands run on their own, and a new standby takes it over."""
+    private = tmp_path / "socket"
+    private.mkdir(mode=0o700)
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    environment = {**os.environ, "CHAINPLAN_STANDBY_SOCKET": str(private / "standby.sock")}
+    environment.pop("CHAINPLAN_STANDBY", None)
+    first = _start(url, private / "standby.sock", environment)
+    assert first.stderr is not None and "ready on" in first.stderr.readline()
+    first.kill()
+    first.wait(timeout=30)
+    assert (private / "standby.sock").exists()
+    done = subprocess.run([sys.executable, "-m", "models.cli", "--db", url, "runs", "--format", "json"], cwd=ROOT,
+                          env=environment, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and json.loads(done.stdout) == []
+    second = _start(url, private / "standby.sock", environment)
+    try:
+        assert second.stderr is not None and "ready on" in second.stderr.readline()
+    finally:
+        second.send_signal(signal.SIGINT)
+        assert second.wait(timeout=60) == 0
