@@ -15,6 +15,7 @@ internal model and the solver takes the same path (``tests/unit/test_highs_array
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
@@ -113,9 +114,15 @@ class ArrayHiGHS(pulp.HiGHS):
             return constants.LpStatusNotSolved, constants.LpSolutionNoSolutionFound
         return _STATUS.get(status, (constants.LpStatusNotSolved, constants.LpSolutionNoSolutionFound))
 
+    #: Called once the model has been handed to HiGHS, just before HiGHS runs (``BesideTheSolver`` starts its
+    #: work then, so that the hand-over, which is Python, does not share the interpreter with it).
+    handed_over: Callable[[], None] | None = None
+
     def actualSolve(self, lp: pulp.LpProblem, **kwargs: Any) -> int:
         self.createAndConfigureSolver(lp)
         self.buildSolverModel(lp)
+        if self.handed_over is not None:
+            self.handed_over()
         self.callSolver(lp)
         status, sol_status = self.findSolutionValues(lp)
         for variable in self._variables:

@@ -250,11 +250,14 @@ _T = TypeVar("_T")
 class BesideTheSolver:
     """Work that does not need the solver's answer, done on a second thread while the solver works, and only then.
 
-    The first solve given this object (:func:`solve_model`'s ``beside``) starts the work on a worker thread as it
-    calls the solver and waits for all of it when the solver returns. Meanwhile the calling thread only hands the
-    PuLP model to the solver and waits for it: it reads no frame the work reads, so no pandas object is ever read
-    by two threads at once (pandas does not promise that this is safe). :meth:`finish` does at once, on the
-    calling thread, whatever no solve started (no solve ran, say), and raises the first failure of the work.
+    The first solve given this object (:func:`solve_model`'s ``beside``) starts the work on a worker thread when
+    HiGHS has been handed the model and starts its run (CBC: as the solver is called), and waits for all of it
+    when the solver returns. Meanwhile the calling thread only waits for the solver (with CBC it also hands the
+    PuLP model over): it reads no frame the work reads, so no pandas object is ever read by two threads at once
+    (pandas does not promise that this is safe). Starting at HiGHS's run rather than at the call keeps the
+    hand-over, which is Python, from sharing the interpreter with the work (0.04-0.28 s on the national model).
+    :meth:`finish` does at once, on the calling thread, whatever no solve started (no solve ran, say), and raises
+    the first failure of the work.
 
     The time the calling thread waits for the work after the solver returned is not the solver's nor the run's:
     it is left out of the solve's time and given back to ``deadline`` (so the repairs, confirmations and re-solves
@@ -286,19 +289,40 @@ class BesideTheSolver:
         self._work.append((future, work, args))
         return future
 
-    def run(self, solve: Callable[[], _T]) -> _T:
-        """``solve()``, with the work on a second thread the first time; returns once both have ended."""
+    def run(self, solve: Callable[[], _T], *, solver: object | None = None) -> _T:
+        """``solve()``, with the work on a second thread the first time; returns once both have ended.
+
+        With ``solver`` an :class:`~chainplan.allocation.highs.ArrayHiGHS` the work starts when it has handed the
+        model to HiGHS (its ``handed_over``), else at once; a solve that never ran HiGHS (nothing to solve) has
+        the work started when it returns."""
         if self._started or not self._work:
             return solve()
         self._started = True
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside-solver") as pool:
-            pool.submit(self._do_all)
+            submitted: list[Future[None]] = []
+
+            def start() -> None:
+                if not submitted:
+                    submitted.append(pool.submit(self._do_all))
+
+            deferred = isinstance(solver, ArrayHiGHS)
+            if deferred:
+                solver.handed_over = start  # type: ignore[union-attr]
+            else:
+                start()
             try:
                 answer = solve()
             except BaseException:
                 self._cancelled = True  # a Ctrl-C or a failed solve waits only for the item under way
+                if not submitted:
+                    for future, _work, _args in self._work:
+                        future.cancel()
                 raise
+            finally:
+                if deferred:
+                    solver.handed_over = None  # type: ignore[union-attr]
             returned = time.perf_counter()
+            start()
         self.waited_s = time.perf_counter() - returned
         if self.deadline is not None:
             self.deadline.extend(self.waited_s)
@@ -342,7 +366,7 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
                 model.problem.solve(chosen)
             else:
                 waited = beside.waited_s
-                beside.run(lambda: model.problem.solve(chosen))
+                beside.run(lambda: model.problem.solve(chosen), solver=chosen)
                 started += beside.waited_s - waited  # waiting for the work is not the solver's time
     except pulp.PulpSolverError as exc:
         failure = SolveOutcome("error", None, {}, None, time.perf_counter() - started, solver,

@@ -12,6 +12,7 @@ import pytest
 import chainplan.allocation.solve as solve_module
 from chainplan.allocation import allocate, explain
 from chainplan.allocation.baselines import BASELINES
+from chainplan.allocation.highs import ArrayHiGHS
 from chainplan.allocation.solve import BesideTheSolver, Deadline
 from chainplan.demo import build_demo_dataset
 from chainplan.scenario import Scenario
@@ -26,19 +27,19 @@ def test_the_work_runs_on_another_thread_while_the_solver_works(monkeypatch: pyt
     after the other on one thread, either would wait out ``WAIT_S`` and the test fails."""
     work_started, solve_started = threading.Event(), threading.Event()
     threads: list[int] = []
-    real_solve = pulp.LpProblem.solve
+    real_run = ArrayHiGHS.callSolver
 
-    def solve_once_the_work_runs(problem, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def run_once_the_work_runs(solver, problem):  # type: ignore[no-untyped-def]
         solve_started.set()
         assert work_started.wait(WAIT_S), "the work did not run while the solver worked"
-        return real_solve(problem, *args, **kwargs)
+        return real_run(solver, problem)
 
     def work() -> None:
         threads.append(threading.get_ident())
         work_started.set()
         assert solve_started.wait(WAIT_S), "the solver did not start while the work ran"
 
-    monkeypatch.setattr(pulp.LpProblem, "solve", solve_once_the_work_runs)
+    monkeypatch.setattr(ArrayHiGHS, "callSolver", run_once_the_work_runs)
     result = allocate(build_demo_dataset(), Scenario(name="demo"), alongside=work)
     assert result.status == "optimal"
     assert threads and threads[0] != threading.get_ident()
@@ -174,3 +175,44 @@ def test_waiting_for_the_work_is_neither_the_solvers_time_nor_the_runs() -> None
     assert deadline.remaining() > before - 0.1  # the 0.4 s were given back
     result = allocate(build_demo_dataset(), Scenario(name="demo"), alongside=lambda: time.sleep(0.4))
     assert result.solve_time_s < 0.35
+
+
+def test_with_highs_the_work_starts_once_the_model_is_handed_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hand-over is Python: the work must not share the interpreter with it, so it starts after it (a slow
+    hand-over would otherwise see the work start first)."""
+    events: list[str] = []
+    real_build = ArrayHiGHS.buildSolverModel
+
+    def slow_build(self: ArrayHiGHS, lp: pulp.LpProblem) -> None:
+        events.append("handing over")
+        time.sleep(0.2)
+        real_build(self, lp)
+        events.append("handed over")
+
+    monkeypatch.setattr(ArrayHiGHS, "buildSolverModel", slow_build)
+    result = allocate(build_demo_dataset(), Scenario(name="demo"), alongside=lambda: events.append("work"))
+    assert result.status == "optimal"
+    assert events.index("work") > events.index("handed over")
+
+
+def test_with_cbc_the_work_still_runs_beside_the_solver() -> None:
+    ran_on: list[str] = []
+    result = allocate(build_demo_dataset(), Scenario(name="demo", solver="cbc"),
+                      alongside=lambda: ran_on.append(threading.current_thread().name))
+    assert result.status == "optimal" and len(ran_on) == 1 and ran_on[0].startswith("beside-solver")
+
+
+def test_a_solve_that_fails_before_highs_runs_cancels_the_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_build(self: ArrayHiGHS, lp: pulp.LpProblem) -> None:
+        raise RuntimeError("hand-over failed")
+
+    monkeypatch.setattr(ArrayHiGHS, "buildSolverModel", broken_build)
+    beside = BesideTheSolver()
+    never = beside.add(lambda: "ran")
+    problem = pulp.LpProblem("p", pulp.LpMaximize)
+    x = pulp.LpVariable("x", 0, 1)
+    problem += x
+    solver = ArrayHiGHS(msg=False)
+    with pytest.raises(RuntimeError, match="hand-over failed"):
+        beside.run(lambda: problem.solve(solver), solver=solver)
+    assert never.cancelled() and solver.handed_over is None
