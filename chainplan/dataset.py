@@ -24,9 +24,9 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,8 @@ __all__ = [
     "region_at_level",
     "validated",
 ]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -236,7 +238,11 @@ def frame_columns(sheet: str, frame: pd.DataFrame) -> dict[str, list[object]]:
 
 @dataclass
 class Dataset:
-    """Every sheet of the contract as a pandas frame (index = spreadsheet row number)."""
+    """Every sheet of the contract as a pandas frame (index = spreadsheet row number).
+
+    Frames are treated as immutable: a change is a new dataset (:meth:`with_records`), so what is computed from a
+    dataset alone can be kept on it (:meth:`derived`).
+    """
 
     regions: pd.DataFrame
     organizations: pd.DataFrame
@@ -250,6 +256,37 @@ class Dataset:
     appraisals: pd.DataFrame
     outcomes: pd.DataFrame
     inspections: pd.DataFrame
+    #: What :meth:`derived` computed, with the frames it was computed from.
+    _derived: dict[str, tuple[tuple[pd.DataFrame, ...], Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived(self, key: str, compute: Callable[[Dataset], T]) -> T:
+        """``compute(self)``, computed once per dataset while its sheets are the frames it was computed from (a
+        sheet given another frame computes it again). For what depends on the data alone and is read often: the
+        names, the products reaching a supermarket, the fingerprint. Callers must not change what it returns.
+
+        Examples
+        --------
+        >>> ds = Dataset.from_records({"regions": [{"code": "HL", "name": "Hạ Long", "level": "district"}]})
+        >>> calls = []
+        >>> count = lambda d: calls.append(1) or len(d.regions)
+        >>> ds.derived("regions", count), ds.derived("regions", count), len(calls)
+        (1, 1, 1)
+        >>> ds.regions = ds.regions.iloc[:0]
+        >>> ds.derived("regions", count), len(calls)
+        (0, 2)
+        """
+        frames = tuple(self.frame(name) for name in SHEETS)
+        found = self._derived.get(key)
+        if found is not None and all(now is then for now, then in zip(frames, found[0], strict=True)):
+            return found[1]
+        value = compute(self)
+        self._derived[key] = (frames, value)
+        return value
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A dataset sent to a worker process (a sweep, a Dask task) travels without what was derived from it.
+        return {**self.__dict__, "_derived": {}}
 
     @classmethod
     def from_records(
@@ -301,7 +338,11 @@ class Dataset:
         return {name: len(self.frame(name)) for name in SHEETS}
 
     def fingerprint(self) -> str:
-        """SHA-256 of the dataset's canonical JSON (sheet -> column -> values): equal data, equal fingerprint."""
+        """SHA-256 of the dataset's canonical JSON (sheet -> column -> values): equal data, equal fingerprint
+        (computed once per dataset: :meth:`derived`)."""
+        return self.derived("fingerprint", Dataset._fingerprint)
+
+    def _fingerprint(self) -> str:
         payload = json.dumps({name: self.to_columns(name) for name in SHEETS}, sort_keys=True, ensure_ascii=False,
                              default=str)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -35,7 +35,12 @@ def _mapping(frame: pd.DataFrame, key: str, value: str) -> dict[str, str]:
 
 
 def name_book(dataset: Dataset) -> dict[str, dict[str, str]]:
-    """Names by kind and code: products, organisations, regions, budget lines, and plans as "product — owner"."""
+    """Names by kind and code: products, organisations, regions, budget lines, and plans as "product — owner"
+    (written once per dataset: :meth:`~chainplan.dataset.Dataset.derived`; read it, do not change it)."""
+    return dataset.derived("name book", _name_book)
+
+
+def _name_book(dataset: Dataset) -> dict[str, dict[str, str]]:
     products = _mapping(dataset.products, "code", "name")
     organizations = _mapping(dataset.organizations, "code", "name")
     plans = {

@@ -284,20 +284,21 @@ def years_read(scenario: Mapping[str, Any], plan_years: Collection[int]) -> list
     return [int(year)]
 
 
-def data_fingerprint(dataset: Dataset, scenario: Mapping[str, Any]) -> str:
+def data_fingerprint(dataset: Dataset, scenario: Mapping[str, Any], *, sliced: Dataset | None = None) -> str:
     """The fingerprint of what a run of ``scenario`` (a scenario as run, a mapping) reads of ``dataset``.
 
     With a ``year``: that year's budget lines, plans, requests and appraisals and every current-state sheet, plus,
     when ``success_probability`` is ``calibrated``, the plans of every earlier year (calibration reads them with the
     outcomes). ``year`` null: the whole dataset. No ``year`` key at all (a run stored before programme years): the
-    fingerprint those runs stored.
+    fingerprint those runs stored. ``sliced``, when given, is ``dataset_for_year(dataset, year)`` already made
+    (its fingerprint is then the one it may already hold).
     """
     if "year" not in scenario:
         return _legacy_fingerprint(dataset)
     year = scenario.get("year")
     if year is None:
         return dataset.fingerprint()
-    sliced = dataset_for_year(dataset, int(year))
+    sliced = sliced if sliced is not None else dataset_for_year(dataset, int(year))
     if scenario.get("success_probability") == "calibrated":
         years = row_years(dataset, "plans")
         earlier = dataset.plans[(years < int(year)).fillna(False).to_numpy(dtype=bool)]

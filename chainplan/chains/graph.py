@@ -76,7 +76,8 @@ def products_reaching_supermarket(ds: Dataset) -> pd.Series:
 
     One breadth-first search over all products together: a state is a (product, organization) pair, and each step
     follows every link out of the states reached at the step before in a few array operations over the links,
-    so the cost is the longest chain times the number of links, with no loop over products.
+    so the cost is the longest chain times the number of links, with no loop over products. Computed once per
+    dataset (:meth:`~chainplan.dataset.Dataset.derived`): read the series, do not change it.
 
     Examples
     --------
@@ -87,6 +88,10 @@ def products_reaching_supermarket(ds: Dataset) -> pd.Series:
     >>> all(reach[code] == network.reaches_supermarket(code) for code in demo.products["code"])
     True
     """
+    return ds.derived("products reaching a supermarket", _products_reaching_supermarket)
+
+
+def _products_reaching_supermarket(ds: Dataset) -> pd.Series:
     products = ds.products[ds.products["producer_code"].notna()]
     links = ds.links
     organizations = ds.organizations

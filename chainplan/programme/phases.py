@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -150,7 +151,7 @@ def expected_counts(funded: Sequence[Mapping[str, Any]], dataset: Dataset) -> di
     recounted = pd.DataFrame()
     if missing:
         known = dataset.plans[dataset.plans["code"].isin(missing)]
-        recounted = plan_outcomes(Dataset(**{**vars(dataset), "plans": known}), {}) if len(known) else recounted
+        recounted = plan_outcomes(dataclasses.replace(dataset, plans=known), {}) if len(known) else recounted
     for plan in funded:
         probability = float(plan.get("success_probability", 1.0))
         counts = plan.get("counts")

@@ -112,10 +112,12 @@ class Memo:
         self._lock = threading.Lock()
 
 
-#: The largest values, by kind: a whole dataset per selection of years, a run's prepared data per scenario as set
+#: The largest values, by kind: a whole dataset per selection of years, one year's slice of it (shared by the
+#: scenarios of that year), a run's prepared data per scenario as set
 #: (the national dataset takes about 90 MB in memory; a planner trying twenty settings of the allocation form must
 #: not leave twenty slices of it in every worker), a plan register per scenario and language, a committee pack's bytes.
-LARGE_KINDS: dict[Hashable, int] = {"dataset": 4, "prepared": 6, "register": 6, ".xlsx": 8, ".html": 8}
+LARGE_KINDS: dict[Hashable, int] = {"dataset": 4, "year slice": 4, "prepared": 6, "register": 6, ".xlsx": 8,
+                                    ".html": 8}
 
 #: The process's memo. A stored run is never changed, so a few numbers per run are kept for as many runs as a
 #: province stores.

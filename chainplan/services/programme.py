@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from chainplan.chains.graph import products_reaching_supermarket
 from chainplan.dataset import Dataset
 from chainplan.decisions import adopted_run, programme_year
 from chainplan.errors import ChainplanError
@@ -202,6 +203,17 @@ def year_data(dataset: Dataset, scenario: Scenario) -> tuple[Scenario, Dataset, 
     return resolved, data, data_fingerprint(dataset, resolved.model_dump())
 
 
+def _remembered_year_slice(uow: UnitOfWork, stored: Dataset, years: list[int] | None,
+                           scenario: Scenario) -> tuple[Scenario, Dataset]:
+    """Inside ``with uow``: :func:`year_slice` of ``stored`` (the dataset read for ``years``), one slice per year
+    and generation, shared by every scenario of that year: what is derived from the slice alone (its names, the
+    products reaching a supermarket, its fingerprint) is then computed once for all of them."""
+    year = scenario.year if scenario.year is not None else latest_year(stored)
+    resolved = scenario if year == scenario.year else scenario.model_copy(update={"year": year})
+    key = ("year slice", None if years is None else tuple(years), year)
+    return resolved, remembered(uow, "dataset", key, lambda: dataset_for_year(stored, year))
+
+
 def _years_for(uow: UnitOfWork, scenario: Scenario) -> list[int] | None:
     """Inside ``with uow``: the years a run of ``scenario`` reads (:func:`~chainplan.years.years_read`: its year,
     and the earlier ones for calibration), with the current state (outcomes included); not the later years, which a
@@ -235,13 +247,15 @@ def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
                                                                        own=scenario.targets)})
 
     def prepared() -> PreparedScenario:
-        resolved, data = year_slice(stored, scenario)
+        resolved, data = _remembered_year_slice(uow, stored, years, scenario)
+        sliced = data
         if resolved.success_probability == "calibrated":
             # The full data (earlier years' plans, the outcomes) is at hand here, before only the slice is left.
             data = with_calibrated_probabilities(data, stored, year=resolved.year,
                                                  strength=resolved.calibration_strength)
         full, as_run = stored, resolved.model_dump()
-        return PreparedScenario(resolved, data, DeferredFingerprint(lambda: data_fingerprint(full, as_run)))
+        return PreparedScenario(resolved, data, DeferredFingerprint(
+            lambda: data_fingerprint(full, as_run, sliced=sliced)))
 
     # The slice, its calibration and its fingerprint depend only on the data and the scenario as it now stands
     # (the phase's targets included), so they are kept per generation under the scenario's whole content. The
@@ -254,7 +268,8 @@ def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
 
 def read_ahead(uow: UnitOfWork) -> list[int] | None:
     """Read into this process's read cache what commands and pages read first: the whole dataset, and the years a
-    run of the latest year reads (:func:`prepare_scenario` of a scenario that names no year). Returns those years.
+    run of the latest year reads (:func:`prepare_scenario` of a scenario that names no year) with that year's
+    slice, its names, the products reaching a supermarket and its fingerprint. Returns those years.
 
     ``chainplan standby`` calls it before its first command and again after each one (a generation that did not
     change costs one small query). Reading ahead changes nothing stored.
@@ -262,7 +277,10 @@ def read_ahead(uow: UnitOfWork) -> list[int] | None:
     with uow:
         stored_dataset(uow)
         years = _years_for(uow, Scenario(name="read ahead"))
-        stored_dataset(uow, years)
+        _resolved, data = _remembered_year_slice(uow, stored_dataset(uow, years), years, Scenario(name="read ahead"))
+        name_book(data)
+        products_reaching_supermarket(data)
+        data.fingerprint()
     return years
 
 
