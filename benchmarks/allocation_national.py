@@ -179,56 +179,59 @@ def main() -> None:
         assert standby.stderr is not None
         if "ready" not in standby.stderr.readline():
             raise RuntimeError("the standby did not start")
-        server = Resident(url, scenario_path)
-        first = server.run()
-        figures["resident_first_s"] = round(float(first["s"]), 2)  # type: ignore[arg-type]
-        for _ in range(options.repeats):
-            with _quiet():
-                bare = bare_model.solve(mip_gap=options.mip_gap, time_limit_s=options.time_limit)
-            started = time.perf_counter()
-            command = [sys.executable, "-m", "models.cli", "--db", url, "allocate", str(scenario_path), "--format",
-                       "json"]
-            completed = subprocess.run(command, capture_output=True, text=True, env=fresh_environment)
-            command_s = time.perf_counter() - started
-            result = json.loads(completed.stdout)
-            funded = [plan["plan_code"] for plan in result["funded_plans"]]
-            valued = bare_model.objective_of(funded)
-            started = time.perf_counter()
-            handed = subprocess.run(command, capture_output=True, text=True, env=standby_environment)
-            standby_s = time.perf_counter() - started
-            handed_result = json.loads(handed.stdout)
-            resident_run = server.run()
-            resident_s = float(resident_run["s"])  # type: ignore[arg-type]
-            runs.append({
-                "resident_s": round(resident_s, 2), "resident_ratio": round(resident_s / bare.run_s, 2),
-                "resident_solve_s": round(float(resident_run["solve_s"]), 2),  # type: ignore[arg-type]
-                "resident_overhead_s": round(resident_s - bare.run_s, 2),
-                "resident_same_answer": (resident_run["objective"] == result["objective"]
-                                         and resident_run["funded"] == funded),
-                "standby_s": round(standby_s, 2), "standby_ratio": round(standby_s / bare.run_s, 2),
-                "standby_overhead_s": round(standby_s - bare.run_s, 2),
-                "standby_same_answer": (handed.returncode == completed.returncode
-                                        and handed_result["objective"] == result["objective"]
-                                        and [p["plan_code"] for p in handed_result["funded_plans"]] == funded),
-                "bare_s": round(bare.run_s, 2), "command_s": round(command_s, 2),
-                "command_solve_s": round(result["solve_time_s"], 2), "ratio": round(command_s / bare.run_s, 2),
-                "overhead_s": round(command_s - bare.run_s, 2), "exit_code": completed.returncode,
-                "status": result["status"], "objective": result["objective"], "bare_objective": bare.objective,
-                "bare_gap": bare.gap, "same_model": (abs(valued - result["objective"]) <= 1e-6 * max(1.0, abs(valued))
-                                                     and not bare_model.breaches(funded)
-                                                     and sorted(funded) == sorted(bare.funded)),
-                "funded_plans": len(funded), "repairs": len(result["repairs"]),
-            })
-        server.close()
-        standby.send_signal(signal.SIGINT)
-        standby.wait(timeout=60)
-        figures["standby_commands"] = sum(" ran " in line for line in standby.stderr.read().splitlines())
+        try:
+            server = Resident(url, scenario_path)
+            first = server.run()
+            figures["resident_first_s"] = round(float(first["s"]), 2)  # type: ignore[arg-type]
+            for _ in range(options.repeats):
+                with _quiet():
+                    bare = bare_model.solve(mip_gap=options.mip_gap, time_limit_s=options.time_limit)
+                started = time.perf_counter()
+                command = [sys.executable, "-m", "models.cli", "--db", url, "allocate", str(scenario_path), "--format",
+                           "json"]
+                completed = subprocess.run(command, capture_output=True, text=True, env=fresh_environment)
+                command_s = time.perf_counter() - started
+                result = json.loads(completed.stdout)
+                funded = [plan["plan_code"] for plan in result["funded_plans"]]
+                valued = bare_model.objective_of(funded)
+                started = time.perf_counter()
+                handed = subprocess.run(command, capture_output=True, text=True, env=standby_environment)
+                standby_s = time.perf_counter() - started
+                handed_result = json.loads(handed.stdout)
+                resident_run = server.run()
+                resident_s = float(resident_run["s"])  # type: ignore[arg-type]
+                runs.append({
+                    "resident_s": round(resident_s, 2), "resident_ratio": round(resident_s / bare.run_s, 2),
+                    "resident_solve_s": round(float(resident_run["solve_s"]), 2),  # type: ignore[arg-type]
+                    "resident_overhead_s": round(resident_s - bare.run_s, 2),
+                    "resident_same_answer": (resident_run["objective"] == result["objective"]
+                                             and resident_run["funded"] == funded),
+                    "standby_s": round(standby_s, 2), "standby_ratio": round(standby_s / bare.run_s, 2),
+                    "standby_overhead_s": round(standby_s - bare.run_s, 2),
+                    "standby_same_answer": (handed.returncode == completed.returncode
+                                            and handed_result["objective"] == result["objective"]
+                                            and [p["plan_code"] for p in handed_result["funded_plans"]] == funded),
+                    "bare_s": round(bare.run_s, 2), "command_s": round(command_s, 2),
+                    "command_solve_s": round(result["solve_time_s"], 2), "ratio": round(command_s / bare.run_s, 2),
+                    "overhead_s": round(command_s - bare.run_s, 2), "exit_code": completed.returncode,
+                    "status": result["status"], "objective": result["objective"], "bare_objective": bare.objective,
+                    "bare_gap": bare.gap,
+                    "same_model": (abs(valued - result["objective"]) <= 1e-6 * max(1.0, abs(valued))
+                                   and not bare_model.breaches(funded) and sorted(funded) == sorted(bare.funded)),
+                    "funded_plans": len(funded), "repairs": len(result["repairs"]),
+                })
+            server.close()
+        finally:
+            standby.send_signal(signal.SIGINT)
+            standby.wait(timeout=60)
+        figures["standby_commands"] = sum(": ran " in line for line in standby.stderr.read().splitlines())
     figures["runs"] = runs
     figures["median"] = {key: round(statistics.median(float(run[key]) for run in runs), 2)  # type: ignore[arg-type]
                          for key in ("bare_s", "command_s", "command_solve_s", "ratio", "overhead_s", "standby_s",
                                      "standby_ratio", "standby_overhead_s", "resident_s", "resident_ratio",
                                      "resident_overhead_s")}
-    figures["same_model"] = all(run["same_model"] and run["resident_same_answer"] for run in runs)
+    figures["same_model"] = all(run["same_model"] and run["resident_same_answer"] and run["standby_same_answer"]
+                                for run in runs)
     figures["targets"] = {"ratio": 2.0, "import_s": 60}
     print(json.dumps(figures, indent=2))
 

@@ -162,7 +162,8 @@ class DatasetRepository(Protocol):
         committed write to that scope replaces, in every process reading the same database, and that is never
         repeated (not even by a database created again). Read in the unit of work's own snapshot, so it belongs
         to what :meth:`load` (or :meth:`list_runs`) returns in the same unit of work; ``None`` once the unit of
-        work has itself written to that scope (what it reads then is its own, not yet any generation's)."""
+        work has itself written to that scope (what it reads then is its own, not yet any generation's), and
+        ``None`` while the database has recorded no write to it (nothing would tell two such databases apart)."""
         ...
 
     def load(self, years: Collection[int] | None = None) -> Dataset:

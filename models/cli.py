@@ -73,9 +73,11 @@ def end(code: int) -> NoReturn:
     threads that are not daemons are waited for, the exit hooks run (logging's flush among them) and standard
     output and error are flushed.
     """
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+    if any(thread.is_alive() and not thread.daemon and thread is not threading.current_thread()
+           for thread in threading.enumerate()):
+        # As the interpreter's own exit: the hooks threads registered (an executor's shutdown) run, then each
+        # thread is waited for.
+        threading._shutdown()  # type: ignore[attr-defined]
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         # A reader that went away (| head), or a stream already closed: nothing more can be written anyway.

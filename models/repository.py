@@ -119,7 +119,8 @@ class SqlAlchemyRepository:
 
     def data_version(self, scope: str) -> str | None:
         """The generation of ``scope`` in this transaction's snapshot (one query, then remembered until the
-        transaction ends: a snapshot's generation cannot move); ``None`` once the transaction wrote to it.
+        transaction ends: a snapshot's generation cannot move); ``None`` once the transaction wrote to it, and for a
+        database that has recorded no change to ``scope`` yet.
 
         Rows of ``data_changes`` are only added, and a snapshot sees every change committed before it: two snapshots
         that count as many rows saw the same changes (the newest id alone would not do: ids are handed out when a
@@ -136,8 +137,10 @@ class SqlAlchemyRepository:
                       .order_by(DataChangeRow.id.desc()).limit(1).scalar_subquery())
             count, stamp = self.session.execute(
                 select(func.count(), newest).select_from(DataChangeRow).where(DataChangeRow.scope == scope)).one()
-            seen[scope] = f"{scope}:{count}:{stamp or ''}"
-        return seen[scope]
+            # A database with no change recorded yet (one written before migration 0008, or one just made) has no
+            # stamp to tell its history from another's: it has no generation, and nothing read from it is kept.
+            seen[scope] = f"{scope}:{count}:{stamp}" if count else ""
+        return seen[scope] or None
 
     def load(self, years: Collection[int] | None = None) -> Dataset:
         """The whole dataset, read column by column; with ``years``, the yearly sheets hold only those years' rows

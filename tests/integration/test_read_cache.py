@@ -393,3 +393,21 @@ def test_the_committee_pack_is_written_once_and_follows_a_change_of_names(url: s
     fresh(url, lambda u: services.compare(u, run_ids, report=tmp_path / "renamed-fresh.html", lang="vi"))
     assert (tmp_path / "renamed.html").read_bytes() == (tmp_path / "renamed-fresh.html").read_bytes()
     assert (tmp_path / "renamed.html").read_bytes() != (tmp_path / "first.html").read_bytes()
+
+
+def test_a_database_that_recorded_no_write_has_no_generation_and_nothing_is_kept(database_url: str) -> None:
+    """Two databases that never recorded a write would both be at "0 changes": nothing could tell their data apart
+    (a standby serves many databases), so nothing read from such a database is remembered."""
+    from sqlalchemy import delete
+
+    from models.tables import DataChangeRow
+    from models.uow import engine_for
+
+    MEMO.clear()
+    with engine_for(database_url).begin() as connection:  # as a database upgraded past 0008 and not written since
+        connection.execute(delete(DataChangeRow))
+    with uow(database_url) as unit:
+        assert unit.repository.data_version("dataset") is None and unit.repository.data_version("runs") is None
+    assert services.runs_overview(uow(database_url)) == [] and services.load_dataset(uow(database_url)) is not None
+    assert not any(MEMO._values.get(scope) for scope in ("dataset", "runs"))
+    MEMO.clear()

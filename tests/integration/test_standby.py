@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -37,14 +38,14 @@ class Standby:
         return {**environment, "CHAINPLAN_STANDBY_SOCKET": str(self.socket), **more}
 
     def command(self, *args: str, handed: bool = True, offered: bool | None = None, cwd: Path = ROOT,
-                input: str | None = None, **environment: str) -> subprocess.CompletedProcess[str]:
+                stdin: Any = None, **environment: str) -> subprocess.CompletedProcess[str]:
         """``chainplan ARGS``, offered to the standby (by default when ``handed``, else with
         ``CHAINPLAN_STANDBY=0``); asserts that the standby ran it exactly when ``handed``."""
         before = self.ran()
         offered = handed if offered is None else offered
         more = environment if offered else {**environment, "CHAINPLAN_STANDBY": "0"}
         done = subprocess.run([sys.executable, "-m", "models.cli", *args], cwd=cwd, capture_output=True, text=True,
-                              env=self.environment(**more), input=input, timeout=300)
+                              env=self.environment(**more), stdin=stdin, timeout=300)
         deadline = time.monotonic() + 10  # the log is read by a thread: give it the line written before the exit
         while handed and self.ran() == before and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -125,7 +126,7 @@ def test_bad_input_gets_the_same_message_and_exit_code(standby: Standby, tmp_pat
 
 def test_the_command_runs_in_the_callers_folder_environment_and_input(standby: Standby, tmp_path: Path) -> None:
     """A relative path is the caller's, the database named by the caller's environment, standard input the
-    caller's (a scenario piped in is refused the same way)."""
+    caller's (a scenario read from it)."""
     done = standby.command("allocate", "equity.yaml", "--format", "json", "--no-store", cwd=SCENARIOS,
                            CHAINPLAN_DB_URL=standby.url)
     assert done.returncode == 0, done.stderr
@@ -133,13 +134,15 @@ def test_the_command_runs_in_the_callers_folder_environment_and_input(standby: S
     other = f"sqlite:///{tmp_path / 'empty.db'}"
     empty = standby.command("runs", "--format", "json", CHAINPLAN_DB_URL=other)
     assert empty.returncode == 0 and json.loads(empty.stdout) == []
-    piped = standby.command("--db", standby.url, "allocate", "/dev/stdin", "--format", "json", "--no-store",
-                            input="name: piped\nbudget_scale: 0.5\n")
-    alone = standby.command("--db", standby.url, "allocate", "/dev/stdin", "--format", "json", "--no-store",
-                            input="name: piped\nbudget_scale: 0.5\n", handed=False)
-    assert piped.returncode == alone.returncode
-    if piped.returncode == 0:
-        assert _without_timings(json.loads(piped.stdout)) == _without_timings(json.loads(alone.stdout))
+    scenario = SCENARIOS / "equity.yaml"
+    outputs = []
+    for handed in (True, False):
+        with scenario.open(encoding="utf-8") as given:
+            done = standby.command("--db", standby.url, "allocate", "/dev/stdin", "--format", "json", "--no-store",
+                                   handed=handed, stdin=given)
+        assert done.returncode == 0, done.stderr
+        outputs.append(_without_timings(json.loads(done.stdout)))
+    assert outputs[0] == outputs[1]
 
 
 def test_a_write_by_anyone_is_read_by_the_next_handed_command(standby: Standby, tmp_path: Path) -> None:
@@ -180,22 +183,29 @@ def test_user_commands_never_go_to_the_standby(standby: Standby) -> None:
     assert done.returncode == 0
 
 
-def test_ctrl_c_stops_the_command_not_the_standby(standby: Standby, tmp_path: Path) -> None:
+def _interrupted(standby: Standby, handed: bool) -> int:
+    """The exit code of a long sweep sent Ctrl-C once it runs (in the standby's copy, or on its own)."""
+    environment = standby.environment() if handed else standby.environment(CHAINPLAN_STANDBY="0")
     client = subprocess.Popen([sys.executable, "-m", "models.cli", "--db", standby.url, "frontier",
-                               str(SCENARIOS / "equity.yaml"), "--from", "0.2", "--to", "2.0", "--steps", "200"],
-                              cwd=ROOT, env=standby.environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-    keeper = psutil.Process(standby.process.pid)
-    deadline = time.monotonic() + 30
-    while not keeper.children():
+                               str(SCENARIOS / "equity.yaml"), "--from", "0.2", "--to", "2.0", "--steps", "400"],
+                              cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    working = psutil.Process(standby.process.pid) if handed else psutil.Process(client.pid)
+    deadline = time.monotonic() + 60
+    # Running: the standby has forked the copy, or the process on its own has begun solving (a pool of workers).
+    while not (working.children() if handed else working.children() or working.cpu_times().user > 2.5):
         assert time.monotonic() < deadline and client.poll() is None
         time.sleep(0.05)
-    (command,) = keeper.children()
-    time.sleep(0.5)
+    time.sleep(1.0)
+    copies = working.children(recursive=True) if handed else []
     client.send_signal(signal.SIGINT)
     client.communicate(timeout=60)
-    assert client.returncode != 0
-    assert not command.is_running() or command.status() == psutil.STATUS_ZOMBIE
+    for copy in copies:  # the copy and whatever it started are gone
+        assert not copy.is_running() or copy.status() == psutil.STATUS_ZOMBIE
+    return client.returncode
+
+
+def test_ctrl_c_ends_the_command_as_it_ends_one_on_its_own_and_not_the_standby(standby: Standby) -> None:
+    assert _interrupted(standby, handed=True) == _interrupted(standby, handed=False) != 0
     assert standby.command("--db", standby.url, "years").returncode == 0  # still serving
 
 
@@ -238,3 +248,102 @@ def test_a_socket_left_by_a_killed_standby_is_passed_by(tmp_path: Path) -> None:
     finally:
         second.send_signal(signal.SIGINT)
         assert second.wait(timeout=60) == 0
+
+
+def _own_standby(folder: Path, *args: str, cwd: Path = ROOT) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    private = folder / "socket"
+    private.mkdir(mode=0o700)
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("CHAINPLAN_STANDBY", "CHAINPLAN_DB_URL")}
+    environment["CHAINPLAN_STANDBY_SOCKET"] = str(private / "standby.sock")
+    environment["PYTHONPATH"] = str(ROOT)
+    process = subprocess.Popen([sys.executable, "-m", "models.cli", *args, "standby"], cwd=cwd, env=environment,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None and "ready on" in process.stderr.readline()
+    return process, environment
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 0
+
+
+def test_the_default_database_is_the_callers_folders_and_one_made_again_is_upgraded(tmp_path: Path) -> None:
+    """``sqlite:///chainplan.db`` is in the caller's folder, not the standby's; a database deleted and made again
+    gets its schema, as a command on its own gives it."""
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    process, environment = _own_standby(tmp_path, cwd=home)
+    try:
+        for _ in range(2):
+            done = subprocess.run([sys.executable, "-m", "models.cli", "runs", "--format", "json"], cwd=elsewhere,
+                                  env=environment, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0 and json.loads(done.stdout) == [], done.stderr
+            assert (elsewhere / "chainplan.db").exists()  # the standby's own is home/chainplan.db
+            (elsewhere / "chainplan.db").unlink()
+    finally:
+        _stop(process)
+    assert process.stderr is not None and process.stderr.read().count(": ran ") == 2
+
+
+def test_a_command_whose_standby_is_killed_ends_and_says_so(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    loaded = subprocess.run([sys.executable, "-m", "models.cli", "--db", url, "demo", "load"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert loaded.returncode == 0
+    process, environment = _own_standby(tmp_path, "--db", url)
+    client = subprocess.Popen([sys.executable, "-m", "models.cli", "--db", url, "frontier",
+                               str(SCENARIOS / "equity.yaml"), "--from", "0.2", "--to", "2.0", "--steps", "400"],
+                              cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    keeper = psutil.Process(process.pid)
+    deadline = time.monotonic() + 60
+    while not keeper.children():
+        assert time.monotonic() < deadline and client.poll() is None
+        time.sleep(0.05)
+    copies = keeper.children(recursive=True)
+    process.kill()
+    process.wait(timeout=30)
+    _out, err = client.communicate(timeout=60)
+    assert client.returncode == 1 and "the standby ended while it ran this command" in err
+    psutil.wait_procs(copies, timeout=30)
+    assert not [copy for copy in copies if copy.is_running() and copy.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_a_command_sends_nothing_to_a_socket_others_can_reach(tmp_path: Path) -> None:
+    """A listener in a folder other users can open (someone else's trap) gets no connection: the command runs on
+    its own, its environment kept to itself."""
+    folder = tmp_path / "open"
+    folder.mkdir()
+    folder.chmod(0o755)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(folder / "standby.sock"))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    environment = {name: value for name, value in os.environ.items() if name != "CHAINPLAN_STANDBY"}
+    environment["CHAINPLAN_STANDBY_SOCKET"] = str(folder / "standby.sock")
+    done = subprocess.run([sys.executable, "-m", "models.cli", "--db", f"sqlite:///{tmp_path / 'x.db'}", "runs",
+                           "--format", "json"], cwd=ROOT, env=environment, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and json.loads(done.stdout) == []
+    with pytest.raises(TimeoutError):
+        listener.accept()
+    listener.close()
+
+
+def test_a_caller_killed_outright_takes_its_command_with_it(standby: Standby) -> None:
+    client = subprocess.Popen([sys.executable, "-m", "models.cli", "--db", standby.url, "frontier",
+                               str(SCENARIOS / "equity.yaml"), "--from", "0.2", "--to", "2.0", "--steps", "400"],
+                              cwd=ROOT, env=standby.environment(), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    keeper = psutil.Process(standby.process.pid)
+    deadline = time.monotonic() + 60
+    while not keeper.children():
+        assert time.monotonic() < deadline and client.poll() is None
+        time.sleep(0.05)
+    time.sleep(0.5)
+    copies = keeper.children(recursive=True)
+    client.kill()
+    client.wait(timeout=30)
+    psutil.wait_procs(copies, timeout=30)
+    assert not [copy for copy in copies if copy.is_running() and copy.status() != psutil.STATUS_ZOMBIE]
