@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -65,13 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return cli.main(argv, storage=SqlAlchemyStorage(), web=GunicornWebServer())
 
 
-def end(code: int) -> NoReturn:
+def end(code: int, *, by_signal: int | None = None) -> NoReturn:
     """End the process with ``code`` without tearing the interpreter down object by object.
 
     A national allocation leaves a heap of about a million objects; freeing them one by one, after the answer was
     printed and stored, took 0.4-0.7 s (benchmarks/README.md). Everything a command leaves pending still happens:
     threads that are not daemons are waited for, the exit hooks run (logging's flush among them) and standard
-    output and error are flushed.
+    output and error are flushed. With ``by_signal`` the process then ends by that signal, as the interpreter
+    ends on an uncaught Ctrl-C.
     """
     if any(thread.is_alive() and not thread.daemon and thread is not threading.current_thread()
            for thread in threading.enumerate()):
@@ -83,12 +85,17 @@ def end(code: int) -> NoReturn:
         # A reader that went away (| head), or a stream already closed: nothing more can be written anyway.
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
+    if by_signal is not None:
+        signal.signal(by_signal, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [by_signal])
+        os.kill(os.getpid(), by_signal)
     os._exit(code)
 
 
 def run() -> NoReturn:
     """The ``chainplan`` script (and ``python -m models.cli``): the command handed to a standby if one of the same
     code runs, else :func:`main` here; then the process ends (:func:`end`)."""
+    standby.note_identity(sys.argv[1:])
     handed = standby.hand_over(sys.argv[1:])
     end(handed if handed is not None else main())
 

@@ -52,7 +52,8 @@ from typing import Any
 
 from chainplan.errors import ChainplanError
 
-__all__ = ["StandbyRefused", "hand_over", "handed_over_never", "identity", "serve_standby", "socket_path"]
+__all__ = ["StandbyRefused", "hand_over", "handed_over_never", "identity", "note_identity", "serve_standby",
+           "socket_path"]
 
 #: Commands that must run in their own process: the servers, the standby itself, and the user commands, which may
 #: read a password from the terminal (a forked copy has no controlling terminal to turn echo off on).
@@ -69,6 +70,10 @@ _OFF = frozenset({"0", "off", "no", "false"})
 #: What a client passes on to its command.
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
+#: What the standby passes on to a command's process group (Ctrl-Z arrives as SIGSTOP: a group without a terminal
+#: ignores SIGTSTP).
+_PASSED_ON = frozenset({*_FORWARDED, signal.SIGSTOP, signal.SIGCONT})
+
 #: How long a command waits for the standby to take it before running on its own (the standby may be reading
 #: the database again after a write).
 _ANSWER_WAIT_S = 30.0
@@ -76,8 +81,20 @@ _ANSWER_WAIT_S = 30.0
 #: How long the standby waits for a client to send its request, or its go-ahead.
 _REQUEST_WAIT_S = 5.0
 
+#: The client's go-ahead, once the standby said it is ready.
+_GO = b'"go"\n'
+
 #: A request larger than this is not a chainplan client's.
 _MAX_REQUEST = 4 * 1024 * 1024
+
+
+_early_identity: list[dict[str, Any]] = []
+
+
+def note_identity(argv: Sequence[str]) -> None:
+    """For ``chainplan standby``: take the identity as the script starts, before it imports anything else."""
+    if "standby" in argv and not _early_identity:
+        _early_identity.append(identity())
 
 
 def handed_over_never(argv: Sequence[str]) -> bool:
@@ -213,45 +230,70 @@ def hand_over(argv: Sequence[str]) -> int | None:
         if answer is None or not answer.get("ready"):
             connection.close()
             return None
+        # Signals sent from now on reach the command: the standby reads them once the command runs.
+        _forward_signals(connection, ignored)
         # Only now may the standby start the command: a client that gave up waiting never has it run twice.
-        connection.sendall(b'"go"\n')
+        connection.sendall(_GO)
         connection.settimeout(None)
-        started = lines.next()
     except OSError:  # no standby behind the socket, one that did not answer in time, a folder that is gone
         connection.close()
         return None
-    if started is None or "pid" not in started:  # the standby ended before starting the command
+    try:
+        started = lines.next()
+    except OSError:
+        started = None
+    if started is not None and "refused" in started:  # it could not start the command (no memory to fork)
         connection.close()
         return None
-    return _wait_for(int(started["pid"]), lines, ignored)
+    return _wait_for(lines, started)
 
 
-def _wait_for(pid: int, lines: _Lines, ignored: list[int]) -> int:
-    """Pass the signals this process receives on to the command (the standby sends them to its process group),
-    and end as the command ended."""
-    connection = lines.connection
+def _forward_signals(connection: socket.socket, ignored: list[int]) -> None:
+    """Send each signal this process receives to the standby, for the command's process group; Ctrl-Z stops the
+    command, then this process (``fg`` continues both)."""
 
-    def forward(number: int, _frame: object) -> None:
+    def send(number: int) -> None:
         with contextlib.suppress(OSError):  # the command has just ended
             connection.sendall(json.dumps({"signal": number}).encode() + b"\n")
+
+    def forward(number: int, _frame: object) -> None:
+        send(number)
+
+    def stop(_number: int, _frame: object) -> None:
+        send(signal.SIGSTOP)
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+    def resume(_number: int, _frame: object) -> None:
+        send(signal.SIGCONT)
 
     for number in _FORWARDED:
         if number not in ignored:
             signal.signal(number, forward)
+    if signal.getsignal(signal.SIGTSTP) != signal.SIG_IGN:
+        signal.signal(signal.SIGTSTP, stop)
+        signal.signal(signal.SIGCONT, resume)
+
+
+def _wait_for(lines: _Lines, started: dict[str, Any] | None) -> int:
+    """End as the command ended: its exit code, or the signal that ended it. Without word that it started (the
+    standby ended after the go-ahead) the command may have run: it is not run again."""
+    connection = lines.connection
     try:
-        ended = lines.next()
+        ended = lines.next() if started is not None and "pid" in started else None
     except OSError:
-        ended = None
+        started = ended = None
     finally:
         connection.close()
     if ended is None:  # the standby ended while the command ran (which then ended too): its fate is not known
         from chainplan.wording import text
 
+        pid = started.get("pid", 0) if started is not None else 0
         sys.stderr.write(f"error: {text('standby.lost', 'en', pid=pid)}\n")
         return 1
     if "signal" in ended:
         ending = int(ended["signal"])
-        signal.signal(ending, signal.SIG_DFL)
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL and SIGSTOP keep their action
+            signal.signal(ending, signal.SIG_DFL)
         os.kill(os.getpid(), ending)  # end as the command did, so a shell sees the same signal
         return 128 + ending
     return int(ended["exit"])
@@ -354,8 +396,8 @@ def _die_with_the_standby(standby: int) -> None:
     fate is unknown, instead of output arriving after it has gone."""
     import ctypes
 
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    with contextlib.suppress(OSError, AttributeError):  # without it the copy simply outlives a killed standby
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
     if os.getppid() != standby:  # it ended before the line above
         os._exit(1)
 
@@ -409,26 +451,15 @@ def _run_command(request: dict[str, Any], fds: list[int], inherited: list[Any], 
             code = 1
     except KeyboardInterrupt:  # as a fresh interpreter ends on an uncaught Ctrl-C: by the signal itself
         traceback.print_exc()
-        _end_by_signal(signal.SIGINT)
+        from models import cli
+
+        cli.end(1, by_signal=signal.SIGINT)
     except BaseException:
         traceback.print_exc()
         code = 1
     from models import cli
 
     cli.end(code)
-
-
-def _end_by_signal(number: int) -> None:
-    import atexit
-
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    signal.signal(number, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [number])
-    os.kill(os.getpid(), number)
-    os._exit(128 + number)
 
 
 def _receive(connection: socket.socket, deadline: float) -> tuple[dict[str, Any], list[int]]:
@@ -483,8 +514,13 @@ class _Command:
     def signal(self, number: int) -> None:
         """``number`` to the copy's process group (it and the processes it started; the copy is not reaped yet, so
         its pid names no other process)."""
-        with contextlib.suppress(OSError):
+        try:
             os.killpg(self.pid, number)
+        except ProcessLookupError:  # the copy has not made its group yet: it holds the signal until it has
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, number)
+        except OSError:
+            pass
 
 
 def serve_standby(db_url: str) -> int:
@@ -497,11 +533,13 @@ def serve_standby(db_url: str) -> int:
     import importlib
     import selectors
 
-    own = identity()  # before anything is imported or read: a file changed meanwhile is not taken as this code
+    # As the script started, before it imported anything: a file changed since is not taken as this code.
+    own = _early_identity[0] if _early_identity else identity()
     # Everything a command imports, once: the command line with its storage, the services, the solvers (PuLP and
     # highspy come with chainplan.allocation.highs).
-    for module in ("chainplan.cli", "chainplan.services", "chainplan.allocation.highs", "models.storage"):
+    for module in ("chainplan.cli", "chainplan.services", "chainplan.allocation.highs", "models.storage", "ctypes"):
         importlib.import_module(module)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # an ignored SIGCHLD (inherited) would reap the copies itself
 
     path = socket_path()
     listener = _bind(path)
@@ -528,11 +566,11 @@ def serve_standby(db_url: str) -> int:
                 try:
                     if kind == "accept":
                         _accept(listener, selector, commands, own)
-                    elif kind == "ended":
+                    elif kind == "ended" and pid in commands:
                         _ended(commands.pop(pid), selector)
                         if not commands and not stopping:
                             _read_ahead(db_url)  # while idle: whatever the command wrote is read again
-                    elif kind == "client":
+                    elif kind == "client" and pid in commands:
                         _from_client(commands[pid], selector)
                 except Exception as exc:  # one client's trouble (no memory to fork, a bad request) is not all's
                     _say("standby.client_failed", detail=f"{type(exc).__name__}: {exc}")
@@ -549,9 +587,9 @@ def _ended(command: _Command, selector: Any) -> None:
     """The copy ended: log it, tell its client how, close."""
     import time
 
-    _pid, status = os.waitpid(command.pid, 0)
     selector.unregister(command.pidfd)
     os.close(command.pidfd)
+    _pid, status = os.waitpid(command.pid, 0)
     with contextlib.suppress(KeyError, ValueError):
         selector.unregister(command.client)
     ended = _exit_message(status)
@@ -577,7 +615,7 @@ def _from_client(command: _Command, selector: Any) -> None:
     for line in lines:
         with contextlib.suppress(ValueError):
             message = json.loads(line)
-            if isinstance(message, dict) and message.get("signal") in _FORWARDED:
+            if isinstance(message, dict) and message.get("signal") in _PASSED_ON:
                 command.signal(int(message["signal"]))
 
 
@@ -607,11 +645,15 @@ def _accept(listener: socket.socket, selector: Any, commands: dict[int, _Command
         else:
             _send_line(connection, {"ready": True})
             connection.settimeout(max(0.01, deadline - time.monotonic()))
-            go = connection.recv(16)
+            while len(go) < len(_GO):  # exactly the go-ahead: a signal the client sends next stays unread
+                chunk = connection.recv(len(_GO) - len(go))
+                if not chunk:
+                    break
+                go += chunk
             connection.settimeout(None)
     except OSError:
         go = b""
-    if go != b'"go"\n':  # another code's client, or one that gave up waiting: it runs the command itself
+    if go != _GO:  # another code's client, or one that gave up waiting: it runs the command itself
         for fd in fds:  # the client's own streams: holding them would keep its readers waiting
             os.close(fd)
         connection.close()
@@ -641,7 +683,14 @@ def _accept(listener: socket.socket, selector: Any, commands: dict[int, _Command
             signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORWARDED)
             for fd in fds:
                 os.close(fd)
-    pidfd = os.pidfd_open(pid)
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:  # no descriptor left to follow the copy: stop it before it does anything; the client says so
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        connection.close()
+        raise
     command = _Command(connection, pid, pidfd, time.perf_counter(), _shown_command(request["argv"][1:]))
     commands[pid] = command
     selector.register(pidfd, selectors.EVENT_READ, ("ended", pid))

@@ -259,7 +259,11 @@ def _own_standby(folder: Path, *args: str, cwd: Path = ROOT) -> tuple[subprocess
     environment["PYTHONPATH"] = str(ROOT)
     process = subprocess.Popen([sys.executable, "-m", "models.cli", *args, "standby"], cwd=cwd, env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None and "ready on" in process.stderr.readline()
+    assert process.stderr is not None
+    said = [process.stderr.readline()]
+    while "ready on" not in said[-1]:  # a database it cannot read is said first
+        assert len(said) < 5 and said[-1], said
+        said.append(process.stderr.readline())
     return process, environment
 
 
@@ -303,8 +307,11 @@ def test_a_command_whose_standby_is_killed_ends_and_says_so(tmp_path: Path) -> N
         time.sleep(0.05)
     copies = keeper.children(recursive=True)
     process.kill()
+    killed = time.monotonic()
     process.wait(timeout=30)
     _out, err = client.communicate(timeout=60)
+    # At once, not when the sweep would have ended (half a minute): the command ended with its standby.
+    assert time.monotonic() - killed < 10
     assert client.returncode == 1 and "the standby ended while it ran this command" in err
     psutil.wait_procs(copies, timeout=30)
     assert not [copy for copy in copies if copy.is_running() and copy.status() != psutil.STATUS_ZOMBIE]
@@ -345,5 +352,66 @@ def test_a_caller_killed_outright_takes_its_command_with_it(standby: Standby) ->
     copies = keeper.children(recursive=True)
     client.kill()
     client.wait(timeout=30)
-    psutil.wait_procs(copies, timeout=30)
+    psutil.wait_procs(copies, timeout=5)  # at once, not when the sweep would have ended (half a minute)
     assert not [copy for copy in copies if copy.is_running() and copy.status() != psutil.STATUS_ZOMBIE]
+
+
+def _handed_sweep(standby: Standby) -> tuple[subprocess.Popen[str], list[psutil.Process]]:
+    """A long sweep handed to the standby, once its copy runs: the client and the copy with its workers."""
+    client = subprocess.Popen([sys.executable, "-m", "models.cli", "--db", standby.url, "frontier",
+                               str(SCENARIOS / "equity.yaml"), "--from", "0.2", "--to", "2.0", "--steps", "400"],
+                              cwd=ROOT, env=standby.environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    keeper = psutil.Process(standby.process.pid)
+    deadline = time.monotonic() + 60
+    while not keeper.children():
+        assert time.monotonic() < deadline and client.poll() is None
+        time.sleep(0.05)
+    time.sleep(1.0)
+    return client, keeper.children(recursive=True)
+
+
+def test_ctrl_z_stops_the_command_and_fg_continues_it(standby: Standby) -> None:
+    client, copies = _handed_sweep(standby)
+    client.send_signal(signal.SIGTSTP)
+    deadline = time.monotonic() + 10
+    while not all(p.status() == psutil.STATUS_STOPPED for p in [psutil.Process(client.pid), *copies]):
+        assert time.monotonic() < deadline, [p.status() for p in copies]
+        time.sleep(0.05)
+    client.send_signal(signal.SIGCONT)
+    deadline = time.monotonic() + 10
+    while any(p.status() == psutil.STATUS_STOPPED for p in [psutil.Process(client.pid), *copies]):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    client.send_signal(signal.SIGINT)
+    client.communicate(timeout=60)
+    assert client.returncode != 0
+
+
+def test_a_command_killed_outright_ends_its_caller_by_the_same_signal(standby: Standby) -> None:
+    client, _copies = _handed_sweep(standby)
+    (copy,) = psutil.Process(standby.process.pid).children()
+    copy.kill()  # the copy itself, as the out-of-memory killer would
+    assert client.wait(timeout=60) == -signal.SIGKILL  # its workers may still hold the pipes: not read here
+    for worker in psutil.Process(standby.process.pid).children(recursive=True):
+        worker.kill()
+
+
+def test_the_log_hides_a_database_password(standby: Standby) -> None:
+    url = "postgresql://planner:s3cret-word@127.0.0.1:1/ocop"
+    done = standby.command("--db", url, "runs")
+    assert done.returncode == 2  # no server there: the command says so, as on its own
+    line = [entry for entry in standby.log if ": ran " in entry][-1]
+    assert "127.0.0.1:1/ocop" in line and "s3cret-word" not in line
+
+
+def test_a_standby_that_cannot_read_its_database_still_serves(tmp_path: Path) -> None:
+    process, environment = _own_standby(tmp_path, "--db", f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    try:
+        done = subprocess.run([sys.executable, "-m", "models.cli", "--db", f"sqlite:///{tmp_path / 'y.db'}", "runs",
+                               "--format", "json"], cwd=ROOT, env=environment, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0 and json.loads(done.stdout) == []
+    finally:
+        _stop(process)
+    assert process.stderr is not None and ": ran " in process.stderr.read()

@@ -59,3 +59,30 @@ def test_the_script_offers_its_command_to_a_standby_with_the_standard_library_on
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert set(done.stdout.split()) <= {"models", "chainplan", "__editable___chainplan_0_1_0_finder"}, done.stdout
+
+
+def test_the_end_of_a_command_waits_for_an_executor_left_open() -> None:
+    """As the interpreter's own exit: the executor's exit hook runs, its work ends, then the process ends."""
+    script = (
+        "import concurrent.futures, time\n"
+        "from models import cli\n"
+        "pool = concurrent.futures.ThreadPoolExecutor(1)\n"
+        "pool.submit(lambda: (time.sleep(0.3), print('work done', flush=True)))\n"
+        "cli.end(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3 and done.stdout == "work done\n"
+
+
+def test_the_standbys_stamp_covers_every_file_of_the_code(tmp_path: Path) -> None:
+    """A wording catalogue edited after the standby started is other code: its commands run on their own."""
+    from models.standby import _code_stamp
+
+    package = tmp_path / "package"
+    (package / "locale").mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    catalogue = package / "locale" / "chainplan.po"
+    catalogue.write_text('msgid "a"\nmsgstr "b"\n', encoding="utf-8")
+    before = _code_stamp({"package": str(package / "__init__.py")})
+    catalogue.write_text('msgid "a"\nmsgstr "c"\n', encoding="utf-8")
+    assert _code_stamp({"package": str(package / "__init__.py")}) != before
