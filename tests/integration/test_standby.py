@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -415,3 +416,31 @@ def test_a_standby_that_cannot_read_its_database_still_serves(tmp_path: Path) ->
     finally:
         _stop(process)
     assert process.stderr is not None and ": ran " in process.stderr.read()
+
+
+def test_a_client_that_gives_up_before_its_go_ahead_never_has_its_command_run(standby: Standby,
+                                                                            tmp_path: Path) -> None:
+    """The standby answers "ready" and forks only on the client's go-ahead: a client that gave up waiting (and
+    runs the command itself) never has it run a second time by the standby."""
+    marker = tmp_path / "never.xlsx"
+    script = textwrap.dedent(f"""
+        import json, os, socket, struct, sys
+        from models import standby
+        sys.argv = ["chainplan"]
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.connect(str(standby.socket_path()))
+        request = json.dumps({{"identity": standby.identity(),
+                               "argv": ["chainplan", "--db", {standby.url!r}, "export", {str(marker)!r}],
+                               "cwd": os.getcwd(), "environment": dict(os.environ), "umask": 0o22,
+                               "ignored": []}}).encode()
+        socket.send_fds(connection, [struct.pack("!I", len(request))], [0, 1, 2])
+        connection.sendall(request)
+        print(connection.recv(100).decode().strip())
+        connection.close()  # no go-ahead
+    """)
+    before = standby.ran()
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=standby.environment(), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and json.loads(done.stdout) == {"ready": True}, done.stderr
+    assert standby.command("--db", standby.url, "years").returncode == 0  # served the next one
+    assert standby.ran() == before + 1 and not marker.exists()
