@@ -402,7 +402,8 @@ def _die_with_the_standby(standby: int) -> None:
         os._exit(1)
 
 
-def _run_command(request: dict[str, Any], fds: list[int], inherited: list[Any], standby: int) -> None:
+def _run_command(request: dict[str, Any], fds: list[int], inherited: list[Any], standby: int,
+                 client: socket.socket) -> None:
     """In the forked copy: become the client's command (its streams, environment, folder, umask, ignored signals),
     run it, end as a fresh interpreter ends."""
     import fcntl
@@ -412,6 +413,9 @@ def _run_command(request: dict[str, Any], fds: list[int], inherited: list[Any], 
     try:
         os.setsid()  # no controlling terminal: the client's terminal is reached through its own descriptors
         _die_with_the_standby(standby)
+        # The copy keeps its client's connection open, never reading it, so that the client sees its end only when
+        # the copy has ended too; the processes the copy forks (a sweep's workers) must not keep it.
+        os.register_at_fork(after_in_child=client.close)
         for resource in inherited:
             resource.close()
         for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD):
@@ -674,9 +678,7 @@ def _accept(listener: socket.socket, selector: Any, commands: dict[int, _Command
         if pid == 0:
             for command in commands.values():
                 os.close(command.pidfd)
-            # The copy keeps its client's connection open, never reading it: the client sees the end of it only
-            # when both the copy and the standby have ended.
-            _run_command(request, fds, inherited, standby)
+            _run_command(request, fds, inherited, standby, connection)
             os._exit(1)  # not reached: _run_command ends the process
     finally:
         if os.getpid() == standby:
