@@ -322,6 +322,8 @@ def test_a_command_whose_standby_is_killed_ends_and_says_so(tmp_path: Path) -> N
         assert "the standby ended while it ran this command" in (tmp_path / "err").read_text(encoding="utf-8")
         assert psutil.wait_procs([copy], timeout=5)[1] == []
     finally:
+        with contextlib.suppress(ProcessLookupError):  # the sweep's workers, if they outlived their parent
+            os.killpg(copy.pid, signal.SIGKILL)
         for each in copies:
             with contextlib.suppress(psutil.Error):
                 each.kill()
@@ -402,9 +404,11 @@ def test_a_command_killed_outright_ends_its_caller_by_the_same_signal(standby: S
     client, _copies = _handed_sweep(standby)
     (copy,) = psutil.Process(standby.process.pid).children()
     copy.kill()  # the copy itself, as the out-of-memory killer would
-    assert client.wait(timeout=60) == -signal.SIGKILL  # its workers may still hold the pipes: not read here
-    for worker in psutil.Process(standby.process.pid).children(recursive=True):
-        worker.kill()
+    try:
+        assert client.wait(timeout=60) == -signal.SIGKILL  # its workers may still hold the pipes: not read here
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # the sweep's workers, left without their parent
+            os.killpg(copy.pid, signal.SIGKILL)
 
 
 def test_the_log_hides_a_database_password(standby: Standby) -> None:
