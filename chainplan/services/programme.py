@@ -191,9 +191,14 @@ def year_slice(dataset: Dataset, scenario: Scenario) -> tuple[Scenario, Dataset]
     """What a run of ``scenario`` reads, from the full multi-year ``dataset``: the scenario with its ``year``
     resolved (default: the latest year with plans; ``None`` only for data without years) and that year's slice of
     the dataset (:func:`~chainplan.years.dataset_for_year`)."""
+    resolved = _with_year(dataset, scenario)
+    return resolved, dataset_for_year(dataset, resolved.year)
+
+
+def _with_year(dataset: Dataset, scenario: Scenario) -> Scenario:
+    """``scenario`` with its ``year`` resolved on ``dataset`` (default: the latest year with plans)."""
     year = scenario.year if scenario.year is not None else latest_year(dataset)
-    resolved = scenario if year == scenario.year else scenario.model_copy(update={"year": year})
-    return resolved, dataset_for_year(dataset, year)
+    return scenario if year == scenario.year else scenario.model_copy(update={"year": year})
 
 
 def year_data(dataset: Dataset, scenario: Scenario) -> tuple[Scenario, Dataset, str]:
@@ -208,10 +213,9 @@ def _remembered_year_slice(uow: UnitOfWork, stored: Dataset, years: list[int] | 
     """Inside ``with uow``: :func:`year_slice` of ``stored`` (the dataset read for ``years``), one slice per year
     and generation, shared by every scenario of that year: what is derived from the slice alone (its names, the
     products reaching a supermarket, its fingerprint) is then computed once for all of them."""
-    year = scenario.year if scenario.year is not None else latest_year(stored)
-    resolved = scenario if year == scenario.year else scenario.model_copy(update={"year": year})
-    key = ("year slice", None if years is None else tuple(years), year)
-    return resolved, remembered(uow, "dataset", key, lambda: dataset_for_year(stored, year))
+    resolved = _with_year(stored, scenario)
+    key = ("year slice", None if years is None else tuple(years), resolved.year)
+    return resolved, remembered(uow, "dataset", key, lambda: dataset_for_year(stored, resolved.year))
 
 
 def _years_for(uow: UnitOfWork, scenario: Scenario) -> list[int] | None:
@@ -274,10 +278,11 @@ def read_ahead(uow: UnitOfWork) -> list[int] | None:
     ``chainplan standby`` calls it before its first command and again after each one (a generation that did not
     change costs one small query). Reading ahead changes nothing stored.
     """
+    latest = Scenario(name="read ahead")
     with uow:
         stored_dataset(uow)
-        years = _years_for(uow, Scenario(name="read ahead"))
-        _resolved, data = _remembered_year_slice(uow, stored_dataset(uow, years), years, Scenario(name="read ahead"))
+        years = _years_for(uow, latest)
+        _resolved, data = _remembered_year_slice(uow, stored_dataset(uow, years), years, latest)
         name_book(data)
         products_reaching_supermarket(data)
         data.fingerprint()

@@ -185,12 +185,25 @@ def test_user_commands_never_go_to_the_standby(standby: Standby) -> None:
     assert done.returncode == 0
 
 
+def _long_sweep(url: str) -> list[str]:
+    """A sweep long enough (about half a minute here) to be interrupted while it runs."""
+    return [sys.executable, "-m", "models.cli", "--db", url, "frontier", str(SCENARIOS / "equity.yaml"), "--from",
+            "0.2", "--to", "2.0", "--steps", "400"]
+
+
+def _copy_running(keeper: psutil.Process, client: subprocess.Popen[Any]) -> None:
+    """Wait until the standby ``keeper`` has forked the client's command."""
+    deadline = time.monotonic() + 60
+    while not keeper.children():
+        assert time.monotonic() < deadline and client.poll() is None
+        time.sleep(0.05)
+
+
 def _interrupted(standby: Standby, handed: bool) -> int:
     """The exit code of a long sweep sent Ctrl-C once it runs (in the standby's copy, or on its own)."""
     environment = standby.environment() if handed else standby.environment(CHAINPLAN_STANDBY="0")
-    client = subprocess.Popen([sys.executable, "-m", "models.cli", "--db", standby.url, "frontier",
-                               str(SCENARIOS / "equity.yaml"), "--from", "0.2", "--to", "2.0", "--steps", "400"],
-                              cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    client = subprocess.Popen(_long_sweep(standby.url), cwd=ROOT, env=environment, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
     working = psutil.Process(standby.process.pid) if handed else psutil.Process(client.pid)
     deadline = time.monotonic() + 60
     # Running: the standby has forked the copy, or the process on its own has begun solving (a pool of workers).
@@ -302,14 +315,9 @@ def test_a_command_whose_standby_is_killed_ends_and_says_so(tmp_path: Path) -> N
     # Files, not pipes: the sweep's workers, left without their parent, may hold pipes open a while after the
     # caller has ended, as they would after a command on its own was killed.
     with (tmp_path / "out").open("w") as out, (tmp_path / "err").open("w") as err:
-        client = subprocess.Popen([sys.executable, "-m", "models.cli", "--db", url, "frontier",
-                                   str(SCENARIOS / "equity.yaml"), "--from", "0.2", "--to", "2.0", "--steps", "400"],
-                                  cwd=ROOT, env=environment, stdout=out, stderr=err)
+        client = subprocess.Popen(_long_sweep(url), cwd=ROOT, env=environment, stdout=out, stderr=err)
     keeper = psutil.Process(process.pid)
-    deadline = time.monotonic() + 60
-    while not keeper.children():
-        assert time.monotonic() < deadline and client.poll() is None
-        time.sleep(0.05)
+    _copy_running(keeper, client)
     time.sleep(0.5)
     copies = keeper.children(recursive=True)
     (copy,) = keeper.children()
@@ -351,15 +359,10 @@ def test_a_command_sends_nothing_to_a_socket_others_can_reach(tmp_path: Path) ->
 
 
 def test_a_caller_killed_outright_takes_its_command_with_it(standby: Standby) -> None:
-    client = subprocess.Popen([sys.executable, "-m", "models.cli", "--db", standby.url, "frontier",
-                               str(SCENARIOS / "equity.yaml"), "--from", "0.2", "--to", "2.0", "--steps", "400"],
-                              cwd=ROOT, env=standby.environment(), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    client = subprocess.Popen(_long_sweep(standby.url), cwd=ROOT, env=standby.environment(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     keeper = psutil.Process(standby.process.pid)
-    deadline = time.monotonic() + 60
-    while not keeper.children():
-        assert time.monotonic() < deadline and client.poll() is None
-        time.sleep(0.05)
+    _copy_running(keeper, client)
     time.sleep(0.5)
     copies = keeper.children(recursive=True)
     client.kill()
@@ -370,15 +373,10 @@ def test_a_caller_killed_outright_takes_its_command_with_it(standby: Standby) ->
 
 def _handed_sweep(standby: Standby) -> tuple[subprocess.Popen[str], list[psutil.Process]]:
     """A long sweep handed to the standby, once its copy runs: the client and the copy with its workers."""
-    client = subprocess.Popen([sys.executable, "-m", "models.cli", "--db", standby.url, "frontier",
-                               str(SCENARIOS / "equity.yaml"), "--from", "0.2", "--to", "2.0", "--steps", "400"],
-                              cwd=ROOT, env=standby.environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
+    client = subprocess.Popen(_long_sweep(standby.url), cwd=ROOT, env=standby.environment(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     keeper = psutil.Process(standby.process.pid)
-    deadline = time.monotonic() + 60
-    while not keeper.children():
-        assert time.monotonic() < deadline and client.poll() is None
-        time.sleep(0.05)
+    _copy_running(keeper, client)
     time.sleep(1.0)
     return client, keeper.children(recursive=True)
 
