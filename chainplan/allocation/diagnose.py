@@ -156,7 +156,7 @@ def diagnose_infeasibility(inp: AllocationInput, *, solver: str, time_limit_s: f
     chance = {(entry.row.target, entry.row.kind): entry.row for entry in model.chance}
     found = []
     for slack in model.slacks:
-        amount = float(slack.variable.varValue or 0.0)
+        amount = model.column_value(slack.column)
         if slack.rule.startswith("chance_"):
             # Measured on the answer itself: exactly how far its chance row is from holding.
             row = chance[(slack.subject, slack.rule.removeprefix("chance_"))]

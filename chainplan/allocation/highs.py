@@ -1,31 +1,52 @@
-"""HiGHS given the whole PuLP problem in three calls, from arrays, instead of a call per column and per row.
+"""HiGHS given the whole model in three calls, from arrays, instead of a call per column and per row.
 
-PuLP stays the modelling layer: the rows, the names, the values read back into the variables (``varValue``,
-``dj``) and the rows (``slack``, ``pi``) are PuLP's. Only the hand-over changes. PuLP's own ``HiGHS`` adds each
-column with ``addCol`` and ``changeColIntegrality`` and each row with ``addRow``, and lists the problem's variables
-three times per solve (each time walking every row); on the national model (16,000 columns, 5,000 rows) that
-was about 0.8 s of Python around a 2 s solve. :class:`ArrayHiGHS` lists the variables once and passes the
-columns, the integrality and the rows each as one array (``addCols``, ``changeColsIntegrality``, ``addRows``).
+Two hand-overs share one piece of code (:meth:`ArrayHiGHS._hand_over`):
 
-HiGHS receives the same model: the columns in PuLP's order (variables sorted by name), the same costs (negated
-for a maximisation, as PuLP does), bounds and integrality, the rows in the problem's order with the same nonzero
-coefficients in the same order. HiGHS stores the matrix by column either way, so both hand-overs give the same
-internal model and the solver takes the same path (``tests/unit/test_highs_arrays.py`` compares them).
+- :meth:`ArrayHiGHS.solve_matrix` takes the model as the allocation writes it (:mod:`chainplan.allocation.matrix`)
+  and builds no PuLP object at all: the usual solve of a scenario;
+- :meth:`ArrayHiGHS.buildSolverModel` takes a PuLP problem (once the model has been changed through PuLP: a
+  repair, a chance-row cut, a raised line, a relaxation). PuLP's own ``HiGHS`` adds each column with ``addCol``
+  and ``changeColIntegrality`` and each row with ``addRow``, and lists the problem's variables three times per
+  solve (each time walking every row); on the national model (16,000 columns, 5,000 rows) that was about 0.8 s
+  of Python around a 2 s solve. This lists the variables once and passes the columns, the integrality and the
+  rows each as one array (``addCols``, ``changeColsIntegrality``, ``addRows``); the values are read back into
+  PuLP's variables (``varValue``, ``dj``) and rows (``slack``, ``pi``).
+
+Either way HiGHS receives the model PuLP's interface would give it: the columns in PuLP's order (variables
+sorted by name), the same costs (negated for a maximisation, as PuLP does, zeros signed as PuLP signs them),
+bounds and integrality, the rows in the problem's order with the same nonzero coefficients. HiGHS stores the
+matrix by column either way, so the hand-overs give the same internal model and the solver takes the same path
+(``tests/unit/test_highs_arrays.py`` compares them bit for bit, and the answers).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from operator import attrgetter
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pulp
 from pulp import constants
 
-__all__ = ["ArrayHiGHS"]
+from chainplan.allocation.matrix import ModelMatrix
+
+__all__ = ["ArrayHiGHS", "MatrixAnswer"]
 
 _index = attrgetter("index")
+
+
+@dataclass(frozen=True)
+class MatrixAnswer:
+    """What :meth:`ArrayHiGHS.solve_matrix` read: PuLP's status pair, each column's value (by the matrix's column
+    position) and the HiGHS object (its ``getInfo`` holds the gap)."""
+
+    status: int
+    sol_status: int
+    values: np.ndarray
+    highs: Any
 
 
 class ArrayHiGHS(pulp.HiGHS):
@@ -45,9 +66,6 @@ class ArrayHiGHS(pulp.HiGHS):
     """
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:
-        import highspy
-
-        inf = highspy.kHighsInf
         variables = lp.variables()  # sorted by name, as PuLP hands them to HiGHS
         self._variables = variables
         for position, variable in enumerate(variables):
@@ -59,45 +77,86 @@ class ArrayHiGHS(pulp.HiGHS):
         if lp.objective:
             for variable, coefficient in lp.objective.items():
                 costs[variable.index] = obj_mult * coefficient
-        lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables], dtype=np.float64)
-        upper = np.array([inf if v.upBound is None else v.upBound for v in variables], dtype=np.float64)
-        empty = np.array([], dtype=np.int32)
-        lp.solverModel.addCols(count, costs, lower, upper, 0, empty, empty, np.array([], dtype=np.float64))
-        if self.mip:
-            integers = np.array([v.index for v in variables if v.cat == constants.LpInteger], dtype=np.int32)
-            if len(integers):
-                lp.solverModel.changeColsIntegrality(
-                    len(integers), integers, np.full(len(integers), highspy.HighsVarType.kInteger))
-
+        integers = np.array([v.index for v in variables if v.cat == constants.LpInteger], dtype=np.int32)
         constraints = list(lp._constraints.values())
         lengths = np.empty(len(constraints), dtype=np.int64)
         indices: list[int] = []
         values: list[float] = []
-        row_lower = np.empty(len(constraints), dtype=np.float64)
-        row_upper = np.empty(len(constraints), dtype=np.float64)
         for position, constraint in enumerate(constraints):
             constraint.index = position
             expression = constraint.expr
             lengths[position] = len(expression)
             indices.extend(map(_index, expression.keys()))
             values.extend(expression.values())
-            low, up = constraint.getLb(), constraint.getUb()
-            row_lower[position] = -inf if low is None else low
-            row_upper[position] = inf if up is None else up
-        column = np.array(indices, dtype=np.int32)
-        coefficient = np.array(values, dtype=np.float64)
-        # PuLP passes only the nonzero coefficients of each row, in the row's order.
-        kept = coefficient != 0
-        row_of = np.repeat(np.arange(len(constraints)), lengths)[kept]
-        starts = np.searchsorted(row_of, np.arange(len(constraints))).astype(np.int32)
-        if len(constraints):
-            lp.solverModel.addRows(len(constraints), row_lower, row_upper, int(kept.sum()), starts, column[kept],
-                                   coefficient[kept])
+        self._hand_over(lp.solverModel, costs, [v.lowBound for v in variables], [v.upBound for v in variables],
+                        integers, [c.getLb() for c in constraints], [c.getUb() for c in constraints], lengths,
+                        np.array(indices, dtype=np.int32), np.array(values, dtype=np.float64))
 
-    def findSolutionValues(self, lp: pulp.LpProblem) -> Any:
+    def _hand_over(self, highs: Any, costs: np.ndarray, lower: list[float | None], upper: list[float | None],
+                   integers: np.ndarray, row_lower: list[float | None], row_upper: list[float | None],
+                   lengths: np.ndarray, column: np.ndarray, coefficient: np.ndarray) -> None:
+        """Columns, integrality and rows in three calls; ``None`` bounds are infinite. The rows' entries are
+        ``column``/``coefficient`` cut into ``lengths``; zero coefficients are left out, as PuLP leaves them."""
         import highspy
 
-        status = lp.solverModel.getModelStatus()
+        inf = highspy.kHighsInf
+        count = len(costs)
+        empty = np.array([], dtype=np.int32)
+        highs.addCols(count, costs, np.array([-inf if v is None else v for v in lower], dtype=np.float64),
+                      np.array([inf if v is None else v for v in upper], dtype=np.float64), 0, empty, empty,
+                      np.array([], dtype=np.float64))
+        if self.mip and len(integers):
+            highs.changeColsIntegrality(len(integers), integers,
+                                        np.full(len(integers), highspy.HighsVarType.kInteger))
+        rows = len(lengths)
+        if not rows:
+            return
+        kept = coefficient != 0
+        row_of = np.repeat(np.arange(rows), lengths)[kept]
+        starts = np.searchsorted(row_of, np.arange(rows)).astype(np.int32)
+        highs.addRows(rows, np.array([-inf if v is None else v for v in row_lower], dtype=np.float64),
+                      np.array([inf if v is None else v for v in row_upper], dtype=np.float64), int(kept.sum()),
+                      starts, column[kept].astype(np.int32), coefficient[kept])
+
+    def solve_matrix(self, matrix: ModelMatrix) -> MatrixAnswer:
+        """Solve the model written as arrays (:mod:`chainplan.allocation.matrix`) without building it in PuLP:
+        HiGHS receives what :meth:`buildSolverModel` would give it from the PuLP problem of the same arrays, with
+        the same options; the answer is read as :meth:`findSolutionValues` reads it."""
+        holder = SimpleNamespace(solverModel=None)
+        self.createAndConfigureSolver(holder)
+        highs = holder.solverModel
+        order = matrix.solver_order()
+        position = np.empty(len(order), dtype=np.int64)
+        position[order] = np.arange(len(order))
+        obj_mult = -1.0 if matrix.maximise else 1.0
+        costs = np.full(len(order), obj_mult * 0.0)
+        objective_columns, objective_coefficients = matrix.objective
+        costs[position[objective_columns]] = obj_mult * objective_coefficients
+        integer = np.array(matrix.integer, dtype=bool)
+        integers = np.flatnonzero(integer[order]).astype(np.int32)
+        lower = [matrix.lower[c] for c in order.tolist()]
+        upper = [matrix.upper[c] for c in order.tolist()]
+        # PuLP keeps a row's right-hand side as the constant 0.0 − rhs and hands over −constant: −0.0 for 0.
+        bounds = [-(0.0 - rhs) for rhs in matrix.row_rhs]
+        row_lower = [None if s == constants.LpConstraintLE else b for s, b in zip(matrix.row_senses, bounds,
+                                                                                   strict=True)]
+        row_upper = [None if s == constants.LpConstraintGE else b for s, b in zip(matrix.row_senses, bounds,
+                                                                                   strict=True)]
+        lengths = np.array([len(c) for c in matrix.row_columns], dtype=np.int64)
+        columns = np.concatenate(matrix.row_columns) if matrix.row_columns else np.array([], dtype=np.int64)
+        coefficients = (np.concatenate(matrix.row_coefficients) if matrix.row_coefficients
+                        else np.array([], dtype=np.float64))
+        self._hand_over(highs, costs, lower, upper, integers, row_lower, row_upper, lengths, position[columns],
+                        coefficients)
+        if self.handed_over is not None:
+            self.handed_over()
+        self.callSolver(holder)  # as a PuLP problem's solve: highs.run()
+        status, sol_status = _status_of(highs)
+        solved = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+        values = solved[position] if len(solved) == len(position) else np.zeros(len(position))
+        return MatrixAnswer(status, sol_status, values, highs)
+
+    def findSolutionValues(self, lp: pulp.LpProblem) -> Any:
         solution = lp.solverModel.getSolution()
         for variable, value, dual in zip(self._variables, list(solution.col_value), list(solution.col_dual),
                                          strict=True):
@@ -109,10 +168,7 @@ class ArrayHiGHS(pulp.HiGHS):
             slack = constraint.constant + row_values[constraint.index]
             constraint.slack = -slack if constraint.sense == constants.LpConstraintLE else slack
             constraint.pi = row_duals[constraint.index]
-        no_solution = lp.solverModel.getObjectiveValue() == float(highspy.kHighsInf)
-        if no_solution and status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kIterationLimit):
-            return constants.LpStatusNotSolved, constants.LpSolutionNoSolutionFound
-        return _STATUS.get(status, (constants.LpStatusNotSolved, constants.LpSolutionNoSolutionFound))
+        return _status_of(lp.solverModel)
 
     #: Called once the model has been handed to HiGHS, just before HiGHS runs (``BesideTheSolver`` starts its
     #: work then, so that the hand-over, which is Python, does not share the interpreter with it).
@@ -131,6 +187,18 @@ class ArrayHiGHS(pulp.HiGHS):
             constraint.modifier = False  # sic: what PuLP's HiGHS sets
         lp.assignStatus(status, sol_status)
         return status
+
+
+def _status_of(highs: Any) -> tuple[int, int]:
+    """HiGHS's model status as PuLP's (status, solution status); a time or iteration limit with no solution
+    found is "not solved"."""
+    import highspy
+
+    status = highs.getModelStatus()
+    no_solution = highs.getObjectiveValue() == float(highspy.kHighsInf)
+    if no_solution and status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kIterationLimit):
+        return constants.LpStatusNotSolved, constants.LpSolutionNoSolutionFound
+    return _STATUS.get(status, (constants.LpStatusNotSolved, constants.LpSolutionNoSolutionFound))
 
 
 def _status_table() -> dict[Any, tuple[int, int]]:

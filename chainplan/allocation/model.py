@@ -1,7 +1,10 @@
 """The allocation MILP: one ``define_*`` function per family of variables or constraints (as PyPSA does).
 
-Variables live in dicts keyed by plan code; names given to PuLP are positional (``fund_17``) and are never
-parsed back. Sums are built with :class:`pulp.LpAffineExpression` from lists, never by repeated ``+=``.
+The model is written as arrays (:mod:`chainplan.allocation.matrix`), each family of rows from the input's
+columns at once: the fund column of the i-th eligible plan is column i, and column names are positional
+(``fund_17``) and never parsed back. HiGHS takes the arrays as they are; the PuLP problem is built from them
+when CBC or a change to the model needs it. Cuts added during the solve are written into PuLP, with
+:class:`pulp.LpAffineExpression` from lists, never by repeated ``+=``.
 
 Every funded plan receives all it requests, line by line:
 
@@ -26,10 +29,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
 import pulp
 
 from chainplan.allocation.chance import ChanceRow, chance_rows
 from chainplan.allocation.data import AllocationInput
+from chainplan.allocation.matrix import EQ, GE, LE, ModelMatrix
 from chainplan.allocation.targets import TargetRow, target_rows
 
 __all__ = ["VND_UNIT", "AllocationModel", "ChanceEntry", "Slack", "add_chance_cut", "add_inner_rows",
@@ -45,7 +51,7 @@ VND_UNIT = 100_000.0
 class Slack:
     """An elastic variable: which rule it relaxes, in what unit, and how its size is scaled in the objective."""
 
-    variable: pulp.LpVariable
+    column: str
     rule: str
     subject: str
     unit: str
@@ -54,20 +60,31 @@ class Slack:
 
 @dataclass(frozen=True)
 class ChanceEntry:
-    """A chance row in the model: the row, and the shortfall, excess or slack variable that moves its bound."""
+    """A chance row in the model: the row, and the shortfall, excess or slack column that moves its bound."""
 
     row: ChanceRow
-    deviation: pulp.LpVariable | None
+    deviation: str | None
 
 
 @dataclass
 class AllocationModel:
-    """The PuLP problem and the handles the solve, the results and the explanations need."""
+    """The model as arrays (:class:`~chainplan.allocation.matrix.ModelMatrix`), the handles the solve, the
+    results and the explanations need, and the PuLP problem once something asks for it.
 
-    problem: pulp.LpProblem
-    fund: dict[str, pulp.LpVariable]
-    budget_rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
-    shortfall: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    The PuLP problem (:attr:`problem`, :attr:`fund`) is built from the arrays when first read: by CBC, and by
+    whatever changes the model after it is built (repairs, chance-row cuts, a raised line, the relaxation's
+    duals). A HiGHS solve of the model as built needs no PuLP (:meth:`ArrayHiGHS.solve_matrix
+    <chainplan.allocation.highs.ArrayHiGHS.solve_matrix>`); its values are kept (:meth:`remember`) and passed
+    on to the PuLP variables if they are built later, so both always hold the last solve's values.
+    """
+
+    matrix: ModelMatrix
+    #: The eligible plans' codes: the fund column of ``codes[i]`` is column ``i``.
+    codes: list[str]
+    #: Per budget line, the name of its row.
+    budget_rows: dict[str, str] = field(default_factory=dict)
+    #: Per soft target bound (``"new_products.min"``), the name of its shortfall or excess column.
+    shortfall: dict[str, str] = field(default_factory=dict)
     slacks: list[Slack] = field(default_factory=list)
     elastic: bool = False
     #: The confidence of the chance rows (robust scenarios), ``None`` when targets count expected values.
@@ -80,157 +97,214 @@ class AllocationModel:
     #: confidence, so another model of the same scenario (the diagnosis) starts with them.
     pool: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     build_time_s: float = 0.0
+    _problem: pulp.LpProblem | None = field(default=None, repr=False)
+    _variables: dict[str, pulp.LpVariable] = field(default_factory=dict, repr=False)
+    _fund: dict[str, pulp.LpVariable] = field(default_factory=dict, repr=False)
+    _values: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def materialised(self) -> bool:
+        """Whether the PuLP problem has been built (from then on every change and solve goes through it)."""
+        return self._problem is not None
+
+    @property
+    def problem(self) -> pulp.LpProblem:
+        if self._problem is None:
+            problem, variables = self.matrix.to_pulp("ocop_allocation")
+            if self._values is not None:
+                for variable, value in zip(variables, self._values.tolist(), strict=True):
+                    variable.varValue = value
+            self._variables = {variable.name: variable for variable in variables}
+            self._fund = dict(zip(self.codes, variables, strict=False))  # the fund columns come first
+            self._problem = problem
+        return self._problem
+
+    @property
+    def fund(self) -> dict[str, pulp.LpVariable]:
+        """The fund variables by plan code (builds the PuLP problem)."""
+        self.problem  # noqa: B018
+        return self._fund
+
+    def variable(self, name: str) -> pulp.LpVariable:
+        """A PuLP variable by its column name (builds the PuLP problem)."""
+        self.problem  # noqa: B018
+        return self._variables[name]
+
+    def row(self, name: str) -> pulp.LpConstraint:
+        """A PuLP row by name (builds the PuLP problem)."""
+        return self.problem._constraints[name]
+
+    def remember(self, values: np.ndarray) -> None:
+        """Keep the values of a solve of the arrays (by column), for :meth:`column_value`."""
+        self._values = values
+
+    def column_value(self, name: str) -> float:
+        """The last solve's value of a column (0 before any solve)."""
+        if self._problem is not None:
+            return float(self._variables[name].varValue or 0.0)
+        if self._values is None:
+            return 0.0
+        return float(self._values[self.matrix.position(name)])
 
     @property
     def size(self) -> dict[str, int]:
-        return {"variables": self.problem.numVariables(), "constraints": self.problem.numConstraints()}
+        if self._problem is not None:
+            return {"variables": self._problem.numVariables(), "constraints": self._problem.numConstraints()}
+        return {"variables": self.matrix.columns, "constraints": self.matrix.rows}
+
+
+_NO_COLUMNS = np.array([], dtype=np.int64)
 
 
 def _expression(pairs: list[tuple[pulp.LpVariable, float]], constant: float = 0.0) -> pulp.LpAffineExpression:
     return pulp.LpAffineExpression(pairs, constant=constant)
 
 
-def _add(model: AllocationModel, name: str, expression: pulp.LpAffineExpression, sense: int, rhs: float,
-         *, rule: str, subject: str, unit: str, scale: float) -> pulp.LpConstraint:
-    """Add ``expression (sense) rhs``; in elastic mode with a slack that moves the right-hand side."""
+def _add(model: AllocationModel, name: str, columns: np.ndarray, coefficients: np.ndarray, sense: int, rhs: float,
+         *, rule: str, subject: str, unit: str, scale: float) -> None:
+    """Add ``Σ coefficients · x[columns] (sense) rhs``; in elastic mode with a slack that moves the right-hand
+    side."""
     if model.elastic:
-        slack = model.problem.add_variable(f"slack_{len(model.slacks)}", lowBound=0)
+        slack = f"slack_{len(model.slacks)}"
+        position = model.matrix.add_column(slack, lower=0)
         model.slacks.append(Slack(slack, rule, subject, unit, max(scale, 1e-9)))
         # <= rows may grow their right-hand side, >= rows may lower it.
-        expression = expression - slack if sense == pulp.LpConstraintLE else expression + slack
-    constraint = pulp.LpConstraint(expression, sense=sense, rhs=rhs, name=name)
-    model.problem += constraint
-    return constraint
+        columns = np.append(columns, position)
+        coefficients = np.append(coefficients, -1.0 if sense == LE else 1.0)
+    model.matrix.add_row(name, columns, coefficients, sense, rhs)
 
 
 def define_fund_variables(model: AllocationModel, inp: AllocationInput) -> None:
-    for position, code in enumerate(inp.eligible.index):
-        model.fund[code] = model.problem.add_variable(f"fund_{position}", 0, 1, cat=pulp.LpBinary)
+    model.matrix.add_columns([f"fund_{position}" for position in range(len(model.codes))], lower=0, upper=1,
+                             integer=True)
 
 
 def define_budget_constraints(model: AllocationModel, inp: AllocationInput) -> None:
-    fund = model.fund
-    requests = inp.requests[inp.requests["plan_code"].isin(fund.keys())]
-    grouped = {line: group for line, group in requests.groupby("budget_line_code")}
+    requests = inp.requests
+    columns = pd.Index(model.codes).get_indexer(requests["plan_code"])
+    kept = columns >= 0
+    columns = columns[kept]
+    amounts = requests["amount_vnd"].to_numpy()[kept].astype(np.float64) / VND_UNIT
+    # Each line's requests in the order of the request sheet.
+    grouped = pd.Series(np.arange(len(columns))).groupby(requests["budget_line_code"].to_numpy()[kept]).indices
     for position, (line, available) in enumerate(inp.lines["available"].items()):
-        group = grouped.get(line)
-        if group is None or group.empty:
+        members = grouped.get(line)
+        if members is None or not len(members):
             continue
-        pairs = [(fund[p], float(a) / VND_UNIT)
-                 for p, a in zip(group["plan_code"], group["amount_vnd"], strict=True)]
-        model.budget_rows[line] = _add(model, f"budget_{position}", _expression(pairs), pulp.LpConstraintLE,
-                                       float(available) / VND_UNIT, rule="budget_line", subject=str(line),
-                                       unit="VND", scale=max(float(available) / VND_UNIT, 1.0 / VND_UNIT))
+        name = f"budget_{position}"
+        _add(model, name, columns[members], amounts[members], LE, float(available) / VND_UNIT,
+             rule="budget_line", subject=str(line), unit="VND",
+             scale=max(float(available) / VND_UNIT, 1.0 / VND_UNIT))
+        model.budget_rows[line] = name
 
 
-def define_region_constraints(model: AllocationModel, inp: AllocationInput) -> None:
+def define_region_constraints(model: AllocationModel, inp: AllocationInput, eligible: pd.DataFrame) -> None:
     scenario = inp.scenario
-    eligible = inp.eligible
-    regions = eligible.groupby("region").groups
+    regions = eligible.groupby("region").indices  # positions in the eligible plans = fund columns
     shares = scenario.min_region_share > 0 or scenario.max_region_share < 1
-    total_funded = model.problem.add_variable("total_funded", lowBound=0) if shares else None
-    if total_funded is not None:
+    total_of = eligible["total_request"].to_numpy(dtype=float) / VND_UNIT
+    total_funded = -1
+    if shares:
         # One variable for the total funded amount keeps each share row as long as its region, not the country.
-        pairs = [(model.fund[c], float(t) / VND_UNIT) for c, t in eligible["total_request"].items()]
-        pairs.append((total_funded, -1.0))
-        model.problem += pulp.LpConstraint(_expression(pairs), sense=pulp.LpConstraintEQ, rhs=0.0,
-                                           name="total_funded")
-    total_of = dict(zip(eligible.index, eligible["total_request"].to_numpy(dtype=float) / VND_UNIT, strict=True))
+        total_funded = model.matrix.add_column("total_funded", lower=0)
+        model.matrix.add_row("total_funded", np.append(np.arange(len(model.codes)), total_funded),
+                             np.append(total_of, -1.0), EQ, 0.0)
     budget = float(inp.lines["available"].sum()) / VND_UNIT
     for position, (region, members) in enumerate(sorted(regions.items())):
         if scenario.max_plans_per_region is not None:
-            _add(model, f"region_cap_{position}", _expression([(model.fund[c], 1.0) for c in members]),
-                 pulp.LpConstraintLE, float(scenario.max_plans_per_region), rule="max_plans_per_region",
-                 subject=str(region), unit="plans", scale=max(1.0, float(scenario.max_plans_per_region)))
-        share_of = [(model.fund[c], total_of[c]) for c in members]
-        if total_funded is not None and scenario.min_region_share > 0:
-            pairs = [*share_of, (total_funded, -scenario.min_region_share)]
-            _add(model, f"region_min_share_{position}", _expression(pairs), pulp.LpConstraintGE, 0.0,
-                 rule="min_region_share", subject=str(region), unit="VND", scale=max(budget, 1.0 / VND_UNIT))
-        if total_funded is not None and scenario.max_region_share < 1:
-            pairs = [*share_of, (total_funded, -scenario.max_region_share)]
-            _add(model, f"region_max_share_{position}", _expression(pairs), pulp.LpConstraintLE, 0.0,
-                 rule="max_region_share", subject=str(region), unit="VND", scale=max(budget, 1.0 / VND_UNIT))
+            _add(model, f"region_cap_{position}", members, np.ones(len(members)), LE,
+                 float(scenario.max_plans_per_region), rule="max_plans_per_region", subject=str(region),
+                 unit="plans", scale=max(1.0, float(scenario.max_plans_per_region)))
+        columns = np.append(members, total_funded)
+        if shares and scenario.min_region_share > 0:
+            _add(model, f"region_min_share_{position}", columns,
+                 np.append(total_of[members], -scenario.min_region_share), GE, 0.0, rule="min_region_share",
+                 subject=str(region), unit="VND", scale=max(budget, 1.0 / VND_UNIT))
+        if shares and scenario.max_region_share < 1:
+            _add(model, f"region_max_share_{position}", columns,
+                 np.append(total_of[members], -scenario.max_region_share), LE, 0.0, rule="max_region_share",
+                 subject=str(region), unit="VND", scale=max(budget, 1.0 / VND_UNIT))
 
 
-def define_product_constraints(model: AllocationModel, inp: AllocationInput) -> None:
+def define_product_constraints(model: AllocationModel, inp: AllocationInput, eligible: pd.DataFrame) -> None:
     if not inp.scenario.one_plan_per_product:
         return
-    products = inp.eligible["product_code"]
-    shared = products[products.duplicated(keep=False)]
-    members_of: dict[str, list[str]] = {}
-    for code, product in zip(shared.index, shared.to_numpy(), strict=True):
-        members_of.setdefault(product, []).append(code)
-    for position, product in enumerate(sorted(members_of)):
-        pairs = [(model.fund[c], 1.0) for c in members_of[product]]
-        model.problem += pulp.LpConstraint(_expression(pairs), sense=pulp.LpConstraintLE, rhs=1.0,
-                                           name=f"one_per_product_{position}")
+    products = eligible["product_code"]
+    shared = np.flatnonzero(products.duplicated(keep=False).to_numpy())
+    keys = products.to_numpy()[shared]
+    order = np.argsort(keys, kind="stable")  # by product, each product's plans in the plans' order
+    keys, shared = keys[order], shared[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else _NO_COLUMNS
+    for position, members in enumerate(np.split(shared, starts[1:])):
+        if len(members):
+            model.matrix.add_row(f"one_per_product_{position}", members, np.ones(len(members)), LE, 1.0)
 
 
-def define_dependency_constraints(model: AllocationModel, inp: AllocationInput) -> None:
-    fund = model.fund
-    for position, (code, needed) in enumerate(inp.eligible["requires_plan"].items()):
-        if needed and needed in fund:
-            model.problem += pulp.LpConstraint(_expression([(fund[code], 1.0), (fund[needed], -1.0)]),
-                                               sense=pulp.LpConstraintLE, rhs=0.0, name=f"requires_{position}")
+def define_dependency_constraints(model: AllocationModel, inp: AllocationInput, eligible: pd.DataFrame) -> None:
+    column_of = {code: position for position, code in enumerate(model.codes)}
+    for position, (code, needed) in enumerate(eligible["requires_plan"].items()):
+        if needed and needed in column_of:
+            model.matrix.add_row(f"requires_{position}", np.array([column_of[code], column_of[needed]]),
+                                 np.array([1.0, -1.0]), LE, 0.0)
     pairs: set[tuple[str, str]] = set()
-    for code, others in inp.eligible["excludes_plans"].items():
+    for code, others in eligible["excludes_plans"].items():
         for other in others:
-            if other in fund and code in fund:
+            if other in column_of and code in column_of:
                 pairs.add((min(code, other), max(code, other)))
     for position, (a, b) in enumerate(sorted(pairs)):
-        model.problem += pulp.LpConstraint(_expression([(fund[a], 1.0), (fund[b], 1.0)]),
-                                           sense=pulp.LpConstraintLE, rhs=1.0, name=f"excludes_{position}")
+        model.matrix.add_row(f"excludes_{position}", np.array([column_of[a], column_of[b]]), np.ones(2), LE, 1.0)
 
 
-def _target_expression(model: AllocationModel, row: TargetRow, share: float | None) -> tuple[
-        pulp.LpAffineExpression, float]:
-    """``expression`` and ``rhs`` so that the target reads expression ≥ rhs (min) or ≤ rhs (max)."""
-    fund = model.fund
+def _target_expression(inp: AllocationInput, row: TargetRow, share: float | None) -> tuple[
+        np.ndarray, np.ndarray, float]:
+    """Columns, coefficients and ``rhs`` so that the target reads expression ≥ rhs (min) or ≤ rhs (max)."""
+    eligible = inp.plans["eligible"].to_numpy(dtype=bool)
+    counted = row.coefficients.to_numpy(dtype=float)[eligible]
+    columns = np.arange(len(counted))  # the eligible plans, in order: the fund columns
     if row.denominator is None:
-        pairs = [(fund[c], float(v)) for c, v in row.coefficients.items() if c in fund and v]
-        return _expression(pairs), 0.0
+        kept = counted != 0
+        return columns[kept], counted[kept], 0.0
     assert share is not None
     stamped, rated = row.base
-    pairs = [(fund[c], float(row.coefficients[c] - share * row.denominator[c])) for c in fund
-             if row.coefficients[c] or row.denominator[c]]
-    return _expression(pairs), share * rated - stamped
+    denominator = row.denominator.to_numpy(dtype=float)[eligible]
+    kept = (counted != 0) | (denominator != 0)
+    return columns[kept], counted[kept] - share * denominator[kept], share * rated - stamped
 
 
-def define_target_constraints(model: AllocationModel, inp: AllocationInput) -> list[pulp.LpVariable]:
-    """Target rows; returns the shortfall and excess variables the soft mode penalises.
+def define_target_constraints(model: AllocationModel, inp: AllocationInput) -> list[int]:
+    """Target rows; returns the shortfall and excess columns the soft mode penalises.
 
     In a robust scenario each counted target's row is kept in expectation (valid: the chance row implies it)
-    and recorded in ``model.chance`` with its shortfall, excess or slack variable; the solve then adds
+    and recorded in ``model.chance`` with its shortfall, excess or slack column; the solve then adds
     outer-approximation cuts (:func:`add_chance_cut`) until every chance row holds.
     """
     soft = inp.scenario.target_mode == "soft" and not model.elastic
     chance = {(row.target, row.kind): row for row in chance_rows(inp, model.confidence)}
-    penalised: list[pulp.LpVariable] = []
+    penalised: list[int] = []
     for position, row in enumerate(target_rows(inp)):
-        for sense, bound in ((pulp.LpConstraintGE, row.minimum), (pulp.LpConstraintLE, row.maximum)):
+        for sense, bound in ((GE, row.minimum), (LE, row.maximum)):
             if bound is None:
                 continue
-            expression, offset = _target_expression(model, row, bound if row.is_share else None)
+            columns, coefficients, offset = _target_expression(inp, row, bound if row.is_share else None)
             rhs = offset if row.is_share else float(bound)
-            kind = "min" if sense == pulp.LpConstraintGE else "max"
+            kind = "min" if sense == GE else "max"
             name = f"target_{kind}_{position}"
             robust = chance.get((row.name, kind))
-            deviation: pulp.LpVariable | None = None
+            deviation: str | None = None
             if soft:
-                label = "short" if kind == "min" else "excess"
-                deviation = model.problem.add_variable(f"{label}_{position}", lowBound=0)
+                deviation = f"{'short' if kind == 'min' else 'excess'}_{position}"
+                column = model.matrix.add_column(deviation, lower=0)
                 model.shortfall[f"{row.name}.{kind}"] = deviation
-                penalised.append(deviation)
-                expression = expression + deviation if kind == "min" else expression - deviation
-                model.problem += pulp.LpConstraint(expression, sense=sense, rhs=rhs, name=name)
+                penalised.append(column)
+                model.matrix.add_row(name, np.append(columns, column),
+                                     np.append(coefficients, 1.0 if kind == "min" else -1.0), sense, rhs)
             else:
                 unit = "stamped products" if row.is_share else "expected count"
-                _add(model, name, expression, sense, rhs, rule=f"{'chance' if robust else 'target'}_{kind}",
-                     subject=row.name, unit=unit,
+                _add(model, name, columns, coefficients, sense, rhs,
+                     rule=f"{'chance' if robust else 'target'}_{kind}", subject=row.name, unit=unit,
                      scale=max(1.0, abs(float(bound)) if not row.is_share else row.base[1] or 1.0))
                 if model.elastic:
-                    deviation = model.slacks[-1].variable
+                    deviation = model.slacks[-1].column
             if robust is not None:
                 model.chance.append(ChanceEntry(robust, deviation))
     return penalised
@@ -246,10 +320,10 @@ def _add_cut(model: AllocationModel, entry: ChanceEntry, under: Mapping[str, flo
              for code, variable in model.fund.items() if code in under or code in row.mean]
     pairs = [(variable, value) for variable, value in pairs if value]
     if entry.deviation is not None:
-        pairs.append((entry.deviation, -1.0))
+        pairs.append((model.variable(entry.deviation), -1.0))
     rhs = -row.bound if row.kind == "min" else row.bound
-    model.problem += pulp.LpConstraint(_expression(pairs), sense=pulp.LpConstraintLE, rhs=rhs,
-                                       name=f"chance_cut_{model.chance_cuts}")
+    model.problem.addConstraint(pulp.LpConstraint(_expression(pairs), sense=pulp.LpConstraintLE, rhs=rhs,
+                                                  name=f"chance_cut_{model.chance_cuts}"))
     model.chance_cuts += 1
     kept = model.pool.setdefault(row.target, [])
     if under not in kept:  # a target's min and max rows share their under-estimates
@@ -293,7 +367,8 @@ def add_relaxation_cuts(model: AllocationModel, tolerance: float) -> int:
         under = row.greedy(sorted((c for c in row.variance if values.get(c, 0.0) > 0), key=lambda c: -values[c]))
         sign = -1.0 if row.kind == "min" else 1.0
         left = math.fsum([*(row.z * under[c] * values[c] for c in under),
-                          *(sign * m * values.get(c, 0.0) for c, m in row.mean.items()), -deviation_value(entry)])
+                          *(sign * m * values.get(c, 0.0) for c, m in row.mean.items()),
+                          -deviation_value(model, entry)])
         if left > (-row.bound if row.kind == "min" else row.bound) + tolerance:
             _add_cut(model, entry, under)
             added += 1
@@ -304,14 +379,14 @@ def cut_broken_chance_rows(model: AllocationModel, funded: list[str], tolerance:
     """Check every chance row at the funded set, with the model's shortfall, excess or slack values, and add the
     outer-approximation cut of each row broken by more than ``tolerance``. Returns (rows broken, cuts added)."""
     broken = [entry for entry in model.chance
-              if entry.row.breach(funded, deviation_value(entry)) > tolerance]
+              if entry.row.breach(funded, deviation_value(model, entry)) > tolerance]
     added = sum(add_chance_cut(model, entry, funded) for entry in broken)
     return len(broken), added
 
 
-def deviation_value(entry: ChanceEntry) -> float:
+def deviation_value(model: AllocationModel, entry: ChanceEntry) -> float:
     """The solver's value of the row's shortfall, excess or slack (0 when the row has none)."""
-    return 0.0 if entry.deviation is None else max(0.0, float(entry.deviation.varValue or 0.0))
+    return 0.0 if entry.deviation is None else max(0.0, model.column_value(entry.deviation))
 
 
 def add_inner_rows(model: AllocationModel, references: Mapping[int, float]) -> list[str]:
@@ -332,12 +407,12 @@ def add_inner_rows(model: AllocationModel, references: Mapping[int, float]) -> l
         pairs = [(variable, sign * row.mean.get(code, 0.0) + slope * row.variance.get(code, 0.0))
                  for code, variable in model.fund.items() if code in row.mean or code in row.variance]
         if entry.deviation is not None:
-            pairs.append((entry.deviation, -1.0))
+            pairs.append((model.variable(entry.deviation), -1.0))
         constant = row.z * math.sqrt(reference) / 2
         name = f"chance_inner_{position}"
         rhs = (-row.bound if row.kind == "min" else row.bound) - constant
-        model.problem += pulp.LpConstraint(_expression([(v, c) for v, c in pairs if c]), sense=pulp.LpConstraintLE,
-                                           rhs=rhs, name=name)
+        model.problem.addConstraint(pulp.LpConstraint(_expression([(v, c) for v, c in pairs if c]),
+                                                      sense=pulp.LpConstraintLE, rhs=rhs, name=name))
         names.append(name)
     return names
 
@@ -348,14 +423,16 @@ def remove_rows(model: AllocationModel, names: list[str]) -> None:
         del model.problem._constraints[name]  # PuLP 3 has no public removal; its mapping view is deprecated
 
 
-def define_objective(model: AllocationModel, inp: AllocationInput, penalised: list[pulp.LpVariable]) -> None:
+def define_objective(model: AllocationModel, inp: AllocationInput, eligible: pd.DataFrame, penalised: list[int]
+                     ) -> None:
     if model.elastic:
-        model.problem.sense = pulp.LpMinimize
-        model.problem.setObjective(_expression([(s.variable, 1.0 / s.scale) for s in model.slacks]))
+        positions = [model.matrix.position(slack.column) for slack in model.slacks]
+        model.matrix.objective = (np.array(positions, dtype=np.int64),
+                                  np.array([1.0 / slack.scale for slack in model.slacks], dtype=np.float64))
         return
-    benefit = [(model.fund[c], float(b)) for c, b in inp.eligible["benefit"].items()]
-    penalty = [(v, -inp.scenario.shortfall_penalty) for v in penalised]
-    model.problem.setObjective(_expression(benefit + penalty))
+    benefit = eligible["benefit"].to_numpy(dtype=float)
+    model.matrix.objective = (np.append(np.arange(len(benefit)), np.array(penalised, dtype=np.int64)),
+                              np.append(benefit, np.full(len(penalised), -inp.scenario.shortfall_penalty)))
 
 
 def build_model(inp: AllocationInput, *, elastic: bool = False, confidence: float | None = None,
@@ -364,22 +441,23 @@ def build_model(inp: AllocationInput, *, elastic: bool = False, confidence: floa
     replaces the scenario's in the chance rows of a robust scenario; ``pool`` (another model's) seeds the chance
     rows with the cuts already found."""
     started = time.perf_counter()
-    sense = pulp.LpMinimize if elastic else pulp.LpMaximize
     if inp.scenario.objective == "robust":
         confidence = inp.scenario.confidence if confidence is None else confidence
     else:
         confidence = None
-    model = AllocationModel(pulp.LpProblem("ocop_allocation", sense), {}, elastic=elastic, confidence=confidence)
+    eligible = inp.eligible
+    model = AllocationModel(ModelMatrix(maximise=not elastic), list(eligible.index), elastic=elastic,
+                            confidence=confidence)
     define_fund_variables(model, inp)
     define_budget_constraints(model, inp)
-    define_region_constraints(model, inp)
-    define_product_constraints(model, inp)
-    define_dependency_constraints(model, inp)
+    define_region_constraints(model, inp, eligible)
+    define_product_constraints(model, inp, eligible)
+    define_dependency_constraints(model, inp, eligible)
     penalised = define_target_constraints(model, inp)
+    define_objective(model, inp, eligible, penalised)
     for entry in model.chance:
         if entry.row.z > 0:
             for under in (pool or {}).get(entry.row.target, []):
                 _add_cut(model, entry, under)
-    define_objective(model, inp, penalised)
     model.build_time_s = time.perf_counter() - started
     return model

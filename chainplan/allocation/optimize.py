@@ -79,7 +79,7 @@ def _value_of_money(model: AllocationModel, inp: AllocationInput, solver: str, b
     the time the run has left). The gain lies between (raised allocation found − base bound) and (raised bound −
     base allocation found); it is ``exact`` when both solves are proven optimal, else ``bounded``.
     """
-    eligible = inp.requests[inp.requests["plan_code"].isin(model.fund.keys())]
+    eligible = inp.requests[inp.requests["plan_code"].isin(model.codes)]
     asked = eligible.groupby("budget_line_code")["amount_vnd"].sum()
     available = {line: int(v) for line, v in inp.lines["available"].items()}
     base_found, base_bound = _bounds(base)
@@ -88,12 +88,12 @@ def _value_of_money(model: AllocationModel, inp: AllocationInput, solver: str, b
         if int(asked.get(line, 0)) <= limit:
             rows.append((line, 0.0, 0.0, "exact", "every eligible request on this line fits"))
             continue
-        row = model.budget_rows[line]
-        raise_by = ONE_BILLION / VND_UNIT  # the row reads expression - available <= 0, in VND_UNIT
-        row.constant -= raise_by
         if deadline.remaining() <= 0:
             rows.append((line, None, None, "not_computed", "the run's time limit ran out before this line"))
             continue
+        row = model.row(model.budget_rows[line])
+        raise_by = ONE_BILLION / VND_UNIT  # the row reads expression - available <= 0, in VND_UNIT
+        row.constant -= raise_by
         try:
             raised = solve_verified(model, inp, solver, mip_gap=inp.scenario.mip_gap, deadline=deadline,
                                     available={**available, line: limit + ONE_BILLION})
@@ -121,7 +121,8 @@ def _lp_duals(model: AllocationModel, solver: str, time_limit_s: float) -> dict[
     if time_limit_s <= 0 or solve_relaxation(model, solver, time_limit_s) is None:
         return {}
     # pi is per VND_UNIT of the row's right-hand side.
-    return {line: abs(float(row.pi or 0.0)) * ONE_BILLION / VND_UNIT for line, row in model.budget_rows.items()}
+    return {line: abs(float(model.row(name).pi or 0.0)) * ONE_BILLION / VND_UNIT
+            for line, name in model.budget_rows.items()}
 
 
 def _robust_summary(inp: AllocationInput, model: AllocationModel, funded: list[str]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ leave Python's lock free while they solve, so a second core does it without dela
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import sys
@@ -42,7 +43,7 @@ from typing import Any, TypeVar
 import pulp
 
 from chainplan.allocation.data import AllocationInput
-from chainplan.allocation.highs import ArrayHiGHS
+from chainplan.allocation.highs import ArrayHiGHS, MatrixAnswer
 from chainplan.allocation.model import (
     AllocationModel,
     add_inner_rows,
@@ -203,11 +204,15 @@ def solver_version(name: str) -> str:
 
 
 def _highs_gap(problem: pulp.LpProblem) -> float | None:
-    model = getattr(problem, "solverModel", None)
-    if model is None:
+    return _info_gap(getattr(problem, "solverModel", None))
+
+
+def _info_gap(highs: Any) -> float | None:
+    """The relative gap HiGHS reports, ``None`` when it has none."""
+    if highs is None:
         return None
     try:
-        gap = float(model.getInfo().mip_gap)
+        gap = float(highs.getInfo().mip_gap)
     except (AttributeError, TypeError, ValueError):
         return None
     return gap if math.isfinite(gap) else None
@@ -358,15 +363,27 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
     abnormal end is an ``error``.
     """
     started = time.perf_counter()
+    # The model as built goes to HiGHS as arrays, without PuLP; once the PuLP problem exists (CBC, a repair, a cut,
+    # a raised line) every solve goes through it.
+    direct = solver == "highs" and not model.materialised
+    answer: MatrixAnswer | None = None
     try:
         with quiet_stdout():
             # The solver object is made before the work starts: making it changes the process's warning filters.
             chosen = _solver(solver, time_limit_s, mip_gap)
-            if beside is None:
+
+            def solve() -> MatrixAnswer | None:
+                if direct:
+                    assert isinstance(chosen, ArrayHiGHS)
+                    return chosen.solve_matrix(model.matrix)
                 model.problem.solve(chosen)
+                return None
+
+            if beside is None:
+                answer = solve()
             else:
                 waited = beside.waited_s
-                beside.run(lambda: model.problem.solve(chosen), solver=chosen)
+                answer = beside.run(solve, solver=chosen)
                 started += beside.waited_s - waited  # waiting for the work is not the solver's time
     except pulp.PulpSolverError as exc:
         failure = SolveOutcome("error", None, {}, None, time.perf_counter() - started, solver,
@@ -384,7 +401,11 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
                             "no allocation satisfies every rule (CBC's preprocessing found it after its run "
                             "without preprocessing crashed)")
     elapsed = time.perf_counter() - started
-    status, sol_status = model.problem.status, model.problem.sol_status
+    if answer is not None:
+        model.remember(answer.values)
+        status, sol_status = answer.status, answer.sol_status
+    else:
+        status, sol_status = model.problem.status, model.problem.sol_status
     if status == pulp.LpStatusInfeasible or sol_status == pulp.LpSolutionInfeasible:
         return SolveOutcome("infeasible", None, {}, None, elapsed, solver, "no allocation satisfies every rule")
     if sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
@@ -392,9 +413,15 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
             return SolveOutcome("time_limit", None, {}, None, elapsed, solver, "no allocation found in the time limit")
         return SolveOutcome("error", None, {}, None, elapsed, solver,
                             f"solver ended with {pulp.LpStatus.get(status, status)}")
-    values = {code: float(round(v.varValue or 0.0)) for code, v in model.fund.items()}
-    objective = float(pulp.value(model.problem.objective) or 0.0)
-    gap = _highs_gap(model.problem) if solver == "highs" else None
+    if answer is not None:
+        fund_values = answer.values[:len(model.codes)].tolist()  # the fund columns come first
+        values = {code: float(round(value)) for code, value in zip(model.codes, fund_values, strict=True)}
+        objective = model.matrix.objective_value(answer.values)
+        gap = _info_gap(answer.highs)
+    else:
+        values = {code: float(round(v.varValue or 0.0)) for code, v in model.fund.items()}
+        objective = float(pulp.value(model.problem.objective) or 0.0)
+        gap = _highs_gap(model.problem) if solver == "highs" else None
     if sol_status == pulp.LpSolutionIntegerFeasible:
         if gap is None:
             gap = _relaxation_gap(model, solver, objective, time_limit_s)
@@ -423,8 +450,8 @@ def _exclude(model: AllocationModel, funded: list[str], name: str) -> None:
     """
     chosen = set(funded)
     pairs = [(variable, 1.0 if code in chosen else -1.0) for code, variable in model.fund.items()]
-    model.problem += pulp.LpConstraint(pulp.LpAffineExpression(pairs), sense=pulp.LpConstraintLE,
-                                       rhs=float(len(chosen) - 1), name=name)
+    model.problem.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(pairs), sense=pulp.LpConstraintLE,
+                                                  rhs=float(len(chosen) - 1), name=name))
 
 
 @dataclass
@@ -470,7 +497,7 @@ def _best_outcome(model: AllocationModel, search: _Search, status: str, elapsed:
                   repairs: list[Repair]) -> SolveOutcome:
     """The best verified allocation so far as an outcome."""
     chosen = set(search.best or [])
-    values = {code: 1.0 if code in chosen else 0.0 for code in model.fund}
+    values = {code: 1.0 if code in chosen else 0.0 for code in model.codes}
     return SolveOutcome(status, search.best_objective, values, search.gap(), elapsed, search.best_solver, message,
                         tuple(repairs))
 
@@ -514,7 +541,7 @@ def _try_inner(model: AllocationModel, inp: AllocationInput, solver: str, funded
     references = {}
     for position, entry in enumerate(model.chance):
         variance = entry.row.moments(funded)[1]
-        references[position] = variance if variance > 0 else entry.row.moments(model.fund)[1]
+        references[position] = variance if variance > 0 else entry.row.moments(model.codes)[1]
     names = add_inner_rows(model, references)
     try:
         outcome = solve_model(model, solver, time_limit_s=remaining, mip_gap=mip_gap)
@@ -610,7 +637,9 @@ def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *,
     """
     search = _Search(deadline or Deadline(time_limit_s))
     order = [solver] + [other for other in SOLVERS if other != solver]
-    empty_is_valid = not verify_allocation(inp, [], available=available, confidence=model.confidence)
+    # Asked only when a solver says infeasible (funding nothing then proves it wrong); checked once.
+    empty_is_valid = functools.cache(lambda: not verify_allocation(inp, [], available=available,
+                                                                   confidence=model.confidence))
     notes: list[str] = []
     infeasible: SolveOutcome | None = None
     elapsed = 0.0
@@ -623,8 +652,8 @@ def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *,
         if outcome.objective is not None:
             return replace(outcome, solve_time_s=elapsed, notes=(*notes, *outcome.notes))
         if outcome.status == "infeasible":
-            if empty_is_valid or search.best is not None:
-                valid = "funding nothing" if empty_is_valid else "an allocation found earlier"
+            if empty_is_valid() or search.best is not None:
+                valid = "funding nothing" if empty_is_valid() else "an allocation found earlier"
                 notes.append(f"{name} reported the scenario infeasible, but {valid} satisfies every rule: "
                              "a solver failure")
                 continue

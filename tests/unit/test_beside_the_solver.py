@@ -181,15 +181,15 @@ def test_with_highs_the_work_starts_once_the_model_is_handed_over(monkeypatch: p
     """The hand-over is Python: the work must not share the interpreter with it, so it starts after it (a slow
     hand-over would otherwise see the work start first)."""
     events: list[str] = []
-    real_build = ArrayHiGHS.buildSolverModel
+    real_hand_over = ArrayHiGHS._hand_over
 
-    def slow_build(self: ArrayHiGHS, lp: pulp.LpProblem) -> None:
+    def slow_hand_over(self: ArrayHiGHS, *args: object) -> None:
         events.append("handing over")
         time.sleep(0.2)
-        real_build(self, lp)
+        real_hand_over(self, *args)  # type: ignore[arg-type]
         events.append("handed over")
 
-    monkeypatch.setattr(ArrayHiGHS, "buildSolverModel", slow_build)
+    monkeypatch.setattr(ArrayHiGHS, "_hand_over", slow_hand_over)
     result = allocate(build_demo_dataset(), Scenario(name="demo"), alongside=lambda: events.append("work"))
     assert result.status == "optimal"
     assert events.index("work") > events.index("handed over")

@@ -1,4 +1,6 @@
-"""The array hand-over to HiGHS gives HiGHS the very model PuLP's own interface gives it, and the same answers."""
+"""The array hand-overs to HiGHS give HiGHS the very model PuLP's own interface gives it, and the same answers:
+:class:`ArrayHiGHS` from a PuLP problem, and :meth:`ArrayHiGHS.solve_matrix` from the model's arrays without
+PuLP."""
 
 from __future__ import annotations
 
@@ -8,9 +10,12 @@ import numpy as np
 import pulp
 import pytest
 
+from benchmarks.allocation_national import scenario_document
+from benchmarks.generators import national_dataset
 from chainplan.allocation import prepare
 from chainplan.allocation.highs import ArrayHiGHS
-from chainplan.allocation.model import build_model
+from chainplan.allocation.model import AllocationModel, build_model
+from chainplan.scenario import Scenario
 from chainplan.allocation.solve import quiet_stdout
 from chainplan.demo import build_demo_dataset
 from chainplan.scenario import load_scenario
@@ -18,9 +23,10 @@ from chainplan.scenario import load_scenario
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 
 
-def _model_in_highs(problem: pulp.LpProblem) -> dict[str, np.ndarray]:
+def _model_in_highs(problem: pulp.LpProblem | object) -> dict[str, np.ndarray]:
     """What HiGHS holds of the problem after a solve: costs, bounds, integrality and the matrix by column."""
-    lp = problem.solverModel.getLp()
+    highs = problem.solverModel if isinstance(problem, pulp.LpProblem) else problem
+    lp = highs.getLp()
     matrix = lp.a_matrix_
     return {"cost": np.asarray(lp.col_cost_), "col_lower": np.asarray(lp.col_lower_),
             "col_upper": np.asarray(lp.col_upper_), "row_lower": np.asarray(lp.row_lower_),
@@ -93,3 +99,54 @@ def test_an_infeasible_model_is_read_as_infeasible() -> None:
     with quiet_stdout():
         problem.solve(ArrayHiGHS(msg=False))
     assert problem.status == pulp.LpStatusInfeasible
+
+
+def _matrix_against_pulp(model: AllocationModel, **options: object) -> None:
+    """Solve the model's arrays directly, then the PuLP problem built from them with PuLP's own HiGHS interface:
+    HiGHS must hold the same model bit for bit, and the answers (status, every column's value, the objective
+    as PuLP sums it) must be the same."""
+    assert not model.materialised
+    with quiet_stdout():
+        answer = ArrayHiGHS(msg=False, threads=1, **options).solve_matrix(model.matrix)
+    direct = _model_in_highs(answer.highs)
+    problem = model.problem
+    with quiet_stdout():
+        problem.solve(pulp.HiGHS(msg=False, threads=1, **options))
+    expected = _model_in_highs(problem)
+    for key, values in expected.items():
+        assert direct[key].dtype == values.dtype, key
+        assert np.array_equal(direct[key], values), key
+        assert np.array_equal(np.signbit(direct[key]), np.signbit(values)), key
+    assert (answer.status, answer.sol_status) == (problem.status, problem.sol_status)
+    by_name = {v.name: v.varValue for v in problem.variables()}
+    assert answer.values.tolist() == [by_name[name] for name in model.matrix.names]
+    assert model.matrix.objective_value(answer.values) == pulp.value(problem.objective)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("elastic", [False, True], ids=["allocation", "diagnosis"])
+def test_the_arrays_reach_highs_as_pulp_hands_them(path: Path, elastic: bool) -> None:
+    model = build_model(prepare(build_demo_dataset(), load_scenario(path)), elastic=elastic)
+    _matrix_against_pulp(model)
+
+
+@pytest.mark.parametrize("rules", ["caps", "all"])
+@pytest.mark.parametrize("mode", ["hard", "soft"])
+def test_the_arrays_of_a_national_model_reach_highs_as_pulp_hands_them(rules: str, mode: str) -> None:
+    """Every family of rows at once: lines, caps, shares both ways (with the total-funded column), one plan per
+    product, targets with a share, soft shortfall and excess columns."""
+    scenario = Scenario.model_validate({**scenario_document(rules, 0.05, 60.0, "highs"), "target_mode": mode})
+    inp = prepare(national_dataset(plans=1500, trade_promotion_line=False), scenario)
+    _matrix_against_pulp(build_model(inp), mip_rel_gap=0.05)
+
+
+def test_an_infeasible_matrix_is_read_as_infeasible() -> None:
+    from chainplan.allocation.matrix import GE, ModelMatrix
+
+    matrix = ModelMatrix(maximise=True)
+    x = matrix.add_column("x", lower=0, upper=1, integer=True)
+    matrix.add_row("too_much", np.array([x]), np.array([1.0]), GE, 2.0)
+    matrix.objective = (np.array([x]), np.array([1.0]))
+    with quiet_stdout():
+        answer = ArrayHiGHS(msg=False).solve_matrix(matrix)
+    assert answer.status == pulp.LpStatusInfeasible
