@@ -15,10 +15,9 @@ from benchmarks.generators import national_dataset
 from chainplan.allocation import prepare
 from chainplan.allocation.highs import ArrayHiGHS
 from chainplan.allocation.model import AllocationModel, build_model
-from chainplan.scenario import Scenario
 from chainplan.allocation.solve import quiet_stdout
 from chainplan.demo import build_demo_dataset
-from chainplan.scenario import load_scenario
+from chainplan.scenario import Scenario, load_scenario
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 
