@@ -32,6 +32,7 @@ __all__ = [
     "OUTCOMES",
     "TARGET_OUTCOMES",
     "AllocationInput",
+    "derive_ahead",
     "eligibility_reasons",
     "plan_outcomes",
     "prepare",
@@ -202,6 +203,38 @@ def _named(params: dict[str, Any], names: dict[str, dict[str, str]]) -> dict[str
     return named
 
 
+def _appraisal_states(ds: Dataset) -> pd.Series:
+    return ds.derived("appraisal status by plan and stage", _appraisal_states_of)
+
+
+def _appraisal_states_of(ds: Dataset) -> pd.Series:
+    """Each plan's appraisal status per stage (the first row of a stage), indexed by (plan, stage)."""
+    return ds.appraisals.drop_duplicates(["plan_code", "stage"]).set_index(["plan_code", "stage"])["status"]
+
+
+def _outside_reserved_region(ds: Dataset) -> pd.DataFrame:
+    return ds.derived("requests on a line reserved for another region", _outside_reserved_region_of)
+
+
+def _outside_reserved_region_of(ds: Dataset) -> pd.DataFrame:
+    """Requests on a line reserved for a region the plan's organization is not in (``plan_code``,
+    ``budget_line_code``, ``reserved``), in the order of the requests."""
+    ancestors = region_ancestors(ds.regions)
+    pairs = pd.DataFrame([(region, above) for region, chain in ancestors.items() for above in chain],
+                         columns=["region", "reserved"])
+    requests = ds.plan_requests[["plan_code", "budget_line_code"]].merge(
+        ds.budget_lines[["code", "region_code"]].rename(columns={"code": "budget_line_code",
+                                                                 "region_code": "reserved"}), how="left")
+    requests = requests[requests["reserved"].notna() & (requests["reserved"] != "")]
+    if not len(requests):
+        return requests
+    org_region = ds.plans.set_index("code")["organization_code"].map(
+        ds.organizations.set_index("code")["region_code"])
+    requests = requests.assign(region=requests["plan_code"].map(org_region))
+    inside = requests.merge(pairs.assign(inside=True), on=["region", "reserved"], how="left")["inside"]
+    return requests[inside.isna().to_numpy()]
+
+
 def _ineligibility(ds: Dataset, scenario: Scenario, totals: pd.Series | None
                    ) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """Per plan code, each reason it is not eligible as ``(code, parameters)``, in the order of
@@ -210,7 +243,7 @@ def _ineligibility(ds: Dataset, scenario: Scenario, totals: pd.Series | None
         totals = ds.plan_requests.groupby("plan_code")["amount_vnd"].sum()
     codes = ds.plans["code"]
     found: list[pd.DataFrame] = []  # columns: plan, order, code, params
-    states = ds.appraisals.drop_duplicates(["plan_code", "stage"]).set_index(["plan_code", "stage"])["status"]
+    states = _appraisal_states(ds)
     for order, stage in enumerate(scenario.required_appraisals):
         state = pd.Series(states.xs(stage, level="stage"), dtype=object).reindex(codes) if len(states) else \
             pd.Series(None, index=codes, dtype=object)
@@ -218,20 +251,8 @@ def _ineligibility(ds: Dataset, scenario: Scenario, totals: pd.Series | None
         why = why[why.notna()]
         found.append(pd.DataFrame({"plan": why.index, "order": order, "code": why.to_numpy(),
                                    "params": [{"stage": stage}] * len(why)}))
-    # Requests on a line reserved for a region the plan's organization is not in.
-    ancestors = region_ancestors(ds.regions)
-    pairs = pd.DataFrame([(region, above) for region, chain in ancestors.items() for above in chain],
-                         columns=["region", "reserved"])
-    requests = ds.plan_requests[["plan_code", "budget_line_code"]].merge(
-        ds.budget_lines[["code", "region_code"]].rename(columns={"code": "budget_line_code",
-                                                                 "region_code": "reserved"}), how="left")
-    requests = requests[requests["reserved"].notna() & (requests["reserved"] != "")]
-    if len(requests):
-        org_region = ds.plans.set_index("code")["organization_code"].map(
-            ds.organizations.set_index("code")["region_code"])
-        requests = requests.assign(region=requests["plan_code"].map(org_region))
-        inside = requests.merge(pairs.assign(inside=True), on=["region", "reserved"], how="left")["inside"]
-        outside = requests[inside.isna().to_numpy()]
+    outside = _outside_reserved_region(ds)
+    if len(outside):
         found.append(pd.DataFrame({
             "plan": outside["plan_code"].to_numpy(), "order": len(scenario.required_appraisals),
             "code": "reserved_line",
@@ -276,6 +297,54 @@ def _violation_reasons(ds: Dataset, order: int) -> pd.DataFrame:
                                                                    hits["inspected_on"], hits["kind"], strict=True)]})
 
 
+def _requests_and_scores(ds: Dataset) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    return ds.derived("allocation: requests, totals, scores", _requests_and_scores_of)
+
+
+def _requests_and_scores_of(ds: Dataset) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The requests (plan, line, VND), each plan's total request, and each plan's appraisal score: the furthest
+    stage's (of two rows for one stage, the later one)."""
+    requests = ds.plan_requests[["plan_code", "budget_line_code", "amount_vnd"]].reset_index(drop=True)
+    totals = requests.groupby("plan_code")["amount_vnd"].sum()
+    scores = ds.appraisals.dropna(subset=["score"])
+    stage_rank = scores["stage"].map({stage: i for i, stage in enumerate(APPRAISAL_STAGES)})
+    last_score = scores.assign(rank=stage_rank).sort_values("rank", kind="stable").groupby("plan_code")["score"].last()
+    return requests, totals, last_score
+
+
+def _gaps_and_outcomes(ds: Dataset) -> tuple[dict[str, list[Gap]], pd.DataFrame]:
+    return ds.derived("allocation: gaps closed and outcomes", _gaps_and_outcomes_of)
+
+
+def _gaps_and_outcomes_of(ds: Dataset, network: ChainNetwork | None = None
+                          ) -> tuple[dict[str, list[Gap]], pd.DataFrame]:
+    """The gaps each plan's new links close, and each plan's outcomes (:func:`plan_outcomes`)."""
+    with_links = ds.plans[ds.plans["new_links"].str.len() > 0]
+    # The chain graphs are built only for plans that propose new links (to find the gaps they close).
+    gaps_closed = gaps_closed_by_plan(network or ChainNetwork.from_dataset(ds), with_links) if len(with_links) \
+        else {}
+    return gaps_closed, plan_outcomes(ds, gaps_closed)
+
+
+def derive_ahead(ds: Dataset) -> None:
+    """Work out now, once per dataset, what :func:`prepare` reads of the data alone whatever the scenario
+    (requests and totals, scores, outcomes, appraisal states, requests outside their line's region): a process
+    that keeps the data (``chainplan standby``) does it before the first run.
+
+    Examples
+    --------
+    >>> from chainplan.demo import build_demo_dataset
+    >>> ds = build_demo_dataset()
+    >>> derive_ahead(ds)
+    >>> prepare(ds, Scenario(name="demo")).requests is prepare(ds, Scenario(name="other")).requests
+    True
+    """
+    _requests_and_scores(ds)
+    _gaps_and_outcomes(ds)
+    _appraisal_states(ds)
+    _outside_reserved_region(ds)
+
+
 def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = None) -> AllocationInput:
     """The allocation input for ``scenario`` on ``ds``.
 
@@ -292,23 +361,15 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
                                           "error.scenario.no_level" if levels else "error.scenario.no_regions",
                                           key="region_level",
                                           params={"levels": Joined(tuple(Term("stage", level) for level in levels))})])
-    requests = ds.plan_requests[["plan_code", "budget_line_code", "amount_vnd"]].reset_index(drop=True)
-    totals = requests.groupby("plan_code")["amount_vnd"].sum()
-    with_links = ds.plans[ds.plans["new_links"].str.len() > 0]
-    # The chain graphs are built only for plans that propose new links (to find the gaps they close).
-    gaps_closed = gaps_closed_by_plan(network or ChainNetwork.from_dataset(ds), with_links) if len(with_links) \
-        else {}
-    outcomes = plan_outcomes(ds, gaps_closed)
+    # What depends on the data alone is worked out once per dataset (Dataset.derived), for every scenario run on it.
+    requests, totals, last_score = _requests_and_scores(ds)
+    gaps_closed, outcomes = _gaps_and_outcomes(ds) if network is None else _gaps_and_outcomes_of(ds, network)
     found = _ineligibility(ds, scenario, totals)  # once; written in both languages below
     names = name_book(ds)
     reasons, reasons_vi = _in_words(found, "en", names), _in_words(found, "vi", names)
     plans = ds.plans.set_index("code")
     org_region = dict(zip(ds.organizations["code"], ds.organizations["region_code"], strict=True))
     to_level = region_at_level(ds.regions, scenario.region_level)
-    # The furthest stage's score wins (of two rows for one stage, the later one).
-    scores = ds.appraisals.dropna(subset=["score"])
-    stage_rank = scores["stage"].map({stage: i for i, stage in enumerate(APPRAISAL_STAGES)})
-    last_score = scores.assign(rank=stage_rank).sort_values("rank", kind="stable").groupby("plan_code")["score"].last()
     weights = scenario.weights.model_dump()
     frame = pd.DataFrame(index=plans.index)
     frame["product_code"] = plans["product_code"]

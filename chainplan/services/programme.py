@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from chainplan.allocation.data import derive_ahead
 from chainplan.chains.graph import products_reaching_supermarket
 from chainplan.dataset import Dataset
 from chainplan.decisions import adopted_run, programme_year
@@ -286,6 +287,7 @@ def read_ahead(uow: UnitOfWork) -> list[int] | None:
         name_book(data)
         products_reaching_supermarket(data)
         data.fingerprint()
+        derive_ahead(data)
     return years
 
 
