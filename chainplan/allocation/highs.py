@@ -88,23 +88,23 @@ class ArrayHiGHS(pulp.HiGHS):
             lengths[position] = len(expression)
             indices.extend(map(_index, expression.keys()))
             values.extend(expression.values())
-        self._hand_over(lp.solverModel, costs, [v.lowBound for v in variables], [v.upBound for v in variables],
-                        integers, [c.getLb() for c in constraints], [c.getUb() for c in constraints], lengths,
+        self._hand_over(lp.solverModel, costs, _bounds([v.lowBound for v in variables], -np.inf),
+                        _bounds([v.upBound for v in variables], np.inf), integers,
+                        _bounds([c.getLb() for c in constraints], -np.inf),
+                        _bounds([c.getUb() for c in constraints], np.inf), lengths,
                         np.array(indices, dtype=np.int32), np.array(values, dtype=np.float64))
 
-    def _hand_over(self, highs: Any, costs: np.ndarray, lower: list[float | None], upper: list[float | None],
-                   integers: np.ndarray, row_lower: list[float | None], row_upper: list[float | None],
-                   lengths: np.ndarray, column: np.ndarray, coefficient: np.ndarray) -> None:
-        """Columns, integrality and rows in three calls; ``None`` bounds are infinite. The rows' entries are
-        ``column``/``coefficient`` cut into ``lengths``; zero coefficients are left out, as PuLP leaves them."""
+    def _hand_over(self, highs: Any, costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                   integers: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray, lengths: np.ndarray,
+                   column: np.ndarray, coefficient: np.ndarray) -> None:
+        """Columns, integrality and rows in three calls (bounds as floats, ±inf where there is none). The rows'
+        entries are ``column``/``coefficient`` cut into ``lengths``; zero coefficients are left out, as PuLP
+        leaves them."""
         import highspy
 
-        inf = highspy.kHighsInf
         count = len(costs)
         empty = np.array([], dtype=np.int32)
-        highs.addCols(count, costs, np.array([-inf if v is None else v for v in lower], dtype=np.float64),
-                      np.array([inf if v is None else v for v in upper], dtype=np.float64), 0, empty, empty,
-                      np.array([], dtype=np.float64))
+        highs.addCols(count, costs, lower, upper, 0, empty, empty, np.array([], dtype=np.float64))
         if self.mip and len(integers):
             highs.changeColsIntegrality(len(integers), integers,
                                         np.full(len(integers), highspy.HighsVarType.kInteger))
@@ -114,9 +114,8 @@ class ArrayHiGHS(pulp.HiGHS):
         kept = coefficient != 0
         row_of = np.repeat(np.arange(rows), lengths)[kept]
         starts = np.searchsorted(row_of, np.arange(rows)).astype(np.int32)
-        highs.addRows(rows, np.array([-inf if v is None else v for v in row_lower], dtype=np.float64),
-                      np.array([inf if v is None else v for v in row_upper], dtype=np.float64), int(kept.sum()),
-                      starts, column[kept].astype(np.int32), coefficient[kept])
+        highs.addRows(rows, row_lower, row_upper, int(kept.sum()), starts, column[kept].astype(np.int32),
+                      coefficient[kept])
 
     def solve_matrix(self, matrix: ModelMatrix) -> MatrixAnswer:
         """Solve the model written as arrays (:mod:`chainplan.allocation.matrix`) without building it in PuLP:
@@ -134,18 +133,13 @@ class ArrayHiGHS(pulp.HiGHS):
         costs[position[objective_columns]] = obj_mult * objective_coefficients
         integer = np.array(matrix.integer, dtype=bool)
         integers = np.flatnonzero(integer[order]).astype(np.int32)
-        lower = [matrix.lower[c] for c in order.tolist()]
-        upper = [matrix.upper[c] for c in order.tolist()]
+        lower = _bounds([matrix.lower[c] for c in order.tolist()], -np.inf)
+        upper = _bounds([matrix.upper[c] for c in order.tolist()], np.inf)
+        lengths, columns, coefficients, senses, rhs = matrix.stacked_rows()
         # PuLP keeps a row's right-hand side as the constant 0.0 − rhs and hands over −constant: −0.0 for 0.
-        bounds = [-(0.0 - rhs) for rhs in matrix.row_rhs]
-        row_lower = [None if s == constants.LpConstraintLE else b for s, b in zip(matrix.row_senses, bounds,
-                                                                                   strict=True)]
-        row_upper = [None if s == constants.LpConstraintGE else b for s, b in zip(matrix.row_senses, bounds,
-                                                                                   strict=True)]
-        lengths = np.array([len(c) for c in matrix.row_columns], dtype=np.int64)
-        columns = np.concatenate(matrix.row_columns) if matrix.row_columns else np.array([], dtype=np.int64)
-        coefficients = (np.concatenate(matrix.row_coefficients) if matrix.row_coefficients
-                        else np.array([], dtype=np.float64))
+        bounds = -(0.0 - rhs)
+        row_lower = np.where(senses == constants.LpConstraintLE, -np.inf, bounds)
+        row_upper = np.where(senses == constants.LpConstraintGE, np.inf, bounds)
         self._hand_over(highs, costs, lower, upper, integers, row_lower, row_upper, lengths, position[columns],
                         coefficients)
         if self.handed_over is not None:
@@ -187,6 +181,11 @@ class ArrayHiGHS(pulp.HiGHS):
             constraint.modifier = False  # sic: what PuLP's HiGHS sets
         lp.assignStatus(status, sol_status)
         return status
+
+
+def _bounds(values: list[float | None], infinite: float) -> np.ndarray:
+    """Bounds as floats, ``infinite`` where there is none (``None``)."""
+    return np.array([infinite if v is None else v for v in values], dtype=np.float64)
 
 
 def _status_of(highs: Any) -> tuple[int, int]:

@@ -41,6 +41,17 @@ _NO_COLUMNS = np.array([], dtype=np.int64)
 _NO_VALUES = np.array([], dtype=np.float64)
 
 
+@dataclass(frozen=True)
+class _RowBlock:
+    """Rows written together: row k holds the next ``lengths[k]`` entries of ``columns`` and ``coefficients``."""
+
+    lengths: np.ndarray
+    columns: np.ndarray
+    coefficients: np.ndarray
+    senses: np.ndarray
+    rhs: np.ndarray
+
+
 @dataclass
 class ModelMatrix:
     """Columns (name, bounds, integrality), rows (name, columns, coefficients, sense, right-hand side) and the
@@ -52,12 +63,9 @@ class ModelMatrix:
     upper: list[float | None] = field(default_factory=list)
     integer: list[bool] = field(default_factory=list)
     row_names: list[str] = field(default_factory=list)
-    row_columns: list[np.ndarray] = field(default_factory=list)
-    row_coefficients: list[np.ndarray] = field(default_factory=list)
-    row_senses: list[int] = field(default_factory=list)
-    row_rhs: list[float] = field(default_factory=list)
     #: The objective's columns and coefficients, in the order they are summed.
     objective: tuple[np.ndarray, np.ndarray] = (_NO_COLUMNS, _NO_VALUES)
+    _blocks: list[_RowBlock] = field(default_factory=list, repr=False)
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
@@ -90,22 +98,43 @@ class ModelMatrix:
 
     def add_row(self, name: str, columns: np.ndarray, coefficients: np.ndarray, sense: int, rhs: float) -> None:
         """``Σ coefficients · x[columns] (sense) rhs``; a column appears at most once in a row."""
-        self.row_names.append(name)
-        self.row_columns.append(np.asarray(columns, dtype=np.int64))
-        self.row_coefficients.append(np.asarray(coefficients, dtype=np.float64))
-        self.row_senses.append(sense)
-        self.row_rhs.append(float(rhs))
+        self.add_rows([name], np.array([len(columns)]), columns, coefficients, sense, rhs)
+
+    def add_rows(self, names: list[str], lengths: np.ndarray, columns: np.ndarray, coefficients: np.ndarray,
+                 sense: int, rhs: float | np.ndarray) -> None:
+        """Rows of one sense at once: row k is ``names[k]`` and holds the next ``lengths[k]`` entries of
+        ``columns`` and ``coefficients``; ``rhs`` is one value for all or one per row."""
+        if not names:
+            return
+        self.row_names.extend(names)
+        count = len(names)
+        self._blocks.append(_RowBlock(np.asarray(lengths, dtype=np.int64), np.asarray(columns, dtype=np.int64),
+                                      np.asarray(coefficients, dtype=np.float64), np.full(count, sense),
+                                      np.broadcast_to(np.asarray(rhs, dtype=np.float64), (count,))))
+
+    def stacked_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every row at once: lengths, columns, coefficients, senses and right-hand sides, in order."""
+        if not self._blocks:
+            return (_NO_COLUMNS, _NO_COLUMNS, _NO_VALUES, _NO_COLUMNS, _NO_VALUES)
+        return tuple(np.concatenate([getattr(block, part) for block in self._blocks])  # type: ignore[return-value]
+                     for part in ("lengths", "columns", "coefficients", "senses", "rhs"))
 
     def to_pulp(self, title: str) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
         """The PuLP problem, and its variables by column position."""
         problem = pulp.LpProblem(title, pulp.LpMaximize if self.maximise else pulp.LpMinimize)
         variables = [problem.add_variable(name, low, up, cat=pulp.LpInteger if whole else pulp.LpContinuous)
                      for name, low, up, whole in zip(self.names, self.lower, self.upper, self.integer, strict=True)]
-        for name, columns, coefficients, sense, rhs in zip(self.row_names, self.row_columns, self.row_coefficients,
-                                                           self.row_senses, self.row_rhs, strict=True):
-            expression = pulp.LpAffineExpression(
-                [(variables[c], v) for c, v in zip(columns.tolist(), coefficients.tolist(), strict=True)])
-            problem += pulp.LpConstraint(expression, sense=sense, rhs=rhs, name=name)
+        names = iter(self.row_names)
+        for block in self._blocks:
+            columns, coefficients = block.columns.tolist(), block.coefficients.tolist()
+            start = 0
+            for length, sense, rhs in zip(block.lengths.tolist(), block.senses.tolist(), block.rhs.tolist(),
+                                          strict=True):
+                expression = pulp.LpAffineExpression(
+                    [(variables[c], v) for c, v in zip(columns[start:start + length],
+                                                       coefficients[start:start + length], strict=True)])
+                problem += pulp.LpConstraint(expression, sense=sense, rhs=rhs, name=next(names))
+                start += length
         columns, coefficients = self.objective
         problem.setObjective(pulp.LpAffineExpression(
             [(variables[c], v) for c, v in zip(columns.tolist(), coefficients.tolist(), strict=True)]))

@@ -234,25 +234,32 @@ def define_product_constraints(model: AllocationModel, inp: AllocationInput, eli
     keys = products.to_numpy()[shared]
     order = np.argsort(keys, kind="stable")  # by product, each product's plans in the plans' order
     keys, shared = keys[order], shared[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else _NO_COLUMNS
-    for position, members in enumerate(np.split(shared, starts[1:])):
-        if len(members):
-            model.matrix.add_row(f"one_per_product_{position}", members, np.ones(len(members)), LE, 1.0)
+    if not len(keys):
+        return
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    lengths = np.diff(np.r_[starts, len(keys)])
+    model.matrix.add_rows([f"one_per_product_{position}" for position in range(len(starts))], lengths, shared,
+                          np.ones(len(shared)), LE, 1.0)
 
 
 def define_dependency_constraints(model: AllocationModel, inp: AllocationInput, eligible: pd.DataFrame) -> None:
+    codes = pd.Index(model.codes)
+    needed = eligible["requires_plan"]
+    required = codes.get_indexer(needed.where(needed.astype(bool), None))  # blank: no plan needed
+    plans = np.flatnonzero(required >= 0)  # positions in the eligible plans, whose fund column is the same
+    model.matrix.add_rows([f"requires_{position}" for position in plans.tolist()], np.full(len(plans), 2),
+                          np.column_stack([plans, required[plans]]).ravel(), np.tile([1.0, -1.0], len(plans)),
+                          LE, 0.0)
     column_of = {code: position for position, code in enumerate(model.codes)}
-    for position, (code, needed) in enumerate(eligible["requires_plan"].items()):
-        if needed and needed in column_of:
-            model.matrix.add_row(f"requires_{position}", np.array([column_of[code], column_of[needed]]),
-                                 np.array([1.0, -1.0]), LE, 0.0)
     pairs: set[tuple[str, str]] = set()
     for code, others in eligible["excludes_plans"].items():
         for other in others:
             if other in column_of and code in column_of:
                 pairs.add((min(code, other), max(code, other)))
-    for position, (a, b) in enumerate(sorted(pairs)):
-        model.matrix.add_row(f"excludes_{position}", np.array([column_of[a], column_of[b]]), np.ones(2), LE, 1.0)
+    ordered = sorted(pairs)
+    model.matrix.add_rows([f"excludes_{position}" for position in range(len(ordered))], np.full(len(ordered), 2),
+                          np.array([column_of[code] for pair in ordered for code in pair], dtype=np.int64),
+                          np.ones(2 * len(ordered)), LE, 1.0)
 
 
 def _target_expression(inp: AllocationInput, row: TargetRow, share: float | None) -> tuple[
