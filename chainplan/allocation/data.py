@@ -336,7 +336,7 @@ def derive_ahead(ds: Dataset) -> None:
     >>> from chainplan.demo import build_demo_dataset
     >>> ds = build_demo_dataset()
     >>> derive_ahead(ds)
-    >>> prepare(ds, Scenario(name="demo")).requests is prepare(ds, Scenario(name="other")).requests
+    >>> prepare(ds, Scenario(name="demo")).requests.equals(prepare(ds, Scenario(name="other")).requests)
     True
     """
     _requests_and_scores(ds)
@@ -394,4 +394,5 @@ def prepare(ds: Dataset, scenario: Scenario, *, network: ChainNetwork | None = N
     frame["benefit"] = frame["success_probability"] * frame["value"]
     rated = ds.products["stars"] >= 3
     stamp_base = (float((rated & ds.products["e_stamp"]).sum()), float(rated.sum()))
-    return AllocationInput(scenario, frame, requests, lines, stamp_base, gaps_closed, names)
+    # The kept frame and mapping are the dataset's: each input gets its own (a caller may change its input).
+    return AllocationInput(scenario, frame, requests.copy(), lines, stamp_base, dict(gaps_closed), names)

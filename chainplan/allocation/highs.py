@@ -102,20 +102,25 @@ class ArrayHiGHS(pulp.HiGHS):
         leaves them."""
         import highspy
 
+        def checked(step: str, status: Any) -> None:
+            # HiGHS refuses a whole call it finds wrong (and would then solve what it has): never go on from there.
+            if status == highspy.HighsStatus.kError:
+                raise pulp.PulpSolverError(f"HiGHS refused the model ({step})")
+
         count = len(costs)
         empty = np.array([], dtype=np.int32)
-        highs.addCols(count, costs, lower, upper, 0, empty, empty, np.array([], dtype=np.float64))
+        checked("columns", highs.addCols(count, costs, lower, upper, 0, empty, empty, np.array([], dtype=np.float64)))
         if self.mip and len(integers):
-            highs.changeColsIntegrality(len(integers), integers,
-                                        np.full(len(integers), highspy.HighsVarType.kInteger))
+            checked("integrality", highs.changeColsIntegrality(
+                len(integers), integers, np.full(len(integers), highspy.HighsVarType.kInteger)))
         rows = len(lengths)
         if not rows:
             return
         kept = coefficient != 0
         row_of = np.repeat(np.arange(rows), lengths)[kept]
         starts = np.searchsorted(row_of, np.arange(rows)).astype(np.int32)
-        highs.addRows(rows, row_lower, row_upper, int(kept.sum()), starts, column[kept].astype(np.int32),
-                      coefficient[kept])
+        checked("rows", highs.addRows(rows, row_lower, row_upper, int(kept.sum()), starts,
+                                      column[kept].astype(np.int32), coefficient[kept]))
 
     def solve_matrix(self, matrix: ModelMatrix) -> MatrixAnswer:
         """Solve the model written as arrays (:mod:`chainplan.allocation.matrix`) without building it in PuLP:
@@ -124,8 +129,10 @@ class ArrayHiGHS(pulp.HiGHS):
         holder = SimpleNamespace(solverModel=None)
         self.createAndConfigureSolver(holder)
         highs = holder.solverModel
+        used = matrix.used_columns()
         order = matrix.solver_order()
-        position = np.empty(len(order), dtype=np.int64)
+        order = order[used[order]]  # as PuLP, only the columns that a row or the objective holds
+        position = np.full(matrix.columns, -1, dtype=np.int64)
         position[order] = np.arange(len(order))
         obj_mult = -1.0 if matrix.maximise else 1.0
         costs = np.full(len(order), obj_mult * 0.0)
@@ -147,7 +154,9 @@ class ArrayHiGHS(pulp.HiGHS):
         self.callSolver(holder)  # as a PuLP problem's solve: highs.run()
         status, sol_status = _status_of(highs)
         solved = np.asarray(highs.getSolution().col_value, dtype=np.float64)
-        values = solved[position] if len(solved) == len(position) else np.zeros(len(position))
+        values = np.zeros(matrix.columns)  # a column the solver did not hold is 0, as PuLP reads its None
+        if len(solved) == len(order):
+            values[order] = solved
         return MatrixAnswer(status, sol_status, values, highs)
 
     def findSolutionValues(self, lp: pulp.LpProblem) -> Any:

@@ -41,6 +41,19 @@ _NO_COLUMNS = np.array([], dtype=np.int64)
 _NO_VALUES = np.array([], dtype=np.float64)
 
 
+def _as_pulp_keeps(row_of: np.ndarray, entry: np.ndarray, columns: np.ndarray, coefficients: np.ndarray,
+                   count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A column given twice in a row, kept as a PuLP expression built from the same pairs keeps it: once, where it
+    first came, with the coefficient it was given last."""
+    _keys, first = np.unique(entry, return_index=True)
+    last = len(entry) - 1 - np.unique(entry[::-1], return_index=True)[1]
+    first.sort()
+    last_of = dict(zip(entry[last].tolist(), last.tolist(), strict=True))
+    kept_last = np.array([last_of[key] for key in entry[first].tolist()], dtype=np.int64)
+    lengths = np.bincount(row_of[first], minlength=count).astype(np.int64)
+    return lengths, columns[first], coefficients[kept_last]
+
+
 @dataclass(frozen=True)
 class _RowBlock:
     """Rows written together: row k holds the next ``lengths[k]`` entries of ``columns`` and ``coefficients``."""
@@ -97,7 +110,7 @@ class ModelMatrix:
         return self._positions[name]
 
     def add_row(self, name: str, columns: np.ndarray, coefficients: np.ndarray, sense: int, rhs: float) -> None:
-        """``Σ coefficients · x[columns] (sense) rhs``; a column appears at most once in a row."""
+        """``Σ coefficients · x[columns] (sense) rhs`` (a column given twice counts once, as PuLP counts it)."""
         self.add_rows([name], np.array([len(columns)]), columns, coefficients, sense, rhs)
 
     def add_rows(self, names: list[str], lengths: np.ndarray, columns: np.ndarray, coefficients: np.ndarray,
@@ -106,11 +119,32 @@ class ModelMatrix:
         ``columns`` and ``coefficients``; ``rhs`` is one value for all or one per row."""
         if not names:
             return
-        self.row_names.extend(names)
         count = len(names)
-        self._blocks.append(_RowBlock(np.asarray(lengths, dtype=np.int64), np.asarray(columns, dtype=np.int64),
-                                      np.asarray(coefficients, dtype=np.float64), np.full(count, sense),
+        lengths = np.asarray(lengths, dtype=np.int64)
+        columns = np.asarray(columns, dtype=np.int64)
+        coefficients = np.asarray(coefficients, dtype=np.float64)
+        row_of = np.repeat(np.arange(count), lengths)
+        entry = row_of * (int(columns.max(initial=0)) + 1) + columns
+        if len(np.unique(entry)) != len(entry):
+            lengths, columns, coefficients = _as_pulp_keeps(row_of, entry, columns, coefficients, count)
+        self.row_names.extend(names)
+        self._blocks.append(_RowBlock(lengths, columns, coefficients, np.full(count, sense),
                                       np.broadcast_to(np.asarray(rhs, dtype=np.float64), (count,))))
+
+    @property
+    def directly_solvable(self) -> bool:
+        """Whether a solver can take the arrays as they are: PuLP gives a problem with no objective an extra column
+        (``__dummy``) that the arrays lack, so such a problem goes through PuLP."""
+        return len(self.objective[0]) > 0
+
+    def used_columns(self) -> np.ndarray:
+        """Whether each column appears in a row or in the objective: PuLP hands a solver only those (a zero
+        coefficient counts)."""
+        used = np.zeros(len(self.names), dtype=bool)
+        for block in self._blocks:
+            used[block.columns] = True
+        used[self.objective[0]] = True
+        return used
 
     def stacked_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every row at once: lengths, columns, coefficients, senses and right-hand sides, in order."""

@@ -242,8 +242,16 @@ def solve_relaxation(model: AllocationModel, solver: str, time_limit_s: float) -
 
 
 def _relaxation_gap(model: AllocationModel, solver: str, incumbent: float, time_limit_s: float) -> float | None:
-    """Gap against the LP relaxation's bound (an upper bound of the true gap): CBC does not report its own."""
-    bound = solve_relaxation(model, solver, time_limit_s)
+    """Gap against the LP relaxation's bound (an upper bound of the true gap): CBC does not report its own.
+
+    The variables keep the answer's values: what reads them next (a chance row's shortfall) is about the answer,
+    not the relaxation."""
+    answer = {variable: variable.varValue for variable in model.problem.variables()}
+    try:
+        bound = solve_relaxation(model, solver, time_limit_s)
+    finally:
+        for variable, value in answer.items():
+            variable.varValue = value
     if bound is None:
         return None
     return abs(float(bound) - incumbent) / max(abs(incumbent), 1e-9)
@@ -365,7 +373,7 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
     started = time.perf_counter()
     # The model as built goes to HiGHS as arrays, without PuLP; once the PuLP problem exists (CBC, a repair, a cut,
     # a raised line) every solve goes through it.
-    direct = solver == "highs" and not model.materialised
+    direct = solver == "highs" and not model.materialised and model.matrix.directly_solvable
     answer: MatrixAnswer | None = None
     try:
         with quiet_stdout():

@@ -118,7 +118,8 @@ def _matrix_against_pulp(model: AllocationModel, **options: object) -> None:
         assert np.array_equal(np.signbit(direct[key]), np.signbit(values)), key
     assert (answer.status, answer.sol_status) == (problem.status, problem.sol_status)
     by_name = {v.name: v.varValue for v in problem.variables()}
-    assert answer.values.tolist() == [by_name[name] for name in model.matrix.names]
+    # A column PuLP does not hand over (in no row, not in the objective) is read as 0, as its None is.
+    assert answer.values.tolist() == [by_name.get(name, 0.0) for name in model.matrix.names]
     assert model.matrix.objective_value(answer.values) == pulp.value(problem.objective)
 
 
@@ -149,3 +150,74 @@ def test_an_infeasible_matrix_is_read_as_infeasible() -> None:
     with quiet_stdout():
         answer = ArrayHiGHS(msg=False).solve_matrix(matrix)
     assert answer.status == pulp.LpStatusInfeasible
+
+
+def test_a_column_in_no_row_is_left_out_as_pulp_leaves_it() -> None:
+    """A plan with no request has a fund column that no row of the diagnosis model holds: PuLP hands HiGHS no such
+    column, and neither do the arrays."""
+    dataset = build_demo_dataset()
+    inp = prepare(dataset, load_scenario(SCENARIOS[0]))
+    lonely = inp.eligible.index[0]
+    dataset.plan_requests = dataset.plan_requests[dataset.plan_requests["plan_code"] != lonely]
+    scenario = load_scenario(SCENARIOS[0]).model_copy(update={"min_grant_vnd": 0, "max_plans_per_region": None,
+                                                              "one_plan_per_product": False, "targets": {}})
+    model = build_model(prepare(dataset, scenario), elastic=True)
+    position = model.codes.index(lonely)
+    assert not model.matrix.used_columns()[position]
+    _matrix_against_pulp(model)
+
+
+def test_a_column_given_twice_in_a_row_counts_as_pulp_counts_it() -> None:
+    """Given twice, a column is kept once with its last coefficient (a PuLP expression from the same pairs)."""
+    from chainplan.allocation.matrix import LE, ModelMatrix
+
+    matrix = ModelMatrix(maximise=True)
+    x, y = matrix.add_columns(["x", "y"], lower=0, upper=1, integer=True)
+    matrix.add_rows(["first", "second"], np.array([3, 2]), np.array([x, y, x, y, y]),
+                    np.array([5.0, 1.0, 2.0, 1.0, 3.0]), LE, np.array([2.5, 2.0]))
+    matrix.objective = (np.array([x, y]), np.array([1.0, 1.0]))
+    problem, (vx, vy) = matrix.to_pulp("twice")
+    pairs = pulp.LpAffineExpression([(vx, 5.0), (vy, 1.0), (vx, 2.0)])
+    assert dict(problem.get_constraint_by_name("first").items()) == dict(pairs.items()) == {vx: 2.0, vy: 1.0}
+    assert dict(problem.get_constraint_by_name("second").items()) == {vy: 3.0}
+    _matrix_against_pulp(AllocationModel(matrix, []))
+
+
+def test_a_model_with_no_objective_goes_through_pulp() -> None:
+    """PuLP gives such a problem an extra column (``__dummy``) the arrays lack: it is solved through PuLP."""
+    from chainplan.allocation.matrix import LE, ModelMatrix
+    from chainplan.allocation.solve import solve_model
+
+    matrix = ModelMatrix(maximise=False)
+    x = matrix.add_column("fund_0", lower=0, upper=1, integer=True)
+    matrix.add_row("cap", np.array([x]), np.array([1.0]), LE, 1.0)
+    assert not matrix.directly_solvable
+    model = AllocationModel(matrix, ["P1"])
+    outcome = solve_model(model, "highs")
+    assert outcome.status == "optimal" and model.materialised
+
+
+def test_a_call_highs_refuses_stops_the_solve() -> None:
+    """HiGHS refuses a whole call it finds wrong and would solve what it has: the hand-over raises instead."""
+    import highspy
+
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    with pytest.raises(pulp.PulpSolverError, match="rows"):
+        ArrayHiGHS(msg=False)._hand_over(highs, np.zeros(1), np.zeros(1), np.ones(1), np.array([], dtype=np.int32),
+                                         np.array([-np.inf]), np.array([1.0]), np.array([1]), np.array([7]),
+                                         np.array([1.0]))
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_the_relaxation_behind_a_gap_leaves_the_answer_in_the_variables(solver: str) -> None:
+    """A gap measured against the LP relaxation must not leave the relaxation's values where the answer's are read
+    (a soft chance row's shortfall is read from them next)."""
+    from chainplan.allocation.solve import _relaxation_gap, solve_model
+
+    model = build_model(prepare(build_demo_dataset(), load_scenario(SCENARIOS[0])))
+    outcome = solve_model(model, solver)
+    assert outcome.objective is not None
+    before = {name: model.column_value(name) for name in model.matrix.names}
+    assert _relaxation_gap(model, solver, outcome.objective, 60.0) is not None
+    assert {name: model.column_value(name) for name in model.matrix.names} == before
