@@ -46,12 +46,10 @@ def _as_pulp_keeps(row_of: np.ndarray, entry: np.ndarray, columns: np.ndarray, c
     """A column given twice in a row, kept as a PuLP expression built from the same pairs keeps it: once, where it
     first came, with the coefficient it was given last."""
     _keys, first = np.unique(entry, return_index=True)
-    last = len(entry) - 1 - np.unique(entry[::-1], return_index=True)[1]
-    first.sort()
-    last_of = dict(zip(entry[last].tolist(), last.tolist(), strict=True))
-    kept_last = np.array([last_of[key] for key in entry[first].tolist()], dtype=np.int64)
-    lengths = np.bincount(row_of[first], minlength=count).astype(np.int64)
-    return lengths, columns[first], coefficients[kept_last]
+    last = len(entry) - 1 - np.unique(entry[::-1], return_index=True)[1]  # the same keys, in the same order
+    order = np.argsort(first)
+    first, last = first[order], last[order]
+    return np.bincount(row_of[first], minlength=count).astype(np.int64), columns[first], coefficients[last]
 
 
 @dataclass(frozen=True)

@@ -632,20 +632,18 @@ def _solve_and_repair(model: AllocationModel, inp: AllocationInput, solver: str,
 
 
 def _better_than_cbc(model: AllocationModel, inp: AllocationInput, claimed: SolveOutcome, search: _Search, *,
-                     mip_gap: float, available: Mapping[str, int] | None) -> SolveOutcome | None:
+                     mip_gap: float, available: Mapping[str, int] | None) -> tuple[SolveOutcome | None, float]:
     """HiGHS on the same model after CBC called an allocation optimal: CBC 2.10 can call a worse set optimal on
     money rows where the best pair misses a line by a few VND (``tests/unit/test_money_exact.py``), and the exact
-    check sees broken rules, not a missed optimum. Returns HiGHS's checked outcome when it is better (its
-    ``objective`` then beats CBC's), an outcome without objective when HiGHS confirms CBC (its time only), or
-    ``None`` when no time is left or HiGHS is not installed."""
+    check sees broken rules, not a missed optimum. Returns HiGHS's checked outcome when it beats CBC's (else
+    ``None``: HiGHS confirms it, no time is left, or HiGHS is not installed) and the seconds HiGHS took."""
     if search.deadline.remaining() <= 0 or not ArrayHiGHS().available():
-        return None
+        return None, 0.0
     assert claimed.objective is not None
     check = _solve_and_repair(model, inp, "highs", search, mip_gap=mip_gap, available=available)
     margin = _GAP_TOLERANCE * max(1.0, abs(claimed.objective))
-    if check.objective is not None and check.objective > claimed.objective + margin:
-        return check
-    return replace(check, objective=None)
+    better = check.objective is not None and check.objective > claimed.objective + margin
+    return (check if better else None), check.solve_time_s
 
 
 def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *, time_limit_s: float = 60.0,
@@ -679,13 +677,13 @@ def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *,
         if outcome.objective is not None:
             if name == "cbc" and position == 0 and outcome.status == "optimal" and not any_valid:
                 # (CBC as the fallback of a HiGHS that failed on this model: HiGHS is not asked again.)
-                better = _better_than_cbc(model, inp, outcome, search, mip_gap=mip_gap, available=available)
-                if better is not None:
-                    elapsed += better.solve_time_s
-                    if better.objective is not None:
-                        note = (f"cbc called an allocation with objective {outcome.objective:,.6g} optimal; highs "
-                                f"found a valid one with {better.objective:,.6g}, which is reported")
-                        return replace(better, solve_time_s=elapsed, notes=(*notes, *outcome.notes, note))
+                better, seconds = _better_than_cbc(model, inp, outcome, search, mip_gap=mip_gap,
+                                                   available=available)
+                elapsed += seconds
+                if better is not None and better.objective is not None:
+                    note = (f"cbc called an allocation with objective {outcome.objective:,.6g} optimal; highs "
+                            f"found a valid one with {better.objective:,.6g}, which is reported")
+                    return replace(better, solve_time_s=elapsed, notes=(*notes, *outcome.notes, note))
             return replace(outcome, solve_time_s=elapsed, notes=(*notes, *outcome.notes))
         if outcome.status == "infeasible":
             if empty_is_valid() or search.best is not None:
