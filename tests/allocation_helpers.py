@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from chainplan.allocation import solve as solve_module
+from chainplan.allocation.solve import SolveOutcome
 from chainplan.dataset import Dataset
 from chainplan.scenario import Scenario
 
@@ -74,3 +77,17 @@ def read_mknap1(path: str) -> list[tuple[list[float], list[list[int]], list[int]
         capacities = [int(float(take())) for _ in range(m)]
         instances.append((profits, weights, capacities, optimum))
     return instances
+
+
+def scripted_solver(script: list[SolveOutcome | None]) -> Any:
+    """A ``solve_model`` stand-in that returns the scripted outcomes in turn (``None``: call the real one)."""
+    real = solve_module.solve_model
+    calls: list[str] = []
+
+    def fake(model: Any, solver: str, **options: Any) -> SolveOutcome:
+        calls.append(solver)
+        step = script.pop(0) if script else None
+        return real(model, solver, **options) if step is None else replace(step, solver=solver)
+
+    fake.calls = calls  # type: ignore[attr-defined]
+    return fake

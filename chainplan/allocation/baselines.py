@@ -20,6 +20,7 @@ from chainplan.allocation.explain import benefit_per_vnd_rank
 from chainplan.allocation.results import AllocationResult, assemble_result
 from chainplan.allocation.targets import objective_value, target_attainment
 from chainplan.allocation.verify import verify_allocation
+from chainplan.wording import Phrase
 
 __all__ = ["BASELINES", "BaselineSummary", "baseline_summaries", "fund_down_the_list", "greedy_benefit_per_vnd",
            "rank_by_appraisal_score"]
@@ -134,7 +135,7 @@ def fund_down_the_list(inp: AllocationInput, order: list[str], rules: _ListRules
 def _baseline(inp: AllocationInput, method: str, order: list[str]) -> AllocationResult:
     funded = fund_down_the_list(inp, order)
     result = assemble_result(inp, funded, method=method, status="feasible",
-                             message="heuristic: funded down a ranked list")
+                             said=Phrase("solve.heuristic"))
     # The same exact check as the optimiser's: shares and hard targets are what a list cannot keep.
     result.rule_violations = [breach.sentence for breach in verify_allocation(inp, funded)]
     return result

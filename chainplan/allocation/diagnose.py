@@ -22,7 +22,7 @@ from chainplan.allocation.model import VND_UNIT, AllocationModel, build_model, c
 from chainplan.allocation.solve import Deadline, SolveOutcome, relaxation_rounds, solve_model, solve_verified
 from chainplan.allocation.targets import TOLERANCE
 from chainplan.allocation.wording import LANGS, diagnosis_sentence, target_name
-from chainplan.wording import Money, Number, Share, text
+from chainplan.wording import Money, Number, Phrase, Share, text
 
 __all__ = ["CONFIDENCE_STEP", "diagnose_infeasibility", "highest_feasible_confidence"]
 
@@ -74,7 +74,7 @@ def _solve_elastic(model: AllocationModel, solver: str, deadline: Deadline) -> S
         remaining = deadline.remaining()
         if remaining <= 0:
             return SolveOutcome("time_limit", None, {}, None, 0.0, solver,
-                                "the run's time limit ran out before the diagnosis")
+                                Phrase("solve.diagnosis_out_of_time"))
         outcome = solve_model(model, solver, time_limit_s=remaining)
         if outcome.objective is None or not model.chance:
             return outcome
@@ -150,8 +150,8 @@ def diagnose_infeasibility(inp: AllocationInput, *, solver: str, time_limit_s: f
     outcome = _solve_elastic(model, solver, deadline)
     if outcome.status not in ("optimal", "feasible", "time_limit") or outcome.objective is None:
         return [{"rule": "unknown", "subject": "", "amount": None, "unit": "",
-                 "explanation": text("diagnosis.unsolvable", "en", message=outcome.message),
-                 "explanation_vi": text("diagnosis.unsolvable", "vi", message=outcome.message)}]
+                 "explanation": text("diagnosis.unsolvable", "en", message=outcome.said),
+                 "explanation_vi": text("diagnosis.unsolvable", "vi", message=outcome.said)}]
     funded = outcome.funded
     chance = {(entry.row.target, entry.row.kind): entry.row for entry in model.chance}
     found = []

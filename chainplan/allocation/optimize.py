@@ -16,11 +16,11 @@ from chainplan.allocation.model import VND_UNIT, AllocationModel, build_model
 from chainplan.allocation.results import AllocationResult, assemble_result, objective_parts
 from chainplan.allocation.solve import BesideTheSolver, Deadline, SolveOutcome, solve_relaxation, solve_verified
 from chainplan.allocation.targets import TOLERANCE, target_attainment
-from chainplan.allocation.wording import LANGS, decision_sentence
+from chainplan.allocation.wording import LANGS, decision_sentence, target_name
 from chainplan.chains import ChainNetwork
 from chainplan.dataset import Dataset
 from chainplan.scenario import Scenario
-from chainplan.wording import text
+from chainplan.wording import Number, Phrase, render, text
 
 __all__ = ["METHODS", "ONE_BILLION", "allocate", "optimise"]
 
@@ -49,14 +49,18 @@ def _nothing_to_fund(inp: AllocationInput, solver: str) -> AllocationResult:
     unmet = attainment[~attainment["met"]]
     if inp.scenario.target_mode == "hard" and not unmet.empty:
         diagnosis = [{"rule": "target_min", "subject": row["target"], "amount": float(row["shortfall"]),
-                      "unit": "expected count", "explanation": f"No plan is eligible, so target {row['target']} "
-                      f"cannot be met (short by {float(row['shortfall']):g})."} for row in unmet.to_dict("records")]
+                      "unit": "expected count",
+                      # Targets by their codes in English, as the scenario file writes them (as every diagnosis).
+                      **{key: text("diagnosis.no_eligible_plan", lang, amount=Number(float(row["shortfall"]), 2),
+                                   target=target_name(row["target"], lang) if lang == "vi" else row["target"])
+                         for key, lang in (("explanation", "en"), ("explanation_vi", "vi"))}}
+                     for row in unmet.to_dict("records")]
         why = {lang: text("why.no_eligible_plan_hard", lang) for lang in LANGS}
         return assemble_result(inp, [], method="milp", status="infeasible", objective=None, solver=solver,
                                decisions=_unfunded_decisions(inp, why, "infeasible"), diagnosis=diagnosis,
-                               message="no eligible plan")
+                               said=Phrase("solve.no_eligible_plan"))
     return assemble_result(inp, [], method="milp", status="optimal", solver=solver, gap=0.0,
-                           message="no eligible plan: nothing to fund")
+                           said=Phrase("solve.nothing_to_fund"))
 
 
 def _bounds(outcome: SolveOutcome) -> tuple[float, float]:
@@ -202,8 +206,8 @@ def optimise(
     beside.finish()  # the first failure of that work is the run's
     details: dict[str, Any] = {"solver": outcome.solver, "gap": outcome.gap, "build_time_s": model.build_time_s,
                                "solve_time_s": outcome.solve_time_s, "model_size": model.size,
-                               "message": outcome.message, "repairs": [r.as_dict() for r in outcome.repairs],
-                               "solver_notes": list(outcome.notes),
+                               "said": outcome.said, "repairs": [r.as_dict() for r in outcome.repairs],
+                               "solver_notes": [render(note, "en") for note in outcome.notes],
                                "robust": _robust_summary(inp, model, outcome.funded)}
     if outcome.status == "infeasible":
         diagnosis = diagnose_infeasibility(inp, solver=solver, deadline=deadline, pool=model.pool)
@@ -212,13 +216,14 @@ def optimise(
                                decisions=_unfunded_decisions(inp, why, "infeasible"), diagnosis=diagnosis,
                                **details)
     if outcome.objective is None:
-        # The solver's own message is English; the sentence around it is not.
-        why = {"en": outcome.message, "vi": text("why.no_solution", "vi", message=outcome.message)}
+        # In English the reason alone, as the command line has always written it; in Vietnamese within a sentence.
+        why = {"en": outcome.message, "vi": text("why.no_solution", "vi", message=outcome.said)}
         return assemble_result(inp, [], method="milp", status=outcome.status, objective=None,
                                decisions=_unfunded_decisions(inp, why, "no_solution"), **details)
     result = assemble_result(inp, outcome.funded, method="milp", status=outcome.status,
                              objective=outcome.objective, **details)
-    result.warnings += [r.sentence() for r in outcome.repairs] + [f"{note}." for note in outcome.notes]
+    result.notices += [r.phrase() for r in outcome.repairs] + [Phrase("note.sentence", {"note": note})
+                                                                for note in outcome.notes]
     if marginal_values:
         values = _value_of_money(model, inp, outcome.solver, outcome, deadline)
         duals = _lp_duals(model, outcome.solver, deadline.remaining())

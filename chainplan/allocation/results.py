@@ -22,6 +22,7 @@ import pandas as pd
 
 from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
 from chainplan.allocation.targets import objective_value, target_attainment
+from chainplan.wording import Phrase, Term, render
 
 __all__ = ["COUNTED", "OUTCOME_TOTALS", "AllocationResult", "assemble_result", "objective_parts"]
 
@@ -104,7 +105,8 @@ class AllocationResult:
     build_time_s: float = 0.0
     solve_time_s: float = 0.0
     model_size: dict[str, int] = field(default_factory=dict)
-    message: str = ""
+    #: Why the run ended as it did, when it has something to say (a catalogue phrase; see :attr:`message`).
+    said: Phrase | None = None
     diagnosis: list[dict[str, Any]] = field(default_factory=list)
     #: Expected outcomes of the funded plans (success_probability × outcome, summed): what the money buys.
     outcomes: dict[str, float] = field(default_factory=dict)
@@ -114,7 +116,8 @@ class AllocationResult:
     robust: dict[str, Any] = field(default_factory=dict)
     rule_violations: list[str] = field(default_factory=list)
     comparison: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    #: What the committee should know that is not an error (a repair, a solver replaced), as catalogue phrases.
+    notices: list[Phrase] = field(default_factory=list)
     #: Solver answers cut off because they broke a rule when checked exactly (see ``chainplan.allocation.solve``).
     repairs: list[dict[str, Any]] = field(default_factory=list)
     #: What happened on the way to the answer: a solver that failed and was replaced, a confirmation.
@@ -133,6 +136,16 @@ class AllocationResult:
         if callable(self._decisions):
             self._decisions = self._decisions()
         return self._decisions
+
+    @property
+    def message(self) -> str:
+        """:attr:`said` in English ('' when nothing was said), as the command line and the JSON document give it."""
+        return "" if self.said is None else render(self.said, "en")
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notices in English, as the command line and the JSON document give them."""
+        return [render(notice, "en") for notice in self.notices]
 
     @property
     def funded_codes(self) -> list[str]:
@@ -173,6 +186,8 @@ class AllocationResult:
                 None if self.objective is None else round(self.objective, 6), round(self.total_benefit, 6)),
                 strict=True)),
             "solver": self.solver, "gap": self.gap, "message": self.message,
+            # The sentences a person reads also in Vietnamese (the web pages, the pack), as decisions and diagnoses.
+            "message_vi": "" if self.said is None else render(self.said, "vi"),
             "build_time_s": round(self.build_time_s, 4), "solve_time_s": round(self.solve_time_s, 4),
             "model_size": self.model_size,
             "funded_plans": funded_plans,
@@ -185,6 +200,7 @@ class AllocationResult:
             "rule_violations": self.rule_violations,
             "comparison": self.comparison,
             "warnings": self.warnings,
+            "warnings_vi": [render(notice, "vi") for notice in self.notices],
             "outcomes": {k: round(v, 6) for k, v in self.outcomes.items()},
             "stamp_base": list(self.stamp_base),
             "robust": self.robust,
@@ -244,14 +260,14 @@ def _used_per_line(inp: AllocationInput, chosen: list[str]) -> list[int]:
     return [(h << 31) + lo for h, lo in zip(high.tolist(), low.tolist(), strict=True)]
 
 
-def _warnings(inp: AllocationInput) -> list[str]:
-    """Things the committee should know that are not errors."""
+def _notices(inp: AllocationInput) -> list[Phrase]:
+    """Things the committee should know about the data that are not errors."""
     scenario = inp.scenario
     found = []
     outside = int(inp.eligible["region"].isna().sum())
     if scenario.has_regional_rules and outside:
-        found.append(f"{outside} eligible plan(s) belong to organizations with no region at the "
-                     f"{scenario.region_level} level; the regional rules do not apply to them.")
+        found.append(Phrase("warning.outside_region", {"count": outside,
+                                                       "level": Term("stage", scenario.region_level)}))
     return found
 
 
@@ -317,7 +333,7 @@ def assemble_result(
         written: pd.DataFrame | Callable[[], pd.DataFrame] = partial(explain_decisions, inp, chosen, budget.copy())
     else:
         written = decisions
-    details.setdefault("warnings", _warnings(inp))
+    details.setdefault("notices", _notices(inp))
     expected = picked[list(OUTCOME_TOTALS.values())].mul(picked["success_probability"], axis=0).sum()
     details["outcomes"] = {name: float(expected[column]) for name, column in OUTCOME_TOTALS.items()}
     details["stamp_base"] = inp.stamp_base

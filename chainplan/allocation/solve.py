@@ -55,7 +55,7 @@ from chainplan.allocation.model import (
 )
 from chainplan.allocation.targets import TOLERANCE, objective_value
 from chainplan.allocation.verify import verify_allocation
-from chainplan.money import format_vnd
+from chainplan.wording import Joined, Money, Number, Phrase, Ref, Share, Term, render
 
 __all__ = [
     "RELAXATION_ROUNDS",
@@ -117,14 +117,37 @@ class Repair:
     unit: str
     plans_in_answer: int
 
-    def sentence(self) -> str:
-        over = format_vnd(self.over_by) if self.unit == "VND" else f"{self.over_by:.6g} {self.unit}"
-        return (f"{self.solver}'s answer broke {self.rule} {self.subject} by {over} (within the solver's "
-                "tolerance); that allocation was excluded, and only it, and the model solved again.")
+    def phrase(self) -> Phrase:
+        """What happened, as the catalogue writes it (``repair.excluded``)."""
+        over: Any
+        if self.unit == "VND":
+            over = Money(round(self.over_by))
+        elif self.unit == "plans":
+            over = Phrase("repair.over_plans", {"count": Number(self.over_by, 0)})
+        else:
+            over = Phrase("repair.over_expected", {"amount": Number(self.over_by, 6)})
+        return Phrase("repair.excluded", {"solver": self.solver, "rule": Term("rule", self.rule),
+                                          "subject": _subject(self.rule, self.subject), "over": over})
+
+    def sentence(self, lang: str = "en") -> str:
+        return render(self.phrase(), lang)
 
     def as_dict(self) -> dict[str, Any]:
         return {"solver": self.solver, "rule": self.rule, "subject": self.subject, "over_by": self.over_by,
                 "unit": self.unit, "plans_in_answer": self.plans_in_answer}
+
+
+#: What kind of thing a rule's subject is, so that a sentence can write it by its name.
+_SUBJECT_KIND = {"budget_line": "line", "min_region_share": "region", "max_region_share": "region",
+                 "max_plans_per_region": "region", "one_plan_per_product": "product", "requires_plan": "plan",
+                 "excludes_plans": "plan", "not_eligible": "plan"}
+
+
+def _subject(rule: str, subject: str) -> Any:
+    """A rule's subject for a sentence: a plan, product, region or line by reference, a target by its term."""
+    if rule in _SUBJECT_KIND:
+        return Ref(_SUBJECT_KIND[rule], subject)
+    return Term("target", subject) if rule.startswith(("target_", "chance_")) else subject
 
 
 @dataclass(frozen=True)
@@ -141,9 +164,20 @@ class SolveOutcome:
     gap: float | None
     solve_time_s: float
     solver: str
-    message: str = ""
+    #: Why the solve ended as it did, when not plainly optimal (a catalogue phrase; :attr:`message` in English).
+    said: Phrase | None = None
     repairs: tuple[Repair, ...] = ()
-    notes: tuple[str, ...] = ()
+    #: What else happened on the way (a solver replaced, a confirmation), as catalogue phrases.
+    notes: tuple[Phrase, ...] = ()
+
+    @property
+    def message(self) -> str:
+        """:attr:`said` in English ('' when nothing was said), as the command line and the JSON document give it."""
+        return self.said_in("en")
+
+    def said_in(self, lang: str) -> str:
+        """:attr:`said` in ``lang``."""
+        return "" if self.said is None else render(self.said, lang)
 
     @property
     def funded(self) -> list[str]:
@@ -397,7 +431,7 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
                 started += beside.waited_s - waited  # waiting for the work is not the solver's time
     except pulp.PulpSolverError as exc:
         failure = SolveOutcome("error", None, {}, None, time.perf_counter() - started, solver,
-                               f"{solver} stopped abnormally: {exc}")
+                               Phrase("solve.stopped_abnormally", {"solver": solver, "detail": str(exc)}))
         if solver != "cbc":
             return failure
         try:
@@ -408,8 +442,7 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
         if model.problem.status != pulp.LpStatusInfeasible:
             return failure
         return SolveOutcome("infeasible", None, {}, None, time.perf_counter() - started, solver,
-                            "no allocation satisfies every rule (CBC's preprocessing found it after its run "
-                            "without preprocessing crashed)")
+                            Phrase("solve.infeasible_preprocessed"))
     elapsed = time.perf_counter() - started
     if answer is not None:
         model.remember(answer.values)
@@ -417,12 +450,12 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
     else:
         status, sol_status = model.problem.status, model.problem.sol_status
     if status == pulp.LpStatusInfeasible or sol_status == pulp.LpSolutionInfeasible:
-        return SolveOutcome("infeasible", None, {}, None, elapsed, solver, "no allocation satisfies every rule")
+        return SolveOutcome("infeasible", None, {}, None, elapsed, solver, Phrase("solve.infeasible"))
     if sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         if elapsed >= time_limit_s * 0.95:
-            return SolveOutcome("time_limit", None, {}, None, elapsed, solver, "no allocation found in the time limit")
+            return SolveOutcome("time_limit", None, {}, None, elapsed, solver, Phrase("solve.nothing_in_time"))
         return SolveOutcome("error", None, {}, None, elapsed, solver,
-                            f"solver ended with {pulp.LpStatus.get(status, status)}")
+                            Phrase("solve.ended_with", {"solver_status": str(pulp.LpStatus.get(status, status))}))
     if answer is not None:
         fund_values = answer.values[:len(model.codes)].tolist()  # the fund columns come first
         values = {code: float(round(value)) for code, value in zip(model.codes, fund_values, strict=True)}
@@ -436,13 +469,13 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
         if gap is None:
             gap = _relaxation_gap(model, solver, objective, time_limit_s)
         return SolveOutcome("time_limit", objective, values, gap, elapsed, solver,
-                            "stopped at the time limit before proving optimality")
+                            Phrase("solve.time_limit_unproven"))
     if mip_gap > 0 and (gap is None or gap > _GAP_TOLERANCE):
         if gap is None:
             gap = _relaxation_gap(model, solver, objective, time_limit_s)
         if gap is not None and gap > _GAP_TOLERANCE:
             return SolveOutcome("feasible", objective, values, gap, elapsed, solver,
-                                f"stopped within the accepted gap of {mip_gap:.2%}")
+                                Phrase("solve.within_gap", {"gap": Share(mip_gap, 2)}))
     return SolveOutcome("optimal", objective, values, 0.0 if gap is None else gap, elapsed, solver)
 
 
@@ -503,23 +536,23 @@ def _bound_of(outcome: SolveOutcome) -> float | None:
     return outcome.objective + (outcome.gap or 0.0) * max(abs(outcome.objective), 1e-9)
 
 
-def _best_outcome(model: AllocationModel, search: _Search, status: str, elapsed: float, message: str,
+def _best_outcome(model: AllocationModel, search: _Search, status: str, elapsed: float, said: Phrase | None,
                   repairs: list[Repair]) -> SolveOutcome:
     """The best verified allocation so far as an outcome."""
     chosen = set(search.best or [])
     values = {code: 1.0 if code in chosen else 0.0 for code in model.codes}
-    return SolveOutcome(status, search.best_objective, values, search.gap(), elapsed, search.best_solver, message,
+    return SolveOutcome(status, search.best_objective, values, search.gap(), elapsed, search.best_solver, said,
                         tuple(repairs))
 
 
 def _out_of_time(model: AllocationModel, search: _Search, solver: str, elapsed: float, repairs: list[Repair]
                  ) -> SolveOutcome:
-    rounds = f" after {search.rounds} round(s) of chance-row cuts" if search.rounds else ""
+    rounds = {"rounds": search.rounds} if search.rounds else {}
+    suffix = "_rounds" if search.rounds else ""
     if search.best is None:
         return SolveOutcome("time_limit", None, {}, None, elapsed, solver,
-                            f"no allocation found in the time limit{rounds}", tuple(repairs))
-    return _best_outcome(model, search, "time_limit", elapsed,
-                         f"the time limit ran out{rounds}; the best allocation that passes every check is reported",
+                            Phrase(f"solve.nothing_in_time{suffix}", rounds), tuple(repairs))
+    return _best_outcome(model, search, "time_limit", elapsed, Phrase(f"solve.best_after_time{suffix}", rounds),
                          repairs)
 
 
@@ -605,7 +638,7 @@ def _solve_and_repair(model: AllocationModel, inp: AllocationInput, solver: str,
                 # allocation is kept with its exact objective.
                 if search.best_objective > exact + _GAP_TOLERANCE * max(1.0, abs(exact)):
                     # A time-limited answer worse than one found earlier: report the better one.
-                    return _best_outcome(model, search, outcome.status, elapsed, outcome.message, repairs)
+                    return _best_outcome(model, search, outcome.status, elapsed, outcome.said, repairs)
                 return replace(outcome, objective=exact, solve_time_s=elapsed, repairs=tuple(repairs))
             if added and point not in seen:
                 seen.add(point)
@@ -613,15 +646,17 @@ def _solve_and_repair(model: AllocationModel, inp: AllocationInput, solver: str,
                 if hard and not search.inner_tried:
                     elapsed += _try_inner(model, inp, solver, funded, search, mip_gap=mip_gap, available=available)
                 if any_valid and search.best is not None:
-                    return _best_outcome(model, search, "feasible", elapsed, "a valid allocation exists", repairs)
+                    return _best_outcome(model, search, "feasible", elapsed, Phrase("solve.valid_exists"),
+                                         repairs)
                 if search.settled():
-                    return _best_outcome(model, search, outcome.status, elapsed, outcome.message, repairs)
+                    return _best_outcome(model, search, outcome.status, elapsed, outcome.said, repairs)
                 continue
             if len(cuts) == MAX_REPAIRS:
-                reasons = " ".join(b.sentence for b in breaches) or "a chance row broken within the tolerance"
+                rules = Joined(tuple(Phrase("repair.rule", {"rule": Term("rule", b.rule),
+                                                            "subject": _subject(b.rule, b.subject)})
+                                     for b in breaches) or (Term("rule", "chance_row"),), "; ")
                 return SolveOutcome("error", None, {}, None, elapsed, solver,
-                                    f"{solver} kept returning allocations that break the rules: {reasons}",
-                                    tuple(repairs))
+                                    Phrase("solve.kept_breaking", {"solver": solver, "rules": rules}), tuple(repairs))
             name = f"exact_check_cut_{len(cuts)}"
             _exclude(model, funded, name)
             cuts.append(name)
@@ -665,7 +700,7 @@ def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *,
     # Asked only when a solver says infeasible (funding nothing then proves it wrong); checked once.
     empty_is_valid = functools.cache(lambda: not verify_allocation(inp, [], available=available,
                                                                    confidence=model.confidence))
-    notes: list[str] = []
+    notes: list[Phrase] = []
     infeasible: SolveOutcome | None = None
     elapsed = 0.0
     for position, name in enumerate(order):
@@ -681,36 +716,32 @@ def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *,
                                                    available=available)
                 elapsed += seconds
                 if better is not None and better.objective is not None:
-                    note = (f"cbc called an allocation with objective {outcome.objective:,.6g} optimal; highs "
-                            f"found a valid one with {better.objective:,.6g}, which is reported")
+                    note = Phrase("note.cbc_worse", {"claimed": Number(outcome.objective, 2),
+                                                     "found": Number(better.objective, 2)})
                     return replace(better, solve_time_s=elapsed, notes=(*notes, *outcome.notes, note))
             return replace(outcome, solve_time_s=elapsed, notes=(*notes, *outcome.notes))
         if outcome.status == "infeasible":
             if empty_is_valid() or search.best is not None:
-                valid = "funding nothing" if empty_is_valid() else "an allocation found earlier"
-                notes.append(f"{name} reported the scenario infeasible, but {valid} satisfies every rule: "
-                             "a solver failure")
+                valid = "empty" if empty_is_valid() else "earlier"
+                notes.append(Phrase(f"note.infeasible_but_{valid}_valid", {"solver": name}))
                 continue
             if infeasible is not None:  # two solvers agree
                 return replace(infeasible, solve_time_s=elapsed,
-                               notes=(*notes, f"{name} confirms that the scenario is infeasible"))
+                               notes=(*notes, Phrase("note.confirms_infeasible", {"solver": name})))
             infeasible = outcome
-            notes.append(f"{name} reported the scenario infeasible")
+            notes.append(Phrase("note.reported_infeasible", {"solver": name}))
             continue
         if outcome.status == "time_limit":
             if infeasible is not None:
-                message = (f"{infeasible.solver} reported the scenario infeasible, but {name} could not confirm it "
-                           "within the time limit")
-                return SolveOutcome("time_limit", None, {}, None, elapsed, name, message, outcome.repairs,
-                                    (*notes, message))
+                said = Phrase("solve.unconfirmed_in_time", {"first": infeasible.solver, "second": name})
+                return SolveOutcome("time_limit", None, {}, None, elapsed, name, said, outcome.repairs,
+                                    (*notes, said))
             return replace(outcome, solve_time_s=elapsed, notes=tuple(notes))
-        notes.append(f"{name}: {outcome.message}")
+        notes.append(Phrase("note.solver_said", {"solver": name, "message": outcome.said}))
     if search.best is not None:
-        return _best_outcome(model, search, "feasible", elapsed, "no solver proved an optimum; the best allocation "
-                             "that passes every check is reported", [])
+        return _best_outcome(model, search, "feasible", elapsed, Phrase("solve.no_optimum"), [])
     if infeasible is not None:
-        message = (f"{infeasible.solver} reported the scenario infeasible, but no other solver confirmed it: "
-                   + "; ".join(notes))
-        return SolveOutcome("error", None, {}, None, elapsed, infeasible.solver, message, notes=tuple(notes))
+        said = Phrase("solve.unconfirmed", {"solver": infeasible.solver, "notes": Joined(tuple(notes), "; ")})
+        return SolveOutcome("error", None, {}, None, elapsed, infeasible.solver, said, notes=tuple(notes))
     return SolveOutcome("error", None, {}, None, elapsed, solver,
-                        "no solver returned a valid allocation: " + "; ".join(notes), notes=tuple(notes))
+                        Phrase("solve.no_valid", {"notes": Joined(tuple(notes), "; ")}), notes=tuple(notes))

@@ -25,6 +25,7 @@ import pandas as pd
 from chainplan.dataset import Dataset, DatasetError, InputProblem, check_dataset
 from chainplan.io.cells import CellError, format_cell, is_blank, parse_cell
 from chainplan.schema import SHEETS, VIETNAMESE_HEADERS, Sheet
+from chainplan.wording import Joined, Phrase, render
 from chainplan.years import check_years, kept_years, with_year
 
 __all__ = ["InputRead", "read_dataset", "read_input", "replacing", "write_dataset", "write_frames", "write_template"]
@@ -160,7 +161,12 @@ class InputRead:
     """A dataset read from a file or folder, and what the reader wants the user to know."""
 
     dataset: Dataset
-    warnings: list[str]
+    notices: list[Phrase]
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notices in English, as the command line gives them."""
+        return [render(notice, "en") for notice in self.notices]
 
 
 def _problem_order(problem: InputProblem) -> tuple[int, int, int, str]:
@@ -191,14 +197,13 @@ def read_input(path: str | os.PathLike[str], *, year: int | None = None,
         With every problem found (file, sheet, spreadsheet row, column, value, reason).
     """
     source = Path(path)
-    warnings: list[str] = []
+    notices: list[Phrase] = []
     if not source.exists():
         raise DatasetError([InputProblem(None, None, None, None, "error.file.no_such_path", str(source))])
     if source.is_dir():
         raw_sheets, problems, ignored = _csv_sheets(source)
         if ignored:
-            warnings.append(f"ignored {len(ignored)} file(s) that are not sheets of the workbook: "
-                            f"{', '.join(ignored)}")
+            notices.append(Phrase("workbook.ignored_files", {"count": len(ignored), "files": Joined(tuple(ignored))}))
     elif source.suffix.lower() in (".xlsx", ".xlsm"):
         raw_sheets, problems = _xlsx_sheets(source)
     else:
@@ -235,7 +240,7 @@ def read_input(path: str | os.PathLike[str], *, year: int | None = None,
     problems += [replace(p, source=str(source)) for p in found]
     if problems:
         raise DatasetError(sorted(problems, key=_problem_order))
-    return InputRead(dataset, warnings)
+    return InputRead(dataset, notices)
 
 
 def read_dataset(path: str | os.PathLike[str]) -> Dataset:

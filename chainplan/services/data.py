@@ -28,7 +28,7 @@ from chainplan.schema import SHEETS
 from chainplan.services._cache import remembered
 from chainplan.services._common import json_document
 from chainplan.summary import summarize
-from chainplan.wording import Joined, NameBook
+from chainplan.wording import Joined, NameBook, Phrase, render
 from chainplan.years import dataset_for_year, years_in
 
 __all__ = [
@@ -62,10 +62,16 @@ class ImportReport:
     after: dict[str, int]
     fingerprint: str
     unchanged: bool
-    warnings: tuple[str, ...] = ()
+    #: What the reader wants the person to know (files it ignored), as catalogue phrases.
+    notices: tuple[Phrase, ...] = ()
     preview: ImportPreview | None = None
     dry_run: bool = False
     names: NameBook = field(default_factory=dict, compare=False)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notices in English, as the command line and the JSON document give them."""
+        return [render(notice, "en") for notice in self.notices]
 
     def as_dict(self) -> dict[str, Any]:
         document: dict[str, Any] = {"source": self.source, "before": self.before, "after": self.after,
@@ -98,7 +104,7 @@ def _allowed(overwrite: Overwrite, row: Overwritten) -> bool:
     return (row.sheet, tuple(row.key)) in {(sheet, tuple(key)) for sheet, key in overwrite}
 
 
-def _replace(uow: UnitOfWork, dataset: Dataset, source: str, warnings: tuple[str, ...] = ()) -> ImportReport:
+def _replace(uow: UnitOfWork, dataset: Dataset, source: str, notices: tuple[Phrase, ...] = ()) -> ImportReport:
     """Store ``dataset`` as the whole dataset (every year): the demo, and the tests' hand-made datasets."""
     with uow:
         before = uow.repository.counts()
@@ -106,7 +112,7 @@ def _replace(uow: UnitOfWork, dataset: Dataset, source: str, warnings: tuple[str
         if not unchanged:
             uow.repository.replace(dataset)
             uow.commit()
-        return ImportReport(source, before, uow.repository.counts(), dataset.fingerprint(), unchanged, warnings)
+        return ImportReport(source, before, uow.repository.counts(), dataset.fingerprint(), unchanged, notices)
 
 
 def _import(uow: UnitOfWork, path: Path, source: str, *, year: int | None, overwrite: Overwrite,
@@ -127,7 +133,7 @@ def _import(uow: UnitOfWork, path: Path, source: str, *, year: int | None, overw
                                      "plans": pd.concat([stored.plans, incoming.plans])})) if (
             preview.overwritten) else {}
         report = ImportReport(source, before, after, incoming.fingerprint(), preview.unchanged,
-                              tuple(read.warnings), preview, dry_run, names=names)
+                              tuple(read.notices), preview, dry_run, names=names)
         if dry_run:
             return report
         if lost:

@@ -23,7 +23,7 @@ from chainplan.recording import Inspection, InspectionRefused
 from chainplan.scenario import ScenarioError
 from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
 from chainplan.users import allowed
-from chainplan.wording import format_date, term, text
+from chainplan.wording import format_date, render, term, text
 from dash_app.auth import current_role, require, writes
 from dash_app.components import Column, dropdown, grid, header, page_year, scenario_options, scenario_problems
 from dash_app.components import table as components_table
@@ -369,7 +369,7 @@ def _import(contents: str, filename: str | None, lang: str, *, confirmed: list[A
         ]), None
     counts = ", ".join(f"{t(sheet, lang)}: {format_number(n, lang, 0)}" for sheet, n in report.after.items()
                        if sheet in ("organizations", "products", "plans", "appraisals"))
-    warnings = [html.Li(w) for w in report.warnings]
+    warnings = [html.Li(render(notice, lang)) for notice in report.notices]
     return html.Div([html.P(t("upload_done", lang).format(name=name, counts=counts), id="upload-done"),
                      html.Ul(warnings) if warnings else None], id="upload-done-panel"), None
 

@@ -45,7 +45,13 @@ def render_run(stored: Any, view: Any, lang: str, *, year: int | None = None) ->
                                                              by=stored.created_by, at=when), id="result-heading")]
     if not view.same_data:
         notes.append(html.P(t("run_other_data", lang), className="cp-warning"))
-    for warning in document.get("warnings", []):
+    # Why the run ended as it did ("stopped within the accepted gap", "no eligible plan"). Runs stored before the
+    # Vietnamese sentences were kept beside the English ones have no ``message_vi``: a Vietnamese page shows none.
+    said = document.get("message_vi" if lang == "vi" else "message")
+    if said:
+        notes.append(html.P(str(said), className="cp-warning", id="result-message"))
+    warnings = "warnings_vi" if lang == "vi" and "warnings_vi" in document else "warnings"
+    for warning in document.get(warnings, []):
         notes.append(html.P(str(warning), className="cp-warning"))
     for diagnosis in document.get("diagnosis", []):
         said = (diagnosis.get("explanation_vi" if lang == "vi" else "explanation") or diagnosis.get("explanation")

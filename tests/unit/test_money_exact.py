@@ -8,7 +8,6 @@ set but together exceed a line by 1 to 10,000 VND, and compare every answer with
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,8 @@ from chainplan.allocation.results import assemble_result
 from chainplan.allocation.solve import SolveOutcome
 from chainplan.allocation.verify import verify_allocation
 from chainplan.scenario import Bound
-from tests.allocation_helpers import instance, scenario
+from chainplan.wording import Phrase
+from tests.allocation_helpers import instance, scenario, scripted_solver
 
 LINES = ("L1", "L2")
 
@@ -128,20 +128,6 @@ def test_the_checker_reads_shares_as_written() -> None:
     assert [b.rule for b in verify_allocation(above, ["A", "B"])] == ["min_region_share"]
 
 
-def _fake_solver(script: list[SolveOutcome | None]) -> Any:
-    """A ``solve_model`` stand-in that returns the scripted outcomes in turn (``None``: call the real one)."""
-    real = solve_module.solve_model
-    calls: list[str] = []
-
-    def fake(model: Any, solver: str, **options: Any) -> SolveOutcome:
-        calls.append(solver)
-        step = script.pop(0) if script else None
-        return real(model, solver, **options) if step is None else replace(step, solver=solver)
-
-    fake.calls = calls  # type: ignore[attr-defined]
-    return fake
-
-
 NEAR = [{"code": "A", "benefit": 10, "requests": {"L1": 40_000_000_001}},
         {"code": "B", "benefit": 9, "requests": {"L1": 20_000_000_000}},
         {"code": "C", "benefit": 1, "requests": {"L1": 1_000_000_000}}]
@@ -150,7 +136,7 @@ NEAR_LINES = {"L1": 60_000_000_000}
 
 def test_an_answer_over_a_line_is_cut_off_and_the_model_solved_again(monkeypatch: pytest.MonkeyPatch) -> None:
     over = SolveOutcome("optimal", 19.0, {"A": 1.0, "B": 1.0, "C": 0.0}, 0.0, 0.01, "highs")
-    fake = _fake_solver([over])
+    fake = scripted_solver([over])
     monkeypatch.setattr(solve_module, "solve_model", fake)
     result = allocate(instance(NEAR, NEAR_LINES), scenario(), compare_baselines=False)
     assert result.status == "optimal" and sorted(result.funded_codes) == ["A", "C"]
@@ -160,8 +146,8 @@ def test_an_answer_over_a_line_is_cut_off_and_the_model_solved_again(monkeypatch
 
 
 def test_false_infeasible_falls_back_to_the_other_solver(monkeypatch: pytest.MonkeyPatch) -> None:
-    infeasible = SolveOutcome("infeasible", None, {}, None, 0.01, "cbc", "no allocation satisfies every rule")
-    fake = _fake_solver([infeasible])
+    infeasible = SolveOutcome("infeasible", None, {}, None, 0.01, "cbc", Phrase("solve.infeasible"))
+    fake = scripted_solver([infeasible])
     monkeypatch.setattr(solve_module, "solve_model", fake)
     result = allocate(instance(NEAR, NEAR_LINES), scenario(solver="cbc"), compare_baselines=False)
     assert fake.calls == ["cbc", "highs"]
@@ -170,8 +156,8 @@ def test_false_infeasible_falls_back_to_the_other_solver(monkeypatch: pytest.Mon
 
 
 def test_both_solvers_failing_is_an_error_not_infeasible(monkeypatch: pytest.MonkeyPatch) -> None:
-    infeasible = SolveOutcome("infeasible", None, {}, None, 0.01, "cbc", "no allocation satisfies every rule")
-    monkeypatch.setattr(solve_module, "solve_model", _fake_solver([infeasible, infeasible]))
+    infeasible = SolveOutcome("infeasible", None, {}, None, 0.01, "cbc", Phrase("solve.infeasible"))
+    monkeypatch.setattr(solve_module, "solve_model", scripted_solver([infeasible, infeasible]))
     result = allocate(instance(NEAR, NEAR_LINES), scenario(), compare_baselines=False)
     assert result.status == "error" and result.objective is None and result.funded.empty
     assert "no solver returned a valid allocation" in result.message
@@ -182,7 +168,7 @@ def test_infeasible_under_hard_targets_needs_both_solvers_to_agree(monkeypatch: 
     plans = [dict(p, creates_new_product=True) for p in NEAR]
     hard = scenario(target_mode="hard", targets={"new_products": Bound(min=1)})
     infeasible = SolveOutcome("infeasible", None, {}, None, 0.01, "highs", "no allocation satisfies every rule")
-    fake = _fake_solver([infeasible])  # the second solver answers for real: feasible
+    fake = scripted_solver([infeasible])  # the second solver answers for real: feasible
     monkeypatch.setattr(solve_module, "solve_model", fake)
     result = allocate(instance(plans, NEAR_LINES), hard, compare_baselines=False)
     assert fake.calls == ["highs", "cbc"]

@@ -18,6 +18,7 @@ from chainplan.allocation.solve import SOLVERS, SolveOutcome, solve_verified
 from chainplan.allocation.verify import verify_allocation
 from chainplan.dataset import Dataset
 from chainplan.scenario import load_scenario
+from chainplan.wording import render
 from tests.allocation_helpers import instance, scenario
 
 ROBUST = Path(__file__).resolve().parents[2] / "scenarios" / "robust.yaml"
@@ -67,8 +68,10 @@ def test_an_infeasible_scenario_is_confirmed_by_the_other_solver(solver: str, fa
     outcome = solve_verified(build_model(inp), inp, solver, fallback=fallback)
     other = next(name for name in SOLVERS if name != solver)
     assert outcome.status == "infeasible"
-    assert outcome.notes == (f"{solver} reported the scenario infeasible",
-                             f"{other} confirms that the scenario is infeasible")
+    assert tuple(render(note, "en") for note in outcome.notes) == (
+        f"{solver} reported the scenario infeasible", f"{other} confirms that the scenario is infeasible")
+    assert tuple(render(note, "vi") for note in outcome.notes) == (
+        f"{solver} báo kịch bản không khả thi", f"{other} xác nhận kịch bản không khả thi")
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
