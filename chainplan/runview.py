@@ -119,7 +119,8 @@ def _plans(document: Mapping[str, Any], names: Names, line_codes: list[str]) -> 
     columns = ["plan_code", "product", "organization", "region", "purpose", "funded", "reason", "explanation",
                "explanation_vi", "total_vnd", "benefit", "success_probability",
                *(f"line:{line}" for line in line_codes)]
-    frame = pd.DataFrame(rows, columns=columns)
+    # Typed even when empty: indexing with an empty object column would select columns, not rows.
+    frame = pd.DataFrame(rows, columns=columns).astype({"funded": bool})
     if frame.empty:
         return frame
     # Funded first, largest grant first; then the rest by plan code: the order a committee reads them in.

@@ -31,6 +31,20 @@ def test_a_run_view_names_everything_and_adds_up(demo: Dataset) -> None:
     assert first["product_code"] in set(elsewhere.plans["product"])
 
 
+def test_a_run_of_a_year_without_plans_is_drawn_with_nothing_funded(demo: Dataset) -> None:
+    # A year with no plans gives a run with no decisions: the view's empty frame must still select rows, not
+    # columns, and the page show zero plans and 0 VND (it raised KeyError: 'total_vnd').
+    from chainplan.ports import StoredRun
+    from dash_app.panels.run import render_run
+
+    document = {**allocate(demo, Scenario(name="empty")).as_dict(), "decisions": [], "funded_plans": []}
+    view = allocation_view(document, demo, fingerprint=demo.fingerprint())
+    assert view.plans.empty and view.plans["funded"].dtype == bool
+    stored = StoredRun("empty", {"name": "empty"}, demo.fingerprint(), "milp", "optimal", 0.0, document, id=1)
+    panel = render_run(stored, view, "vi").to_plotly_json()
+    assert "result-funded-vnd" in str(panel) and "0 ₫" in str(panel)
+
+
 def test_the_register_counts_every_request_once(demo: Dataset) -> None:
     register = plan_register(demo, Scenario(name="r"), lang="vi")
     lines = [c for c in register.columns if c.startswith("line:")]
