@@ -82,7 +82,8 @@ def test_the_families_from_the_data_contract_are_complete() -> None:
         "status": ("optimal", "feasible", "time_limit", "infeasible", "error"),
         "purpose": ("new_product", "upgrade", "linkage", "certification", "trade_promotion", "e_commerce", "other"),
         "reason": ("funded", "not_eligible", "below_min_grant", "excluded_by", "needs_plan", "one_plan_per_product",
-                   "region_cap", "region_share", "no_benefit", "value_for_money", "other_rules"),
+                   "region_cap", "region_share", "no_benefit", "value_for_money", "other_rules",
+                   "infeasible", "no_solution"),  # every plan of a run without an allocation
         "org_role": ("producer", "processor", "distributor", "retailer"),
         "severity": ("high", "medium", "low"), "tier": ("district", "provincial", "national", "none"),
         "appraisal_status": ("pending", "passed", "failed"),

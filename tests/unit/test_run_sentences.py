@@ -20,7 +20,7 @@ from chainplan.allocation.solve import SolveOutcome
 from chainplan.dataset import Dataset
 from chainplan.ports import StoredRun
 from chainplan.runview import allocation_view
-from chainplan.wording import Phrase
+from chainplan.wording import Phrase, term
 from dash_app.panels.run import render_run
 from tests.allocation_helpers import instance, scenario, scripted_solver
 
@@ -109,6 +109,9 @@ def test_a_run_without_an_answer_says_why_in_vietnamese(monkeypatch: pytest.Monk
     # Every plan's reason says the same, within the Vietnamese sentence.
     explanations = set(result.decisions["explanation_vi"])
     assert len(explanations) == 1 and document["message_vi"] in explanations.pop()
+    # The reason column names the reason, not its code.
+    assert set(result.decisions["reason"]) == {"no_solution"}
+    assert term("reason", "no_solution", "vi") in page and "no_solution" not in page
 
 
 def test_nothing_eligible_under_hard_targets_is_diagnosed_in_vietnamese() -> None:
@@ -120,3 +123,13 @@ def test_nothing_eligible_under_hard_targets_is_diagnosed_in_vietnamese() -> Non
     page = _page(result, ds, "vi")
     _assert_read_in_vietnamese(diagnosis["explanation"], diagnosis["explanation_vi"], page)
     _assert_read_in_vietnamese(result.message, result.as_dict()["message_vi"], page)
+
+
+def test_every_plan_of_an_infeasible_run_gives_its_reason_by_name() -> None:
+    # The plan that creates a product asks for more than the line holds: new_products >= 1 cannot be met.
+    ds = instance([{"code": "P0", "benefit": 1, "requests": {"L1": 10}, "creates_new_product": True},
+                   {"code": "P1", "benefit": 1, "requests": {"L1": 5}}], {"L1": 5})
+    result = allocate(ds, scenario(target_mode="hard", targets={"new_products": {"min": 1}}), compare_baselines=False)
+    assert result.status == "infeasible" and set(result.decisions["reason"]) == {"infeasible"}
+    page = _page(result, ds, "vi")
+    assert term("reason", "infeasible", "vi") in page and "infeasible" not in page
