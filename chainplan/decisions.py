@@ -28,7 +28,7 @@ from chainplan.errors import ChainplanError
 from chainplan.ports import AuditEntry
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "DecisionRefused", "UnknownRun", "adopted_run", "adoption_entries",
-           "decision_standing", "decision_states", "overall_state", "programme_year"]
+           "audit_notes", "decision_standing", "decision_states", "overall_state", "programme_year"]
 
 #: The programme years the contract accepts (DATA_FORMAT.md: 2000–2100).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -119,6 +119,39 @@ def adoption_entries(log: Sequence[AuditEntry], *, run_id: int, year: int, by: s
         raise DecisionRefused("error.decision.already_adopted", run=str(run_id), year=str(year))
     entries = []
     if current is not None:
-        entries.append(AuditEntry("supersede", current, year, by, f"superseded by run {run_id}", at))
+        # Stored in English, as the command line prints it; a page writes it in its own language (audit_notes).
+        entries.append(AuditEntry("supersede", current, year, by, _superseded_note(run_id, "en"), at))
     entries.append(AuditEntry("adopt", run_id, year, by, note, at))
     return entries
+
+
+def audit_notes(log: Sequence[AuditEntry], lang: str) -> list[str]:
+    """What each entry's note says to a person reading ``lang``: an adoption's note is the committee's own words;
+    a supersede written by :func:`adoption_entries` names the run that replaced it, in the reader's language (the
+    stored note is the English the command line prints).
+
+    Examples
+    --------
+    >>> at = dt.datetime(2026, 12, 1, 9, 0)
+    >>> log = adoption_entries([AuditEntry("adopt", 3, 2026, "an", "vòng 1", at)], run_id=5, year=2026, by="an",
+    ...                        note="vòng 2", at=at)
+    >>> audit_notes(log, "vi")
+    ['được thay bằng phương án 5', 'vòng 2']
+    >>> audit_notes(log, "en")
+    ['superseded by run 5', 'vòng 2']
+    """
+    notes = []
+    for position, entry in enumerate(log):
+        following = log[position + 1] if position + 1 < len(log) else None
+        if (entry.action == "supersede" and following is not None and following.action == "adopt"
+                and following.year == entry.year and entry.note == _superseded_note(following.run_id, "en")):
+            notes.append(_superseded_note(following.run_id, lang))
+        else:
+            notes.append(entry.note)
+    return notes
+
+
+def _superseded_note(run_id: int, lang: str) -> str:
+    from chainplan.wording import text
+
+    return text("decision.superseded_by", lang, run=str(run_id))

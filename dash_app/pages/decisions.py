@@ -15,7 +15,7 @@ from dash import Input, Output, State, callback, dcc, html
 from flask_login import current_user
 
 from chainplan import services
-from chainplan.decisions import DecisionRefused, programme_year
+from chainplan.decisions import DecisionRefused, audit_notes, programme_year
 from chainplan.users import allowed
 from chainplan.wording import Term, term, text
 from dash_app.auth import current_role, require, writes
@@ -46,9 +46,10 @@ def _run_rows(lang: str, year: int | None) -> list[dict[str, Any]]:
 
 
 def _audit_rows(lang: str) -> list[dict[str, Any]]:
+    log = services.audit_log(unit_of_work())
     return [{"at": e.at.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M"),
-             "action": term("action", e.action, lang), "run": e.run_id, "year": e.year, "by": e.by, "note": e.note}
-            for e in services.audit_log(unit_of_work())]
+             "action": term("action", e.action, lang), "run": e.run_id, "year": e.year, "by": e.by, "note": note}
+            for e, note in zip(log, audit_notes(log, lang), strict=True)]
 
 
 #: A date or a name must not be cut.

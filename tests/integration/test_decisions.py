@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
 
 from chainplan import services
-from chainplan.decisions import DecisionRefused, UnknownRun
+from chainplan.decisions import DecisionRefused, UnknownRun, audit_notes
 from chainplan.demo import build_demo_dataset
 from chainplan.years import data_fingerprint
 from models.cli import main
@@ -84,6 +84,10 @@ def test_adopt_supersede_and_the_log(demo_url: str) -> None:
                    ("adopt", first, 2027)]
     decisions = {r["run_id"]: r["decision"] for r in services.runs_overview(uow)}
     assert decisions == {first: "adopted", second: "adopted"}  # first: adopted for 2027 now
+    # The supersede's note is stored as the command line prints it and read in the reader's language.
+    entries = services.audit_log(uow)
+    assert [e.note for e in entries] == ["Quyết định 1", f"superseded by run {second}", "", ""]
+    assert audit_notes(entries, "vi") == ["Quyết định 1", f"được thay bằng phương án {second}", "", ""]
     with pytest.raises(UnknownRun):
         services.adopt_run(uow, 999, by="x")
 
