@@ -423,9 +423,19 @@ def _read(path: Path, chain: tuple[Path, ...], money_problems: list[InputProblem
 
 
 def _own_titles(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``base`` without its Vietnamese name and description when ``override`` renames the scenario."""
+    """``base`` without its Vietnamese name and its descriptions when ``override`` renames the scenario: they
+    describe the base, and a Vietnamese page would otherwise fall back to the base's English description.
+
+    Examples
+    --------
+    >>> base = {"name": "b", "name_vi": "Cơ sở", "description": "Seed targets", "description_vi": "Chỉ tiêu gốc"}
+    >>> _own_titles(base, {"name": "mine"})
+    {'name': 'b'}
+    >>> _own_titles(base, {"name": "b"}) == base
+    True
+    """
     if "name" in override and override["name"] != base.get("name"):
-        return {k: v for k, v in base.items() if k not in ("name_vi", "description_vi")
+        return {k: v for k, v in base.items() if k not in ("name_vi", "description", "description_vi")
                 or k in override}
     return base
 

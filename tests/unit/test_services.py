@@ -162,3 +162,12 @@ def test_scenarios_are_offered_by_their_name_in_the_readers_language(fake_uow: F
     view = services.comparison_view(fake_uow, [run, other])
     assert view.scenario_title(other, "equity", "vi") == files["equity.yaml"].name_vi
     assert view.scenario_title(other, "equity", "en") == "equity"
+    # Renamed on the form, a scenario keeps none of the base's titles: its English description would otherwise be
+    # what a Vietnamese page shows for it.
+    from chainplan.scenario import scenario_with_changes
+
+    base = files["baseline-2020.yaml"]
+    assert base.description and base.description_vi
+    renamed = scenario_with_changes(base, {"name": "Phương án thử của tổ"})
+    assert (renamed.title("vi"), renamed.summary("vi"), renamed.summary("en")) == ("Phương án thử của tổ", "", "")
+    assert scenario_with_changes(base, {"budget_scale": 0.9}).summary("vi") == base.description_vi
