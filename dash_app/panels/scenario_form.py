@@ -110,7 +110,7 @@ def scenario_problems(exc: ScenarioError, lang: str, typed: dict[str, Any] | Non
         key = problem.key or ""
         rule = knob_rule(key)
         if rule is None:  # not a knob of the form (a scenario file or a stored run that cannot be read)
-            items.append(html.Li(f"{key or t('scenario', lang)}: {problem.reason}"
+            items.append(html.Li(f"{key or t('scenario', lang)}: {problem.message(lang)}"
                                  + ("" if problem.value is None else f" ({problem.value})")))
             continue
         written = (typed or {}).get(key, problem.value)

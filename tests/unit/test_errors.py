@@ -195,6 +195,16 @@ def test_a_bad_scenario_key_is_refused_in_vietnamese_naming_the_key(tmp_path: Pa
     assert str(exc).startswith("3 problem(s) in the scenario:")  # the command line's English, as before
 
 
+def test_the_scenario_form_writes_a_problem_of_no_knob_in_its_language() -> None:
+    # A scenario naming a budget line the data lacks: no knob of the form has that key, and the line printed the
+    # English reason on a Vietnamese page.
+    from dash_app.panels.scenario_form import scenario_problems
+
+    problem = InputProblem(None, None, None, "NTM-2019", "error.dataset.unknown_line", None, key="budget_lines.NTM-2019")
+    items = str(scenario_problems(ScenarioError([problem]), "vi")[1].to_plotly_json())
+    assert problem.message("vi") in items and problem.reason not in items
+
+
 def test_a_bad_money_cell_is_refused_in_vietnamese_naming_sheet_row_and_column(tmp_path: Path) -> None:
     folder = write_dataset(Dataset.from_records({
         "regions": [{"code": "QN", "name": "Quảng Ninh", "level": "province"}],
