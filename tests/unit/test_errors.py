@@ -200,7 +200,8 @@ def test_the_scenario_form_writes_a_problem_of_no_knob_in_its_language() -> None
     # English reason on a Vietnamese page.
     from dash_app.panels.scenario_form import scenario_problems
 
-    problem = InputProblem(None, None, None, "NTM-2019", "error.dataset.unknown_line", None, key="budget_lines.NTM-2019")
+    problem = InputProblem(None, None, None, "NTM-2019", "error.dataset.unknown_line", None,
+                           key="budget_lines.NTM-2019")
     items = str(scenario_problems(ScenarioError([problem]), "vi")[1].to_plotly_json())
     assert problem.message("vi") in items and problem.reason not in items
 
