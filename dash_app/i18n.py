@@ -57,4 +57,12 @@ def grid_locale(lang: str) -> dict[str, str]:
         "startsWith": "Bắt đầu bằng", "endsWith": "Kết thúc bằng", "blank": "Trống", "notBlank": "Không trống",
         "andCondition": "VÀ", "orCondition": "HOẶC", "applyFilter": "Áp dụng", "resetFilter": "Đặt lại",
         "clearFilter": "Xóa lọc", "cancelFilter": "Hủy", "page": "Trang", "of": "trên", "to": "đến",
+        # The number filter of the money and count columns, and the choice no operator is picked in yet.
+        "lessThan": "Nhỏ hơn", "greaterThan": "Lớn hơn", "lessThanOrEqual": "Nhỏ hơn hoặc bằng",
+        "greaterThanOrEqual": "Lớn hơn hoặc bằng", "inRange": "Trong khoảng", "inRangeStart": "Từ",
+        "inRangeEnd": "Đến", "empty": "Chọn một", "before": "Trước", "after": "Sau",
+        "searchOoo": "Tìm...", "selectAll": "(Chọn tất cả)", "noMatches": "Không có kết quả",
+        "first": "Đầu", "previous": "Trước", "next": "Sau", "last": "Cuối", "more": "thêm",
+        "pageSizeSelectorLabel": "Số dòng mỗi trang:", "sortAscending": "Sắp xếp tăng dần",
+        "sortDescending": "Sắp xếp giảm dần", "sortUnSort": "Bỏ sắp xếp", "columns": "Cột", "filters": "Bộ lọc",
     }

@@ -36,7 +36,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots
 ENGLISH_WORDS = ("the", "is", "not", "which", "must", "cannot", "should", "only", "this", "that", "with", "from",
                  "and", "are", "was", "been", "have", "has", "will", "there", "would", "please", "failed", "passed",
                  "pending", "error", "traceback", "none", "null", "undefined", "run", "plan", "plans",
-                 "scenario", "budget", "target", "targets", "funded", "problem", "problems", "value", "invalid")
+                 "scenario", "budget", "target", "targets", "funded", "problem", "problems", "value", "invalid",
+                 "than", "between", "greater", "less", "choose")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 _IDENTIFIER = re.compile(r"\b[a-z0-9]+(?:[._][a-z0-9]+)+\b")
 
@@ -155,6 +156,16 @@ def _open_tabs_and_lists(walk: Walk) -> None:
     page.click("#scenario-select")
     page.get_by_role("option").first.wait_for()
     walk.check("allocation-scenarios", screenshot=False)
+    page.keyboard.press("Escape")
+    # A money column's filter with its list of operators (the grid's own texts, given in the page's language).
+    page.click("#tab-funded")
+    header = page.locator("#funded-table .ag-header-cell[col-id='total_vnd']")
+    header.hover()
+    header.locator(".ag-header-cell-filter-button, .ag-header-icon, .ag-icon-filter, .ag-icon-menu").first.click()
+    page.locator(".ag-filter .ag-picker-field-wrapper").first.click()
+    page.locator(".ag-select-list").first.wait_for()
+    walk.check("allocation-filter", screenshot=False)
+    page.keyboard.press("Escape")
     page.keyboard.press("Escape")
 
 
