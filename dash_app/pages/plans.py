@@ -21,7 +21,7 @@ from chainplan.errors import EditConflict
 from chainplan.money import format_money, format_number
 from chainplan.recording import Inspection, InspectionRefused
 from chainplan.scenario import ScenarioError
-from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES
+from chainplan.schema import APPRAISAL_STAGES, APPRAISAL_STATUSES, VIETNAMESE_HEADERS
 from chainplan.users import allowed
 from chainplan.wording import format_date, render, term, text
 from dash_app.auth import current_role, require, writes
@@ -256,8 +256,15 @@ def save(_clicks: int | None, plan: str | None, stage: str | None, status: str |
     return html.Span(saved, id="appraisal-saved"), (version or 0) + 1, now_opened
 
 
+def _column_shown(sheet: str | None, column: str | None, lang: str) -> str:
+    """A column as the workbook may head it: the template's header, and in Vietnamese also the Vietnamese header the
+    reader accepts (``điểm dự kiến (expected_score)``), so either kind of file finds its column."""
+    header = VIETNAMESE_HEADERS.get(sheet or "", {}).get(column or "") if lang == "vi" else None
+    return f"{header} ({column})" if header else column or ""
+
+
 def _problem_rows(exc: DatasetError, lang: str) -> list[dict[str, Any]]:
-    return [{"sheet": p.sheet or "", "row": p.row, "column": p.column or p.key or "",
+    return [{"sheet": p.sheet or "", "row": p.row, "column": _column_shown(p.sheet, p.column, lang) or p.key or "",
              "value": "" if p.value is None else str(p.value), "reason": p.message(lang)} for p in exc.problems]
 
 

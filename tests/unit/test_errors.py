@@ -260,6 +260,19 @@ def test_the_allocation_page_writes_an_unknown_run_in_its_language(tmp_path: Pat
     assert vietnamese == UnknownRun(999).message("vi") and english == str(UnknownRun(999))
 
 
+def test_the_plans_page_names_a_bad_column_as_a_vietnamese_workbook_heads_it(tmp_path: Path) -> None:
+    from dash_app.app import create_app
+
+    create_app(f"sqlite:///{tmp_path / 'page.db'}")
+    import dash
+
+    page = sys.modules[next(p["module"] for p in dash.page_registry.values() if p["path"] == "/plans")]
+    problem = InputProblem("plans", 2, "expected_score", "chín mươi", "error.value.not_a_number", "kh.xlsx")
+    [vietnamese], [english] = (page._problem_rows(DatasetError([problem]), lang) for lang in ("vi", "en"))
+    assert vietnamese["column"] == "điểm dự kiến (expected_score)" and english["column"] == "expected_score"
+    assert vietnamese["reason"] == problem.message("vi")
+
+
 def test_the_command_line_keeps_english_and_json_problems_carry_their_code(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from models.cli import main
