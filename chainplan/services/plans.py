@@ -20,7 +20,7 @@ from chainplan.services._common import edit_conflict
 from chainplan.services.data import load_dataset, stored_dataset
 from chainplan.services.programme import year_slice
 from chainplan.services.runs import runs_overview, stored_run
-from chainplan.wording import Ref, Term
+from chainplan.wording import Ref, Term, term
 from chainplan.years import latest_year
 from chainplan.yeartargets import year_targets as target_table
 
@@ -227,8 +227,8 @@ def year_targets(uow: UnitOfWork, folder: str | os.PathLike[str] | None, year: i
         document = run.result
     elif folder is not None and (Path(folder) / "baseline-2020.yaml").is_file():
         scenario = load_scenario(Path(folder) / "baseline-2020.yaml")
-    else:
-        scenario = Scenario(name="none")
+    else:  # no seed document where the scenarios should be: said so, in either language
+        scenario = Scenario(name=term("scenario", "none", "en"), name_vi=term("scenario", "none", "vi"))
     table = target_table(load_dataset(uow), scenario, document)
     return YearTargets(chosen, run_id, scenario.name, table, scenario.name_vi)
 

@@ -9,6 +9,7 @@ import pytest
 from chainplan import services
 from chainplan.dataset import DatasetError
 from chainplan.scenario import Scenario, ScenarioError
+from chainplan.wording import term
 from chainplan.years import data_fingerprint, dataset_for_year, latest_year
 from tests.conftest import FakeUnitOfWork
 
@@ -157,6 +158,9 @@ def test_scenarios_are_offered_by_their_name_in_the_readers_language(fake_uow: F
     targets = services.year_targets(fake_uow, SCENARIOS, 2040)  # no decision: the seed document's targets
     assert targets.scenario_title("vi") == files["baseline-2020.yaml"].name_vi
     assert targets.scenario_title("en") == "baseline-2020"
+    # Without the scenario folder there is no seed document: the page says so in its language.
+    without = services.year_targets(fake_uow, None, 2040)
+    assert without.scenario_title("vi") == term("scenario", "none", "vi") != without.scenario_title("en")
     other = services.run_allocation(fake_uow, SCENARIOS / "equity.yaml").run_id
     assert run is not None and other is not None
     view = services.comparison_view(fake_uow, [run, other])
