@@ -129,9 +129,6 @@ class Repair:
         return Phrase("repair.excluded", {"solver": self.solver, "rule": Term("rule", self.rule),
                                           "subject": _subject(self.rule, self.subject), "over": over})
 
-    def sentence(self, lang: str = "en") -> str:
-        return render(self.phrase(), lang)
-
     def as_dict(self) -> dict[str, Any]:
         return {"solver": self.solver, "rule": self.rule, "subject": self.subject, "over_by": self.over_by,
                 "unit": self.unit, "plans_in_answer": self.plans_in_answer}
