@@ -452,7 +452,7 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
         if elapsed >= time_limit_s * 0.95:
             return SolveOutcome("time_limit", None, {}, None, elapsed, solver, Phrase("solve.nothing_in_time"))
         return SolveOutcome("error", None, {}, None, elapsed, solver,
-                            Phrase("solve.ended_with", {"solver_status": str(pulp.LpStatus.get(status, status))}))
+                            Phrase("solve.ended_with", {"solver_status": _solver_status(status)}))
     if answer is not None:
         fund_values = answer.values[:len(model.codes)].tolist()  # the fund columns come first
         values = {code: float(round(value)) for code, value in zip(model.codes, fund_values, strict=True)}
@@ -474,6 +474,16 @@ def solve_model(model: AllocationModel, solver: str, *, time_limit_s: float = 60
             return SolveOutcome("feasible", objective, values, gap, elapsed, solver,
                                 Phrase("solve.within_gap", {"gap": Share(mip_gap, 2)}))
     return SolveOutcome("optimal", objective, values, 0.0 if gap is None else gap, elapsed, solver)
+
+
+def _solver_status(status: int) -> Any:
+    """PuLP's status as a term of the catalogue (``Not Solved`` → ``not_solved``); an unknown one as PuLP says it."""
+    said = str(pulp.LpStatus.get(status, status))
+    code = said.lower().replace(" ", "_")
+    return Term("solver_status", code) if code in _SOLVER_STATUSES else said
+
+
+_SOLVER_STATUSES = ("not_solved", "optimal", "infeasible", "unbounded", "undefined")
 
 
 _UNITS = {"budget_line": "VND", "min_region_share": "VND", "max_region_share": "VND",

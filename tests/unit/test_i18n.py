@@ -72,13 +72,14 @@ def test_every_literal_code_and_term_exists() -> None:
 
 def test_the_families_from_the_data_contract_are_complete() -> None:
     from chainplan.allocation.optimize import METHODS
+    from chainplan.allocation.solve import _SOLVER_STATUSES
     from chainplan.chains.gaps import GAP_TYPES
     from chainplan.schema import APPRAISAL_STAGES
     from chainplan.users import ROLES
 
     families = {
         "method": METHODS, "stage_level": APPRAISAL_STAGES, "stage": APPRAISAL_STAGES, "user_role": ROLES,
-        "appraisal_stage": APPRAISAL_STAGES, "gap": GAP_TYPES,
+        "appraisal_stage": APPRAISAL_STAGES, "gap": GAP_TYPES, "solver_status": _SOLVER_STATUSES,
         "status": ("optimal", "feasible", "time_limit", "infeasible", "error"),
         "purpose": ("new_product", "upgrade", "linkage", "certification", "trade_promotion", "e_commerce", "other"),
         "reason": ("funded", "not_eligible", "below_min_grant", "excluded_by", "needs_plan", "one_plan_per_product",
