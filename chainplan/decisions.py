@@ -139,13 +139,23 @@ def audit_notes(log: Sequence[AuditEntry], lang: str) -> list[str]:
     ['được thay bằng phương án 5', 'vòng 2']
     >>> audit_notes(log, "en")
     ['superseded by run 5', 'vòng 2']
+
+    Two adoptions for different years written at the same time may interleave; each supersede still finds its own:
+
+    >>> other = adoption_entries([AuditEntry("adopt", 4, 2027, "an", "", at)], run_id=6, year=2027, by="an",
+    ...                          note="", at=at)
+    >>> audit_notes([log[0], other[0], log[1], other[1]], "vi")
+    ['được thay bằng phương án 5', 'được thay bằng phương án 6', 'vòng 2', '']
     """
     notes = []
     for position, entry in enumerate(log):
-        following = log[position + 1] if position + 1 < len(log) else None
-        if (entry.action == "supersede" and following is not None and following.action == "adopt"
-                and following.year == entry.year and entry.note == _superseded_note(following.run_id, "en")):
-            notes.append(_superseded_note(following.run_id, lang))
+        # The adoption that replaced it is the next one for the same year (two adoptions for different years
+        # written at once may interleave their entries).
+        replacing = next((later for later in log[position + 1:]
+                          if later.action == "adopt" and later.year == entry.year), None)
+        if (entry.action == "supersede" and replacing is not None
+                and entry.note == _superseded_note(replacing.run_id, "en")):
+            notes.append(_superseded_note(replacing.run_id, lang))
         else:
             notes.append(entry.note)
     return notes

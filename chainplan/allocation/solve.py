@@ -119,15 +119,9 @@ class Repair:
 
     def phrase(self) -> Phrase:
         """What happened, as the catalogue writes it (``repair.excluded``)."""
-        over: Any
-        if self.unit == "VND":
-            over = Money(round(self.over_by))
-        elif self.unit == "plans":
-            over = Phrase("repair.over_plans", {"count": Number(self.over_by, 0)})
-        else:
-            over = Phrase("repair.over_expected", {"amount": Number(self.over_by, 6)})
         return Phrase("repair.excluded", {"solver": self.solver, "rule": Term("rule", self.rule),
-                                          "subject": _subject(self.rule, self.subject), "over": over})
+                                          "subject": _subject(self.rule, self.subject),
+                                          "over": _over(self.over_by, self.unit)})
 
     def as_dict(self) -> dict[str, Any]:
         return {"solver": self.solver, "rule": self.rule, "subject": self.subject, "over_by": self.over_by,
@@ -138,6 +132,23 @@ class Repair:
 _SUBJECT_KIND = {"budget_line": "line", "min_region_share": "region", "max_region_share": "region",
                  "max_plans_per_region": "region", "one_plan_per_product": "product", "requires_plan": "plan",
                  "excludes_plans": "plan", "not_eligible": "plan"}
+
+
+def _over(amount: float, unit: str) -> Any:
+    """By how much a rule is broken: whole VND, plans, or an expected count (to 6 decimals, as checked)."""
+    if unit == "VND":
+        return Money(round(amount))
+    if unit == "plans":
+        return Phrase("repair.over_plans", {"count": Number(amount, 0)})
+    return Phrase("repair.over_expected", {"amount": Number(amount, 6)})
+
+
+def _distinct(first: float, second: float) -> tuple[Number, Number]:
+    """Two objectives with as many decimals (2 to 9) as it takes for them not to read the same."""
+    decimals = 2
+    while decimals < 9 and round(first, decimals) == round(second, decimals):
+        decimals += 1
+    return Number(first, decimals), Number(second, decimals)
 
 
 def _subject(rule: str, subject: str) -> Any:
@@ -659,9 +670,10 @@ def _solve_and_repair(model: AllocationModel, inp: AllocationInput, solver: str,
                     return _best_outcome(model, search, outcome.status, elapsed, outcome.said, repairs)
                 continue
             if len(cuts) == MAX_REPAIRS:
-                rules = Joined(tuple(Phrase("repair.rule", {"rule": Term("rule", b.rule),
-                                                            "subject": _subject(b.rule, b.subject)})
-                                     for b in breaches) or (Term("rule", "chance_row"),), "; ")
+                rules = Joined(tuple(Phrase("repair.rule", {
+                    "rule": Term("rule", b.rule), "subject": _subject(b.rule, b.subject),
+                    "over": _over(b.excess, _UNITS.get(b.rule, "expected count"))})
+                    for b in breaches) or (Term("rule", "chance_row"),), "; ")
                 return SolveOutcome("error", None, {}, None, elapsed, solver,
                                     Phrase("solve.kept_breaking", {"solver": solver, "rules": rules}), tuple(repairs))
             name = f"exact_check_cut_{len(cuts)}"
@@ -723,8 +735,8 @@ def solve_verified(model: AllocationModel, inp: AllocationInput, solver: str, *,
                                                    available=available)
                 elapsed += seconds
                 if better is not None and better.objective is not None:
-                    note = Phrase("note.cbc_worse", {"claimed": Number(outcome.objective, 2),
-                                                     "found": Number(better.objective, 2)})
+                    claimed, found = _distinct(outcome.objective, better.objective)
+                    note = Phrase("note.cbc_worse", {"claimed": claimed, "found": found})
                     return replace(better, solve_time_s=elapsed, notes=(*notes, *outcome.notes, note))
             return replace(outcome, solve_time_s=elapsed, notes=(*notes, *outcome.notes))
         if outcome.status == "infeasible":

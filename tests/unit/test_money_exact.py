@@ -167,7 +167,7 @@ def test_both_solvers_failing_is_an_error_not_infeasible(monkeypatch: pytest.Mon
 def test_infeasible_under_hard_targets_needs_both_solvers_to_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     plans = [dict(p, creates_new_product=True) for p in NEAR]
     hard = scenario(target_mode="hard", targets={"new_products": Bound(min=1)})
-    infeasible = SolveOutcome("infeasible", None, {}, None, 0.01, "highs", "no allocation satisfies every rule")
+    infeasible = SolveOutcome("infeasible", None, {}, None, 0.01, "highs", Phrase("solve.infeasible"))
     fake = scripted_solver([infeasible])  # the second solver answers for real: feasible
     monkeypatch.setattr(solve_module, "solve_model", fake)
     result = allocate(instance(plans, NEAR_LINES), hard, compare_baselines=False)

@@ -133,3 +133,16 @@ def test_every_plan_of_an_infeasible_run_gives_its_reason_by_name() -> None:
     assert result.status == "infeasible" and set(result.decisions["reason"]) == {"infeasible"}
     page = _page(result, ds, "vi")
     assert term("reason", "infeasible", "vi") in page and "infeasible" not in page
+
+
+def test_a_solver_that_keeps_breaking_a_rule_is_named_with_the_rule_and_by_how_much(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    over = SolveOutcome("optimal", 19.0, {"A": 1.0, "B": 1.0, "C": 0.0}, 0.0, 0.01, "highs")
+    monkeypatch.setattr(solve_module, "solve_model", scripted_solver([over] * (2 * solve_module.MAX_REPAIRS + 2)))
+    ds = instance(NEAR, NEAR_LINES)
+    result = allocate(ds, scenario(), compare_baselines=False)
+    assert result.status == "error"
+    document = result.as_dict()
+    assert "kept returning allocations that break the rules: budget line L1 over by 1 VND" in document["message"]
+    assert "nguồn vốn L1 vượt 1 ₫" in document["message_vi"]
+    _assert_read_in_vietnamese(document["message"], document["message_vi"], _page(result, ds, "vi"))

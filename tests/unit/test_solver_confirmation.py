@@ -18,7 +18,7 @@ from chainplan.allocation.solve import SOLVERS, SolveOutcome, solve_verified
 from chainplan.allocation.verify import verify_allocation
 from chainplan.dataset import Dataset
 from chainplan.scenario import load_scenario
-from chainplan.wording import render
+from chainplan.wording import Phrase, render
 from tests.allocation_helpers import instance, scenario
 
 ROBUST = Path(__file__).resolve().parents[2] / "scenarios" / "robust.yaml"
@@ -39,7 +39,7 @@ class SimulatedTime:
             if self.cost[solver] > time_limit_s:
                 self.now += time_limit_s
                 return SolveOutcome("time_limit", None, {}, None, time_limit_s, solver,
-                                    "no allocation found in the time limit")
+                                    Phrase("solve.nothing_in_time"))
             self.now += self.cost[solver]
             return real_model(model, solver, time_limit_s=time_limit_s, mip_gap=mip_gap, beside=beside)
 
