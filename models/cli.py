@@ -81,6 +81,9 @@ def end(code: int, *, by_signal: int | None = None) -> NoReturn:
         # thread is waited for.
         threading._shutdown()  # type: ignore[attr-defined]
     atexit._run_exitfuncs()
+    storage = sys.modules.get("models.uow")  # not imported by a command handed to a standby, nor by --help
+    if storage is not None:
+        storage.close_sqlite_databases()
     for stream in (sys.stdout, sys.stderr):
         # A reader that went away (| head), or a stream already closed: nothing more can be written anyway.
         with contextlib.suppress(OSError, ValueError):

@@ -20,6 +20,7 @@ wrote it (a gunicorn worker, a background solve, the command line).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -101,6 +102,20 @@ def engine_for(url: str) -> Engine:
 
 #: Every engine of this process (weakly: a cleared cache lets its engines go).
 _ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def close_sqlite_databases() -> None:
+    """Close this process's pooled SQLite connections as a command ends.
+
+    The last connection to a database in WAL mode folds the write-ahead log into the database file when it closes.
+    A command that ends without closing leaves what it wrote in ``<file>-wal`` only, so a copy of the database file
+    alone (a backup, a file sent to a colleague) would miss it. A connection another process holds open (a web
+    server) keeps the log; ``README.md`` says how to copy a database safely then.
+    """
+    for engine in list(_ENGINES):
+        if engine.dialect.name == "sqlite":
+            with contextlib.suppress(Exception):  # ending anyway: a database that cannot be closed keeps its log
+                engine.dispose()
 
 
 def _forget_inherited_connections() -> None:
