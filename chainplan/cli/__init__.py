@@ -7,6 +7,7 @@ error); 2 bad input (the message names the file, sheet, row, column or key and t
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Sequence
 
 import typer
@@ -21,7 +22,16 @@ from chainplan.cli import (  # noqa: F401 - each registers its commands
     sweeps,
     users,
 )
-from chainplan.cli.common import EXIT_BAD_INPUT, EXIT_NO, Baseline, SolverName, Tier, app, use_storage
+from chainplan.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_NO,
+    Baseline,
+    SolverName,
+    Tier,
+    app,
+    print_usage_refusal,
+    use_storage,
+)
 from chainplan.ports import Storage, WebServer
 
 __all__ = ["COMMAND_GC_THRESHOLDS", "Baseline", "SolverName", "Tier", "app", "main"]
@@ -54,6 +64,7 @@ def main(argv: Sequence[str] | None = None, *, storage: Storage, web: WebServer 
         if show is None:
             raise
         show()
+        print_usage_refusal(exc, list(argv) if argv is not None else sys.argv[1:])
         return EXIT_BAD_INPUT
     finally:
         gc.set_threshold(*thresholds)

@@ -7,6 +7,7 @@ error); 2 bad input (the message names the file, sheet, row, column or key and t
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ __all__ = [
     "demo_app",
     "print_document",
     "print_json",
+    "print_usage_refusal",
     "render_table",
     "reported_errors",
     "run",
@@ -101,6 +103,35 @@ def print_json(document: object) -> None:
     """One JSON document on standard output. Compact: the C encoder writes a national result (8 MB) in a fraction
     of a second where an indented dump takes seconds; ``| python -m json.tool`` indents it for reading."""
     typer.echo(json.dumps(document, ensure_ascii=False, default=_json_default))
+
+
+def print_usage_refusal(exc: Exception, argv: Sequence[str]) -> None:
+    """What the option parser refused (an option that cannot be read, a choice that does not exist), as the JSON
+    document of a refusal when ``argv`` asks for ``--format json``: the parser writes its usage text on standard
+    error, and standard output must still hold one JSON document. The parser's message names the option.
+
+    Examples
+    --------
+    >>> class Refused(Exception):
+    ...     param = type("Option", (), {"opts": ["--seed"]})()
+    ...     def format_message(self):
+    ...         return "Invalid value for '--seed': 'abc' is not a valid integer."
+    >>> print_usage_refusal(Refused(), ["risk", "4", "--format", "json"])  # doctest: +ELLIPSIS
+    {"error": "Invalid value for '--seed': 'abc' is not a valid integer.", "problems": [{..., "key": "--seed"}]}
+    >>> print_usage_refusal(Refused(), ["risk", "4"])
+    """
+    words = list(argv)
+    asks_json = "--format=json" in words or any(
+        word == "--format" and following == "json" for word, following in itertools.pairwise(words))
+    if not asks_json:
+        return
+    from chainplan.dataset import InputProblem
+
+    param = getattr(exc, "param", None)
+    key = (param.opts[0] if getattr(param, "opts", None) else getattr(param, "name", None)) if param else None
+    detail = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    problem = InputProblem(None, None, None, None, "error.cli.usage", None, key=key, params={"detail": detail})
+    print_json({"error": detail, "problems": [problem.as_dict()]})
 
 
 def print_document(document: dict[str, Any], **more: object) -> None:

@@ -276,6 +276,25 @@ def test_a_seed_or_count_out_of_range_is_bad_input(demo_db: str, capsys: pytest.
     assert document["error"].startswith("--") and "Traceback" not in err
 
 
+@pytest.mark.parametrize("args", [
+    ["risk", "abc"],
+    ["frontier", str(SCENARIOS / "concentrate.yaml"), "--from", "abc"],
+    ["allocate", str(SCENARIOS / "concentrate.yaml"), "--solver", "gurobi"],
+    ["gaps", "--tier", "foo"],
+    ["results", "--year", "1999"],
+])
+def test_an_option_the_parser_refuses_is_still_one_json_document(demo_db: str, capsys: pytest.CaptureFixture[str],
+                                                                 args: list[str]) -> None:
+    code, out, err = cli(capsys, "--db", demo_db, *args, "--format", "json")
+    assert code == 2, (args, out, err)
+    document = json.loads(out)
+    [problem] = document["problems"]
+    assert problem["code"] == "error.cli.usage" and problem["reason"] == document["error"]
+    assert "Invalid value" in document["error"] and "Traceback" not in err
+    code, out, _ = cli(capsys, "--db", demo_db, *args)  # a table asked for: the parser's words, nothing on stdout
+    assert code == 2 and out == ""
+
+
 def test_the_objective_is_said_in_words_with_its_two_parts(demo_db: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = cli(capsys, "--db", demo_db, "allocate", str(SCENARIOS / "baseline-2020.yaml"))
     assert code == 0
