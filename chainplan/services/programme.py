@@ -13,7 +13,7 @@ import pandas as pd
 
 from chainplan.allocation.data import derive_ahead
 from chainplan.chains.graph import products_reaching_supermarket
-from chainplan.dataset import Dataset
+from chainplan.dataset import Dataset, InputProblem
 from chainplan.decisions import adopted_run, programme_year
 from chainplan.errors import ChainplanError
 from chainplan.names import name_book
@@ -23,10 +23,10 @@ from chainplan.programme.inspections import inspection_list, organization_inspec
 from chainplan.programme.outcomes import year_results as _year_results
 from chainplan.programme.phases import Phase, load_phase, year_targets
 from chainplan.programme.phases import phase_progress as _phase_progress
-from chainplan.scenario import Scenario
+from chainplan.scenario import Scenario, ScenarioError
 from chainplan.services._cache import remembered
 from chainplan.services.data import load_dataset, stored_dataset, stored_plan_years
-from chainplan.wording import NameBook
+from chainplan.wording import Joined, NameBook
 from chainplan.years import data_fingerprint, dataset_for_year, latest_year, years_read
 
 __all__ = [
@@ -231,16 +231,28 @@ def _years_for(uow: UnitOfWork, scenario: Scenario) -> list[int] | None:
     return years_read({**scenario.model_dump(), "year": year}, plan_years)
 
 
+def _check_year_has_plans(scenario: Scenario, plan_years: list[int]) -> None:
+    """Refuse a scenario whose ``year`` has no plan while other years have some: its run would fund nothing,
+    be stored for good and could be adopted for a year the committee never planned (``plan_years`` sorted)."""
+    if scenario.year is None or not plan_years or scenario.year in plan_years:
+        return
+    raise ScenarioError([InputProblem(None, None, None, scenario.year, "error.scenario.year_without_plans", None,
+                                      key="year", params={"year": str(scenario.year),
+                                                          "years": Joined(tuple(str(y) for y in plan_years))})])
+
+
 def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
     """The scenario and data of one run: the year (the scenario's, else the latest year with plans), the phase's
     remaining targets for every target the scenario leaves out, the year's plans and lines
     (:func:`year_data`), and the calibrated probabilities (from the finished plans of earlier years) when
     ``success_probability: calibrated``.
 
-    Raises :class:`~chainplan.programme.phases.PhaseError` for a bad phase file and
-    :class:`~chainplan.programme.phases.PhaseRefused` for a year outside the phase.
+    Raises :class:`~chainplan.programme.phases.PhaseError` for a bad phase file,
+    :class:`~chainplan.programme.phases.PhaseRefused` for a year outside the phase, and
+    :class:`~chainplan.scenario.ScenarioError` (key ``year``) for a year without plans while other years have some.
     """
     with uow:
+        plan_years = stored_plan_years(uow)
         years = _years_for(uow, scenario)
         stored = stored_dataset(uow, years)
     year = scenario.year if scenario.year is not None else latest_year(stored)
@@ -250,6 +262,7 @@ def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
         progress = _phase_progress(stored, phase, documents)
         scenario = scenario.model_copy(update={"targets": year_targets(phase, progress, year=year,
                                                                        own=scenario.targets)})
+    _check_year_has_plans(scenario, plan_years)  # after the phase's own refusal of a year outside it
 
     def prepared() -> PreparedScenario:
         resolved, data = _remembered_year_slice(uow, stored, years, scenario)

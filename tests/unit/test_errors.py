@@ -55,7 +55,7 @@ SAMPLES: dict[str, Any] = {
     "start": exact_number(1.2), "status": Term("status", "infeasible"),
     "stop": exact_number(0.8), "stored": "0a1b2c3d4e5f", "suffix": ".xlsx", "text": "'1.234,5'", "time": "14:05",
     "top": Term("stage", "province"), "url": "redis://queue:6379/0", "where": Ref("region", "HL"), "year": "2026",
-    "other": "2019", "what": Ref("product", "SP009"),
+    "other": "2019", "what": Ref("product", "SP009"), "years": Joined(("2017", "2018")),
     "records": Joined((Phrase("phrase.import.overwritten_outcome", {"plan": Ref("plan", "KH001"), "by": "lan",
                                                                     "at": dt.date(2020, 5, 4)}),), "; "),
     "inspected": dt.date(2020, 3, 4), "today": dt.date(2020, 6, 30),

@@ -175,3 +175,14 @@ def test_scenarios_are_offered_by_their_name_in_the_readers_language(fake_uow: F
     renamed = scenario_with_changes(base, {"name": "Phương án thử của tổ"})
     assert (renamed.title("vi"), renamed.summary("vi"), renamed.summary("en")) == ("Phương án thử của tổ", "", "")
     assert scenario_with_changes(base, {"budget_scale": 0.9}).summary("vi") == base.description_vi
+
+
+def test_a_scenario_for_a_year_without_plans_is_refused_and_nothing_is_stored(fake_uow: FakeUnitOfWork) -> None:
+    services.load_demo(fake_uow)
+    before = len(services.runs_overview(fake_uow))
+    with pytest.raises(ScenarioError) as refused:
+        services.run_allocation(fake_uow, Scenario(name="thu-2015", year=2015))
+    [problem] = refused.value.problems
+    assert problem.key == "year" and problem.value == 2015
+    assert "2015" in problem.message("vi") and "2020" in problem.message("vi")  # the years that have plans
+    assert len(services.runs_overview(fake_uow)) == before
