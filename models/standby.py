@@ -288,7 +288,7 @@ def _wait_for(lines: _Lines, started: dict[str, Any] | None) -> int:
         from chainplan.wording import text
 
         pid = started.get("pid", 0) if started is not None else 0
-        sys.stderr.write(f"error: {text('standby.lost', 'en', pid=pid)}\n")
+        sys.stderr.write(f"error: {text('standby.lost', 'en', pid=str(pid))}\n")
         return 1
     if "signal" in ended:
         ending = int(ended["signal"])
@@ -597,7 +597,7 @@ def _ended(command: _Command, selector: Any) -> None:
     with contextlib.suppress(KeyError, ValueError):
         selector.unregister(command.client)
     ended = _exit_message(status)
-    _say("standby.ran", command=command.shown, pid=command.pid,
+    _say("standby.ran", command=command.shown, pid=str(command.pid),
          seconds=round(time.perf_counter() - command.started, 2), status=ended.get("exit", -ended.get("signal", 0)))
     with contextlib.suppress(OSError):
         _send_line(command.client, ended)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 from chainplan.errors import ChainplanError, exact_number
 from chainplan.money import MoneyError, parse_vnd
@@ -138,13 +139,17 @@ def _date(raw: object) -> dt.date:
 
 
 def _check_range(column: Column, value: float) -> None:
+    def bound(limit: float) -> Any:
+        # A year is written as a year (2000), not as a quantity (2,000).
+        return str(int(limit)) if column.name == "year" else exact_number(limit)
+
     if column.minimum is not None:
         if column.minimum_exclusive and value <= column.minimum:
-            raise CellError("error.value.greater_than", minimum=exact_number(column.minimum))
+            raise CellError("error.value.greater_than", minimum=bound(column.minimum))
         if value < column.minimum:
-            raise CellError("error.value.at_least", minimum=exact_number(column.minimum))
+            raise CellError("error.value.at_least", minimum=bound(column.minimum))
     if column.maximum is not None and value > column.maximum:
-        raise CellError("error.value.at_most", maximum=exact_number(column.maximum))
+        raise CellError("error.value.at_most", maximum=bound(column.maximum))
 
 
 def parse_cell(column: Column, raw: object) -> object:

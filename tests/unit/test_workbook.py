@@ -247,3 +247,16 @@ def test_the_template_explains_year_outcomes_and_inspections_in_both_languages(t
     for sheet in ("plans", "budget_lines"):
         [row] = [r for r in readme if r[0] == sheet and r[1] == "year"]
         assert '"năm"' in row[4] and "2000" in row[3] and "2100" in row[3] and "year" in row[5].lower()
+
+
+def test_a_year_out_of_range_is_refused_with_the_year_written_as_a_year() -> None:
+    from chainplan.io.cells import CellError, parse_cell
+    from chainplan.schema import SHEETS
+
+    [column] = [c for c in SHEETS["plans"].columns if c.name == "year"]
+    with pytest.raises(CellError) as low:
+        parse_cell(column, 1999)
+    with pytest.raises(CellError) as high:
+        parse_cell(column, 2101)
+    assert "2000" in low.value.message("en") and "2,000" not in low.value.message("en")
+    assert "2100" in high.value.message("vi") and "2.100" not in high.value.message("vi")
