@@ -135,21 +135,28 @@ def plans_of_year(dataset: Dataset, year: int | None) -> pd.DataFrame:
     return dataset_for_year(dataset, year).plans
 
 
-def with_year(dataset: Dataset, year: int) -> Dataset:
+def with_year(dataset: Dataset, year: int, *, unread: Collection[tuple[str, int, str]] = ()) -> Dataset:
     """``dataset`` with ``year`` given to every plan and budget line that has none (what ``import --year`` does).
+
+    A ``year`` cell the reader could not read (``unread``: (sheet, row, column)) stays blank: the file gave a year,
+    only not a valid one, and the checks that rest on it are skipped rather than run on a year it did not give.
 
     Examples
     --------
     >>> ds = Dataset.from_records({"budget_lines": [{"code": "L", "name": "L", "source": "local", "amount_vnd": 1}]})
     >>> with_year(ds, 2019).budget_lines["year"].tolist()
     [2019]
+    >>> with_year(ds, 2019, unread=[("budget_lines", 2, "year")]).budget_lines["year"].tolist()  # row 2: the first
+    [<NA>]
     """
     frames = {name: dataset.frame(name) for name in SHEETS}
     for sheet in ("plans", "budget_lines"):
         frame = frames[sheet]
         if frame["year"].isna().any():
             frame = frame.copy()
-            frame["year"] = frame["year"].fillna(year).astype("Int64")
+            blank = [row for unread_sheet, row, column in unread if unread_sheet == sheet and column == "year"]
+            filled = frame["year"].fillna(year).astype("Int64")
+            frame["year"] = filled.mask(frame.index.isin(blank))
             frames[sheet] = frame
     return Dataset(**frames)
 

@@ -229,7 +229,8 @@ def read_input(path: str | os.PathLike[str], *, year: int | None = None,
             unreadable_sheets.add(name)
             continue
         records[name], rows[name] = read.records, read.rows
-    dataset = with_year(Dataset.from_records(records, rows), dt.date.today().year if year is None else year)
+    dataset = with_year(Dataset.from_records(records, rows), dt.date.today().year if year is None else year,
+                        unread=unreadable_cells)
     if callable(stored):
         stored = stored(dataset)
     kept = kept_years(stored, dataset) if stored is not None else None

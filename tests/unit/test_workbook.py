@@ -260,3 +260,20 @@ def test_a_year_out_of_range_is_refused_with_the_year_written_as_a_year() -> Non
         parse_cell(column, 2101)
     assert "2000" in low.value.message("en") and "2,000" not in low.value.message("en")
     assert "2100" in high.value.message("vi") and "2.100" not in high.value.message("vi")
+
+
+def test_a_year_that_cannot_be_read_is_one_problem_not_a_default_year_that_breaks_others(
+        tmp_path: Path, demo: Dataset) -> None:
+    # A plan of 2017 with its year mistyped as 1999: before, the reader gave it this calendar year, and its requests
+    # on 2017's budget lines were reported as of another year too.
+    folder = tmp_path / "data"
+    write_dataset(demo, folder)
+    path = folder / "plans.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    year = rows[0].index("year")
+    rows[1][year] = "1999"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    with pytest.raises(DatasetError) as refused:
+        read_dataset(folder)
+    assert [(p.sheet, p.row, p.column) for p in refused.value.problems] == [("plans", 2, "year")]
