@@ -26,7 +26,7 @@ from chainplan.ports import UnitOfWork
 from chainplan.scenario import Scenario
 from chainplan.schema import SHEETS
 from chainplan.services._cache import remembered
-from chainplan.services._common import json_document
+from chainplan.services._common import OutputNotWritable, check_writable, json_document
 from chainplan.summary import summarize
 from chainplan.wording import Joined, NameBook, Phrase, render
 from chainplan.years import dataset_for_year, years_in
@@ -266,13 +266,24 @@ def write_demo_workbook(path: str | os.PathLike[str]) -> Path:
 
 
 def export_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> Path:
-    """Write the stored dataset as a workbook (``.xlsx``) or a CSV folder."""
-    return write_dataset(load_dataset(uow), path)
+    """Write the stored dataset as a workbook (``.xlsx``) or a CSV folder.
+
+    As every file the tool writes, into a folder that exists: a mistyped folder is refused
+    (:class:`~chainplan.services.OutputNotWritable`), not made (a CSV export makes only its own last folder).
+    """
+    target = Path(path)
+    if target.suffix.lower() == ".xlsx":
+        check_writable(target, suffix=".xlsx")
+    else:
+        parent = target.parent if str(target.parent) else Path(".")
+        if not parent.is_dir():
+            raise OutputNotWritable("error.output.no_folder", path=str(target), folder=str(parent))
+    return write_dataset(load_dataset(uow), target)
 
 
 def make_template(path: str | os.PathLike[str]) -> Path:
-    """Write the empty input workbook with its README sheet."""
-    return write_template(path)
+    """Write the empty input workbook with its README sheet, into a folder that exists (as :func:`export_dataset`)."""
+    return write_template(check_writable(path, suffix=".xlsx"))
 
 
 def template_workbook() -> bytes:

@@ -312,3 +312,14 @@ def test_the_objective_is_said_in_words_with_its_two_parts(demo_db: str, capsys:
     assert run["expected_benefit"] - run["shortfall_penalty"] == pytest.approx(run["objective"], abs=1e-6)
     code, out, _ = cli(capsys, "--db", demo_db, "runs")
     assert code == 0 and "benefit" in out.splitlines()[0] and "penalty" in out.splitlines()[0]
+
+
+@pytest.mark.parametrize("args", [["export", "{missing}/data.xlsx"], ["export", "{missing}/csv"],
+                                  ["template", "{missing}/template.xlsx"]])
+def test_a_file_is_written_only_into_a_folder_that_exists(demo_db: str, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    # As allocate --out and compare --out: a mistyped folder is refused, not made.
+    missing = tmp_path / "no-such-folder"
+    code, _, err = cli(capsys, "--db", demo_db, *(a.format(missing=missing) for a in args))
+    assert code == 2 and f"the folder {missing} does not exist" in err
+    assert not missing.exists()
