@@ -52,6 +52,10 @@ class MatrixAnswer:
 class ArrayHiGHS(pulp.HiGHS):
     """PuLP's HiGHS interface with the model handed over in bulk (same options, same results).
 
+    HiGHS keeps one thread scheduler per process, set by the first solve: a solve with another ``threads`` later
+    in the same process is refused ("the scheduler has already been initialized") and reads as not solved. So
+    every solve in a process asks for the same count; chainplan's all ask for one (``solve._solver``).
+
     Examples
     --------
     >>> x = pulp.LpVariable("x", 0, 3, cat=pulp.LpInteger)
@@ -59,7 +63,7 @@ class ArrayHiGHS(pulp.HiGHS):
     >>> problem = pulp.LpProblem("example", pulp.LpMaximize)
     >>> problem += 2 * x + y
     >>> problem += pulp.LpConstraint(x + y, sense=pulp.LpConstraintLE, rhs=2.5, name="cap")
-    >>> problem.solve(ArrayHiGHS(msg=False))
+    >>> problem.solve(ArrayHiGHS(msg=False, threads=1))  # one thread, as chainplan solves (see below)
     1
     >>> x.varValue, y.varValue
     (2.0, 0.5)

@@ -212,7 +212,7 @@ def test_a_solve_that_fails_before_highs_runs_cancels_the_work(monkeypatch: pyte
     problem = pulp.LpProblem("p", pulp.LpMaximize)
     x = pulp.LpVariable("x", 0, 1)
     problem += x
-    solver = ArrayHiGHS(msg=False)
+    solver = ArrayHiGHS(msg=False, threads=1)
     with pytest.raises(RuntimeError, match="hand-over failed"):
         beside.run(lambda: problem.solve(solver), solver=solver)
     assert never.cancelled() and solver.handed_over is None

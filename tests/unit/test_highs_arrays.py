@@ -96,7 +96,7 @@ def test_an_infeasible_model_is_read_as_infeasible() -> None:
     problem += pulp.LpConstraint(pulp.LpAffineExpression([(x, 1.0)]), sense=pulp.LpConstraintGE, rhs=2.0,
                                  name="too_much")
     with quiet_stdout():
-        problem.solve(ArrayHiGHS(msg=False))
+        problem.solve(ArrayHiGHS(msg=False, threads=1))
     assert problem.status == pulp.LpStatusInfeasible
 
 
@@ -148,7 +148,7 @@ def test_an_infeasible_matrix_is_read_as_infeasible() -> None:
     matrix.add_row("too_much", np.array([x]), np.array([1.0]), GE, 2.0)
     matrix.objective = (np.array([x]), np.array([1.0]))
     with quiet_stdout():
-        answer = ArrayHiGHS(msg=False).solve_matrix(matrix)
+        answer = ArrayHiGHS(msg=False, threads=1).solve_matrix(matrix)
     assert answer.status == pulp.LpStatusInfeasible
 
 
