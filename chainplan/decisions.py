@@ -151,10 +151,9 @@ def audit_notes(log: Sequence[AuditEntry], lang: str) -> list[str]:
     for position, entry in enumerate(log):
         # The adoption that replaced it is the next one for the same year (two adoptions for different years
         # written at once may interleave their entries).
-        replacing = next((later for later in log[position + 1:]
-                          if later.action == "adopt" and later.year == entry.year), None)
-        if (entry.action == "supersede" and replacing is not None
-                and entry.note == _superseded_note(replacing.run_id, "en")):
+        replacing = next((later for later in log[position + 1:] if later.action == "adopt"
+                          and later.year == entry.year), None) if entry.action == "supersede" else None
+        if replacing is not None and entry.note == _superseded_note(replacing.run_id, "en"):
             notes.append(_superseded_note(replacing.run_id, lang))
         else:
             notes.append(entry.note)

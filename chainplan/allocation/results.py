@@ -140,7 +140,7 @@ class AllocationResult:
     @property
     def message(self) -> str:
         """:attr:`said` in English ('' when nothing was said), as the command line and the JSON document give it."""
-        return "" if self.said is None else render(self.said, "en")
+        return render(self.said, "en")  # None is written as ''.
 
     @property
     def warnings(self) -> list[str]:
@@ -187,7 +187,7 @@ class AllocationResult:
                 strict=True)),
             "solver": self.solver, "gap": self.gap, "message": self.message,
             # The sentences a person reads also in Vietnamese (the web pages, the pack), as decisions and diagnoses.
-            "message_vi": "" if self.said is None else render(self.said, "vi"),
+            "message_vi": render(self.said, "vi"),
             "build_time_s": round(self.build_time_s, 4), "solve_time_s": round(self.solve_time_s, 4),
             "model_size": self.model_size,
             "funded_plans": funded_plans,

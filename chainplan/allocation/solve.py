@@ -181,11 +181,7 @@ class SolveOutcome:
     @property
     def message(self) -> str:
         """:attr:`said` in English ('' when nothing was said), as the command line and the JSON document give it."""
-        return self.said_in("en")
-
-    def said_in(self, lang: str) -> str:
-        """:attr:`said` in ``lang``."""
-        return "" if self.said is None else render(self.said, lang)
+        return render(self.said, "en")
 
     @property
     def funded(self) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from chainplan.dataset import DatasetError
+from chainplan.dataset import DatasetError, InputProblem
 from chainplan.errors import ChainplanError
 from chainplan.ports import EncodedDocument, Storage, StorageSlot, UnitOfWork
 from chainplan.scenario import ScenarioError
@@ -125,8 +125,6 @@ def print_usage_refusal(exc: Exception, argv: Sequence[str]) -> None:
         word == "--format" and following == "json" for word, following in itertools.pairwise(words))
     if not asks_json:
         return
-    from chainplan.dataset import InputProblem
-
     param = getattr(exc, "param", None)
     key = (param.opts[0] if getattr(param, "opts", None) else getattr(param, "name", None)) if param else None
     detail = exc.format_message() if hasattr(exc, "format_message") else str(exc)

@@ -17,6 +17,7 @@ from chainplan.ports import EncodedDocument
 __all__ = [
     "PROVINCE_TIME",
     "OutputNotWritable",
+    "check_folder",
     "check_writable",
     "edit_conflict",
     "encoded_document",
@@ -41,6 +42,15 @@ class OutputNotWritable(ChainplanError, ValueError):
     """A file the user asked for cannot be written there; the message names the path and the reason."""
 
 
+def check_folder(target: Path) -> Path:
+    """The folder ``target`` goes into; raise :class:`OutputNotWritable` when it does not exist (a mistyped folder
+    is refused, never made)."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise OutputNotWritable("error.output.no_folder", path=str(target), folder=str(folder))
+    return folder
+
+
 def check_writable(path: str | os.PathLike[str], *, suffix: str) -> Path:
     """Raise :class:`OutputNotWritable` unless ``path`` can be written, before any work is done for it."""
     target = Path(path)
@@ -48,9 +58,7 @@ def check_writable(path: str | os.PathLike[str], *, suffix: str) -> Path:
         raise OutputNotWritable("error.output.wrong_suffix", path=str(target), suffix=suffix)
     if target.is_dir():
         raise OutputNotWritable("error.output.is_folder", path=str(target), suffix=suffix)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputNotWritable("error.output.no_folder", path=str(target), folder=str(folder))
+    folder = check_folder(target)
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass

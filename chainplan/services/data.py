@@ -26,7 +26,7 @@ from chainplan.ports import UnitOfWork
 from chainplan.scenario import Scenario
 from chainplan.schema import SHEETS
 from chainplan.services._cache import remembered
-from chainplan.services._common import OutputNotWritable, check_writable, json_document
+from chainplan.services._common import check_folder, check_writable, json_document
 from chainplan.summary import summarize
 from chainplan.wording import Joined, NameBook, Phrase, render
 from chainplan.years import dataset_for_year, years_in
@@ -275,9 +275,7 @@ def export_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> Path:
     if target.suffix.lower() == ".xlsx":
         check_writable(target, suffix=".xlsx")
     else:
-        parent = target.parent if str(target.parent) else Path(".")
-        if not parent.is_dir():
-            raise OutputNotWritable("error.output.no_folder", path=str(target), folder=str(parent))
+        check_folder(target)
     return write_dataset(load_dataset(uow), target)
 
 
