@@ -108,8 +108,12 @@ def card(label: str, value: str, test_id: str) -> dbc.Card:
         style={"padding": "0.6rem 1rem"}), style={"minWidth": "160px"})
 
 
-def table(header_cells: Sequence[str], rows: Sequence[Sequence[object]], test_id: str) -> html.Div:
-    """A small table; on a narrow screen it scrolls inside its own box instead of widening the page."""
+def table(header_cells: Sequence[str], rows: Sequence[Sequence[object]], test_id: str,
+          empty: str | None = None) -> html.Div:
+    """A small table; on a narrow screen it scrolls inside its own box instead of widening the page. ``empty``:
+    the sentence shown under ``test_id`` instead of a table of headers alone when there is no row."""
+    if not rows and empty is not None:
+        return html.Div(html.P(empty, id=test_id, className="text-muted"))
     return html.Div(html.Table(
         [html.Thead(html.Tr([html.Th(h) for h in header_cells])),
          html.Tbody([html.Tr([html.Td("" if v is None else str(v)) for v in row]) for row in rows])],

@@ -47,7 +47,7 @@ def render_comparison(view: ComparisonView, lang: str) -> html.Div:
         table([label("target", lang), label("min", lang), label("max", lang), *(run_label[i] for i in ids)],
               [[row["target"], *(target_amount(row.get(key), lang, share=row["share"])
                                  for key in ("min", "max", *(f"run:{i}" for i in ids)))]
-               for row in targets], "compare-targets"),
+               for row in targets], "compare-targets", empty=t("no_targets_compared", lang)),
         html.H3(t("plans_differ", lang)),
         grid("compare-plans", [Column("plan_code", t("plan", lang), width=90),
                                Column("product", t("product", lang), width=200, flex=2),

@@ -123,7 +123,7 @@ def render_run(stored: Any, view: Any, lang: str, *, year: int | None = None) ->
         html.H3(t("targets_form", lang)),
         table([t("target", lang), t("target_min", lang), t("target_max", lang), t("achieved", lang), t("met", lang)],
               [[row["target"], row["min"], row["max"], row["achieved"], row["met"]] for row in targets],
-              "result-targets"),
+              "result-targets", empty=t("no_targets", lang)),
         html.H3(t("baselines", lang)),
         html.P(t("baselines_hint", lang)),
         table([t("method", lang), t("total_benefit", lang), t("shortfall_penalty", lang), t("objective", lang),

@@ -66,3 +66,44 @@ def test_year_targets_today_plus_the_decision(demo: Dataset) -> None:
     assert list(table.index) == ["new_products", "e_stamp_share"]  # only the targets the scenario sets
     before = year_targets(demo, scenario, None)
     assert before["met"].isna().all() and before["added"].isna().all()
+
+
+def _component(tree: object, component_id: str) -> dict | None:
+    """The component with ``component_id`` in a Dash layout given as ``to_plotly_json``'s nested dictionaries."""
+    if isinstance(tree, dict):
+        if tree.get("props", {}).get("id") == component_id:
+            return tree
+        for child in tree.get("props", {}).values():
+            found = _component(child, component_id)
+            if found is not None:
+                return found
+    elif isinstance(tree, (list, tuple)):
+        for child in tree:
+            found = _component(child, component_id)
+            if found is not None:
+                return found
+    elif hasattr(tree, "to_plotly_json"):
+        return _component(tree.to_plotly_json(), component_id)
+    return None
+
+
+def test_a_run_without_targets_says_so_instead_of_an_empty_table(demo: Dataset) -> None:
+    # A historical run set no target: the targets heading was followed by a table of headers alone.
+    from chainplan.ports import StoredRun
+    from dash_app.i18n import t
+    from dash_app.panels.run import render_run
+
+    for scenario, has_targets in ((Scenario(name="bare"), False),
+                                  (Scenario(name="aimed", targets=Targets(new_products=Bound(min=1))), True)):
+        document = allocate(demo, scenario).as_dict()
+        view = allocation_view(document, demo, fingerprint=demo.fingerprint())
+        stored = StoredRun(scenario.name, {"name": scenario.name}, demo.fingerprint(), "milp", "optimal", 0.0,
+                           document, id=1)
+        for lang in ("vi", "en"):
+            shown = _component(render_run(stored, view, lang), "result-targets")
+            assert shown is not None
+            if has_targets:
+                assert shown["type"] == "Table" and t("no_targets", lang) not in str(shown)
+            else:
+                assert shown["type"] == "P" and shown["props"]["children"] == t("no_targets", lang)
+                assert t("no_targets", lang) != "no_targets"
