@@ -217,5 +217,5 @@ def show_risk(run_id: int | None, draws_typed: str | None, seed_typed: str | Non
               [[row["target"], *(format_number(row[k], lang, 2) if row[k] is not None else "" for k in
                                  ("min", "p10", "p50", "p90", "mean")),
                 f"{format_number(row['prob_met'] * 100, lang, 1)} %"] for row in risk_rows(risk, lang)],
-              "risk-table"),
+              "risk-table", empty=t("no_targets", lang)),
     ]), search, switch

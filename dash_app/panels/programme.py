@@ -139,9 +139,7 @@ def results_panel(document: Mapping[str, Any], names: Mapping[str, Mapping[str, 
     targets: Any = table([t("target", lang), t("expected_by_decision", lang), t("delivered", lang)],
                          [[target_name(str(r["target"]), lang), _amount(r["target"], r["expected"], lang),
                            _amount(r["target"], r["delivered"], lang)] for r in document["targets"]],
-                         "results-targets")
-    if not document["targets"]:
-        targets = html.P(t("results_no_targets", lang), id="results-targets")
+                         "results-targets", empty=t("results_no_targets", lang))
     return html.Div([
         html.P(t("results_intro", lang).format(year=document["year"], run=document["run_id"]), id="results-intro"),
         cards,

@@ -10,6 +10,8 @@ import pytest
 
 from chainplan import services
 from chainplan.money import format_number
+from dash_app.figures import risk_rows
+from dash_app.i18n import t
 from models.uow import SqlAlchemyUnitOfWork
 from tests.e2e.conftest import forge, signed_in
 
@@ -47,6 +49,9 @@ def test_risk_of_a_stored_run_matches_the_service(viewer_page: Any, live_url: st
     viewer_page.wait_for_selector("#risk-benefit")
     risk = services.run_risk(SqlAlchemyUnitOfWork(live_db), 1, draws=10_000, seed=0, workers=1)
     assert f"P50 {format_number(risk['benefit']['p50'], 'vi', 1)}" in viewer_page.inner_text("#risk-benefit")
+    # The demo's 2017 run set no target: a sentence says so, not a table of headers alone.
+    assert risk_rows(risk, "vi") == []
+    assert viewer_page.inner_text("#risk-table") == t("no_targets", "vi")
     assert viewer_page.is_disabled("#frontier-button")
     response = forge(viewer_page, live_url, "..frontier-result.data...frontier-message.children..")
     assert response.status == 403 and "may not run" in response.text()
