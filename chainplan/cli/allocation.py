@@ -27,7 +27,8 @@ __all__ = ["objective_in_words", "print_allocation"]
 
 
 def _vnd(amount: object) -> str:
-    return "" if amount is None else f"{int(amount):,}".replace(",", ".")  # type: ignore[call-overload]
+    # English grouping, as every other figure the command line prints (it writes English).
+    return "" if amount is None else f"{int(amount):,}"  # type: ignore[call-overload]
 
 
 def _value_of_money_text(line: dict[str, Any]) -> str:

@@ -201,6 +201,11 @@ def test_allocate_every_shipped_scenario_and_a_baseline(demo_db: str, capsys: py
     assert code == 0 and json.loads(stdout)["method"] == "rank_by_appraisal_score"
     code, stdout, _ = cli(capsys, "--db", demo_db, "allocate", str(SCENARIOS / "concentrate.yaml"))
     assert code == 0 and "Budget lines:" in stdout
+    # The table writes money as the rest of the command line does, in English: 1,500,000,000, never 1.500.000.000.
+    _, as_json, _ = cli(capsys, "--db", demo_db, "allocate", str(SCENARIOS / "concentrate.yaml"), "--format",
+                        "json", "--no-store")
+    first = json.loads(as_json)["funded_plans"][0]
+    assert f"{first['total_vnd']:,}" in stdout and f"{first['total_vnd']:,}".replace(",", ".") not in stdout
 
 
 def test_allocate_infeasible_exits_1_with_a_diagnosis(demo_db: str, capsys: pytest.CaptureFixture[str],
