@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -124,7 +125,7 @@ def budget_scales(start: float, stop: float, steps: int) -> list[float]:
     """``steps`` scales from ``start`` to ``stop`` inclusive, rounded to 6 decimals so that runs repeat exactly."""
     if steps < 1:
         raise SweepRefused("error.sweep.steps")
-    if not 0 <= start <= stop:
+    if not (math.isfinite(start) and math.isfinite(stop) and 0 <= start <= stop):
         raise SweepRefused("error.sweep.range", start=exact_number(start), stop=exact_number(stop))
     if steps == 1:
         return [round(start, 6)]

@@ -18,12 +18,12 @@ import pandas as pd
 from chainplan.allocation.wording import eligibility_sentence
 from chainplan.chains import ChainNetwork, Gap, gaps_closed_by_plan, products_reaching_supermarket
 from chainplan.dataset import Dataset, InputProblem, region_ancestors, region_at_level
-from chainplan.money import scale_vnd
+from chainplan.money import MAX_VND, scale_vnd
 from chainplan.names import name_book
 from chainplan.programme.inspections import unresolved_violations
 from chainplan.scenario import Scenario, ScenarioError
 from chainplan.schema import APPRAISAL_STAGES
-from chainplan.wording import Joined, Term
+from chainplan.wording import Joined, Money, Term
 
 if TYPE_CHECKING:
     from chainplan.allocation.explain import PlanWording
@@ -158,8 +158,14 @@ def _available(ds: Dataset, scenario: Scenario) -> pd.DataFrame:
     for code, amount in scenario.budget_lines.items():
         lines.loc[code, "amount_vnd"] = amount
     # Exact: floor(amount × scale) in integers, the scale read as the decimal the committee wrote.
-    lines["available"] = pd.Series([scale_vnd(int(a), scenario.budget_scale) for a in lines["amount_vnd"]],
-                                   index=lines.index, dtype="int64")
+    scaled = [scale_vnd(int(a), scenario.budget_scale) for a in lines["amount_vnd"]]
+    # Each amount is at most MAX_VND as written; scaled up it may not be (nor fit the int64 columns).
+    too_large = [InputProblem(None, None, None, scenario.budget_scale, "error.scenario.scaled_line_too_large",
+                              key="budget_scale", params={"line": code, "maximum": Money(MAX_VND)})
+                 for code, amount in zip(lines.index, scaled, strict=True) if amount > MAX_VND]
+    if too_large:
+        raise ScenarioError(too_large[:1])
+    lines["available"] = pd.Series(scaled, index=lines.index, dtype="int64")
     return lines
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from chainplan.dataset import Dataset
 from chainplan.scenario import ScenarioError, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -110,3 +111,29 @@ def test_a_bad_amount_and_an_unknown_key_are_reported_together(tmp_path) -> None
     assert {p.key: p.reason for p in caught.value.problems} == {
         "min_grant_vnd": "must be a whole amount of VND, e.g. 1500000000 or 1.500.000.000",
         "budget_scal": "unknown key"}
+
+
+def test_a_budget_scale_that_takes_a_line_past_the_ceiling_is_refused_by_its_key(demo: Dataset) -> None:
+    # Each value alone is allowed; scaled, the largest line passed 10^15 VND and the int64 column overflowed
+    # (a traceback and exit 1).
+    from chainplan.allocation import allocate
+    from chainplan.money import MAX_VND
+    from chainplan.scenario import Scenario
+
+    largest = int(demo.budget_lines["amount_vnd"].max())
+    just_inside = MAX_VND / largest
+    allocate(demo, Scenario(name="inside", budget_scale=just_inside), compare_baselines=False)
+    for scale in (just_inside * 1.001, 1e300):
+        with pytest.raises(ScenarioError) as refused:
+            allocate(demo, Scenario(name="past", budget_scale=scale), compare_baselines=False)
+        [problem] = refused.value.problems
+        assert problem.key == "budget_scale" and problem.code == "error.scenario.scaled_line_too_large"
+
+
+def test_a_frontier_range_must_be_finite() -> None:
+    from chainplan.sweep import SweepRefused, budget_scales
+
+    assert budget_scales(0.5, 1.5, 3) == [0.5, 1.0, 1.5]
+    for start, stop in ((0.5, float("inf")), (float("nan"), 1.0), (0.5, float("nan"))):
+        with pytest.raises(SweepRefused):
+            budget_scales(start, stop, 2)
