@@ -25,6 +25,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from chainplan.errors import ChainplanError
+from chainplan.io.cells import control_character
 from chainplan.ports import AuditEntry
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "DecisionRefused", "UnknownRun", "adopted_run", "adoption_entries",
@@ -113,6 +114,10 @@ def adoption_entries(log: Sequence[AuditEntry], *, run_id: int, year: int, by: s
     """
     if not by.strip():
         raise DecisionRefused("error.decision.no_name")
+    # The log is shown on pages and written to workbooks, which cannot hold control characters.
+    found = control_character(by) or control_character(note, allow_line_breaks=True)
+    if found:
+        raise DecisionRefused("error.value.control_character", point=found)
     year = programme_year(year)
     current = adopted_run(log, year)
     if current == run_id:

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from chainplan.dataset import InputProblem, problems_message
 from chainplan.errors import ChainplanError, exact_number
+from chainplan.io.cells import control_character
 from chainplan.money import MoneyError, parse_vnd
 from chainplan.wording import Joined, Money, NameBook, Ref
 from chainplan.wording.numbers import DecimalError, parse_decimal
@@ -192,6 +193,23 @@ class Scenario(_Strict):
         for code, amount in value.items():
             if amount < 0:
                 raise ScenarioValueRefused("error.scenario.negative_line", line=Ref("line", code), amount=Money(amount))
+        return value
+
+    @field_validator("name", "name_vi")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # A name reaches pages, packs and workbooks, which cannot hold a control character.
+        found = control_character(value)
+        if found:
+            raise ScenarioValueRefused("error.value.control_character", point=found)
+        return value
+
+    @field_validator("description", "description_vi")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        found = control_character(value, allow_line_breaks=True)
+        if found:
+            raise ScenarioValueRefused("error.value.control_character", point=found)
         return value
 
     @field_validator("budget_scale", "shortfall_penalty", "time_limit_s", "calibration_strength")

@@ -77,6 +77,7 @@ from chainplan.services.records import (
 )
 from chainplan.services.runs import (
     AllocationRun,
+    RunRefused,
     adopt_run,
     allocation_view,
     audit_log,
@@ -114,6 +115,7 @@ __all__ = [
     "PreparedScenario",
     "RegisterView",
     "ResultsRefused",
+    "RunRefused",
     "ScenarioChoice",
     "YearChoice",
     "YearResults",

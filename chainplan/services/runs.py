@@ -20,6 +20,8 @@ from chainplan.decisions import (
     overall_state,
     programme_year,
 )
+from chainplan.errors import ChainplanError
+from chainplan.io.cells import control_character
 from chainplan.ports import AuditEntry, EncodedDocument, StoredRun, UnitOfWork
 from chainplan.runview import AllocationView
 from chainplan.runview import allocation_view as _allocation_view
@@ -40,6 +42,7 @@ from chainplan.years import years_overview as _years_overview
 
 __all__ = [
     "AllocationRun",
+    "RunRefused",
     "adopt_run",
     "allocation_view",
     "audit_log",
@@ -52,6 +55,10 @@ __all__ = [
     "year_data",
     "years_overview",
 ]
+
+
+class RunRefused(ChainplanError, ValueError):
+    """A run that is not started: who runs it is not a name that pages and workbooks can show."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,9 @@ def run_allocation(
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
+    found = control_character(by) if by else None
+    if found:  # before solving: nothing is stored under a name the runs table and the pack cannot hold
+        raise RunRefused("error.run.by_control_character", point=found)
     chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if out is not None:
         check_writable(out, suffix=".xlsx")  # before solving and storing: nothing is stored for a run we cannot write

@@ -188,3 +188,28 @@ def test_a_year_out_of_the_programme_is_refused_and_nothing_is_written(demo_url:
     assert services.audit_log(uow) == []
     services.adopt_run(uow, run_id, by="Ban Chỉ đạo OCOP", year="2100")  # the edge is inside
     assert [e.year for e in services.audit_log(uow)] == [2100]
+
+
+def test_a_control_character_in_a_name_is_refused_before_anything_is_stored(demo_url: str, tmp_path: Path) -> None:
+    # A bell in a scenario's name or in --by was stored, then made writing the workbook fail after the run was
+    # kept; the log and the pack could hold neither.
+    from chainplan.scenario import ScenarioError, load_scenario
+    from chainplan.services import RunRefused
+
+    uow = SqlAlchemyUnitOfWork(demo_url)
+    before = len(services.stored_runs(uow))
+    ringing = tmp_path / "ringing.yaml"
+    ringing.write_text(f"extends: {SCENARIOS / 'baseline-2020.yaml'}\nname: \"bell\\x07name\"\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as refused:
+        load_scenario(ringing)
+    assert [(p.key, p.code) for p in refused.value.problems] == [("name", "error.value.control_character")]
+    with pytest.raises(RunRefused):
+        services.run_allocation(uow, SCENARIOS / "baseline-2020.yaml", by="by\x01x")
+    assert len(services.stored_runs(uow)) == before
+    run_id = services.run_allocation(uow, SCENARIOS / "baseline-2020.yaml", by="Lan").run_id
+    assert run_id is not None
+    for by, note in (("by\x01x", ""), ("Lan", "line one\x0b")):
+        with pytest.raises(DecisionRefused) as adopted:
+            services.adopt_run(uow, run_id, by=by, note=note, year=2020)
+        assert adopted.value.code == "error.value.control_character"
+    services.adopt_run(uow, run_id, by="Lan", note="Quyết định số 12\nngày 1/3", year=2020)
