@@ -19,15 +19,22 @@ budget_scale
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from chainplan.dataset import InputProblem, problems_message
 from chainplan.errors import ChainplanError, exact_number
@@ -70,7 +77,18 @@ class ScenarioValueRefused(ChainplanError, ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No infinity or NaN in any number, checked before its bounds (NaN read as "must be at least 0").
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_true_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        # Pydantic reads YAML's true/false as 1/0 where a number is meant: `mip_gap: true` ran at a gap of 1.
+        if isinstance(value, bool) and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation is not bool and bool not in get_args(annotation):
+                raise ScenarioValueRefused("error.value.not_a_number")
+        return value
 
 
 class Bound(_Strict):
@@ -78,13 +96,6 @@ class Bound(_Strict):
 
     min: float | None = Field(default=None, ge=0)
     max: float | None = Field(default=None, ge=0)
-
-    @field_validator("min", "max")
-    @classmethod
-    def _finite(cls, value: float | None) -> float | None:
-        if value is not None and not math.isfinite(value):
-            raise ScenarioValueRefused("error.value.not_finite")
-        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> Bound:
@@ -114,13 +125,6 @@ class Weights(_Strict):
     e_stamp: float = 2.0
     gap_closed: float = 10.0
     priority_points: float = 0.0
-
-    @field_validator("*")
-    @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ScenarioValueRefused("error.value.not_finite")
-        return value
 
 
 class Targets(_Strict):
@@ -212,13 +216,6 @@ class Scenario(_Strict):
             raise ScenarioValueRefused("error.value.control_character", point=found)
         return value
 
-    @field_validator("budget_scale", "shortfall_penalty", "time_limit_s", "calibration_strength")
-    @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ScenarioValueRefused("error.value.not_finite")
-        return value
-
     def title(self, lang: str) -> str:
         """The scenario's name in ``lang`` (its ``name`` when there is no Vietnamese one).
 
@@ -275,7 +272,21 @@ class _WrittenFloat(float):
 
 
 class _ScenarioLoader(yaml.SafeLoader):
-    """YAML's safe loader, keeping the written text of floats so that money keys can be read like cells."""
+    """YAML's safe loader, keeping the written text of floats so that money keys can be read like cells, and
+    refusing a key written twice in one mapping (YAML keeps the last one without a word)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool):
+                continue  # an unhashable key: the schema refuses it by its type
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark, f"the key {key!r} is written twice",
+                    key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _float_as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:

@@ -137,3 +137,57 @@ def test_a_frontier_range_must_be_finite() -> None:
     for start, stop in ((0.5, float("inf")), (float("nan"), 1.0), (0.5, float("nan"))):
         with pytest.raises(SweepRefused):
             budget_scales(start, stop, 2)
+
+
+@pytest.mark.parametrize(("written", "key", "code"), [
+    # YAML's true/false where a number is meant: pydantic read them as 1 and 0 (mip_gap: true ran at a gap of 1).
+    ("max_plans_per_region: true", "max_plans_per_region", "error.value.not_a_number"),
+    ("mip_gap: true", "mip_gap", "error.value.not_a_number"),
+    ("min_region_share: true", "min_region_share", "error.value.not_a_number"),
+    ("shortfall_penalty: false", "shortfall_penalty", "error.value.not_a_number"),
+    ("weights: {new_product: true}", "weights.new_product", "error.value.not_a_number"),
+    ("targets: {new_products: {min: true}}", "targets.new_products.min", "error.value.not_a_number"),
+    # Each bound just outside, where the bound's own value is allowed or the test before looked further away.
+    ("year: 2101", "year", "error.value.at_most"),
+    ("confidence: 0.5", "confidence", "error.value.greater_than"),
+    ("confidence: 1", "confidence", "error.value.less_than"),
+    ("mip_gap: 1.5", "mip_gap", "error.value.at_most"),
+    ("budget_lines: {L1: -1}", "budget_lines", "error.scenario.negative_line"),
+    ("budget_scale: .inf", "budget_scale", "error.value.not_finite"),
+    ("shortfall_penalty: .nan", "shortfall_penalty", "error.value.not_finite"),
+    ("weights: {e_stamp: .nan}", "weights.e_stamp", "error.value.not_finite"),
+    ("weights: {e_stamp: .inf}", "weights.e_stamp", "error.value.not_finite"),
+    ("shortfall_penalty: -5", "shortfall_penalty", "error.value.at_least"),
+])
+def test_a_value_just_outside_its_rule_is_refused_by_its_key(tmp_path: Path, written: str, key: str,
+                                                             code: str) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: s\n{written}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as refused:
+        load_scenario(path)
+    assert [(p.key, p.code) for p in refused.value.problems] == [(key, code)]
+
+
+@pytest.mark.parametrize("written", ["year: 2100", "confidence: 0.51", "confidence: 0.99", "mip_gap: 1",
+                                     "budget_lines: {L1: 0}", "shortfall_penalty: 0", "one_plan_per_product: false"])
+def test_a_value_just_inside_its_rule_is_kept(tmp_path: Path, written: str) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: s\n{written}\n", encoding="utf-8")
+    load_scenario(path)
+
+
+def test_a_key_written_twice_is_refused_with_its_line(tmp_path: Path) -> None:
+    # YAML keeps the last of two equal keys without a word: mip_gap 0 then 0.1 silently ran at 0.1.
+    path = tmp_path / "twice.yaml"
+    path.write_text("name: twice\nmip_gap: 0\ntargets:\n  new_products: {min: 1, min: 2}\nmip_gap: 0.1\n",
+                    encoding="utf-8")
+    with pytest.raises(ScenarioError) as refused:
+        load_scenario(path)
+    [problem] = refused.value.problems
+    assert problem.code == "error.scenario.bad_yaml_at" and problem.params["line"] == "5"
+    assert "'mip_gap' is written twice" in problem.params["problem"]
+    path.write_text("name: twice\ntargets:\n  new_products: {min: 1, min: 2}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as refused:
+        load_scenario(path)
+    [problem] = refused.value.problems
+    assert problem.params["line"] == "3" and "'min' is written twice" in problem.params["problem"]
