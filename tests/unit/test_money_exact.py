@@ -184,3 +184,14 @@ def test_baselines_fund_in_exact_integer_vnd() -> None:
 
     result = greedy_benefit_per_vnd(prepare(instance(plans, {"L1": 60_000_000_000}), scenario()))
     assert result.funded_codes == ["A"]  # A + B would be 1 VND over
+
+
+def test_money_refusals_name_their_own_reason() -> None:
+    # Infinity is not "a fraction of a VND", and 5,000 digits are too large (not Python's own int() limit).
+    from chainplan.money import MoneyError, parse_vnd
+
+    for raw, code in ((float("inf"), "error.money.not_finite"), (float("nan"), "error.money.not_finite"),
+                      ("1" * 5000, "error.money.too_large"), ("1" * 17, "error.money.too_large")):
+        with pytest.raises(MoneyError) as refused:
+            parse_vnd(raw)
+        assert refused.value.code == code, raw

@@ -74,3 +74,11 @@ def test_cli_user_add_reads_the_password_from_standard_input(tmp_path, capsys, m
     from models.uow import SqlAlchemyUnitOfWork
 
     assert services.authenticate(SqlAlchemyUnitOfWork(db), "lan", "một mật khẩu dài") is not None
+
+
+def test_a_role_change_to_a_role_that_does_not_exist_is_refused(fake_uow: FakeUnitOfWork) -> None:
+    services.add_user(fake_uow, "lan", role="planner", password="long enough")
+    with pytest.raises(UserRefused) as refused:
+        services.change_user(fake_uow, "lan", role="owner")
+    assert refused.value.code == "error.user.unknown_role"
+    assert services.get_user(fake_uow, "lan").role == "planner"  # type: ignore[union-attr]

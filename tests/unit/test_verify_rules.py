@@ -358,3 +358,11 @@ def test_an_unknown_plan_code_is_an_error_not_an_empty_answer() -> None:
     inp = build([{"code": "P1", "requests": {"L1": 1}}], {"L1": 1})
     with pytest.raises(KeyError, match=r"unknown plan code.*P9"):
         verify_allocation(inp, ["P1", "P9"])
+
+
+def test_a_plan_named_twice_is_one_plan_for_every_count() -> None:
+    # A funded list that names a plan twice (two solvers' answers joined) must not count it twice against a cap.
+    plans = [{"code": "P1", "requests": {"L1": BILLION}}, {"code": "P2", "requests": {"L1": BILLION}}]
+    inp = build(plans, {"L1": BILLION}, max_plans_per_region=1)
+    assert verify_allocation(inp, ["P1", "P1"]) == []
+    assert {b.rule for b in verify_allocation(inp, ["P1", "P2"])} == {"budget_line", "max_plans_per_region"}

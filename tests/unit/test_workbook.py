@@ -78,6 +78,20 @@ def test_demo_round_trips_through_both_formats(tmp_path: Path, demo: Dataset) ->
         assert read_dataset(write_dataset(demo, target)).to_records() == demo.to_records()
 
 
+def test_a_name_that_looks_like_a_formula_is_exported_as_text_and_read_back_the_same(tmp_path: Path,
+                                                                                    demo: Dataset) -> None:
+    records = demo.to_records()
+    formula = '=HYPERLINK("http://example.invalid","click")'
+    records["products"][0]["name"] = formula
+    dataset = Dataset.from_records(records)
+    target = write_dataset(dataset, tmp_path / "formula.xlsx")
+    sheet = load_workbook(target)["products"]
+    column = [cell.value for cell in sheet[1]].index("name") + 1
+    cell = sheet.cell(row=2, column=column)
+    assert (cell.value, cell.data_type) == (formula, "s")
+    assert read_dataset(target).to_records() == dataset.to_records()
+
+
 TEN_ERRORS = [
     ("regions", 3, "level", "ward", "must be one of"),
     ("organizations", 2, "is_new", "perhaps", "true/false"),
