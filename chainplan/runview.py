@@ -13,7 +13,9 @@ Frames:
   ``value_of_money_upper``, ``value_of_money_status``;
 - ``regions``: ``region``, ``name``, ``eligible_plans``, ``requested_vnd``, ``funded_plans``, ``amount_vnd``,
   ``share``;
-- ``targets``: ``target``, ``min``, ``max``, ``achieved``, ``met``, ``shortfall``;
+- ``targets``: ``target``, ``min``, ``max``, ``achieved``, ``met`` (on expected values), ``shortfall``, and for a
+  robust run ``chance`` (the normal approximation's probability of meeting the target, the lower of a min and a
+  max row) and ``met_with_confidence`` (every chance row of the target met); ``None`` for a target without one;
 - ``baselines``: ``method`` (``milp`` first, then each baseline), ``objective``, ``total_benefit``,
   ``shortfall_penalty`` (objective = total_benefit − shortfall_penalty), ``funded_plans``, ``targets_met``,
   ``rule_violations`` (a count).
@@ -31,7 +33,7 @@ from chainplan.allocation.results import objective_parts
 from chainplan.dataset import Dataset
 from chainplan.names import name_book
 
-__all__ = ["AllocationView", "Names", "allocation_view", "names_of"]
+__all__ = ["AllocationView", "Names", "allocation_view", "chance_by_target", "names_of"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,33 @@ class AllocationView:
     baselines: pd.DataFrame
     #: Whether the run was computed on the data stored now.
     same_data: bool
+    #: A robust run's confidence (0.9 for 90 %); ``None`` for a run on expected values.
+    confidence: float | None = None
+
+
+def chance_by_target(document: Mapping[str, Any]) -> dict[str, tuple[float, bool]]:
+    """A robust run's chance rows per target: the lower probability of its rows and whether every row is met.
+
+    A robust run's ``targets`` say whether each target is met on expected values; what its committee asked for
+    is each target met with the run's confidence, which only the chance rows tell.
+
+    Examples
+    --------
+    >>> chance_by_target({"robust": {"rows": [
+    ...     {"target": "new_products", "kind": "min", "probability": 0.95, "met": True},
+    ...     {"target": "new_products", "kind": "max", "probability": 0.6, "met": False}]}})
+    {'new_products': (0.6, False)}
+    >>> chance_by_target({"robust": {}})
+    {}
+    """
+    found: dict[str, tuple[float, bool]] = {}
+    for row in (document.get("robust") or {}).get("rows", []):
+        probability, met = float(row["probability"]), bool(row["met"])
+        if row["target"] in found:
+            before = found[row["target"]]
+            probability, met = min(before[0], probability), before[1] and met
+        found[row["target"]] = (probability, met)
+    return found
 
 
 def _plans(document: Mapping[str, Any], names: Names, line_codes: list[str]) -> pd.DataFrame:
@@ -163,11 +192,14 @@ def allocation_view(document: Mapping[str, Any], dataset: Dataset, *, fingerprin
                             for entry in document.get("regions", [])],
                            columns=["region", "name", "eligible_plans", "requested_vnd", "funded_plans",
                                     "amount_vnd", "share"])
+    chances = chance_by_target(document)
     targets = pd.DataFrame([{
         "target": name, "min": (entry.get("target") or {}).get("min"), "max": (entry.get("target") or {}).get("max"),
         "achieved": entry.get("achieved"), "met": entry.get("met"), "shortfall": entry.get("shortfall"),
+        "chance": chances[name][0] if name in chances else None,
+        "met_with_confidence": chances[name][1] if name in chances else None,
     } for name, entry in document.get("targets", {}).items()],
-        columns=["target", "min", "max", "achieved", "met", "shortfall"])
+        columns=["target", "min", "max", "achieved", "met", "shortfall", "chance", "met_with_confidence"])
     comparison = document.get("comparison", {})
     met = sum(1 for entry in document.get("targets", {}).values() if entry.get("met"))
     baseline_rows = [{"method": document.get("method", "milp"), "objective": document.get("objective"),
@@ -187,4 +219,6 @@ def allocation_view(document: Mapping[str, Any], dataset: Dataset, *, fingerprin
     baselines = pd.DataFrame(baseline_rows, columns=["method", "objective", "total_benefit", "shortfall_penalty",
                                                      "funded_plans", "targets_met", "rule_violations"])
     same = fingerprint is None or document.get("dataset_fingerprint") in (None, fingerprint)
-    return AllocationView(_plans(document, names, line_codes), lines, regions, targets, baselines, same)
+    confidence = (document.get("robust") or {}).get("confidence") if chances else None
+    return AllocationView(_plans(document, names, line_codes), lines, regions, targets, baselines, same,
+                          None if confidence is None else float(confidence))

@@ -21,6 +21,7 @@ from chainplan.cli.common import (
     run,
     unit_of_work,
 )
+from chainplan.runview import chance_by_target
 from chainplan.wording import Number, text
 
 __all__ = ["objective_in_words", "print_allocation"]
@@ -69,10 +70,16 @@ def print_allocation(document: dict[str, Any], run_id: int | None) -> None:
                               "left": _vnd(b["left"]),
                               "+1 bn VND adds": _value_of_money_text(b)}
                              for line, b in document["budget"].items()]))
-    typer.echo("\nTargets:")
+    # A robust run is asked for each target with its confidence: its chance rows are shown beside the expectation.
+    chances = chance_by_target(document)
+    confidence = f"met at {round(100 * document['robust']['confidence'])} %" if chances else ""
+    typer.echo("\nTargets" + (" (achieved, met and shortfall on expected values):" if chances else ":"))
     typer.echo(render_table([{"target": name, "min": t["target"]["min"], "max": t["target"]["max"],
                               "achieved": None if t["achieved"] is None else round(t["achieved"], 3),
-                              "met": "yes" if t["met"] else "no", "shortfall": round(t["shortfall"] or 0.0, 3)}
+                              "met": "yes" if t["met"] else "no", "shortfall": round(t["shortfall"] or 0.0, 3),
+                              **({"chance": f"{100 * chances[name][0]:.1f} %" if name in chances else "",
+                                  confidence: ("yes" if chances[name][1] else "no") if name in chances else ""}
+                                 if chances else {})}
                              for name, t in document["targets"].items()]))
     if document["diagnosis"]:
         typer.echo("\nWhy it is infeasible:")

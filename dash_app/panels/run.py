@@ -11,6 +11,7 @@ from chainplan.io.pack import display_name
 from chainplan.money import format_money, format_number
 from chainplan.scenario import scenario_title
 from chainplan.wording import term, text
+from chainplan.wording.numbers import format_share
 from dash_app.components import Column, card, grid, table
 from dash_app.figures import target_amount
 from dash_app.forms import SHARE_TARGETS
@@ -25,19 +26,29 @@ def _number(value: Any, lang: str) -> str:
     return "–" if value is None or value != value else format_number(float(value), lang, 2)
 
 
+def _yes_no(value: object, lang: str) -> str:
+    return "" if value is None or value != value else term("yes_no", "yes" if value else "no", lang)
+
+
 def render_run(stored: Any, view: Any, lang: str, *, year: int | None = None) -> html.Div:
     """One stored run for a committee: summary cards, targets, money per line and region, baselines, plans."""
     document = stored.result
     funded = view.plans[view.plans["funded"]]
     rest = view.plans[~view.plans["funded"]]
-    met = int(view.targets["met"].fillna(False).astype(bool).sum())
+    # A robust run is asked to meet each target with its confidence: that count, not the expected one, is its card.
+    robust = view.confidence is not None
+    confidence = format_share(view.confidence, lang, 0) if robust else ""
+    met_column = "met_with_confidence" if robust else "met"
+    met = int(view.targets[met_column].fillna(False).astype(bool).sum())
+    met_label = t("targets_met_with_confidence", lang).format(confidence=confidence) if robust else t("targets_met",
+                                                                                                      lang)
     cards = html.Div([
         card(t("status", lang), term("status", stored.status, lang), "result-status"),
         card(t("funded_plans", lang), format_number(len(funded), lang, 0), "result-funded-plans"),
         card(t("funded_money", lang), format_money(int(funded["total_vnd"].fillna(0).sum()), lang),
              "result-funded-vnd"),
         card(t("total_benefit", lang), format_number(document.get("total_benefit") or 0, lang, 2), "result-benefit"),
-        card(t("targets_met", lang), f"{met} / {len(view.targets)}", "result-targets-met"),
+        card(met_label, f"{met} / {len(view.targets)}", "result-targets-met"),
     ], className="cp-cards")
     when = stored.created_at.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M")
     scenario = scenario_title(stored.scenario, lang)
@@ -79,8 +90,11 @@ def render_run(stored: Any, view: Any, lang: str, *, year: int | None = None) ->
     targets = [{"target": display_name(row["target"], lang),
                 **{end: target_amount(row[end], lang, share=row["target"] in SHARE_TARGETS)
                    for end in ("min", "max", "achieved")},
-                "met": "" if row["met"] is None else term("yes_no", "yes" if row["met"] else "no", lang)}
+                "met": _yes_no(row["met"], lang),
+                "chance": "" if row["chance"] is None else format_share(row["chance"], lang, 1),
+                "met_with_confidence": _yes_no(row["met_with_confidence"], lang)}
                for row in view.targets.to_dict("records")]
+    target_columns = ["target", "min", "max", "achieved", "met"] + (["chance", "met_with_confidence"] if robust else [])
     # Expected benefit − target-shortfall penalty = objective, side by side: a rule with more benefit can still
     # have the lower objective, because it buys less progress on the targets.
     baselines = [[term("method", row['method'], lang), _number(row["total_benefit"], lang),
@@ -121,9 +135,11 @@ def render_run(stored: Any, view: Any, lang: str, *, year: int | None = None) ->
     return html.Div([
         *notes, cards, links,
         html.H3(t("targets_form", lang)),
-        table([t("target", lang), t("target_min", lang), t("target_max", lang), t("achieved", lang), t("met", lang)],
-              [[row["target"], row["min"], row["max"], row["achieved"], row["met"]] for row in targets],
-              "result-targets", empty=t("no_targets", lang)),
+        table([t("target", lang), t("target_min", lang), t("target_max", lang), t("achieved", lang), t("met", lang),
+               *([t("chance_of_meeting", lang), t("met_with_confidence", lang).format(confidence=confidence)]
+                 if robust else [])],
+              [[row[key] for key in target_columns] for row in targets], "result-targets",
+              empty=t("no_targets", lang)),
         html.H3(t("baselines", lang)),
         html.P(t("baselines_hint", lang)),
         table([t("method", lang), t("total_benefit", lang), t("shortfall_penalty", lang), t("objective", lang),

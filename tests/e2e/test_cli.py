@@ -328,3 +328,16 @@ def test_a_file_is_written_only_into_a_folder_that_exists(demo_db: str, tmp_path
     code, _, err = cli(capsys, "--db", demo_db, *(a.format(missing=missing) for a in args))
     assert code == 2 and f"the folder {missing} does not exist" in err
     assert not missing.exists()
+
+
+def test_a_robust_run_prints_each_targets_chance_beside_the_expectation(demo_db: str,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    robust = str(SCENARIOS / "robust.yaml")
+    _, as_json, _ = cli(capsys, "--db", demo_db, "allocate", robust, "--format", "json", "--no-store")
+    rows = json.loads(as_json)["robust"]["rows"]
+    code, table, _ = cli(capsys, "--db", demo_db, "allocate", robust, "--no-store")
+    assert code == 0 and "met at 90 %" in table
+    for row in rows:
+        line = next(line for line in table.splitlines() if line.startswith(row["target"] + " "))
+        assert f"{100 * row['probability']:.1f} %" in line
+        assert line.rstrip().endswith("yes" if row["met"] else "no")
