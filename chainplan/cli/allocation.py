@@ -82,7 +82,7 @@ def print_allocation(document: dict[str, Any], run_id: int | None) -> None:
                                  if chances else {})}
                              for name, t in document["targets"].items()]))
     if document["diagnosis"]:
-        typer.echo("\nWhy it is infeasible:")
+        typer.echo("\nWhy it is infeasible (the smallest changes that, made together, make it feasible):")
         for item in document["diagnosis"]:
             typer.echo(f"  - {item['explanation']}")
     if document["rule_violations"]:

@@ -187,7 +187,7 @@ def test_infeasible_hard_target_is_diagnosed() -> None:
     [item] = result.diagnosis
     assert (item["rule"], item["subject"]) == ("target_min", "new_products")
     assert item["amount"] == pytest.approx(2.0)
-    assert "lower it by 2." in item["explanation"]
+    assert "lower it by 2, to 1," in item["explanation"]
 
 
 def test_infeasible_budget_is_diagnosed_when_the_target_needs_money() -> None:
