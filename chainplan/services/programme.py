@@ -280,6 +280,9 @@ def prepare_scenario(uow: UnitOfWork, scenario: Scenario) -> PreparedScenario:
     # generation is read again here: the dataset it names was read with it, in this unit of work's snapshot.
     with uow:
         stored = stored_dataset(uow, years)
+        if not plan_years and stored.plans.empty:
+            # No plan in any year (a new database): the run would fund nothing and be stored, adoptable, for good.
+            raise ScenarioError([InputProblem(None, None, None, None, "error.scenario.no_plans")])
         key = ("prepared", None if years is None else tuple(years), scenario.model_dump_json())
         return remembered(uow, "dataset", key, prepared)
 

@@ -213,3 +213,14 @@ def test_a_control_character_in_a_name_is_refused_before_anything_is_stored(demo
             services.adopt_run(uow, run_id, by=by, note=note, year=2020)
         assert adopted.value.code == "error.value.control_character"
     services.adopt_run(uow, run_id, by="Lan", note="Quyết định số 12\nngày 1/3", year=2020)
+
+
+def test_a_database_without_plans_refuses_a_run_instead_of_storing_one_for_no_year(database_url: str) -> None:
+    # A new database ran the scenario, stored an "optimal" run with year null, and let it be adopted.
+    from chainplan.scenario import ScenarioError
+
+    uow = SqlAlchemyUnitOfWork(database_url)
+    with pytest.raises(ScenarioError) as refused:
+        services.run_allocation(uow, SCENARIOS / "baseline-2020.yaml")
+    assert [p.code for p in refused.value.problems] == ["error.scenario.no_plans"]
+    assert services.stored_runs(uow) == []
