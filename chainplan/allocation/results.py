@@ -22,7 +22,8 @@ import pandas as pd
 
 from chainplan.allocation.data import TARGET_OUTCOMES, AllocationInput
 from chainplan.allocation.targets import objective_value, target_attainment
-from chainplan.wording import Phrase, Term, render
+from chainplan.money import exact_decimal
+from chainplan.wording import Phrase, Share, Term, render
 
 __all__ = ["COUNTED", "OUTCOME_TOTALS", "AllocationResult", "assemble_result", "objective_parts"]
 
@@ -268,6 +269,13 @@ def _notices(inp: AllocationInput) -> list[Phrase]:
     if scenario.has_regional_rules and outside:
         found.append(Phrase("warning.outside_region", {"count": outside,
                                                        "level": Term("stage", scenario.region_level)}))
+    # Shares of one total add up to 100 %: a minimum share for each region that adds up to more can be met only by
+    # funding nothing, which the run then calls optimal.
+    regions = int(inp.eligible["region"].dropna().nunique())
+    if scenario.min_region_share > 0 and regions and exact_decimal(scenario.min_region_share) * regions > 1:
+        found.append(Phrase("warning.min_share_unreachable", {
+            "share": Share(scenario.min_region_share), "regions": regions,
+            "total": Share(scenario.min_region_share * regions), "most": Share(1 / regions, 2)}))
     return found
 
 

@@ -146,3 +146,25 @@ def test_a_solver_that_keeps_breaking_a_rule_is_named_with_the_rule_and_by_how_m
     assert "kept returning allocations that break the rules: budget line L1 over by 1 VND" in document["message"]
     assert "nguồn vốn L1 vượt 1 ₫" in document["message_vi"]
     _assert_read_in_vietnamese(document["message"], document["message_vi"], _page(result, ds, "vi"))
+
+
+def test_minimum_shares_that_add_up_to_more_than_everything_are_said_in_both_languages(demo: Dataset) -> None:
+    # min_region_share 0.2 over 13 districts is 260 %: only funding nothing meets it, and the run said "optimal"
+    # with not a word.
+    from chainplan.allocation.data import prepare
+    from chainplan.allocation.results import assemble_result
+    from chainplan.scenario import Scenario
+    from chainplan.wording import render
+
+    def said(share: float) -> list[Any]:
+        # The notice is the data's and the scenario's, whatever the solver does: the result of funding nothing.
+        inp = prepare(demo, Scenario(name="shares", min_region_share=share))
+        result = assemble_result(inp, [], method="milp", status="optimal")
+        return [notice for notice in result.notices if notice.code == "warning.min_share_unreachable"]
+
+    assert said(0.01) == []
+    [notice] = said(0.9)
+    regions = notice.params["regions"]
+    assert regions >= 2 and said(1 / regions + 1e-9) and not said(1 / regions - 1e-9)
+    for lang in ("vi", "en"):
+        assert "{" not in render(notice, lang) and "90" in render(notice, lang)
