@@ -261,8 +261,19 @@ def _demo_history() -> tuple[tuple[int, Scenario, str, AllocationResult, dict[st
 
 
 def write_demo_workbook(path: str | os.PathLike[str]) -> Path:
-    """Write the demo dataset as a workbook or CSV folder without touching any database."""
-    return write_dataset(build_demo_dataset(), path)
+    """Write the demo dataset as a workbook or CSV folder without touching any database, into a folder that exists
+    (as :func:`export_dataset`)."""
+    return write_dataset(build_demo_dataset(), _dataset_target(path))
+
+
+def _dataset_target(path: str | os.PathLike[str]) -> Path:
+    """Where a dataset may be written: a workbook that can be written, or a CSV folder whose parent exists."""
+    target = Path(path)
+    if target.suffix.lower() == ".xlsx":
+        check_writable(target, suffix=".xlsx")
+    else:
+        check_folder(target)
+    return target
 
 
 def export_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> Path:
@@ -271,12 +282,7 @@ def export_dataset(path: str | os.PathLike[str], uow: UnitOfWork) -> Path:
     As every file the tool writes, into a folder that exists: a mistyped folder is refused
     (:class:`~chainplan.services.OutputNotWritable`), not made (a CSV export makes only its own last folder).
     """
-    target = Path(path)
-    if target.suffix.lower() == ".xlsx":
-        check_writable(target, suffix=".xlsx")
-    else:
-        check_folder(target)
-    return write_dataset(load_dataset(uow), target)
+    return write_dataset(load_dataset(uow), _dataset_target(path))
 
 
 def make_template(path: str | os.PathLike[str]) -> Path:

@@ -320,7 +320,8 @@ def test_the_objective_is_said_in_words_with_its_two_parts(demo_db: str, capsys:
 
 
 @pytest.mark.parametrize("args", [["export", "{missing}/data.xlsx"], ["export", "{missing}/csv"],
-                                  ["template", "{missing}/template.xlsx"]])
+                                  ["template", "{missing}/template.xlsx"], ["demo", "workbook", "{missing}/demo.xlsx"],
+                                  ["demo", "workbook", "{missing}/csv"]])
 def test_a_file_is_written_only_into_a_folder_that_exists(demo_db: str, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
     # As allocate --out and compare --out: a mistyped folder is refused, not made.
