@@ -513,7 +513,9 @@ def _schema_problem(error: Any) -> tuple[str, dict[str, Any]]:
         return refused.code, dict(refused.params)
     if kind in _SCHEMA_BOUNDS:
         code, bound, name = _SCHEMA_BOUNDS[kind]
-        return code, {name: exact_number(context[bound])}
+        # A year is written as a year (2100), never grouped as a quantity (2,100).
+        is_year = error.get("loc", ())[-1:] == ("year",)
+        return code, {name: str(context[bound]) if is_year else exact_number(context[bound])}
     if kind == "literal_error":
         return "error.value.one_of", {"choices": Joined(tuple(re.findall(r"'([^']*)'", context["expected"])))}
     if kind in _SCHEMA_CODES:

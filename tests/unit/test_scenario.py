@@ -166,6 +166,8 @@ def test_a_value_just_outside_its_rule_is_refused_by_its_key(tmp_path: Path, wri
     with pytest.raises(ScenarioError) as refused:
         load_scenario(path)
     assert [(p.key, p.code) for p in refused.value.problems] == [(key, code)]
+    if key == "year":  # a year is written as a year, not grouped as a quantity
+        assert "2100" in str(refused.value) and "2,100" not in str(refused.value)
 
 
 @pytest.mark.parametrize("written", ["year: 2100", "confidence: 0.51", "confidence: 0.99", "mip_gap: 1",
