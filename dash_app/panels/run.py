@@ -26,8 +26,13 @@ def _number(value: Any, lang: str) -> str:
     return "–" if value is None or value != value else format_number(float(value), lang, 2)
 
 
+def _absent(value: object) -> bool:
+    """None, or the NaN pandas puts in a float column where a row has none (a target without a chance row)."""
+    return value is None or value != value
+
+
 def _yes_no(value: object, lang: str) -> str:
-    return "" if value is None or value != value else term("yes_no", "yes" if value else "no", lang)
+    return "" if _absent(value) else term("yes_no", "yes" if value else "no", lang)
 
 
 def render_run(stored: Any, view: Any, lang: str, *, year: int | None = None) -> html.Div:
@@ -91,7 +96,7 @@ def render_run(stored: Any, view: Any, lang: str, *, year: int | None = None) ->
                 **{end: target_amount(row[end], lang, share=row["target"] in SHARE_TARGETS)
                    for end in ("min", "max", "achieved")},
                 "met": _yes_no(row["met"], lang),
-                "chance": "" if row["chance"] is None else format_share(row["chance"], lang, 1),
+                "chance": "" if _absent(row["chance"]) else format_share(row["chance"], lang, 1),
                 "met_with_confidence": _yes_no(row["met_with_confidence"], lang)}
                for row in view.targets.to_dict("records")]
     target_columns = ["target", "min", "max", "achieved", "met"] + (["chance", "met_with_confidence"] if robust else [])
