@@ -23,7 +23,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -83,10 +83,14 @@ class _Strict(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_true_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
-        # Pydantic reads YAML's true/false as 1/0 where a number is meant: `mip_gap: true` ran at a gap of 1.
+        # Pydantic reads YAML's true/false as 1/0 where a number is meant: `mip_gap: true` ran at a gap of 1. Other
+        # fields (text, choices, lists) refuse a true/false by their own type, with their own reason.
         if isinstance(value, bool) and info.field_name is not None:
             annotation = cls.model_fields[info.field_name].annotation
-            if annotation is not bool and bool not in get_args(annotation):
+            # A number, or a number or None; not a mapping to numbers (get_args of dict[str, int] names int too).
+            container = get_origin(annotation) in (dict, list)
+            accepted = (annotation,) if container else get_args(annotation) or (annotation,)
+            if bool not in accepted and (int in accepted or float in accepted):
                 raise ScenarioValueRefused("error.value.not_a_number")
         return value
 
@@ -199,19 +203,12 @@ class Scenario(_Strict):
                 raise ScenarioValueRefused("error.scenario.negative_line", line=Ref("line", code), amount=Money(amount))
         return value
 
-    @field_validator("name", "name_vi")
+    @field_validator("name", "name_vi", "description", "description_vi")
     @classmethod
-    def _one_line(cls, value: str) -> str:
-        # A name reaches pages, packs and workbooks, which cannot hold a control character.
-        found = control_character(value)
-        if found:
-            raise ScenarioValueRefused("error.value.control_character", point=found)
-        return value
-
-    @field_validator("description", "description_vi")
-    @classmethod
-    def _text(cls, value: str) -> str:
-        found = control_character(value, allow_line_breaks=True)
+    def _printable(cls, value: str, info: ValidationInfo) -> str:
+        # Names and descriptions reach pages, packs and workbooks, which cannot hold a control character; only a
+        # description may break lines.
+        found = control_character(value, allow_line_breaks=str(info.field_name).startswith("description"))
         if found:
             raise ScenarioValueRefused("error.value.control_character", point=found)
         return value
